@@ -1,0 +1,335 @@
+"""
+What each badge says: its label, message and colour, as a pure function of the package facts.
+
+``../shared/BADGES.md`` is the contract this module implements; nothing here does I/O.
+"""
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
+
+import attrs
+from packaging.version import InvalidVersion, Version
+
+from pypipins import colors
+from pypipins.facts import Downloads, PackageFacts
+
+STYLES = ("flat", "flat-square", "plastic", "for-the-badge", "social")
+PERIODS = ("day", "week", "month")
+
+
+@attrs.frozen
+class Badge:
+    """
+    The two texts of a badge and the colour of its right side (a colour name or ``#rrggbb``).
+    """
+
+    label: str
+    message: str
+    color: str
+    is_error: bool = False
+
+
+@attrs.frozen
+class Options:
+    """
+    What the query string of a badge URL asks for, already checked.
+    """
+
+    style: str = "flat"
+    label: Optional[str] = None
+    color: Optional[str] = None
+    label_color: Optional[str] = None
+    period: str = "month"
+    text: str = "pypi"
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> "Options":
+        """
+        Options from query parameters; values that make no sense fall back to the defaults.
+        """
+        style = query.get("style", "flat")
+        period = query.get("period", "month")
+        color = query.get("color")
+        label_color = query.get("labelColor")
+        return cls(
+            style=style if style in STYLES else "flat",
+            label=query.get("label"),
+            color=colors.parse(color) if color is not None else None,
+            label_color=colors.parse(label_color) if label_color is not None else None,
+            period=period if period in PERIODS else "month",
+            text="version" if query.get("text") == "version" else "pypi",
+        )
+
+
+# -- downloads ------------------------------------------------------------------------------
+
+_METRIC_SUFFIXES = "kMGTPEZY"
+
+
+def metric(n: int) -> str:
+    """
+    A count the way shields.io writes it: ``999``, ``1k``, ``1.1k``, ``10k``, ``1M``, ``1.6G``.
+    """
+    sign = "-" if n < 0 else ""
+    for power in range(len(_METRIC_SUFFIXES), 0, -1):
+        if abs(n) >= 1000**power:
+            # The same float division as shields' JavaScript, then rounding of its exact
+            # binary value half up, as toFixed() and Math.round() do.
+            scaled = Decimal(abs(n) / 1000**power)
+            if scaled < 10:
+                one_decimal = scaled.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                if one_decimal % 1 != 0:
+                    return f"{sign}{one_decimal}{_METRIC_SUFFIXES[power - 1]}"
+            rounded = int(scaled.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+            if rounded < 1000 or power == len(_METRIC_SUFFIXES):
+                return f"{sign}{rounded}{_METRIC_SUFFIXES[power - 1]}"
+            return f"{sign}1{_METRIC_SUFFIXES[power]}"
+    return str(n)
+
+
+def downloads_color(n: int) -> str:
+    if n <= 0:
+        return "red"
+    if n < 10:
+        return "yellow"
+    if n < 100:
+        return "yellowgreen"
+    if n < 1000:
+        return "green"
+    return "brightgreen"
+
+
+def downloads_badge(downloads: Downloads, options: Options) -> Badge:
+    n = getattr(downloads, "last_" + options.period)
+    return Badge("downloads", f"{metric(n)}/{options.period}", downloads_color(n))
+
+
+# -- version --------------------------------------------------------------------------------
+
+
+def version_color(version: str) -> str:
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return "lightgrey"
+    # is_prerelease is true for dev releases too
+    return "orange" if parsed.is_prerelease else "brightgreen"
+
+
+def version_badge(facts: PackageFacts, options: Options) -> Badge:
+    return Badge(options.text, facts.version, version_color(facts.version))
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def wheel_badge(facts: PackageFacts, options: Options) -> Badge:
+    if "bdist_wheel" in facts.packagetypes:
+        return Badge("wheel", "yes", "brightgreen")
+    return Badge("wheel", "no", "red")
+
+
+def egg_badge(facts: PackageFacts, options: Options) -> Badge:
+    if "bdist_egg" in facts.packagetypes:
+        return Badge("egg", "yes", "red")
+    return Badge("egg", "no", "brightgreen")
+
+
+def format_badge(facts: PackageFacts, options: Options) -> Badge:
+    if "bdist_wheel" in facts.packagetypes:
+        return Badge("format", "wheel", "brightgreen")
+    if "bdist_egg" in facts.packagetypes:
+        return Badge("format", "egg", "red")
+    return Badge("format", "source", "yellow")
+
+
+# -- license --------------------------------------------------------------------------------
+
+_LICENSE_ALIASES = {
+    "OSI Approved :: Apache Software License": "Apache-2.0",
+    "CC0 1.0 Universal (CC0 1.0) Public Domain Dedication": "CC0-1.0",
+    "OSI Approved :: GNU Affero General Public License v3": "AGPL-3.0",
+    "OSI Approved :: Zero-Clause BSD (0BSD)": "0BSD",
+}
+_BRACKETED_ACRONYM = re.compile(r"\(([^)]+)\)")
+_BARE_LOWER_WORD = re.compile(r"^[a-z0-9]+$")
+_LICENSE_FIELD_MAX = 40
+
+
+def _short_license(classifier: str) -> str:
+    """
+    A short name for the part of a classifier after ``License :: ``.
+    """
+    if classifier in _LICENSE_ALIASES:
+        return _LICENSE_ALIASES[classifier]
+    name = classifier.split(" :: ")[-1].replace(" License", "", 1)
+    acronym = _BRACKETED_ACRONYM.search(name)
+    if acronym is not None:
+        name = acronym.group(1)
+    if _BARE_LOWER_WORD.match(name):
+        name = name.upper()
+    return name
+
+
+def licenses(facts: PackageFacts) -> List[str]:
+    """
+    The package's license names, first rule of BADGES.md that applies; empty when unknown.
+    """
+    if facts.license_expression.strip():
+        return [facts.license_expression.strip()]
+    field = facts.license.strip()
+    if field and len(field.splitlines()) == 1 and len(field) < _LICENSE_FIELD_MAX and field.upper() != "UNKNOWN":
+        return [field]
+    names: List[str] = []
+    for classifier in facts.classifiers:
+        if classifier.startswith("License :: "):
+            name = _short_license(classifier[len("License :: ") :])
+            if name not in names:
+                names.append(name)
+    if len(names) > 1:
+        names = [name for name in names if name != "DFSG approved"]
+    return names
+
+
+def license_badge(facts: PackageFacts, options: Options) -> Badge:
+    names = licenses(facts)
+    if not names:
+        return Badge("license", "unknown", "red")
+    return Badge("license", ", ".join(names), "blue")
+
+
+# -- python versions ------------------------------------------------------------------------
+
+_PY_VERSION = re.compile(r"^Programming Language :: Python :: (\d+(?:\.\d+)*)$")
+_PY_ONLY = re.compile(r"^Programming Language :: Python :: (\d+) :: Only$")
+
+
+def _version_key(version: str) -> Tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def python_versions(facts: PackageFacts) -> List[str]:
+    """
+    The Python versions the classifiers name, sorted as numbers; empty when none does.
+    """
+    versions = _matches(_PY_VERSION, facts.classifiers)
+    if not versions:
+        versions = _matches(_PY_ONLY, facts.classifiers)
+    majors_with_minor = {v.split(".")[0] for v in versions if "." in v}
+    versions = [v for v in versions if "." in v or v not in majors_with_minor]
+    return sorted(versions, key=_version_key)
+
+
+def _matches(pattern: "re.Pattern[str]", classifiers: Tuple[str, ...]) -> List[str]:
+    found: List[str] = []
+    for classifier in classifiers:
+        match = pattern.match(classifier)
+        if match is not None and match.group(1) not in found:
+            found.append(match.group(1))
+    return found
+
+
+def py_versions_badge(facts: PackageFacts, options: Options) -> Badge:
+    versions = python_versions(facts)
+    if versions:
+        return Badge("python", ", ".join(versions), "blue")
+    if facts.requires_python.strip():
+        return Badge("python", "".join(facts.requires_python.split()), "blue")
+    return Badge("python", "unknown", "lightgrey")
+
+
+# -- implementation -------------------------------------------------------------------------
+
+_IMPLEMENTATION = "Programming Language :: Python :: Implementation :: "
+
+
+def implementation_badge(facts: PackageFacts, options: Options) -> Badge:
+    names = sorted(
+        {c[len(_IMPLEMENTATION) :].lower() for c in facts.classifiers if c.startswith(_IMPLEMENTATION)}
+    )
+    return Badge("implementation", ", ".join(names) or "cpython", "blue")
+
+
+# -- status ---------------------------------------------------------------------------------
+
+_STATUS = re.compile(r"^Development Status :: (\d+) - (.+)$")
+_STATUS_COLORS = {1: "red", 2: "red", 3: "red", 4: "yellow", 5: "brightgreen", 6: "brightgreen", 7: "red"}
+
+
+def status_badge(facts: PackageFacts, options: Options) -> Badge:
+    best: Optional[Tuple[int, str]] = None
+    for classifier in facts.classifiers:
+        match = _STATUS.match(classifier)
+        if match is not None:
+            level = (int(match.group(1)), match.group(2))
+            if best is None or level[0] > best[0]:
+                best = level
+    if best is None:
+        return Badge("status", "unknown", "lightgrey")
+    text = best[1].strip().lower()
+    if text == "production/stable":
+        text = "stable"
+    return Badge("status", text, _STATUS_COLORS.get(best[0], "lightgrey"))
+
+
+# -- the badge kinds ------------------------------------------------------------------------
+
+FACTS_BADGES: Dict[str, Callable[[PackageFacts, Options], Badge]] = {
+    "v": version_badge,
+    "version": version_badge,
+    "wheel": wheel_badge,
+    "egg": egg_badge,
+    "format": format_badge,
+    "license": license_badge,
+    "py_versions": py_versions_badge,
+    "implementation": implementation_badge,
+    "status": status_badge,
+}
+DOWNLOADS_BADGES = ("d", "download")
+KINDS = frozenset(FACTS_BADGES) | frozenset(DOWNLOADS_BADGES)
+
+_LABELS = {
+    "d": "downloads",
+    "download": "downloads",
+    "wheel": "wheel",
+    "egg": "egg",
+    "format": "format",
+    "license": "license",
+    "py_versions": "python",
+    "implementation": "implementation",
+    "status": "status",
+}
+
+
+def own_label(kind: str, options: Options) -> str:
+    """
+    The left text a badge kind has before any ``?label=``; error badges keep it too.
+    """
+    if kind in ("v", "version"):
+        return options.text
+    return _LABELS[kind]
+
+
+def not_found(kind: str, options: Options) -> Badge:
+    return Badge(own_label(kind, options), "package not found", "red", is_error=True)
+
+
+def invalid_name(kind: str, options: Options) -> Badge:
+    return Badge(own_label(kind, options), "invalid package name", "red", is_error=True)
+
+
+def unavailable(kind: str, options: Options) -> Badge:
+    return Badge(own_label(kind, options), "unavailable", "lightgrey", is_error=True)
+
+
+def customize(badge: Badge, options: Options) -> Badge:
+    """
+    The badge with the user's ``label`` and ``color``; as shields does, an error keeps its own
+    colour so that it still reads as one.
+    """
+    if options.label is not None:
+        badge = attrs.evolve(badge, label=options.label)
+    if options.color is not None and not badge.is_error:
+        badge = attrs.evolve(badge, color=options.color)
+    return badge

@@ -1,0 +1,67 @@
+"""
+The few facts about a package that badges need, small enough to cache.
+
+A PyPI document can be megabytes (every release of every file); these records are what is
+left of it once condensed, and what the cache stores, as compact JSON.
+"""
+
+import json
+from typing import Tuple
+
+import attrs
+
+
+class NotFound(Exception):
+    """
+    The upstream says the package does not exist (HTTP 404).
+    """
+
+
+class Unavailable(Exception):
+    """
+    The upstream could not give an answer: unreachable, too slow, an error status, or a body
+    that is not the expected JSON.
+    """
+
+
+@attrs.frozen
+class PackageFacts:
+    """
+    What PyPI's JSON API says of a package's latest release, reduced to what badges read.
+    """
+
+    version: str
+    license: str = ""
+    license_expression: str = ""
+    classifiers: Tuple[str, ...] = ()
+    requires_python: str = ""
+    #: The C{packagetype} of each file of the latest release, unique and sorted.
+    packagetypes: Tuple[str, ...] = ()
+
+    def to_json(self) -> bytes:
+        return json.dumps(attrs.asdict(self), separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "PackageFacts":
+        fields = json.loads(data)
+        fields["classifiers"] = tuple(fields["classifiers"])
+        fields["packagetypes"] = tuple(fields["packagetypes"])
+        return cls(**fields)
+
+
+@attrs.frozen
+class Downloads:
+    """
+    Recent download counts from pypistats.org.
+    """
+
+    last_day: int
+    last_week: int
+    last_month: int
+
+    def to_json(self) -> bytes:
+        return json.dumps(attrs.asdict(self), separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "Downloads":
+        return cls(**json.loads(data))

@@ -1,0 +1,891 @@
+"""
+Unit tests for L{pypipins.badges}: every rule and row of ``shared/BADGES.md`` that the pure
+badge functions implement. No reactor, no I/O, no mocks.
+"""
+
+import pytest
+
+from pypipins import badges
+from pypipins.badges import Badge, Options
+from pypipins.facts import Downloads, PackageFacts
+
+# -- the badge kinds (URL table) ------------------------------------------------------------
+
+
+def test_kinds_are_exactly_those_of_the_url_table():
+    assert badges.KINDS == {
+        "d",
+        "download",
+        "v",
+        "version",
+        "wheel",
+        "egg",
+        "format",
+        "license",
+        "py_versions",
+        "implementation",
+        "status",
+    }
+
+
+@pytest.mark.parametrize(
+    "kind, function",
+    [
+        ("v", badges.version_badge),
+        ("version", badges.version_badge),
+        ("wheel", badges.wheel_badge),
+        ("egg", badges.egg_badge),
+        ("format", badges.format_badge),
+        ("license", badges.license_badge),
+        ("py_versions", badges.py_versions_badge),
+        ("implementation", badges.implementation_badge),
+        ("status", badges.status_badge),
+    ],
+)
+def test_facts_badges_dispatch(kind, function):
+    assert badges.FACTS_BADGES[kind] is function
+
+
+@pytest.mark.parametrize("kind", ["d", "download"])
+def test_downloads_kinds(kind):
+    assert kind in badges.DOWNLOADS_BADGES
+    assert kind not in badges.FACTS_BADGES
+
+
+# -- metric() -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        # the examples of BADGES.md
+        (999, "999"),
+        (1000, "1k"),
+        (1100, "1.1k"),
+        (10100, "10k"),
+        (999499, "999k"),
+        (999500, "1M"),
+        (1578896212, "1.6G"),
+        # below 1000: the number itself
+        (0, "0"),
+        (1, "1"),
+        (42, "42"),
+        # one decimal below 10 of a unit, unless it is .0
+        (1001, "1k"),
+        (1049, "1k"),
+        (1500, "1.5k"),
+        (9900, "9.9k"),
+        (2000000, "2M"),
+        (2500000, "2.5M"),
+        # half up on the exact binary value, as JavaScript's toFixed() does
+        (1250, "1.3k"),
+        (1050, "1.1k"),
+        (1150, "1.1k"),
+        (9950, "9.9k"),
+        # rounding to 10 of a unit leaves the decimal
+        (9999, "10k"),
+        (9960, "10k"),
+        # 10 and above: a whole number, half up
+        (10500, "11k"),
+        (123456, "123k"),
+        (999000, "999k"),
+        # rounding to 1000 moves up a unit
+        (999999, "1M"),
+        (999999999, "1G"),
+        (999500000, "1G"),
+        # every suffix in turn
+        (10**3, "1k"),
+        (10**6, "1M"),
+        (10**9, "1G"),
+        (10**12, "1T"),
+        (10**15, "1P"),
+        (10**18, "1E"),
+        (10**21, "1Z"),
+        (10**24, "1Y"),
+        (3 * 10**12, "3T"),
+        (4_200 * 10**15, "4.2E"),
+    ],
+)
+def test_metric(n, expected):
+    assert badges.metric(n) == expected
+
+
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (-1, "-1"),
+        (-999, "-999"),
+        (-1000, "-1k"),
+        (-1500, "-1.5k"),
+        (-999500, "-1M"),
+    ],
+)
+def test_metric_negative(n, expected):
+    assert badges.metric(n) == expected
+
+
+# -- downloads ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "n, color",
+    [
+        (-1, "red"),
+        (0, "red"),
+        (1, "yellow"),
+        (9, "yellow"),
+        (10, "yellowgreen"),
+        (99, "yellowgreen"),
+        (100, "green"),
+        (999, "green"),
+        (1000, "brightgreen"),
+        (1578896212, "brightgreen"),
+    ],
+)
+def test_downloads_color_thresholds(n, color):
+    assert badges.downloads_color(n) == color
+    badge = badges.downloads_badge(Downloads(n, n, n), Options())
+    assert badge == Badge("downloads", f"{badges.metric(n)}/month", color)
+
+
+DOWNLOADS = Downloads(last_day=5, last_week=1100, last_month=1578896212)
+
+
+@pytest.mark.parametrize(
+    "period, expected",
+    [
+        ("day", Badge("downloads", "5/day", "yellow")),
+        ("week", Badge("downloads", "1.1k/week", "brightgreen")),
+        ("month", Badge("downloads", "1.6G/month", "brightgreen")),
+    ],
+)
+def test_downloads_periods(period, expected):
+    options = Options.from_query({"period": period})
+    assert options.period == period
+    assert badges.downloads_badge(DOWNLOADS, options) == expected
+
+
+@pytest.mark.parametrize("query", [{}, {"period": "year"}, {"period": ""}, {"period": "Day"}])
+def test_downloads_period_defaults_and_falls_back_to_month(query):
+    options = Options.from_query(query)
+    assert options.period == "month"
+    assert badges.downloads_badge(DOWNLOADS, options) == Badge(
+        "downloads", "1.6G/month", "brightgreen"
+    )
+
+
+def test_downloads_period_picks_its_own_count_for_colour():
+    downloads = Downloads(last_day=0, last_week=50, last_month=500)
+    assert badges.downloads_badge(downloads, Options(period="day")) == Badge(
+        "downloads", "0/day", "red"
+    )
+    assert badges.downloads_badge(downloads, Options(period="week")) == Badge(
+        "downloads", "50/week", "yellowgreen"
+    )
+    assert badges.downloads_badge(downloads, Options(period="month")) == Badge(
+        "downloads", "500/month", "green"
+    )
+
+
+def test_downloads_gone_pypi_counter():
+    """
+    PyPI's own counters are always -1: red, and shown as they are.
+    """
+    badge = badges.downloads_badge(Downloads(-1, -1, -1), Options())
+    assert badge == Badge("downloads", "-1/month", "red")
+
+
+# -- version --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "version, color",
+    [
+        ("1.0", "brightgreen"),
+        ("24.8.0", "brightgreen"),
+        ("1.0.post1", "brightgreen"),
+        ("2!1.0", "brightgreen"),
+        ("1.0+local.1", "brightgreen"),
+        ("1.0a1", "orange"),
+        ("1.0b2", "orange"),
+        ("2.0rc1", "orange"),
+        ("1.0.dev3", "orange"),
+        ("1.0.post1.dev1", "orange"),
+        ("banana", "lightgrey"),
+        ("1.0-foo-bar", "lightgrey"),
+        ("", "lightgrey"),
+    ],
+)
+def test_version_badge(version, color):
+    facts = PackageFacts(version=version)
+    assert badges.version_badge(facts, Options()) == Badge("pypi", version, color)
+
+
+@pytest.mark.parametrize("version", ["1.0a1", "1.0-foo-bar", "01.00", "1.0.0-RC1", "v2.0"])
+def test_version_message_is_the_version_as_it_is(version):
+    badge = badges.version_badge(PackageFacts(version=version), Options())
+    assert badge.message == version
+
+
+@pytest.mark.parametrize(
+    "query, label",
+    [
+        ({}, "pypi"),
+        ({"text": "pypi"}, "pypi"),
+        ({"text": "version"}, "version"),
+        ({"text": "other"}, "pypi"),
+        ({"text": "Version"}, "pypi"),
+    ],
+)
+def test_version_label(query, label):
+    options = Options.from_query(query)
+    assert options.text == label
+    badge = badges.version_badge(PackageFacts(version="1.0"), options)
+    assert badge == Badge(label, "1.0", "brightgreen")
+
+
+# -- wheel, egg, format ---------------------------------------------------------------------
+
+PACKAGETYPES = {
+    "none": (),
+    "sdist": ("sdist",),
+    "wheel": ("bdist_wheel",),
+    "egg": ("bdist_egg",),
+    "sdist+wheel": ("bdist_wheel", "sdist"),
+    "sdist+egg": ("bdist_egg", "sdist"),
+    "wheel+egg": ("bdist_egg", "bdist_wheel"),
+    "all": ("bdist_egg", "bdist_wheel", "sdist"),
+}
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ("none", Badge("wheel", "no", "red")),
+        ("sdist", Badge("wheel", "no", "red")),
+        ("wheel", Badge("wheel", "yes", "brightgreen")),
+        ("egg", Badge("wheel", "no", "red")),
+        ("sdist+wheel", Badge("wheel", "yes", "brightgreen")),
+        ("sdist+egg", Badge("wheel", "no", "red")),
+        ("wheel+egg", Badge("wheel", "yes", "brightgreen")),
+        ("all", Badge("wheel", "yes", "brightgreen")),
+    ],
+)
+def test_wheel_badge(files, expected):
+    facts = PackageFacts(version="1.0", packagetypes=PACKAGETYPES[files])
+    assert badges.wheel_badge(facts, Options()) == expected
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ("none", Badge("egg", "no", "brightgreen")),
+        ("sdist", Badge("egg", "no", "brightgreen")),
+        ("wheel", Badge("egg", "no", "brightgreen")),
+        ("egg", Badge("egg", "yes", "red")),
+        ("sdist+wheel", Badge("egg", "no", "brightgreen")),
+        ("sdist+egg", Badge("egg", "yes", "red")),
+        ("wheel+egg", Badge("egg", "yes", "red")),
+        ("all", Badge("egg", "yes", "red")),
+    ],
+)
+def test_egg_badge(files, expected):
+    facts = PackageFacts(version="1.0", packagetypes=PACKAGETYPES[files])
+    assert badges.egg_badge(facts, Options()) == expected
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ("none", Badge("format", "source", "yellow")),
+        ("sdist", Badge("format", "source", "yellow")),
+        ("wheel", Badge("format", "wheel", "brightgreen")),
+        ("egg", Badge("format", "egg", "red")),
+        ("sdist+wheel", Badge("format", "wheel", "brightgreen")),
+        ("sdist+egg", Badge("format", "egg", "red")),
+        ("wheel+egg", Badge("format", "wheel", "brightgreen")),
+        ("all", Badge("format", "wheel", "brightgreen")),
+    ],
+)
+def test_format_badge(files, expected):
+    facts = PackageFacts(version="1.0", packagetypes=PACKAGETYPES[files])
+    assert badges.format_badge(facts, Options()) == expected
+
+
+# -- license --------------------------------------------------------------------------------
+
+
+def _license(**fields) -> Badge:
+    return badges.license_badge(PackageFacts(version="1.0", **fields), Options())
+
+
+MIT_CLASSIFIER = ("License :: OSI Approved :: MIT License",)
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        # 1. license_expression wins over the field and the classifiers
+        (
+            dict(
+                license_expression="Apache-2.0 OR MIT",
+                license="BSD",
+                classifiers=MIT_CLASSIFIER,
+            ),
+            "Apache-2.0 OR MIT",
+        ),
+        (dict(license_expression="MIT"), "MIT"),
+        # an empty expression does not count
+        (dict(license_expression="", license="BSD"), "BSD"),
+        (dict(license_expression="", classifiers=MIT_CLASSIFIER), "MIT"),
+    ],
+)
+def test_license_expression(fields, message):
+    assert _license(**fields) == Badge("license", message, "blue")
+
+
+@pytest.mark.parametrize(
+    "field, message",
+    [
+        ("MIT", "MIT"),
+        ("  BSD-3-Clause \n", "BSD-3-Clause"),
+        ("\tGPL v3\t", "GPL v3"),
+        ("x" * 39, "x" * 39),
+        ("  " + "y" * 39 + "  ", "y" * 39),
+        # passed through as text; escaping is the renderer's job
+        ("<script>", "<script>"),
+    ],
+)
+def test_license_field_wins_over_classifiers(field, message):
+    assert _license(license=field, classifiers=MIT_CLASSIFIER) == Badge("license", message, "blue")
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "",
+        "   ",
+        "UNKNOWN",
+        "unknown",
+        "Unknown",
+        "uNkNoWn",
+        "  UNKNOWN  ",
+        # 40 characters or more
+        "x" * 40,
+        "x" * 200,
+        "Permission is hereby granted, free of charge, to any person",
+        # more than one line
+        "MIT\nsee LICENSE",
+        "MIT License\r\n\r\nCopyright (c) 2024",
+        "BSD\rsee LICENSE",
+    ],
+)
+def test_license_field_falls_to_classifiers(field):
+    assert _license(license=field, classifiers=MIT_CLASSIFIER) == Badge("license", "MIT", "blue")
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["", "UNKNOWN", "unknown", "x" * 40, "MIT\nsee LICENSE"],
+)
+def test_license_field_ignored_without_classifiers_is_unknown(field):
+    assert _license(license=field) == Badge("license", "unknown", "red")
+
+
+@pytest.mark.parametrize(
+    "classifier, name",
+    [
+        # the aliases
+        ("License :: OSI Approved :: Apache Software License", "Apache-2.0"),
+        ("License :: CC0 1.0 Universal (CC0 1.0) Public Domain Dedication", "CC0-1.0"),
+        ("License :: OSI Approved :: GNU Affero General Public License v3", "AGPL-3.0"),
+        ("License :: OSI Approved :: Zero-Clause BSD (0BSD)", "0BSD"),
+        # the last part with " License" removed
+        ("License :: OSI Approved :: MIT License", "MIT"),
+        ("License :: OSI Approved :: BSD License", "BSD"),
+        ("License :: OSI Approved :: Python Software Foundation License", "Python Software Foundation"),
+        ("License :: OSI Approved :: The Unlicense (Unlicense)", "Unlicense"),
+        ("License :: Other/Proprietary License", "Other/Proprietary"),
+        ("License :: Public Domain", "Public Domain"),
+        ("License :: Freeware", "Freeware"),
+        # an acronym in brackets wins
+        ("License :: OSI Approved :: Netscape Public License (NPL)", "NPL"),
+        ("License :: OSI Approved :: GNU General Public License v3 (GPLv3)", "GPLv3"),
+        ("License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)", "GPLv2+"),
+        (
+            "License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)",
+            "LGPLv3+",
+        ),
+        ("License :: OSI Approved :: ISC License (ISCL)", "ISCL"),
+        ("License :: OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)", "MPL 2.0"),
+        ("License :: OSI Approved :: Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0"),
+        # a bare lower-case word is upper-cased
+        ("License :: OSI Approved :: mit License", "MIT"),
+        ("License :: OSI Approved :: gpl", "GPL"),
+        ("License :: Other :: wtfpl", "WTFPL"),
+        # not a bare lower-case word: left alone
+        ("License :: OSI Approved :: zlib/libpng License", "zlib/libpng"),
+        # alone, DFSG approved stays
+        ("License :: DFSG approved", "DFSG approved"),
+    ],
+)
+def test_license_classifier(classifier, name):
+    assert _license(classifiers=(classifier,)) == Badge("license", name, "blue")
+
+
+@pytest.mark.parametrize(
+    "classifiers, message",
+    [
+        (
+            (
+                "License :: OSI Approved :: MIT License",
+                "License :: OSI Approved :: Apache Software License",
+            ),
+            "MIT, Apache-2.0",
+        ),
+        (
+            (
+                "License :: OSI Approved :: Apache Software License",
+                "License :: OSI Approved :: MIT License",
+            ),
+            "Apache-2.0, MIT",
+        ),
+        (
+            (
+                "License :: OSI Approved :: BSD License",
+                "Development Status :: 5 - Production/Stable",
+                "License :: OSI Approved :: GNU General Public License v3 (GPLv3)",
+                "License :: OSI Approved :: Zero-Clause BSD (0BSD)",
+            ),
+            "BSD, GPLv3, 0BSD",
+        ),
+        # DFSG approved is dropped when there are others, wherever it is
+        (("License :: DFSG approved", "License :: OSI Approved :: MIT License"), "MIT"),
+        (("License :: OSI Approved :: MIT License", "License :: DFSG approved"), "MIT"),
+        (
+            (
+                "License :: DFSG approved",
+                "License :: OSI Approved :: BSD License",
+                "License :: OSI Approved :: MIT License",
+            ),
+            "BSD, MIT",
+        ),
+    ],
+)
+def test_license_several_classifiers(classifiers, message):
+    assert _license(classifiers=classifiers) == Badge("license", message, "blue")
+
+
+@pytest.mark.parametrize(
+    "classifiers",
+    [
+        (),
+        ("Programming Language :: Python :: 3", "Development Status :: 4 - Beta"),
+        ("Intended Audience :: Developers",),
+    ],
+)
+def test_license_unknown(classifiers):
+    assert _license(classifiers=classifiers) == Badge("license", "unknown", "red")
+
+
+# -- py_versions ----------------------------------------------------------------------------
+
+
+def _py(classifiers=(), requires_python="") -> Badge:
+    facts = PackageFacts(
+        version="1.0", classifiers=tuple(classifiers), requires_python=requires_python
+    )
+    return badges.py_versions_badge(facts, Options())
+
+
+PY = "Programming Language :: Python :: "
+
+
+@pytest.mark.parametrize(
+    "versions, message",
+    [
+        (["3.9"], "3.9"),
+        (["2.7", "3.6"], "2.7, 3.6"),
+        # sorted as numbers
+        (["3.10", "3.9", "3.8"], "3.8, 3.9, 3.10"),
+        (["3.12", "3.10", "3.11", "2.7", "3.9"], "2.7, 3.9, 3.10, 3.11, 3.12"),
+        # a bare major dropped when a version of that major is listed
+        (["3", "3.9", "3.10"], "3.9, 3.10"),
+        (["3.10", "3"], "3.10"),
+        (["2", "2.7", "3", "3.5"], "2.7, 3.5"),
+        # ... and kept otherwise
+        (["3"], "3"),
+        (["2", "3"], "2, 3"),
+        (["2", "3.9"], "2, 3.9"),
+        (["3.9", "2"], "2, 3.9"),
+        (["2.7", "3"], "2.7, 3"),
+    ],
+)
+def test_py_versions_classifiers(versions, message):
+    assert _py([PY + v for v in versions]) == Badge("python", message, "blue")
+
+
+def test_py_versions_ignores_other_classifiers():
+    classifiers = [
+        "Programming Language :: Python",
+        PY + "Implementation :: CPython",
+        "Programming Language :: Python :: 3 :: Only",
+        PY + "3.11",
+        "Programming Language :: Cython",
+        "License :: OSI Approved :: MIT License",
+    ]
+    assert _py(classifiers, requires_python=">=3.8") == Badge("python", "3.11", "blue")
+
+
+@pytest.mark.parametrize(
+    "classifiers, message",
+    [
+        ([PY + "3 :: Only"], "3"),
+        ([PY + "2 :: Only"], "2"),
+        (["Programming Language :: Python", PY + "3 :: Only"], "3"),
+        # the X.Y classifiers win when there are any
+        ([PY + "3 :: Only", PY + "3.10"], "3.10"),
+        ([PY + "3 :: Only", PY + "3"], "3"),
+    ],
+)
+def test_py_versions_only_fallback(classifiers, message):
+    assert _py(classifiers, requires_python=">=3.7") == Badge("python", message, "blue")
+
+
+@pytest.mark.parametrize(
+    "requires_python, message",
+    [
+        (">=3.9", ">=3.9"),
+        (">= 3.9", ">=3.9"),
+        (" >= 3.8 , < 4 ", ">=3.8,<4"),
+        ("~=3.10", "~=3.10"),
+        (">=2.7, !=3.0.*, !=3.1.*", ">=2.7,!=3.0.*,!=3.1.*"),
+    ],
+)
+def test_py_versions_requires_python(requires_python, message):
+    classifiers = ["Programming Language :: Python", PY + "Implementation :: CPython"]
+    assert _py(classifiers, requires_python) == Badge("python", message, "blue")
+
+
+@pytest.mark.parametrize(
+    "classifiers, requires_python",
+    [
+        ([], ""),
+        ([], "   "),
+        (["Programming Language :: Python"], ""),
+        ([PY + "Implementation :: PyPy", "License :: OSI Approved :: MIT License"], ""),
+    ],
+)
+def test_py_versions_unknown(classifiers, requires_python):
+    assert _py(classifiers, requires_python) == Badge("python", "unknown", "lightgrey")
+
+
+# -- implementation -------------------------------------------------------------------------
+
+IMPL = "Programming Language :: Python :: Implementation :: "
+
+
+@pytest.mark.parametrize(
+    "classifiers, message",
+    [
+        ([], "cpython"),
+        (["Programming Language :: Python :: 3.9", "License :: OSI Approved :: MIT License"], "cpython"),
+        ([IMPL + "CPython"], "cpython"),
+        ([IMPL + "PyPy"], "pypy"),
+        ([IMPL + "PyPy", IMPL + "CPython"], "cpython, pypy"),
+        ([IMPL + "PyPy", IMPL + "Jython", IMPL + "CPython", IMPL + "IronPython"],
+         "cpython, ironpython, jython, pypy"),
+        # unique after lower-casing
+        ([IMPL + "CPython", IMPL + "cpython", IMPL + "PyPy", IMPL + "PyPy"], "cpython, pypy"),
+        ([IMPL + "MicroPython"], "micropython"),
+    ],
+)
+def test_implementation_badge(classifiers, message):
+    facts = PackageFacts(version="1.0", classifiers=tuple(classifiers))
+    assert badges.implementation_badge(facts, Options()) == Badge("implementation", message, "blue")
+
+
+# -- status ---------------------------------------------------------------------------------
+
+DS = "Development Status :: "
+
+
+@pytest.mark.parametrize(
+    "classifier, message, color",
+    [
+        ("1 - Planning", "planning", "red"),
+        ("2 - Pre-Alpha", "pre-alpha", "red"),
+        ("3 - Alpha", "alpha", "red"),
+        ("4 - Beta", "beta", "yellow"),
+        ("5 - Production/Stable", "stable", "brightgreen"),
+        ("6 - Mature", "mature", "brightgreen"),
+        ("7 - Inactive", "inactive", "red"),
+    ],
+)
+def test_status_each_level(classifier, message, color):
+    facts = PackageFacts(version="1.0", classifiers=(DS + classifier,))
+    assert badges.status_badge(facts, Options()) == Badge("status", message, color)
+
+
+@pytest.mark.parametrize(
+    "levels, message, color",
+    [
+        (["3 - Alpha", "5 - Production/Stable"], "stable", "brightgreen"),
+        (["5 - Production/Stable", "3 - Alpha"], "stable", "brightgreen"),
+        (["4 - Beta", "2 - Pre-Alpha", "1 - Planning"], "beta", "yellow"),
+        (["6 - Mature", "7 - Inactive"], "inactive", "red"),
+        (["7 - Inactive", "5 - Production/Stable"], "inactive", "red"),
+    ],
+)
+def test_status_highest_wins(levels, message, color):
+    facts = PackageFacts(version="1.0", classifiers=tuple(DS + level for level in levels))
+    assert badges.status_badge(facts, Options()) == Badge("status", message, color)
+
+
+@pytest.mark.parametrize(
+    "classifiers",
+    [
+        (),
+        ("License :: OSI Approved :: MIT License", "Programming Language :: Python :: 3"),
+    ],
+)
+def test_status_unknown(classifiers):
+    facts = PackageFacts(version="1.0", classifiers=classifiers)
+    assert badges.status_badge(facts, Options()) == Badge("status", "unknown", "lightgrey")
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+OWN_LABELS = [
+    ("d", "downloads"),
+    ("download", "downloads"),
+    ("v", "pypi"),
+    ("version", "pypi"),
+    ("wheel", "wheel"),
+    ("egg", "egg"),
+    ("format", "format"),
+    ("license", "license"),
+    ("py_versions", "python"),
+    ("implementation", "implementation"),
+    ("status", "status"),
+]
+
+ERRORS = [
+    (badges.not_found, "package not found", "red"),
+    (badges.invalid_name, "invalid package name", "red"),
+    (badges.unavailable, "unavailable", "lightgrey"),
+]
+
+
+@pytest.mark.parametrize("kind, label", OWN_LABELS)
+@pytest.mark.parametrize("error, message, color", ERRORS)
+def test_error_badges_keep_own_label(kind, label, error, message, color):
+    assert error(kind, Options()) == Badge(label, message, color, is_error=True)
+
+
+@pytest.mark.parametrize("kind", ["v", "version"])
+@pytest.mark.parametrize("error, message, color", ERRORS)
+def test_error_version_badge_label_follows_text(kind, error, message, color):
+    options = Options.from_query({"text": "version"})
+    assert error(kind, options) == Badge("version", message, color, is_error=True)
+
+
+@pytest.mark.parametrize("kind, label", OWN_LABELS)
+def test_own_label_matches_the_normal_badges(kind, label):
+    assert badges.own_label(kind, Options()) == label
+
+
+def test_normal_badges_have_their_own_label():
+    """
+    The labels of the error badges are those the normal badges have.
+    """
+    facts = PackageFacts(version="1.0")
+    for kind, function in badges.FACTS_BADGES.items():
+        assert function(facts, Options()).label == badges.own_label(kind, Options())
+        assert not function(facts, Options()).is_error
+    for kind in badges.DOWNLOADS_BADGES:
+        badge = badges.downloads_badge(Downloads(1, 1, 1), Options())
+        assert badge.label == badges.own_label(kind, Options())
+
+
+# -- customize() ----------------------------------------------------------------------------
+
+
+def test_customize_without_options_changes_nothing():
+    badge = Badge("pypi", "1.0", "brightgreen")
+    assert badges.customize(badge, Options()) == badge
+    error = badges.not_found("v", Options())
+    assert badges.customize(error, Options()) == error
+
+
+@pytest.mark.parametrize(
+    "badge",
+    [
+        Badge("pypi", "1.0", "brightgreen"),
+        Badge("python", "3.9", "blue"),
+        badges.not_found("py_versions", Options()),
+        badges.invalid_name("d", Options()),
+        badges.unavailable("license", Options()),
+    ],
+)
+def test_customize_label_applies_to_every_badge(badge):
+    options = Options.from_query({"label": "my label"})
+    customized = badges.customize(badge, options)
+    assert customized.label == "my label"
+    assert customized.message == badge.message
+    assert customized.color == badge.color
+    assert customized.is_error == badge.is_error
+
+
+@pytest.mark.parametrize(
+    "query, color",
+    [
+        ({"color": "blue"}, "blue"),
+        ({"color": "success"}, "brightgreen"),
+        ({"color": "abc"}, "#aabbcc"),
+        ({"color": "#FF0000"}, "#ff0000"),
+    ],
+)
+def test_customize_color_applies_to_normal_badges(query, color):
+    badge = Badge("pypi", "1.0", "brightgreen")
+    assert badges.customize(badge, Options.from_query(query)) == Badge("pypi", "1.0", color)
+
+
+def test_customize_invalid_color_is_ignored():
+    badge = Badge("pypi", "1.0", "brightgreen")
+    assert badges.customize(badge, Options.from_query({"color": "nonsense"})) == badge
+
+
+@pytest.mark.parametrize("kind, label", OWN_LABELS)
+@pytest.mark.parametrize("error, message, color", ERRORS)
+def test_customize_color_does_not_apply_to_errors(kind, label, error, message, color):
+    options = Options.from_query({"color": "blue"})
+    assert badges.customize(error(kind, options), options) == Badge(
+        label, message, color, is_error=True
+    )
+
+
+def test_customize_label_and_color_together():
+    options = Options.from_query({"label": "dl", "color": "#123"})
+    assert badges.customize(Badge("downloads", "1k/month", "brightgreen"), options) == Badge(
+        "dl", "1k/month", "#112233"
+    )
+    assert badges.customize(badges.not_found("d", options), options) == Badge(
+        "dl", "package not found", "red", is_error=True
+    )
+
+
+# -- Options.from_query ---------------------------------------------------------------------
+
+
+def test_options_defaults():
+    assert Options.from_query({}) == Options(
+        style="flat", label=None, color=None, label_color=None, period="month", text="pypi"
+    )
+
+
+@pytest.mark.parametrize("style", ["flat", "flat-square", "plastic", "for-the-badge", "social"])
+def test_options_styles(style):
+    assert Options.from_query({"style": style}).style == style
+
+
+@pytest.mark.parametrize("style", ["", "popout", "FLAT", "flat_square", "for the badge", "<x>"])
+def test_options_unknown_style_is_flat(style):
+    assert Options.from_query({"style": style}).style == "flat"
+
+
+@pytest.mark.parametrize("label", ["", "my badge", "<script>", "ünïcode"])
+def test_options_label_as_given(label):
+    assert Options.from_query({"label": label}).label == label
+
+
+COLOR_CASES = [
+    # the names
+    ("brightgreen", "brightgreen"),
+    ("green", "green"),
+    ("yellowgreen", "yellowgreen"),
+    ("yellow", "yellow"),
+    ("orange", "orange"),
+    ("red", "red"),
+    ("blue", "blue"),
+    ("grey", "grey"),
+    ("lightgrey", "lightgrey"),
+    # the aliases
+    ("gray", "grey"),
+    ("lightgray", "lightgrey"),
+    ("success", "brightgreen"),
+    ("important", "orange"),
+    ("critical", "red"),
+    ("informational", "blue"),
+    ("inactive", "lightgrey"),
+    # 3- and 6-digit hex, with or without '#', as lower-case '#rrggbb'
+    ("abc", "#aabbcc"),
+    ("#abc", "#aabbcc"),
+    ("ABC", "#aabbcc"),
+    ("#4B0", "#44bb00"),
+    ("123", "#112233"),
+    ("a1b2c3", "#a1b2c3"),
+    ("#a1b2c3", "#a1b2c3"),
+    ("#A1B2C3", "#a1b2c3"),
+    ("FFFFFF", "#ffffff"),
+    ("000000", "#000000"),
+    # invalid
+    ("", None),
+    ("#", None),
+    ("purple", None),
+    ("notacolor", None),
+    ("ab", None),
+    ("#ab", None),
+    ("abcd", None),
+    ("#abcd", None),
+    ("abcde", None),
+    ("abcdefa", None),
+    ("#abcdefa", None),
+    ("ggg", None),
+    ("#12345g", None),
+    ("##abc", None),
+    ("red;", None),
+    ("rgb(1,2,3)", None),
+]
+
+
+@pytest.mark.parametrize("value, expected", COLOR_CASES)
+def test_options_color(value, expected):
+    assert Options.from_query({"color": value}).color == expected
+
+
+@pytest.mark.parametrize("value, expected", COLOR_CASES)
+def test_options_label_color(value, expected):
+    options = Options.from_query({"labelColor": value})
+    assert options.label_color == expected
+    assert options.color is None
+
+
+def test_options_color_and_label_color_are_independent():
+    options = Options.from_query({"color": "red", "labelColor": "#abc"})
+    assert options.color == "red"
+    assert options.label_color == "#aabbcc"
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [({}, "pypi"), ({"text": "version"}, "version"), ({"text": "pypi"}, "pypi"), ({"text": "x"}, "pypi")],
+)
+def test_options_text(query, expected):
+    assert Options.from_query(query).text == expected
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ({"period": "day"}, "day"),
+        ({"period": "week"}, "week"),
+        ({"period": "month"}, "month"),
+        ({}, "month"),
+        ({"period": "year"}, "month"),
+        ({"period": "DAY"}, "month"),
+        ({"period": ""}, "month"),
+    ],
+)
+def test_options_period(query, expected):
+    assert Options.from_query(query).period == expected
