@@ -1,0 +1,83 @@
+"""
+PyPI's JSON API: fetching a package's document and condensing it to L{PackageFacts}.
+"""
+
+from typing import Any, Iterable, Tuple
+
+from twisted.internet.defer import Deferred
+
+from pypipins.facts import PackageFacts, Unavailable
+from pypipins.upstream import JSONFetcher
+
+#: Classifier prefixes that some badge reads; the rest is dropped when condensing.
+_KEPT_CLASSIFIERS = (
+    "Development Status :: ",
+    "License :: ",
+    "Programming Language :: Python :: ",
+    "Typing :: ",
+    "Framework :: ",
+)
+
+#: A license field longer than this is a license text, not a name: no badge shows it, and
+#: cutting it here keeps the record small without changing any badge.
+_LICENSE_KEPT = 200
+
+
+def _texts(value: Any) -> Iterable[str]:
+    if not isinstance(value, list):
+        return ()
+    return (item for item in value if isinstance(item, str))
+
+
+def _text(value: Any, limit: int = 200) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def condense(document: Any) -> PackageFacts:
+    """
+    The facts badges need from a PyPI JSON document (C{/pypi/<name>/json}).
+
+    @raise Unavailable: when the document is not of that shape.
+    """
+    info = document.get("info") if isinstance(document, dict) else None
+    if not isinstance(info, dict) or not isinstance(info.get("version"), str):
+        raise Unavailable("not a PyPI project document")
+    classifiers: Tuple[str, ...] = tuple(
+        c for c in _texts(info.get("classifiers")) if c.startswith(_KEPT_CLASSIFIERS)
+    )
+    files = document.get("urls")
+    packagetypes = sorted(
+        {f["packagetype"] for f in files if isinstance(f, dict) and isinstance(f.get("packagetype"), str)}
+        if isinstance(files, list)
+        else set()
+    )
+    return PackageFacts(
+        version=_text(info["version"]),
+        license=_text(info.get("license"), _LICENSE_KEPT),
+        license_expression=_text(info.get("license_expression")),
+        classifiers=classifiers,
+        requires_python=_text(info.get("requires_python")),
+        packagetypes=tuple(packagetypes),
+    )
+
+
+class PyPI:
+    """
+    A client of PyPI's JSON API at C{base_url} (C{https://pypi.org/pypi} or a mirror).
+    """
+
+    def __init__(self, fetcher: JSONFetcher, base_url: str) -> None:
+        self._fetcher = fetcher
+        self._base_url = base_url.rstrip("/")
+
+    def url(self, name: str) -> str:
+        """
+        The document's URL; C{name} must be a valid, normalised project name.
+        """
+        return f"{self._base_url}/{name}/json"
+
+    def facts(self, name: str) -> "Deferred[PackageFacts]":
+        """
+        The condensed facts of the latest release of C{name} (valid and normalised).
+        """
+        return self._fetcher.get(self.url(name)).addCallback(condense)

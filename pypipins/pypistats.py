@@ -1,0 +1,45 @@
+"""
+pypistats.org's API: recent download counts, since PyPI's own counters are gone.
+"""
+
+from typing import Any
+
+from twisted.internet.defer import Deferred
+
+from pypipins.facts import Downloads, Unavailable
+from pypipins.upstream import JSONFetcher
+
+
+def condense(document: Any) -> Downloads:
+    """
+    The counts of a C{/packages/<name>/recent} document.
+
+    @raise Unavailable: when the document is not of that shape.
+    """
+    data = document.get("data") if isinstance(document, dict) else None
+    if not isinstance(data, dict):
+        raise Unavailable("not a pypistats document")
+    counts = [data.get(key) for key in ("last_day", "last_week", "last_month")]
+    # bool is an int in Python, but never a count
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
+        raise Unavailable("a pypistats document without counts")
+    return Downloads(*counts)
+
+
+class PyPIStats:
+    """
+    A client of the pypistats.org API at C{base_url} (C{https://pypistats.org/api}).
+    """
+
+    def __init__(self, fetcher: JSONFetcher, base_url: str) -> None:
+        self._fetcher = fetcher
+        self._base_url = base_url.rstrip("/")
+
+    def url(self, name: str) -> str:
+        return f"{self._base_url}/packages/{name}/recent"
+
+    def downloads(self, name: str) -> "Deferred[Downloads]":
+        """
+        The recent downloads of C{name} (valid and normalised).
+        """
+        return self._fetcher.get(self.url(name)).addCallback(condense)

@@ -1,0 +1,121 @@
+"""
+Fetching JSON documents from an upstream (PyPI, pypistats), with every way that can go wrong
+turned into L{NotFound} or L{Unavailable}.
+"""
+
+import json
+from typing import Any, List
+
+import treq
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.web.iweb import IResponse
+
+from pypipins.facts import NotFound, Unavailable
+
+#: Seconds an upstream has to answer, body included; badges are waited for by browsers.
+DEFAULT_TIMEOUT = 10.0
+
+#: The largest body read. PyPI's documents reach several megabytes (hypothesis': 6.6 MB).
+MAX_BODY = 32 * 1024 * 1024
+
+_log = Logger()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class JSONFetcher:
+    """
+    Gets JSON documents over HTTP with a time limit.
+
+    @param http: a treq C{HTTPClient}, or anything with its C{get} (such as
+        C{treq.testing.StubTreq}).
+    @param clock: what times the requests out.
+    """
+
+    def __init__(self, http: Any, clock: IReactorTime, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self._http = http
+        self._clock = clock
+        self._timeout = timeout
+
+    def get(self, url: str) -> "Deferred[Any]":
+        """
+        The decoded JSON at C{url}; fails with L{NotFound} on a 404 and with L{Unavailable} on
+        anything else that is not a 200 with a JSON body.
+        """
+        d = Deferred.fromCoroutine(self._get(url))
+        # Not Deferred.addTimeout: cancelling reaches treq as a ResponseNeverReceived, which
+        # would hide that the time ran out.
+        timer = self._clock.callLater(self._timeout, d.cancel)
+
+        def stop_timer(result: Any) -> Any:
+            if timer.active():
+                timer.cancel()
+            return result
+
+        d.addBoth(stop_timer)
+        d.addErrback(self._explain, url, timer)
+        return d
+
+    async def _get(self, url: str) -> Any:
+        response: IResponse = await self._http.get(
+            url, headers={"Accept": "application/json"}, allow_redirects=True
+        )
+        if response.code == 404:
+            # Let the connection go back to the pool without reading what is left.
+            response.deliverBody(_Discard())
+            raise NotFound(url)
+        if response.code != 200:
+            response.deliverBody(_Discard())
+            raise Unavailable(f"{url} answered {response.code}")
+        # response.length is UNKNOWN_LENGTH (a string) when no Content-Length was sent
+        if isinstance(response.length, int) and response.length > MAX_BODY:
+            response.deliverBody(_Discard())
+            raise Unavailable(f"{url} sent {response.length} bytes")
+        body = await _collect(response)
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise Unavailable(f"{url} sent something that is not JSON")
+
+    def _explain(self, failure: Any, url: str, timer: Any) -> Any:
+        if timer.called:
+            raise Unavailable(f"{url} did not answer within {self._timeout} s")
+        if failure.check(NotFound, Unavailable):
+            return failure
+        if failure.check(_TooLarge):
+            raise Unavailable(f"{url} sent more than {MAX_BODY} bytes")
+        raise Unavailable(f"{url}: {failure.getErrorMessage()}")
+
+
+async def _collect(response: IResponse) -> bytes:
+    chunks: List[bytes] = []
+    size = 0
+
+    def collect(data: bytes) -> None:
+        nonlocal size
+        size += len(data)
+        if size > MAX_BODY:
+            raise _TooLarge()
+        chunks.append(data)
+
+    await treq.collect(response, collect)
+    return b"".join(chunks)
+
+
+class _Discard:
+    """
+    A body consumer that drops what it gets.
+    """
+
+    def makeConnection(self, transport: Any) -> None:
+        pass
+
+    def dataReceived(self, data: bytes) -> None:
+        pass
+
+    def connectionLost(self, reason: Any) -> None:
+        pass

@@ -1,0 +1,88 @@
+"""
+A stand-in for PyPI and pypistats.org: recorded documents served by Twisted.
+
+C{/pypi/<name>/json} serves C{fixtures/pypi/<name>.json} and C{/stats/packages/<name>/recent}
+serves C{fixtures/stats/<name>.json}; anything else is a 404, as upstream. A test can make a
+name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}).
+
+Run it on its own with C{python -m tests.standin PORT}.
+"""
+
+import re
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+_ROUTES = (
+    (re.compile(r"^/pypi/([^/]+)/json$"), "pypi"),
+    (re.compile(r"^/stats/packages/([^/]+)/recent$"), "stats"),
+)
+
+#: What L{Upstream.fail} can make a name do.
+FAILURES = ("500", "429", "garbage", "wrong-shape", "hang")
+
+
+class Upstream(Resource):
+    isLeaf = True
+
+    def __init__(self, fixtures: Path = FIXTURES) -> None:
+        super().__init__()
+        self._fixtures = fixtures
+        #: Every path asked for, in order.
+        self.requests: List[str] = []
+        self._failures: Dict[str, str] = {}
+
+    def fail(self, name: str, how: str) -> None:
+        """
+        Make every request for C{name} fail in the way C{how} (one of L{FAILURES}).
+        """
+        assert how in FAILURES, how
+        self._failures[name] = how
+
+    def recover(self, name: str) -> None:
+        self._failures.pop(name, None)
+
+    def render_GET(self, request: Request) -> object:
+        path = request.path.decode("utf-8", "replace")
+        self.requests.append(path)
+        for pattern, folder in _ROUTES:
+            match = pattern.match(path)
+            if match is not None:
+                return self._answer(request, folder, match.group(1))
+        request.setResponseCode(404)
+        return b'{"message": "Not Found"}'
+
+    def _answer(self, request: Request, folder: str, name: str) -> object:
+        how = self._failures.get(name)
+        if how == "hang":
+            return NOT_DONE_YET
+        if how in ("500", "429"):
+            request.setResponseCode(int(how))
+            return b"<html>upstream trouble</html>"
+        if how == "garbage":
+            return b"<html>this is not JSON</html>"
+        if how == "wrong-shape":
+            return b'{"info": "no"}'
+        document = self._fixtures / folder / f"{name}.json"
+        if not document.is_file():
+            request.setResponseCode(404)
+            return b'{"message": "Not Found"}'
+        request.setHeader("Content-Type", "application/json")
+        return document.read_bytes()
+
+
+def main(port: int) -> None:
+    from twisted.internet import reactor
+    from twisted.web.server import Site
+
+    reactor.listenTCP(port, Site(Upstream()), interface="127.0.0.1")
+    reactor.run()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -1,0 +1,134 @@
+"""
+Fetching and condensing upstream documents: the stand-in answered in memory through
+treq.testing.StubTreq, and time through a Clock.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from treq.testing import StubTreq
+from twisted.internet.task import Clock
+
+from pypipins import pypi, pypistats
+from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
+from pypipins.upstream import JSONFetcher
+from tests.standin import FIXTURES, Upstream
+
+RECORDED = sorted(p.stem for p in (FIXTURES / "pypi").glob("*.json"))
+
+
+@pytest.mark.parametrize("name", RECORDED)
+def test_condensed_record_is_small_and_round_trips(name):
+    document = json.loads((FIXTURES / "pypi" / f"{name}.json").read_bytes())
+    facts = pypi.condense(document)
+    assert facts.version == document["info"]["version"]
+    record = facts.to_json()
+    assert len(record) < 2048
+    assert PackageFacts.from_json(record) == facts
+
+
+def test_condense_keeps_what_badges_read():
+    document = json.loads((FIXTURES / "pypi" / "twisted.json").read_bytes())
+    facts = pypi.condense(document)
+    assert facts.license_expression == "MIT"
+    assert facts.requires_python == ">=3.10"
+    assert facts.packagetypes == ("bdist_wheel", "sdist")
+    assert "Programming Language :: Python :: 3 :: Only" in facts.classifiers
+    assert all(not c.startswith("Intended Audience") for c in facts.classifiers)
+
+
+def test_condense_a_huge_license_text():
+    document = {"info": {"version": "1", "license": "Permission is hereby granted " * 1000}, "urls": []}
+    facts = pypi.condense(document)
+    assert len(facts.to_json()) < 2048
+
+
+@pytest.mark.parametrize(
+    "document",
+    [[], "text", {"info": None}, {"info": {}}, {"info": {"version": 3}}, {"urls": []}],
+)
+def test_condense_refuses_other_shapes(document):
+    with pytest.raises(Unavailable):
+        pypi.condense(document)
+
+
+def test_condense_tolerates_odd_fields():
+    document = {"info": {"version": "1", "classifiers": [3, None, "License :: OSI Approved :: MIT License"],
+                         "license": None, "requires_python": 3.9},
+                "urls": [None, {"packagetype": 7}, {"packagetype": "sdist"}]}
+    facts = pypi.condense(document)
+    assert facts == PackageFacts(version="1", classifiers=("License :: OSI Approved :: MIT License",),
+                                 packagetypes=("sdist",))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [{}, {"data": []}, {"data": {"last_day": 1, "last_week": 2}},
+     {"data": {"last_day": "1", "last_week": 2, "last_month": 3}},
+     {"data": {"last_day": True, "last_week": 2, "last_month": 3}}],
+)
+def test_pypistats_refuses_other_shapes(document):
+    with pytest.raises(Unavailable):
+        pypistats.condense(document)
+
+
+def clients(timeout: float = 10.0):
+    upstream = Upstream()
+    clock = Clock()
+    fetcher = JSONFetcher(StubTreq(upstream), clock, timeout)
+    return (upstream, clock, pypi.PyPI(fetcher, "http://pypi.test/pypi/"),
+            pypistats.PyPIStats(fetcher, "http://pypi.test/stats"))
+
+
+def test_fetch_facts_and_downloads():
+    upstream, clock, client, stats = clients()
+    facts = []
+    client.facts("klein").addCallback(facts.append)
+    assert facts[0].version == "24.8.0"
+    downloads = []
+    stats.downloads("klein").addCallback(downloads.append)
+    assert downloads == [Downloads(last_day=2113, last_week=14602, last_month=61257)]
+    assert upstream.requests == ["/pypi/klein/json", "/stats/packages/klein/recent"]
+
+
+@pytest.mark.parametrize("how, error", [("500", Unavailable), ("429", Unavailable),
+                                        ("garbage", Unavailable), ("wrong-shape", Unavailable)])
+def test_fetch_failures(how, error):
+    upstream, clock, client, stats = clients()
+    upstream.fail("klein", how)
+    failures = []
+    client.facts("klein").addErrback(failures.append)
+    stats.downloads("klein").addErrback(failures.append)
+    assert [f.type for f in failures] == [error, error]
+
+
+def test_fetch_not_found():
+    upstream, clock, client, stats = clients()
+    failures = []
+    client.facts("nope").addErrback(failures.append)
+    stats.downloads("nope").addErrback(failures.append)
+    assert [f.type for f in failures] == [NotFound, NotFound]
+
+
+def test_fetch_times_out():
+    upstream, clock, client, stats = clients(timeout=3)
+    upstream.fail("klein", "hang")
+    failures = []
+    client.facts("klein").addErrback(failures.append)
+    clock.advance(2.9)
+    assert failures == []
+    clock.advance(0.2)
+    assert [f.type for f in failures] == [Unavailable]
+    assert "did not answer within 3" in failures[0].getErrorMessage()
+
+
+def test_body_over_the_limit(monkeypatch):
+    from pypipins import upstream as module
+
+    monkeypatch.setattr(module, "MAX_BODY", 1000)
+    upstream, clock, client, stats = clients()
+    failures = []
+    client.facts("klein").addErrback(failures.append)  # 47 KB, with a Content-Length
+    assert [f.type for f in failures] == [Unavailable]
+    assert "sent 47847 bytes" in failures[0].getErrorMessage()
