@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""
+Regenerate pypipins/render/widths.json (and WIDTHS-SOURCE.txt) from anafanafo's data files.
+
+Usage::
+
+    mkdir -p /tmp/bm && (cd /tmp/bm && npm install badge-maker@6.0.0 anafanafo@2.0.0)
+    python tools/gen_widths.py /tmp/bm/node_modules
+
+badge-maker measures text with anafanafo, whose tables map ranges of code points
+``[lower, upper, width]`` to advance widths (in pixels, at most two decimals). Our copy keeps
+exactly the same information as a step function, which is about a third of the size:
+
+* ``starts``: the code points where the width changes, delta-encoded (first value absolute);
+* ``widths``: the width from that code point on, in hundredths of a pixel, or ``null`` where
+  anafanafo has no width (the gaps between its ranges, and everything after the last range).
+
+Hundredths are exact: ``k / 100`` is the double nearest the decimal ``k/100``, the very
+double ``JSON.parse`` gives anafanafo for the same text, and this script checks it.
+"""
+
+import argparse
+import bisect
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+#: anafanafo's font names (the ones badge-maker passes to it), and their data files.
+FONTS = {
+    "11px Verdana": "verdana-11px-normal.json",
+    "10px Verdana": "verdana-10px-normal.json",
+    "bold 10px Verdana": "verdana-10px-bold.json",
+    "bold 11px Helvetica": "helvetica-11px-bold.json",
+}
+
+EXPECTED_VERSION = "2.0.0"
+OUT_DIR = Path(__file__).resolve().parent.parent / "pypipins" / "render"
+
+
+def step_function(ranges):
+    """
+    anafanafo's sorted, disjoint ``[lower, upper, width]`` ranges as ``(starts, hundredths)``.
+    """
+    starts, values = [], []
+    end = None  # one past the previous range
+    for lower, upper, width in ranges:
+        if not lower <= upper or (end is not None and lower < end):
+            raise ValueError(f"ranges not sorted and disjoint at {lower}")
+        hundredths = round(width * 100)
+        if hundredths / 100 != width:
+            raise ValueError(f"width {width!r} at {lower} has more than two decimals")
+        if end is not None and lower > end:
+            starts.append(end)
+            values.append(None)
+        if not (values and values[-1] == hundredths and lower == end):
+            starts.append(lower)
+            values.append(hundredths)
+        end = upper + 1
+    starts.append(end)
+    values.append(None)
+    return starts, values
+
+
+def check(ranges, starts, values):
+    """
+    Prove the step function answers like anafanafo's own lookup for every code point.
+    """
+    lowers = [r[0] for r in ranges]
+    for cp in range(0x110000):
+        i = bisect.bisect_right(lowers, cp) - 1
+        want = ranges[i][2] if i >= 0 and cp <= ranges[i][1] else None
+        j = bisect.bisect_right(starts, cp) - 1
+        got = values[j] / 100 if j >= 0 and values[j] is not None else None
+        if want != got:
+            raise AssertionError(f"U+{cp:04X}: anafanafo {want!r}, ours {got!r}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("node_modules", type=Path, help="a node_modules holding anafanafo")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="default: %(default)s")
+    parser.add_argument("--no-check", action="store_true", help="skip the per-code-point proof")
+    args = parser.parse_args(argv)
+
+    package = args.node_modules / "anafanafo"
+    version = json.loads((package / "package.json").read_text())["version"]
+    if version != EXPECTED_VERSION:
+        sys.exit(f"anafanafo {version} found, {EXPECTED_VERSION} expected")
+
+    fonts, digests = {}, []
+    for font, filename in FONTS.items():
+        raw = (package / "data" / filename).read_bytes()
+        digests.append(f"  {hashlib.sha256(raw).hexdigest()}  data/{filename}  ({font})")
+        ranges = json.loads(raw)
+        starts, values = step_function(ranges)
+        if not args.no_check:
+            check(ranges, starts, values)
+        deltas = [starts[0]] + [b - a for a, b in zip(starts, starts[1:])]
+        fonts[font] = {"starts": deltas, "widths": values}
+
+    # One font per line pair keeps the file diffable without spending bytes on indentation.
+    lines = ["{", f'"source": "anafanafo {version}, see WIDTHS-SOURCE.txt",', '"fonts": {']
+    for n, (font, table) in enumerate(fonts.items()):
+        sep = "," if n < len(fonts) - 1 else ""
+        lines.append(f"{json.dumps(font)}: {{")
+        lines.append(f'"starts": {json.dumps(table["starts"], separators=(",", ":"))},')
+        lines.append(f'"widths": {json.dumps(table["widths"], separators=(",", ":"))}')
+        lines.append("}" + sep)
+    lines += ["}", "}"]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "widths.json").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    license_text = (package / "LICENSE").read_text(encoding="utf-8").strip()
+    source = f"""\
+widths.json is generated by tools/gen_widths.py from the character width tables of the npm
+package anafanafo {version} (https://github.com/metabolize/anafanafo), the tables that
+shields.io's badge-maker 6.0.0 measures badge text with. Same data, re-encoded as a step
+function over code points with widths in hundredths of a pixel (see the script).
+
+Source files (sha256):
+{chr(10).join(digests)}
+
+anafanafo's README: "All rights to Verdana are owned by Microsoft Corp. The remainder of this
+project is licensed under the MIT license." Its license:
+
+{license_text}
+"""
+    (args.out / "WIDTHS-SOURCE.txt").write_text(source, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

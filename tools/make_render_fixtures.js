@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+/*
+ * Reference badges for tests/test_render_svg.py, drawn by the real badge-maker.
+ *
+ * Regenerate with:
+ *
+ *   mkdir -p /tmp/bm && (cd /tmp/bm && npm install badge-maker@6.0.0 anafanafo@2.0.0)
+ *   node tools/make_render_fixtures.js /tmp/bm/node_modules
+ *
+ * It writes tests/fixtures/render/cases.json: a list of
+ * {id, label, message, color, labelColor, style, svg}, where the inputs are exactly what
+ * makeBadge() was given (null: the field was left out, as render() does for label_color=None)
+ * and svg is its output. Same inputs and versions give the same file, byte for byte.
+ *
+ * Cases are a cross of texts, colours and the five styles; see below. Every input here is
+ * one pypipins.render.svg.render() promises to draw identically, so every case must match.
+ */
+'use strict'
+
+const fs = require('fs')
+const path = require('path')
+const { pathToFileURL } = require('url')
+
+const BADGE_MAKER_VERSION = '6.0.0'
+const OUT = path.join(__dirname, '..', 'tests', 'fixtures', 'render', 'cases.json')
+const STYLES = ['flat', 'flat-square', 'plastic', 'for-the-badge', 'social']
+
+const NAMED = [
+  'brightgreen', 'green', 'yellowgreen', 'yellow', 'orange', 'red', 'blue', 'grey',
+  'lightgrey',
+]
+const ALIASES = [
+  'gray', 'lightgray', 'success', 'important', 'critical', 'informational', 'inactive',
+]
+const HEX = [
+  '#4c1', '#4C1', '#abc', '#fff', '#000', '#e05d44', '#DFB317', '#ffffff', '#9f9f9f',
+  // Bare hex digits, which badge-maker accepts too.
+  'abc', 'a1b2c3', 'FFF',
+  // 4- and 8-digit hex (alpha ignored for the text colour).
+  '#abcd', '#12345678',
+  // Brightness at the light/dark threshold: toFixed(2) of 0.6892, 0.6902, the double nearest
+  // 0.695 (just below it), 0.695004, and the exact ties 0.625 and 0.875.
+  '#f95', '#c9d', '#0cf9f1', '#06fee7', '#00ff55', '#a9f8ed',
+  // Hex with white space around it: kept as given (lower-cased), but unparseable for
+  // brightness.
+  ' #ABC', '#abc\t',
+]
+const INVALID = ['', 'notacolor', 'Red', 'BRIGHTGREEN', '#ggg', '#abcde', 'abcd', '#', '#4c1;']
+
+const LONG = 'x'.repeat(300)
+const LONG_MIXED = 'Wide Mm 1.2.3 café 下载 '.repeat(14).slice(0, 300)
+
+// [label, message] pairs. Each one is drawn in every style.
+const TEXTS = [
+  ['build', 'passing'],
+  ['pypi', 'v1.2.3'],
+  ['downloads', '1.2k/month'],
+  ['python', '3.9 | 3.10 | 3.11 | 3.12'],
+  ['license', 'MIT'],
+  ['wheel', 'yes'],
+  ['', 'message only'],
+  [' ', 'whitespace label'],
+  ['label', ''],
+  ['', ''],
+  ['  padded  ', '\t tabs and spaces \n'],
+  ['café', 'naïve résumé'],
+  ['über', 'straße ß'],
+  ['下载', '每月 1.2万'],
+  ['パッケージ', '안녕하세요'],
+  ['emoji 🚀', 'ok ✅ 🎉'],
+  ['🐍', '👍🏽'],
+  ['𐐨eseret', 'astral 𝔘𝔫𝔦𝔠𝔬𝔡𝔢'],
+  ['ǆemal', 'ﬁne ﬃ'],
+  ['ελληνικά', 'σοφός'],
+  ['i̇stanbul', 'ıi'],
+  ['<script>', '<script>alert("x")</script>'],
+  ['a & b', '"quoted" \'single\' <tag> &amp;'],
+  ['1 > 0', 'x<y'],
+  ['in  between', 'double  spaces'],
+  ['line\nbreak', 'tab\tinside'],
+  ['\u00a0nbsp\u00a0', '\ufeffbom\ufeff'],
+  ['\u3000ideographic space', 'em\u2003space'],
+  ['\u0085nel', 'mongolian\u180e'],
+  ['private\ue000use', 'unassigned\u0378'],
+  ['combining é', 'zero\u200bwidth'],
+  ['x', 'm'],
+  ['iiiiiiiiii', 'WWWWWWWWWW'],
+  [LONG, 'long label'],
+  ['long message', LONG],
+  [LONG_MIXED, LONG_MIXED],
+  ['0', '0'],
+]
+
+// [label, message, color, labelColor] for colour coverage (drawn in every style too).
+const COLOR_CASES = []
+for (const c of [...NAMED, ...ALIASES, ...HEX, ...INVALID]) {
+  COLOR_CASES.push(['color', c || '(empty)', c, null])
+}
+for (const c of [...NAMED, ...ALIASES, '#4c1', '#fff', 'abc', ' #ABC', 'notacolor', '']) {
+  COLOR_CASES.push(['labelColor', c || '(empty)', 'blue', c])
+}
+// A label colour without a label (the classic styles draw a 10px box for it).
+for (const c of ['red', '#fff', 'notacolor']) {
+  COLOR_CASES.push(['', 'no label, labelColor ' + c, 'green', c])
+}
+COLOR_CASES.push(['', '', 'red', 'blue'])
+COLOR_CASES.push(['both', 'light', '#eee', '#ddd'])
+
+async function main() {
+  const nodeModules = process.argv[2]
+  if (!nodeModules) {
+    console.error('usage: node tools/make_render_fixtures.js NODE_MODULES')
+    process.exit(2)
+  }
+  const pkg = JSON.parse(
+    fs.readFileSync(path.join(nodeModules, 'badge-maker', 'package.json'), 'utf8'),
+  )
+  if (pkg.version !== BADGE_MAKER_VERSION) {
+    throw new Error(`badge-maker ${pkg.version} found, ${BADGE_MAKER_VERSION} expected`)
+  }
+  const { makeBadge } = await import(
+    pathToFileURL(path.join(nodeModules, 'badge-maker', 'lib', 'index.js')).href
+  )
+
+  const cases = []
+  function add(label, message, color, labelColor, style) {
+    // Left-out fields, not undefined ones: makeBadge rejects those.
+    const format = { label, message, style }
+    if (color !== null) format.color = color
+    if (labelColor !== null) format.labelColor = labelColor
+    cases.push({
+      id: `${cases.length}-${style}`,
+      label,
+      message,
+      color,
+      labelColor,
+      style,
+      svg: makeBadge(format),
+    })
+  }
+
+  for (const style of STYLES) {
+    TEXTS.forEach(([label, message], i) => {
+      // Vary colours a little so text colour and label colour paths are exercised.
+      const color = NAMED[i % NAMED.length]
+      const labelColor = i % 4 === 3 ? HEX[i % HEX.length] : null
+      add(label, message, color, labelColor, style)
+    })
+    for (const [label, message, color, labelColor] of COLOR_CASES) {
+      add(label, message, color, labelColor, style)
+    }
+  }
+
+  fs.mkdirSync(path.dirname(OUT), { recursive: true })
+  const header = {
+    generator: 'tools/make_render_fixtures.js',
+    'badge-maker': pkg.version,
+    cases: cases.length,
+  }
+  // One case per line: readable diffs when badge-maker changes.
+  const body = cases.map(c => JSON.stringify(c)).join(',\n')
+  fs.writeFileSync(
+    OUT,
+    `{"about": ${JSON.stringify(header)},\n"cases": [\n${body}\n]}\n`,
+  )
+  console.log(`${cases.length} cases written to ${OUT}`)
+}
+
+main().catch(err => {
+  console.error(err)
+  process.exit(1)
+})
