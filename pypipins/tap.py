@@ -1,0 +1,107 @@
+"""
+C{twistd pypipins}: the options, and the service they build.
+"""
+
+from typing import Any, Optional, Tuple
+from urllib.parse import unquote, urlsplit
+
+from twisted.application.service import IService, MultiService
+from twisted.application.strports import service as endpointService
+from twisted.python import usage
+
+#: The backend port of the original Varnish set-up.
+DEFAULT_PORT = "tcp:8888:interface=127.0.0.1"
+
+
+def parse_redis_url(url: str) -> Tuple[str, int, Optional[str]]:
+    """
+    The client endpoint string, database number and password of a Redis URL:
+    C{redis://[:password@]host[:port][/db]} or C{unix:///path/to.sock[?db=N]}.
+
+    @raise ValueError: for anything else.
+    """
+    parts = urlsplit(url)
+    password = unquote(parts.password) if parts.password else None
+    if parts.scheme == "redis":
+        if not parts.hostname:
+            raise ValueError(f"no host in {url!r}")
+        db = parts.path.strip("/") or "0"
+        endpoint = f"tcp:host={parts.hostname}:port={parts.port or 6379}"
+    elif parts.scheme == "unix":
+        if not parts.path:
+            raise ValueError(f"no socket path in {url!r}")
+        query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+        db = query.get("db", "0")
+        endpoint = "unix:path=" + parts.path.replace(":", r"\:")
+    else:
+        raise ValueError(f"{url!r} is neither redis:// nor unix://")
+    if not db.isdigit():
+        raise ValueError(f"database {db!r} in {url!r} is not a number")
+    return endpoint, int(db), password
+
+
+class Options(usage.Options):
+    optParameters = [
+        ["port", "p", DEFAULT_PORT, "Endpoint to serve badges on."],
+        ["redis", None, "redis://127.0.0.1:6379/0",
+         "Redis to cache in: redis://host:port/db or unix:///path/to.sock."],
+        ["pypi-url", None, "https://pypi.org/pypi",
+         "PyPI's JSON API; documents are {pypi-url}/{name}/json."],
+        ["stats-url", None, "https://pypistats.org/api",
+         "pypistats.org's API; downloads are {stats-url}/packages/{name}/recent."],
+        ["cache-ttl", None, 600, "Seconds upstream answers are cached.", int],
+        ["upstream-timeout", None, 10.0, "Seconds an upstream has to answer.", float],
+    ]
+
+    def postOptions(self) -> None:
+        try:
+            self["redis-endpoint"], self["redis-db"], self["redis-password"] = parse_redis_url(
+                self["redis"]
+            )
+        except ValueError as e:
+            raise usage.UsageError(f"--redis: {e}")
+        for option in ("pypi-url", "stats-url"):
+            if urlsplit(self[option]).scheme not in ("http", "https"):
+                raise usage.UsageError(f"--{option} must be an http:// or https:// URL")
+            self[option] = self[option].rstrip("/")
+        if self["cache-ttl"] <= 0:
+            raise usage.UsageError("--cache-ttl must be positive")
+        if self["upstream-timeout"] <= 0:
+            raise usage.UsageError("--upstream-timeout must be positive")
+
+
+def makeService(config: Options, reactor: Any = None) -> IService:
+    """
+    The badge site on C{--port}, its Redis connection, and what they share.
+    """
+    if reactor is None:
+        from twisted.internet import reactor
+    from treq.client import HTTPClient
+    from twisted.web.client import Agent, HTTPConnectionPool
+    from twisted.web.server import Site
+
+    from pypipins.cache import FallbackCache, MemoryCache, RedisCache
+    from pypipins.lookup import Lookup
+    from pypipins.pypi import PyPI
+    from pypipins.pypistats import PyPIStats
+    from pypipins.upstream import JSONFetcher
+    from pypipins.web import BadgeSite
+
+    top = MultiService()
+    redis = RedisCache(
+        reactor, config["redis-endpoint"], config["redis-db"], config["redis-password"]
+    )
+    redis.setName("redis")
+    redis.setServiceParent(top)
+    cache = FallbackCache(redis, MemoryCache(reactor))
+
+    http = HTTPClient(Agent(reactor, pool=HTTPConnectionPool(reactor)))
+    fetcher = JSONFetcher(http, reactor, config["upstream-timeout"])
+    lookup = Lookup(
+        cache, PyPI(fetcher, config["pypi-url"]), PyPIStats(fetcher, config["stats-url"]),
+        config["cache-ttl"],
+    )
+    site = Site(BadgeSite(lookup).resource())
+    site.displayTracebacks = False
+    endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
+    return top

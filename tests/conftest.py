@@ -1,0 +1,248 @@
+"""
+Real parts for the tests: a redis-server on a free port, the upstream stand-in on loopback,
+the service built by C{makeService}, and the daemon started as users start it.
+"""
+
+import inspect
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, List
+
+import pytest
+import pytest_twisted
+import treq
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from twisted.internet.task import deferLater
+from twisted.web.server import Site
+
+from tests.standin import Upstream
+
+TWISTD = str(Path(sys.executable).parent / "twistd")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, process: "subprocess.Popen[Any] | None" = None) -> None:
+    """
+    Block until something listens on loopback C{port}; only for processes of their own, since
+    the reactor does not run meanwhile.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 20.0, step: float = 0.05) -> None:
+    """
+    Wait, letting the reactor run, until C{predicate()} (or what it returns, awaited) holds.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {predicate}")
+        await deferLater(reactor, step, lambda: None)
+
+
+class RedisServer:
+    """
+    A redis-server of our own, in the foreground, as a child of the test process.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            pytest.fail("redis-server is not installed: apt-get install redis-server")
+        self.port = free_port()
+        self.directory = directory
+        self.process: "subprocess.Popen[bytes] | None" = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, process=self.process)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def command(self, *args: str) -> str:
+        """
+        Run a command with redis-cli (for looking into the cache from outside).
+        """
+        return subprocess.run(
+            ["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def redis(redis_server: RedisServer) -> Iterator[RedisServer]:
+    """
+    The session's Redis, empty, and running again after the test if it was killed.
+    """
+    if redis_server.process is None:
+        redis_server.start()
+    redis_server.command("FLUSHALL")
+    yield redis_server
+    if redis_server.process is None:
+        redis_server.start()
+
+
+class RunningUpstream:
+    def __init__(self, resource: Upstream, port: int) -> None:
+        self.resource = resource
+        self.port = port
+
+    @property
+    def requests(self) -> List[str]:
+        return self.resource.requests
+
+    @property
+    def pypi_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/pypi"
+
+    @property
+    def stats_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/stats"
+
+
+@pytest.fixture
+def upstream() -> Iterator[RunningUpstream]:
+    """
+    The PyPI and pypistats stand-in, listening on loopback in this process's reactor.
+    """
+    resource = Upstream()
+    site = Site(resource)
+    site.noisy = False
+    port = reactor.listenTCP(0, site, interface="127.0.0.1")
+    yield RunningUpstream(resource, port.getHost().port)
+    pytest_twisted.blockon(port.stopListening())
+
+
+class RunningService:
+    def __init__(self, port: int, service: Any) -> None:
+        self.port = port
+        self.service = service
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def redis(self) -> Any:
+        return self.service.namedServices["redis"]
+
+    def get(self, path: str, **kwargs: Any) -> "Deferred[Any]":
+        """
+        The response to a GET of C{path}, with its body read into C{.body}.
+        """
+        async def get() -> Any:
+            response = await treq.get(self.url(path), **kwargs)
+            response.body = await response.content()
+            return response
+
+        return Deferred.fromCoroutine(get())
+
+
+def make_service(upstream: RunningUpstream, redis_url: str, *extra: str) -> RunningService:
+    from pypipins.tap import Options, makeService
+
+    port = free_port()
+    config = Options()
+    config.parseOptions([
+        "--port", f"tcp:{port}:interface=127.0.0.1", "--redis", redis_url,
+        "--pypi-url", upstream.pypi_url, "--stats-url", upstream.stats_url, *extra,
+    ])
+    service = makeService(config, reactor)
+    service.startService()
+    return RunningService(port, service)
+
+
+@pytest.fixture
+def service(upstream: RunningUpstream, redis: RedisServer) -> Iterator[RunningService]:
+    """
+    The badge service as C{makeService} builds it, on loopback, with the stand-in and Redis.
+    """
+    running = make_service(upstream, redis.url)
+    pytest_twisted.blockon(Deferred.fromCoroutine(until(lambda: running.redis.connected)))
+    yield running
+    pytest_twisted.blockon(running.service.stopService())
+
+
+class Daemon:
+    """
+    C{twistd -n pypipins}, started as a user starts it.
+    """
+
+    def __init__(self, directory: Path, args: List[str]) -> None:
+        self.port = free_port()
+        self.log = directory / "twistd.log"
+        self.process = subprocess.Popen(
+            [TWISTD, "-n", "--pidfile=", "pypipins",
+             "--port", f"tcp:{self.port}:interface=127.0.0.1", *args],
+            cwd=directory, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(self.port, process=self.process)
+        except RuntimeError:
+            raise RuntimeError(self.log.read_text())
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=20)
+        return self.log.read_text()
+
+
+@pytest.fixture
+def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
+    daemons: List[Daemon] = []
+
+    def start(*args: str) -> Daemon:
+        daemon = Daemon(tmp_path, list(args))
+        daemons.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in daemons:
+        if daemon.process.poll() is None:
+            daemon.stop()

@@ -1,0 +1,85 @@
+"""
+The daemon as users start it: C{twistd -n pypipins}, with a real Redis and the upstream stand-in.
+"""
+
+import json
+import subprocess
+
+import pytest_twisted
+import treq
+from twisted.internet.defer import Deferred, gatherResults
+
+from tests.conftest import TWISTD, until
+
+
+async def get(url):
+    response = await treq.get(url)
+    return response.code, await response.content()
+
+
+def test_twistd_lists_the_plugin(tmp_path):
+    out = subprocess.run([TWISTD, "--help"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert "pypipins" in out.stdout
+    out = subprocess.run([TWISTD, "pypipins", "--help"], cwd=tmp_path, capture_output=True, text=True,
+                         check=True)
+    for option in ("--port", "--redis", "--pypi-url", "--stats-url", "--cache-ttl"):
+        assert option in out.stdout
+    assert "tcp:8888:interface=127.0.0.1" in out.stdout
+
+
+def test_bad_options_are_refused(tmp_path):
+    for args in (["--redis", "http://x"], ["--cache-ttl", "0"], ["--pypi-url", "ftp://x"]):
+        out = subprocess.run([TWISTD, "-n", "pypipins", *args], cwd=tmp_path, capture_output=True, text=True)
+        assert out.returncode != 0
+        assert "Traceback" not in out.stdout + out.stderr
+
+
+@pytest_twisted.ensureDeferred
+async def test_daemon_serves_badges_through_redis(start_daemon, upstream, redis):
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url)
+    code, body = await get(daemon.url("/license/klein/badge.svg"))
+    assert code == 200
+    assert b"<title>license: MIT</title>" in body
+    kinds = ["v", "version", "wheel", "egg", "format", "license", "py_versions", "implementation", "status"]
+    results = await gatherResults([
+        Deferred.fromCoroutine(get(daemon.url(f"/{k}/Klein/badge.json"))) for k in kinds
+    ])
+    assert [json.loads(body)["label"] for _, body in results] == [
+        "pypi", "pypi", "wheel", "egg", "format", "license", "python", "implementation", "status"]
+    code, body = await get(daemon.url("/d/klein/badge.json?period=week"))
+    assert json.loads(body)["message"] == "15k/week"
+    assert upstream.requests == ["/pypi/klein/json", "/stats/packages/klein/recent"]
+    assert json.loads(redis.command("GET", "pypipins:facts:klein"))["version"] == "24.8.0"
+    log = daemon.stop()
+    assert "Traceback" not in log
+
+
+@pytest_twisted.ensureDeferred
+async def test_daemon_rides_out_redis_going_away(start_daemon, upstream, redis):
+    """
+    Redis down at start, up, killed, back: badges all along, Redis used again when it returns,
+    and a warning in the log rather than a traceback per request.
+    """
+    redis.kill()
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url)
+    for name in ("klein", "attrs", "treq"):
+        code, body = await get(daemon.url(f"/v/{name}/badge.json"))
+        assert (code, json.loads(body)["color"]) == (200, "brightgreen")
+    redis.start()
+
+    async def cached_in_redis():
+        code, body = await get(daemon.url("/status/twisted/badge.json"))
+        assert code == 200
+        return redis.command("EXISTS", "pypipins:facts:twisted") == "1"
+
+    await until(cached_in_redis, timeout=30)
+    redis.kill()
+    for _ in range(20):
+        code, body = await get(daemon.url("/format/hyperlink/badge.json"))
+        assert (code, json.loads(body)["message"]) == (200, "wheel")
+    log = daemon.stop()
+    assert "Traceback" not in log
+    assert 1 <= log.count("Redis unavailable") <= 3
+

@@ -1,0 +1,243 @@
+"""
+The badge routes of the service built by makeService, over loopback, with the PyPI and
+pypistats stand-in and a real Redis.
+"""
+
+import json
+import xml.etree.ElementTree as ET
+from typing import Any, Dict
+
+import pytest
+import pytest_twisted
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def endpoint(response: Any) -> Dict[str, Any]:
+    assert response.code == 200
+    assert response.headers.getRawHeaders("content-type") == ["application/json"]
+    return json.loads(response.body)
+
+
+def svg_texts(body: bytes) -> Dict[str, str]:
+    root = ET.fromstring(body)
+    return {"title": root.find(SVG + "title").text, "aria-label": root.get("aria-label")}
+
+
+# badge, package, label, message, colour: one row per case of BADGES.md's table that a
+# recorded or synthetic document shows
+CASES = [
+    ("license", "klein", "license", "MIT", "blue"),
+    ("license", "attrs", "license", "MIT", "blue"),  # license_expression
+    ("license", "txredisapi", "license", "Apache-2.0", "blue"),  # a 42-character URL: classifiers
+    ("license", "eggy", "license", "GPLv3", "blue"),  # UNKNOWN, DFSG approved dropped
+    ("license", "bare", "license", "unknown", "red"),
+    ("license", "requires-only", "license", "zlib/libpng, ISCL", "blue"),  # two lines: classifiers
+    ("license", "mature-stubs", "license", "0BSD, CC0-1.0", "blue"),
+    ("license", "prerelease-pkg", "license", "Apache 2.0", "blue"),
+    ("v", "klein", "pypi", "24.8.0", "brightgreen"),
+    ("version", "twisted", "pypi", "26.10.0", "brightgreen"),
+    ("version", "prerelease-pkg", "pypi", "2.0b1", "orange"),
+    ("version", "dev-pkg", "pypi", "1.1.dev3", "orange"),
+    ("version", "weird-version", "pypi", "banana-split", "lightgrey"),
+    ("wheel", "klein", "wheel", "yes", "brightgreen"),
+    ("wheel", "eggy", "wheel", "no", "red"),
+    ("egg", "eggy", "egg", "yes", "red"),
+    ("egg", "klein", "egg", "no", "brightgreen"),
+    ("format", "klein", "format", "wheel", "brightgreen"),
+    ("format", "eggy", "format", "egg", "red"),
+    ("format", "dev-pkg", "format", "source", "yellow"),
+    ("format", "bare", "format", "source", "yellow"),
+    ("py_versions", "klein", "python", "3.7, 3.8, 3.9, 3.10, 3.11", "blue"),
+    ("py_versions", "twisted", "python", "3.10, 3.11, 3.12, 3.13, 3.14", "blue"),
+    ("py_versions", "hyperlink", "python", "2.6, 2.7, 3.4, 3.5, 3.6, 3.7, 3.8, 3.9", "blue"),
+    ("py_versions", "eggy", "python", "2.7", "blue"),
+    ("py_versions", "prerelease-pkg", "python", "3", "blue"),  # 3 :: Only
+    ("py_versions", "mature-stubs", "python", "2, 3.9, 3.10", "blue"),
+    ("py_versions", "requires-only", "python", ">=3.8,<4", "blue"),
+    ("py_versions", "bare", "python", "unknown", "lightgrey"),
+    ("implementation", "klein", "implementation", "cpython, pypy", "blue"),
+    ("implementation", "hyperlink", "implementation", "pypy", "blue"),
+    ("implementation", "requires-only", "implementation", "jython", "blue"),
+    ("implementation", "bare", "implementation", "cpython", "blue"),
+    ("status", "attrs", "status", "stable", "brightgreen"),
+    ("status", "eggy", "status", "alpha", "red"),
+    ("status", "prerelease-pkg", "status", "beta", "yellow"),
+    ("status", "requires-only", "status", "mature", "brightgreen"),
+    ("status", "dev-pkg", "status", "pre-alpha", "red"),
+    ("status", "weird-version", "status", "inactive", "red"),
+    ("status", "klein", "status", "unknown", "lightgrey"),
+    ("d", "klein", "downloads", "61k/month", "brightgreen"),
+    ("download", "attrs", "downloads", "312M/month", "brightgreen"),
+    ("d", "prerelease-pkg", "downloads", "99/month", "yellowgreen"),
+    ("d", "eggy", "downloads", "9/month", "yellow"),
+    ("d", "bare", "downloads", "0/month", "red"),
+    ("d", "txredisapi", "downloads", "6.9k/month", "brightgreen"),
+]
+
+
+@pytest.mark.parametrize("kind, package, label, message, color", CASES)
+@pytest_twisted.ensureDeferred
+async def test_badge(service, kind, package, label, message, color):
+    """
+    Each badge says what BADGES.md says, in JSON and in SVG alike.
+    """
+    data = endpoint(await service.get(f"/{kind}/{package}/badge.json"))
+    assert data == {"schemaVersion": 1, "label": label, "message": message, "color": color}
+    response = await service.get(f"/{kind}/{package}/badge.svg")
+    assert response.code == 200
+    assert response.headers.getRawHeaders("content-type") == ["image/svg+xml;charset=utf-8"]
+    texts = svg_texts(response.body)
+    assert texts == {"title": f"{label}: {message}", "aria-label": f"{label}: {message}"}
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [("period=day", "2.1k/day"), ("period=week", "15k/week"), ("period=month", "61k/month"),
+     ("period=year", "61k/month"), ("period=", "61k/month")],
+)
+@pytest_twisted.ensureDeferred
+async def test_download_periods(service, query, message):
+    data = endpoint(await service.get(f"/d/klein/badge.json?{query}"))
+    assert data["message"] == message
+
+
+@pytest_twisted.ensureDeferred
+async def test_query_parameters(service):
+    data = endpoint(await service.get("/v/klein/badge.json?text=version"))
+    assert (data["label"], data["message"]) == ("version", "24.8.0")
+    data = endpoint(await service.get("/v/klein/badge.json?label=latest&color=ABC&labelColor=%23123456"))
+    assert data == {"schemaVersion": 1, "label": "latest", "message": "24.8.0", "color": "#aabbcc",
+                    "labelColor": "#123456"}
+    data = endpoint(await service.get("/license/klein/badge.json?color=success&labelColor=nonsense"))
+    assert data == {"schemaVersion": 1, "label": "license", "message": "MIT", "color": "brightgreen"}
+    response = await service.get("/license/klein/badge.svg?style=flat-square&color=critical")
+    assert b'fill="#dd4343"' in response.body and b'shape-rendering="crispEdges"' in response.body
+
+
+@pytest.mark.parametrize("style", ["flat", "flat-square", "plastic", "for-the-badge", "social", "bogus"])
+@pytest_twisted.ensureDeferred
+async def test_styles_are_well_formed(service, style):
+    response = await service.get(f"/license/klein/badge.svg?style={style}")
+    assert response.code == 200
+    root = ET.fromstring(response.body)
+    assert root.tag == SVG + "svg"
+    assert float(root.get("width")) > 20
+
+
+@pytest_twisted.ensureDeferred
+async def test_markup_from_pypi_is_text(service):
+    """
+    A license field of <script> comes out as text, never as an element.
+    """
+    response = await service.get("/license/scripty/badge.svg")
+    assert b"<script" not in response.body
+    assert b"&lt;script&gt;" in response.body
+    assert svg_texts(response.body)["title"] == "license: <script>alert(1)</script>"
+    data = endpoint(await service.get("/license/scripty/badge.json"))
+    assert data["message"] == "<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("kind, label", [("license", "license"), ("d", "downloads"), ("py_versions", "python")])
+@pytest_twisted.ensureDeferred
+async def test_not_found(service, upstream, kind, label):
+    data = endpoint(await service.get(f"/{kind}/no-such-package/badge.json"))
+    assert data == {"schemaVersion": 1, "label": label, "message": "package not found",
+                    "color": "red", "isError": True}
+
+
+@pytest.mark.parametrize(
+    "name", ["-leading", "trailing-", "a" * 129, "sp%20ace", "caf%C3%A9", "..", "a..b%0A", "%3Cscript%3E"]
+)
+@pytest_twisted.ensureDeferred
+async def test_invalid_name_never_reaches_upstream(service, upstream, name):
+    response = await service.get(f"/license/{name}/badge.svg")
+    assert response.code == 200
+    assert svg_texts(response.body)["title"] == "license: invalid package name"
+    data = endpoint(await service.get(f"/v/{name}/badge.json?color=blue"))
+    assert data == {"schemaVersion": 1, "label": "pypi", "message": "invalid package name",
+                    "color": "red", "isError": True}
+    assert upstream.requests == []
+
+
+@pytest.mark.parametrize("how", ["500", "429", "garbage", "wrong-shape"])
+@pytest_twisted.ensureDeferred
+async def test_unavailable(service, upstream, how):
+    upstream.resource.fail("klein", how)
+    data = endpoint(await service.get("/status/klein/badge.json"))
+    assert data == {"schemaVersion": 1, "label": "status", "message": "unavailable",
+                    "color": "lightgrey", "isError": True}
+    data = endpoint(await service.get("/d/klein/badge.json?label=dl"))
+    assert data == {"schemaVersion": 1, "label": "dl", "message": "unavailable",
+                    "color": "lightgrey", "isError": True}
+    # nothing failed is cached: once the upstream is back, so are the badges
+    upstream.resource.recover("klein")
+    data = endpoint(await service.get("/status/klein/badge.json"))
+    assert data["message"] == "unknown"
+
+
+@pytest_twisted.ensureDeferred
+async def test_unreachable_and_slow_upstreams(upstream, redis):
+    from tests.conftest import free_port, make_service
+
+    upstream.resource.fail("klein", "hang")
+    running = make_service(upstream, redis.url, "--upstream-timeout", "0.5")
+    try:
+        data = endpoint(await running.get("/v/klein/badge.json"))
+        assert data["message"] == "unavailable"
+    finally:
+        await running.service.stopService()
+    # nothing listens there
+    upstream.port, real_port = free_port(), upstream.port
+    running = make_service(upstream, redis.url)
+    upstream.port = real_port
+    try:
+        data = endpoint(await running.get("/v/klein/badge.json"))
+        assert (data["message"], data["color"]) == ("unavailable", "lightgrey")
+    finally:
+        await running.service.stopService()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/nope/klein/badge.svg", "/license/klein/badge.pdf", "/license/klein/badge.", "/license/klein/other.svg",
+     "/license/klein", "/", "/license/klein/badge.svg/extra"],
+)
+@pytest_twisted.ensureDeferred
+async def test_unknown_badge_or_extension_is_404(service, upstream, path):
+    response = await service.get(path)
+    assert response.code == 404
+    assert b"Traceback" not in response.body
+    assert upstream.requests == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_nine_badges_one_upstream_request(service, upstream, redis):
+    """
+    The nine badges of a README, asked for at once, cost one PyPI request, then none until
+    the TTL has passed; the condensed facts are in Redis, well under 2 KB.
+    """
+    from twisted.internet.defer import gatherResults
+
+    kinds = ["v", "version", "wheel", "egg", "format", "license", "py_versions", "implementation", "status"]
+    responses = await gatherResults([service.get(f"/{k}/Twisted/badge.svg") for k in kinds])
+    assert [r.code for r in responses] == [200] * 9
+    responses = await gatherResults([service.get(f"/{k}/twisted/badge.json") for k in kinds])
+    assert upstream.requests == ["/pypi/twisted/json"]
+    cached = redis.command("GET", "pypipins:facts:twisted")
+    assert json.loads(cached)["version"] == "26.10.0"
+    assert len(cached) < 2048
+    ttl = int(redis.command("TTL", "pypipins:facts:twisted"))
+    assert 590 <= ttl <= 600
+
+
+@pytest_twisted.ensureDeferred
+async def test_head(service):
+    from twisted.internet.defer import Deferred  # noqa: F401
+
+    import treq
+
+    response = await treq.head(service.url("/license/klein/badge.svg"))
+    body = await response.content()
+    assert response.code == 200 and body == b""
+    assert response.headers.getRawHeaders("content-type") == ["image/svg+xml;charset=utf-8"]
