@@ -1,0 +1,31 @@
+# Set-up shared by scripts/serve and scripts/test, sourced by them: what Debian must have, and
+# a virtualenv with the project in it. Safe to run again: it only adds what is missing.
+#
+# PYTHON picks the interpreter (default python3), VENV the virtualenv's folder (default .venv).
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+apt_install() {
+    local missing=()
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing Debian packages: ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+    echo "installing ${missing[*]} with apt-get" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    apt_install python3-venv
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
