@@ -26,7 +26,6 @@ setup(
     classifiers=[
         "Development Status :: 3 - Alpha",
         "Framework :: Twisted",
-        "License :: OSI Approved :: MIT License",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: Implementation :: CPython",
         "Programming Language :: Python :: Implementation :: PyPy",
