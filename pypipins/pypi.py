@@ -7,7 +7,7 @@ from typing import Any, Iterable, Tuple
 from twisted.internet.defer import Deferred
 
 from pypipins.facts import PackageFacts, Unavailable
-from pypipins.upstream import JSONFetcher
+from pypipins.upstream import Fetcher
 
 #: Classifier prefixes that some badge reads; the rest is dropped when condensing.
 _KEPT_CLASSIFIERS = (
@@ -66,7 +66,7 @@ class PyPI:
     A client of PyPI's JSON API at C{base_url} (C{https://pypi.org/pypi} or a mirror).
     """
 
-    def __init__(self, fetcher: JSONFetcher, base_url: str) -> None:
+    def __init__(self, fetcher: Fetcher, base_url: str) -> None:
         self._fetcher = fetcher
         self._base_url = base_url.rstrip("/")
 
@@ -80,4 +80,4 @@ class PyPI:
         """
         The condensed facts of the latest release of C{name} (valid and normalised).
         """
-        return self._fetcher.get(self.url(name)).addCallback(condense)
+        return self._fetcher.json(self.url(name)).addCallback(condense)

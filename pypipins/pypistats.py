@@ -7,7 +7,7 @@ from typing import Any
 from twisted.internet.defer import Deferred
 
 from pypipins.facts import Downloads, Unavailable
-from pypipins.upstream import JSONFetcher
+from pypipins.upstream import Fetcher
 
 
 def condense(document: Any) -> Downloads:
@@ -31,7 +31,7 @@ class PyPIStats:
     A client of the pypistats.org API at C{base_url} (C{https://pypistats.org/api}).
     """
 
-    def __init__(self, fetcher: JSONFetcher, base_url: str) -> None:
+    def __init__(self, fetcher: Fetcher, base_url: str) -> None:
         self._fetcher = fetcher
         self._base_url = base_url.rstrip("/")
 
@@ -42,4 +42,4 @@ class PyPIStats:
         """
         The recent downloads of C{name} (valid and normalised).
         """
-        return self._fetcher.get(self.url(name)).addCallback(condense)
+        return self._fetcher.json(self.url(name)).addCallback(condense)

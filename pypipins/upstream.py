@@ -1,10 +1,10 @@
 """
-Fetching JSON documents from an upstream (PyPI, pypistats), with every way that can go wrong
-turned into L{NotFound} or L{Unavailable}.
+Fetching from an upstream (PyPI, pypistats, a shields server), with every way that can go
+wrong turned into L{NotFound} or L{Unavailable}.
 """
 
 import json
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import treq
 from twisted.internet.defer import Deferred
@@ -27,9 +27,9 @@ class _TooLarge(Exception):
     pass
 
 
-class JSONFetcher:
+class Fetcher:
     """
-    Gets JSON documents over HTTP with a time limit.
+    Gets documents over HTTP with a time and a size limit.
 
     @param http: a treq C{HTTPClient}, or anything with its C{get} (such as
         C{treq.testing.StubTreq}).
@@ -41,12 +41,19 @@ class JSONFetcher:
         self._clock = clock
         self._timeout = timeout
 
-    def get(self, url: str) -> "Deferred[Any]":
+    def json(self, url: str) -> "Deferred[Any]":
         """
         The decoded JSON at C{url}; fails with L{NotFound} on a 404 and with L{Unavailable} on
         anything else that is not a 200 with a JSON body.
         """
-        d = Deferred.fromCoroutine(self._get(url))
+        return self.get(url, "application/json").addCallback(_decode_json, url)
+
+    def get(self, url: str, accept: str) -> "Deferred[Tuple[IResponse, bytes]]":
+        """
+        The response to a GET of C{url} and its body; fails with L{NotFound} on a 404 and with
+        L{Unavailable} on anything else but a 200.
+        """
+        d = Deferred.fromCoroutine(self._get(url, accept))
         # Not Deferred.addTimeout: cancelling reaches treq as a ResponseNeverReceived, which
         # would hide that the time ran out.
         timer = self._clock.callLater(self._timeout, d.cancel)
@@ -60,9 +67,9 @@ class JSONFetcher:
         d.addErrback(self._explain, url, timer)
         return d
 
-    async def _get(self, url: str) -> Any:
+    async def _get(self, url: str, accept: str) -> Tuple[IResponse, bytes]:
         response: IResponse = await self._http.get(
-            url, headers={"Accept": "application/json"}, allow_redirects=True
+            url, headers={"Accept": accept}, allow_redirects=True
         )
         if response.code == 404:
             # Let the connection go back to the pool without reading what is left.
@@ -75,11 +82,7 @@ class JSONFetcher:
         if isinstance(response.length, int) and response.length > MAX_BODY:
             response.deliverBody(_Discard())
             raise Unavailable(f"{url} sent {response.length} bytes")
-        body = await _collect(response)
-        try:
-            return json.loads(body)
-        except ValueError:
-            raise Unavailable(f"{url} sent something that is not JSON")
+        return response, await _collect(response)
 
     def _explain(self, failure: Any, url: str, timer: Any) -> Any:
         if timer.called:
@@ -89,6 +92,13 @@ class JSONFetcher:
         if failure.check(_TooLarge):
             raise Unavailable(f"{url} sent more than {MAX_BODY} bytes")
         raise Unavailable(f"{url}: {failure.getErrorMessage()}")
+
+
+def _decode_json(answer: Tuple[IResponse, bytes], url: str) -> Any:
+    try:
+        return json.loads(answer[1])
+    except ValueError:
+        raise Unavailable(f"{url} sent something that is not JSON")
 
 
 async def _collect(response: IResponse) -> bytes:

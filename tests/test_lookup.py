@@ -10,7 +10,7 @@ from pypipins.facts import NotFound, Unavailable
 from pypipins.lookup import NOT_FOUND_TTL, Lookup
 from pypipins.pypi import PyPI
 from pypipins.pypistats import PyPIStats
-from pypipins.upstream import JSONFetcher
+from pypipins.upstream import Fetcher
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
@@ -21,7 +21,7 @@ def make(ttl=600):
     upstream = Upstream()
     clock = Clock()
     stub = StubTreq(upstream)
-    fetcher = JSONFetcher(stub, clock)
+    fetcher = Fetcher(stub, clock)
     lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"), ttl)
     return upstream, clock, lookup
 
@@ -58,7 +58,7 @@ def test_concurrent_requests_share_one_fetch():
             return NOT_DONE_YET
 
     stub = StubTreq(Held())
-    fetcher = JSONFetcher(stub, clock)
+    fetcher = Fetcher(stub, clock)
     lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"), 600)
     waiting = [lookup.package("klein") for _ in range(50)]
     assert len(pending) == 1

@@ -12,7 +12,7 @@ from twisted.internet.task import Clock
 
 from pypipins import pypi, pypistats
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
-from pypipins.upstream import JSONFetcher
+from pypipins.upstream import Fetcher
 from tests.standin import FIXTURES, Upstream
 
 RECORDED = sorted(p.stem for p in (FIXTURES / "pypi").glob("*.json"))
@@ -76,7 +76,7 @@ def test_pypistats_refuses_other_shapes(document):
 def clients(timeout: float = 10.0):
     upstream = Upstream()
     clock = Clock()
-    fetcher = JSONFetcher(StubTreq(upstream), clock, timeout)
+    fetcher = Fetcher(StubTreq(upstream), clock, timeout)
     return (upstream, clock, pypi.PyPI(fetcher, "http://pypi.test/pypi/"),
             pypistats.PyPIStats(fetcher, "http://pypi.test/stats"))
 
