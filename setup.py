@@ -22,6 +22,8 @@ setup(
         "txredisapi>=1.4.10",
         "attrs>=22.1",
         "packaging>=22",
+        "resvg-py>=0.2",
+        "Pillow>=10",
     ],
     classifiers=[
         "Development Status :: 3 - Alpha",

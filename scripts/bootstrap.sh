@@ -24,6 +24,8 @@ apt_install() {
 }
 
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+# DejaVu Sans: the font that raster badges draw their text with
+apt_install fonts-dejavu-core
 if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
     apt_install python3-venv
 fi

@@ -1,18 +1,24 @@
 """
-Drawing badges: the formats a badge can be served in, each a pure function of the badge.
+Drawing badges: each format a badge can be served in, as a pure function of the badge.
 """
 
 import json
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict
 
 from pypipins.badges import Badge, Options
-from pypipins.render import svg
+from pypipins.render import raster, svg
+
+#: Formats drawn as pictures, from the SVG.
+RASTER_FORMATS = frozenset(raster.CONTENT_TYPES)
 
 #: Format (the URL's extension) -> content type.
 CONTENT_TYPES: Dict[str, str] = {
     "svg": "image/svg+xml;charset=utf-8",
     "json": "application/json",
+    **raster.CONTENT_TYPES,
 }
+
+FORMATS = frozenset(CONTENT_TYPES)
 
 
 def endpoint_json(badge: Badge, options: Options) -> bytes:
@@ -32,20 +38,16 @@ def endpoint_json(badge: Badge, options: Options) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
-def svg_bytes(badge: Badge, options: Options) -> bytes:
-    return svg.render(
-        badge.label, badge.message, badge.color, options.label_color, options.style
-    ).encode("utf-8")
+def svg_text(badge: Badge, options: Options) -> str:
+    return svg.render(badge.label, badge.message, badge.color, options.label_color, options.style)
 
 
-_DRAWERS: Dict[str, Callable[[Badge, Options], bytes]] = {
-    "svg": svg_bytes,
-    "json": endpoint_json,
-}
-
-
-def draw(badge: Badge, options: Options, ext: str) -> Tuple[bytes, str]:
+def draw(badge: Badge, options: Options, ext: str) -> bytes:
     """
-    The body and content type of C{badge} in format C{ext} (one of L{CONTENT_TYPES}).
+    C{badge} in format C{ext} (one of L{FORMATS}).
     """
-    return _DRAWERS[ext](badge, options), CONTENT_TYPES[ext]
+    if ext == "json":
+        return endpoint_json(badge, options)
+    if ext == "svg":
+        return svg_text(badge, options).encode("utf-8")
+    return raster.rasterize(svg_text(badge, options), ext)
