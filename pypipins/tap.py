@@ -51,6 +51,9 @@ class Options(usage.Options):
          "pypistats.org's API; downloads are {stats-url}/packages/{name}/recent."],
         ["cache-ttl", None, 600, "Seconds upstream answers are cached.", int],
         ["upstream-timeout", None, 10.0, "Seconds an upstream has to answer.", float],
+        ["shields-url", None, None,
+         "A shields server to draw badges ({url}/badge/...), as the original did; "
+         "by default they are drawn in-process."],
     ]
 
     def postOptions(self) -> None:
@@ -60,7 +63,9 @@ class Options(usage.Options):
             )
         except ValueError as e:
             raise usage.UsageError(f"--redis: {e}")
-        for option in ("pypi-url", "stats-url"):
+        for option in ("pypi-url", "stats-url", "shields-url"):
+            if option == "shields-url" and self[option] is None:
+                continue
             if urlsplit(self[option]).scheme not in ("http", "https"):
                 raise usage.UsageError(f"--{option} must be an http:// or https:// URL")
             self[option] = self[option].rstrip("/")
@@ -81,10 +86,11 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from twisted.web.server import Site
 
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
+    from pypipins.images import IMAGES_IN_MEMORY, SHIELDS_TIMEOUT, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
     from pypipins.pypi import PyPI
     from pypipins.pypistats import PyPIStats
-    from pypipins.upstream import JSONFetcher
+    from pypipins.upstream import Fetcher
     from pypipins.web import BadgeSite
 
     top = MultiService()
@@ -96,12 +102,18 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     cache = FallbackCache(redis, MemoryCache(reactor))
 
     http = HTTPClient(Agent(reactor, pool=HTTPConnectionPool(reactor)))
-    fetcher = JSONFetcher(http, reactor, config["upstream-timeout"])
+    fetcher = Fetcher(http, reactor, config["upstream-timeout"])
     lookup = Lookup(
         cache, PyPI(fetcher, config["pypi-url"]), PyPIStats(fetcher, config["stats-url"]),
         config["cache-ttl"],
     )
-    site = Site(BadgeSite(lookup).resource())
+    images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), cache)
+    if config["shields-url"] is not None:
+        images = ShieldsImages(
+            Fetcher(http, reactor, SHIELDS_TIMEOUT), config["shields-url"], images,
+            MemoryCache(reactor, IMAGES_IN_MEMORY),
+        )
+    site = Site(BadgeSite(lookup, images).resource())
     site.displayTracebacks = False
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
     return top

@@ -23,8 +23,9 @@ from pypipins.badges import (
     unavailable,
 )
 from pypipins.facts import NotFound, Unavailable
+from pypipins.images import LocalImages, ShieldsImages
 from pypipins.lookup import Lookup
-from pypipins.render import CONTENT_TYPES, draw
+from pypipins.render import CONTENT_TYPES, FORMATS
 
 
 def query(request: IRequest) -> Dict[str, str]:
@@ -40,28 +41,30 @@ def query(request: IRequest) -> Dict[str, str]:
 
 class BadgeSite:
     """
-    The badge routes, answering from a L{Lookup}.
+    The badge routes: the facts from a L{Lookup}, the pictures from L{LocalImages} or
+    L{ShieldsImages}.
     """
 
     app = Klein()
     _log = Logger()
 
-    def __init__(self, lookup: Lookup) -> None:
+    def __init__(self, lookup: Lookup, images: "LocalImages | ShieldsImages") -> None:
         self._lookup = lookup
+        self._images = images
 
     def resource(self) -> IResource:
         return self.app.resource()
 
     @app.route("/<kind>/<package>/badge.<ext>", methods=["GET", "HEAD"])
     async def badge(self, request: IRequest, kind: str, package: str, ext: str) -> bytes:
-        if kind not in KINDS or ext not in CONTENT_TYPES:
+        if kind not in KINDS or ext not in FORMATS:
             request.setResponseCode(404)
             request.setHeader("Content-Type", "text/plain;charset=utf-8")
             return b"No such badge.\n"
         options = Options.from_query(query(request))
         badge = customize(await self._say(kind, package, options), options)
-        body, content_type = draw(badge, options, ext)
-        request.setHeader("Content-Type", content_type)
+        body = await self._images.image(badge, options, ext)
+        request.setHeader("Content-Type", CONTENT_TYPES[ext])
         return body
 
     async def _say(self, kind: str, package: str, options: Options) -> Badge:

@@ -208,14 +208,14 @@ def service(upstream: RunningUpstream, redis: RedisServer) -> Iterator[RunningSe
 
 class Daemon:
     """
-    C{twistd -n pypipins}, started as a user starts it.
+    C{twistd -n pypipins} (or another of our plugins), started as a user starts it.
     """
 
-    def __init__(self, directory: Path, args: List[str]) -> None:
+    def __init__(self, directory: Path, plugin: str, args: List[str]) -> None:
         self.port = free_port()
-        self.log = directory / "twistd.log"
+        self.log = directory / f"twistd-{plugin}-{self.port}.log"
         self.process = subprocess.Popen(
-            [TWISTD, "-n", "--pidfile=", "pypipins",
+            [TWISTD, "-n", "--pidfile=", plugin,
              "--port", f"tcp:{self.port}:interface=127.0.0.1", *args],
             cwd=directory, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
         )
@@ -237,8 +237,8 @@ class Daemon:
 def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
     daemons: List[Daemon] = []
 
-    def start(*args: str) -> Daemon:
-        daemon = Daemon(tmp_path, list(args))
+    def start(*args: str, plugin: str = "pypipins") -> Daemon:
+        daemon = Daemon(tmp_path, plugin, list(args))
         daemons.append(daemon)
         return daemon
 

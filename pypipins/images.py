@@ -1,0 +1,129 @@
+"""
+A badge's image: drawn in-process and remembered, or fetched from a shields server as the
+original pypip.in did, with the in-process drawing standing in whenever that server fails.
+"""
+
+import hashlib
+import json
+from typing import Any, Optional
+from urllib.parse import urlencode
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from pypipins.badges import Badge, Options
+from pypipins.cache import FallbackCache, MemoryCache
+from pypipins.facts import Unavailable
+from pypipins.render import RASTER_FORMATS, draw
+from pypipins.static_badge import path
+from pypipins.upstream import Fetcher
+
+#: Seconds a drawn image is reused: drawing is a pure function of its inputs, so this only
+#: bounds memory, and it is what the original kept reusable images for.
+IMAGE_TTL = 24 * 60 * 60
+
+#: Seconds a shields server has to draw a badge before it is drawn in-process instead.
+SHIELDS_TIMEOUT = 3.0
+
+#: Images kept in-process; an SVG badge is about 1 KB, a raster 2-10 KB.
+IMAGES_IN_MEMORY = 4096
+
+
+def image_key(badge: Badge, options: Options, ext: str) -> str:
+    """
+    A cache key naming everything the image depends on, and nothing else.
+    """
+    inputs = [badge.label, badge.message, badge.color, badge.is_error,
+              options.label_color, options.style, ext]
+    digest = hashlib.sha256(json.dumps(inputs).encode("utf-8")).hexdigest()
+    return f"pypipins:image:{ext}:{digest}"
+
+
+class LocalImages:
+    """
+    Images drawn in-process, the recent ones kept in memory and rasters (costly to draw)
+    also in the shared cache.
+    """
+
+    def __init__(
+        self, memory: MemoryCache, shared: "FallbackCache | MemoryCache | None" = None
+    ) -> None:
+        self._memory = memory
+        self._shared = shared
+
+    def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
+        return Deferred.fromCoroutine(self._image(badge, options, ext))
+
+    async def _image(self, badge: Badge, options: Options, ext: str) -> bytes:
+        key = image_key(badge, options, ext)
+        body = await self._memory.get(key)
+        if body is not None:
+            return body
+        shared = self._shared if ext in RASTER_FORMATS else None
+        if shared is not None:
+            body = await shared.get(key)
+        if body is None:
+            body = draw(badge, options, ext)
+            if shared is not None:
+                await shared.set(key, body, IMAGE_TTL)
+        await self._memory.set(key, body, IMAGE_TTL)
+        return body
+
+
+class ShieldsImages:
+    """
+    Images from a shields server at C{base_url}, C{{base_url}/badge/{label}-{message}-{color}.{ext}};
+    JSON, which is data rather than a drawing, is always made in-process.
+    """
+
+    _log = Logger()
+
+    def __init__(
+        self, fetcher: Fetcher, base_url: str, local: LocalImages, memory: MemoryCache
+    ) -> None:
+        self._fetcher = fetcher
+        self._base_url = base_url.rstrip("/")
+        self._local = local
+        self._memory = memory
+        self._failing: Optional[bool] = None
+
+    def url(self, badge: Badge, options: Options, ext: str) -> str:
+        query = {}
+        if options.style != "flat":
+            query["style"] = options.style
+        if options.label_color is not None:
+            query["labelColor"] = options.label_color.lstrip("#")
+        url = self._base_url + path(badge.label, badge.message, badge.color, ext)
+        return url + ("?" + urlencode(query) if query else "")
+
+    def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
+        if ext == "json":
+            return self._local.image(badge, options, ext)
+        return Deferred.fromCoroutine(self._image(badge, options, ext))
+
+    async def _image(self, badge: Badge, options: Options, ext: str) -> bytes:
+        key = "shields:" + image_key(badge, options, ext)
+        body = await self._memory.get(key)
+        if body is not None:
+            return body
+        url = self.url(badge, options, ext)
+        try:
+            response, body = await self._fetcher.get(url, "image/*")
+            content_type = (response.headers.getRawHeaders("content-type") or [""])[0]
+            if not content_type.startswith("image/"):
+                raise Unavailable(f"{url} sent {content_type or 'no content type'}, not an image")
+        except Exception as reason:  # a user never sees a broken image
+            self._state(failing=True, why=str(reason))
+            return await self._local.image(badge, options, ext)
+        self._state(failing=False)
+        await self._memory.set(key, body, IMAGE_TTL)
+        return body
+
+    def _state(self, failing: bool, why: str = "") -> None:
+        if failing == self._failing:
+            return
+        if failing:
+            self._log.warn("shields server failing ({why}): drawing in-process until it answers.", why=why)
+        elif self._failing:
+            self._log.info("shields server answering again.")
+        self._failing = failing

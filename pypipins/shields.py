@@ -1,0 +1,59 @@
+"""
+The shields static-badge API, C{/badge/<label>-<message>-<color>.<ext>}: what C{twistd shields}
+serves, as the node server of the original set-up did.
+"""
+
+from typing import Dict
+
+from klein import Klein
+from twisted.web.iweb import IRequest
+from twisted.web.resource import IResource
+
+from pypipins import colors
+from pypipins.badges import Badge, Options, customize
+from pypipins.images import LocalImages
+from pypipins.render import CONTENT_TYPES, FORMATS
+from pypipins.static_badge import parse, split_extension
+from pypipins.web import query
+
+#: shields' older names for the colour parameters.
+_LEGACY = {"colorA": "labelColor", "colorB": "color"}
+
+
+def _options(request: IRequest) -> Options:
+    params: Dict[str, str] = query(request)
+    for old, new in _LEGACY.items():
+        if old in params:
+            params.setdefault(new, params[old])
+    return Options.from_query(params)
+
+
+class ShieldsSite:
+    """
+    Static badges drawn by L{LocalImages}.
+    """
+
+    app = Klein()
+
+    def __init__(self, images: LocalImages) -> None:
+        self._images = images
+
+    def resource(self) -> IResource:
+        return self.app.resource()
+
+    # path: a message such as "61k/month" arrives with its slash decoded
+    @app.route("/badge/<path:content>", methods=["GET", "HEAD"])
+    async def badge(self, request: IRequest, content: str) -> bytes:
+        content, ext = split_extension(content, FORMATS)
+        static = parse(content)
+        if static is None:
+            request.setResponseCode(404)
+            request.setHeader("Content-Type", "text/plain;charset=utf-8")
+            return b"Not a badge: /badge/<label>-<message>-<color>.<ext>\n"
+        options = _options(request)
+        # badge-maker draws a colour it does not know in its default, brightgreen
+        color = colors.parse(static.color) or "brightgreen"
+        badge = customize(Badge(static.label, static.message, color), options)
+        body = await self._images.image(badge, options, ext)
+        request.setHeader("Content-Type", CONTENT_TYPES[ext])
+        return body

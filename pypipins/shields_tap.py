@@ -1,0 +1,32 @@
+"""
+C{twistd shields}: a shields-compatible static-badge server, on its own port.
+"""
+
+from typing import Any
+
+from twisted.application.service import IService
+from twisted.application.strports import service as endpointService
+from twisted.python import usage
+
+#: The renderer's port in the original set-up.
+DEFAULT_PORT = "tcp:9000:interface=127.0.0.1"
+
+
+class Options(usage.Options):
+    optParameters = [
+        ["port", "p", DEFAULT_PORT, "Endpoint to serve badges on."],
+    ]
+
+
+def makeService(config: Options, reactor: Any = None) -> IService:
+    if reactor is None:
+        from twisted.internet import reactor
+    from twisted.web.server import Site
+
+    from pypipins.cache import MemoryCache
+    from pypipins.images import IMAGES_IN_MEMORY, LocalImages
+    from pypipins.shields import ShieldsSite
+
+    site = Site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY))).resource())
+    site.displayTracebacks = False
+    return endpointService(config["port"], site, reactor=reactor)

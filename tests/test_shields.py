@@ -1,0 +1,152 @@
+"""
+C{twistd shields}, the static-badge server, and pypipins drawing through it (C{--shields-url})
+or, when it fails, in-process.
+"""
+
+import subprocess
+
+import pytest
+import pytest_twisted
+import treq
+from twisted.internet.defer import Deferred, gatherResults
+from twisted.logger import globalLogPublisher
+
+from pypipins.render import raster, svg
+from tests.conftest import TWISTD, free_port, make_service
+
+
+@pytest.fixture
+def shields(start_daemon):
+    return start_daemon(plugin="shields")
+
+
+async def fetch(url, method="GET"):
+    response = await treq.request(method, url)
+    return response.code, response.headers.getRawHeaders("content-type", [""])[0], await response.content()
+
+
+def test_twistd_lists_shields(tmp_path):
+    out = subprocess.run([TWISTD, "--help"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert "shields" in out.stdout
+    out = subprocess.run([TWISTD, "shields", "--help"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert "tcp:9000:interface=127.0.0.1" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "path, label, message, color, label_color, style",
+    [
+        ("/badge/license-MIT-blue.svg", "license", "MIT", "blue", None, "flat"),
+        ("/badge/license-MIT-blue", "license", "MIT", "blue", None, "flat"),
+        ("/badge/MIT-blue.svg", "", "MIT", "blue", None, "flat"),
+        ("/badge/a--b-c__d_e-ff0000.svg", "a-b", "c_d e", "#ff0000", None, "flat"),
+        ("/badge/just%20text-61k%2Fmonth-abc.svg", "just text", "61k/month", "#aabbcc", None, "flat"),
+        ("/badge/x-y-red.svg?style=for-the-badge&labelColor=123456", "x", "y", "red", "#123456", "for-the-badge"),
+        ("/badge/x-y-red.svg?style=social&colorA=blue", "x", "y", "red", "blue", "social"),
+        ("/badge/x-y-red.svg?style=plastic&colorB=green&label=lbl", "lbl", "y", "green", None, "plastic"),
+        ("/badge/x-y-nonsense.svg?style=flat-square", "x", "y", "brightgreen", None, "flat-square"),
+        ("/badge/caf%C3%A9-%E2%9C%93-orange.svg", "café", "✓", "orange", None, "flat"),
+    ],
+)
+@pytest_twisted.ensureDeferred
+async def test_static_badges(shields, path, label, message, color, label_color, style):
+    code, content_type, body = await fetch(shields.url(path))
+    assert (code, content_type) == (200, "image/svg+xml;charset=utf-8")
+    assert body == svg.render(label, message, color, label_color, style).encode("utf-8")
+
+
+@pytest_twisted.ensureDeferred
+async def test_static_rasters_json_and_errors(shields):
+    code, content_type, body = await fetch(shields.url("/badge/license-MIT-blue.png"))
+    assert (code, content_type) == (200, "image/png")
+    assert body == raster.png(svg.render("license", "MIT", "blue"))
+    code, content_type, body = await fetch(shields.url("/badge/license-MIT-blue.json"))
+    assert (code, body) == (200, b'{"schemaVersion": 1, "label": "license", "message": "MIT", "color": "blue"}')
+    for path in ("/badge/nothing.svg", "/badge/a-b-c-d.svg", "/other/a-b-c.svg"):
+        code, content_type, body = await fetch(shields.url(path))
+        assert code == 404
+    code, content_type, body = await fetch(shields.url("/badge/a-b-red.svg"), method="HEAD")
+    assert (code, body) == (200, b"")
+    assert "Traceback" not in shields.stop()
+
+
+PATHS = [
+    f"/{kind}/{package}/badge.{ext}{query}"
+    for kind, package in [("license", "klein"), ("d", "attrs"), ("py_versions", "twisted"),
+                          ("status", "eggy"), ("v", "prerelease-pkg"), ("license", "scripty"),
+                          ("wheel", "no-such-package")]
+    for ext in ("svg", "png", "json")
+    for query in ("", "?style=for-the-badge&labelColor=abc", "?style=social&label=a-b_c%20d")
+]
+
+
+def get_all(port, paths):
+    return gatherResults([
+        Deferred.fromCoroutine(fetch(f"http://127.0.0.1:{port}{path}")) for path in paths
+    ])
+
+
+@pytest_twisted.ensureDeferred
+async def test_drawing_through_shields_is_the_same(shields, upstream, redis):
+    local = make_service(upstream, redis.url)
+    proxied = make_service(upstream, redis.url, "--shields-url", shields.url(""))
+    try:
+        expected = await get_all(local.port, PATHS)
+        assert [code for code, _, _ in expected] == [200] * len(PATHS)
+        assert await get_all(proxied.port, PATHS) == expected
+    finally:
+        await local.service.stopService()
+        await proxied.service.stopService()
+    log = shields.stop()
+    # every image (not the JSON) was drawn by the shields server, once
+    assert log.count('"GET /badge/') == len([p for p in PATHS if ".json" not in p])
+
+
+@pytest.mark.parametrize("where", ["dead", "wrong"])
+@pytest_twisted.ensureDeferred
+async def test_failing_shields_server_means_drawing_in_process(upstream, redis, where):
+    """
+    Nothing listening, or a server answering 404s and HTML: the same badges, drawn here, and
+    one warning.
+    """
+    url = f"http://127.0.0.1:{free_port()}" if where == "dead" else f"http://127.0.0.1:{upstream.port}"
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    local = make_service(upstream, redis.url)
+    proxied = make_service(upstream, redis.url, "--shields-url", url)
+    try:
+        expected = await get_all(local.port, PATHS)
+        assert await get_all(proxied.port, PATHS) == expected
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+        await local.service.stopService()
+        await proxied.service.stopService()
+    warnings = [e for e in events if "shields server failing" in e.get("log_format", "")]
+    assert len(warnings) == 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_rasters_are_kept_in_redis_for_a_day(service, redis):
+    response = await service.get("/license/klein/badge.png")
+    assert response.code == 200
+    keys = redis.command("KEYS", "pypipins:image:png:*").split()
+    assert len(keys) == 1
+    assert 86390 <= int(redis.command("TTL", keys[0])) <= 86400
+    # an SVG is cheap to draw: kept in-process only
+    await service.get("/license/klein/badge.svg")
+    assert redis.command("KEYS", "pypipins:image:svg:*") == ""
+
+
+@pytest_twisted.ensureDeferred
+async def test_daemons_as_in_the_original_set_up(start_daemon, shields, upstream, redis):
+    """
+    C{twistd -n pypipins --shields-url} behind C{twistd -n shields} serves the same badges as
+    C{twistd -n pypipins} drawing in-process.
+    """
+    common = ("--redis", redis.url, "--pypi-url", upstream.pypi_url, "--stats-url", upstream.stats_url)
+    proxied = start_daemon(*common, "--shields-url", shields.url(""))
+    local = start_daemon(*common)
+    paths = [p for p in PATHS if "social" not in p]
+    expected = await get_all(local.port, paths)
+    assert await get_all(proxied.port, paths) == expected
+    assert '"GET /badge/' in shields.stop()
+    assert "Traceback" not in proxied.stop()

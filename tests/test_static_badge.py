@@ -1,0 +1,72 @@
+"""
+shields' static-badge paths: reading them as shields does, and writing them so that they read back.
+"""
+
+from urllib.parse import unquote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pypipins.render import FORMATS
+from pypipins.static_badge import StaticBadge, escape, parse, path, split_extension, unescape
+
+
+@pytest.mark.parametrize(
+    "content, badge",
+    [
+        ("license-MIT-blue", StaticBadge("license", "MIT", "blue")),
+        ("MIT-blue", StaticBadge("", "MIT", "blue")),
+        ("-MIT-blue", StaticBadge("", "MIT", "blue")),
+        ("a--b-c--d-red", StaticBadge("a-b", "c-d", "red")),
+        ("just_a_test-ff0000", StaticBadge("", "just a test", "ff0000")),
+        ("snake__case-x___y-abc", StaticBadge("snake_case", "x_ y", "abc")),
+        ("downloads-61k/month-brightgreen", StaticBadge("downloads", "61k/month", "brightgreen")),
+        ("x--blue", StaticBadge("x", "", "blue")),
+    ],
+)
+def test_parse(content, badge):
+    assert parse(content) == badge
+
+
+@pytest.mark.parametrize("content", ["", "blue", "a-b-c-d", "a-b-"])
+def test_not_a_badge(content):
+    assert parse(content) is None
+
+
+def test_unescape():
+    assert unescape("a_b__c___d____e") == "a b_c_ d__e"
+    assert unescape("_lead_") == " lead "
+    assert unescape("x--y") == "x-y"
+
+
+def test_split_extension():
+    assert split_extension("v-1.2.3-blue.png", FORMATS) == ("v-1.2.3-blue", "png")
+    assert split_extension("v-1.2.3-blue", FORMATS) == ("v-1.2.3-blue", "svg")
+    assert split_extension("v-1.2.3-blue.json", FORMATS) == ("v-1.2.3-blue", "json")
+
+
+def test_path():
+    assert path("py versions", "3.9, 3.10", "#aabbcc", "svg") == "/badge/py_versions-3.9%2C_3.10-aabbcc.svg"
+    assert path("", "yes", "red", "png") == "/badge/yes-red.png"
+    assert path("a-b", "c_d", "blue", "svg") == "/badge/a--b-c__d-blue.svg"
+
+
+texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(label=texts, message=texts.filter(bool), color=st.sampled_from(["blue", "#aabbcc", "#abc"]))
+def test_what_path_writes_parse_reads(label, message, color):
+    """
+    Any texts survive the trip through a path, as a shields server decodes it. (Every badge has
+    a message; with an empty one, shields' own path form is ambiguous: ``-----blue``.)
+    """
+    written = unquote(path(label, message, color, "svg")[len("/badge/"):])
+    content, ext = split_extension(written, FORMATS)
+    assert ext == "svg"
+    assert parse(content) == StaticBadge(label, message, color.lstrip("#"))
+
+
+@given(texts)
+def test_escape_leaves_no_lone_separator(text):
+    assert "-" not in unquote(escape(text)).replace("--", "")
