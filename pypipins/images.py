@@ -94,7 +94,9 @@ class ShieldsImages:
         if options.label_color is not None:
             query["labelColor"] = options.label_color.lstrip("#")
         url = self._base_url + path(badge.label, badge.message, badge.color, ext)
-        return url + ("?" + urlencode(query) if query else "")
+        if query:
+            url += ("&" if "?" in url else "?") + urlencode(query)
+        return url
 
     def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
         if ext == "json":

@@ -8,7 +8,7 @@ underscore is a space, so an underscore is written ``__``.
 
 import re
 from typing import Optional, Tuple
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import attrs
 
@@ -54,11 +54,18 @@ def escape(text: str) -> str:
 
 def path(label: str, message: str, color: str, ext: str) -> str:
     """
-    The static-badge path that draws C{label} and C{message} on C{color} (a name or C{#hex}).
+    The static-badge path, with its query, that draws C{label} and C{message} on C{color} (a
+    name or C{#hex}).
+
+    The original's form, C{/badge/<label>-<message>-<color>}, cannot be read back when the
+    label ends in a dash or the message starts with one (C{---} is then ambiguous, at
+    shields.io too): such a label goes in the query, as C{?label=}, which shields also reads.
     """
     color = color.lstrip("#")
-    parts = (escape(label), escape(message), color) if label else (escape(message), color)
-    return "/badge/" + "-".join(parts) + "." + ext
+    if label and not (label.endswith("-") or message.startswith("-")):
+        return f"/badge/{escape(label)}-{escape(message)}-{color}.{ext}"
+    query = "?" + urlencode({"label": label}, quote_via=quote) if label else ""
+    return f"/badge/{escape(message)}-{color}.{ext}{query}"
 
 
 def split_extension(last_segment: str, extensions: "frozenset[str]") -> Tuple[str, str]:

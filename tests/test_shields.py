@@ -75,7 +75,7 @@ PATHS = [
                           ("status", "eggy"), ("v", "prerelease-pkg"), ("license", "scripty"),
                           ("wheel", "no-such-package")]
     for ext in ("svg", "png", "json")
-    for query in ("", "?style=for-the-badge&labelColor=abc", "?style=social&label=a-b_c%20d")
+    for query in ("", "?style=for-the-badge&labelColor=abc", "?style=social&label=a-b_c%20d", "?label=ver-")
 ]
 
 
