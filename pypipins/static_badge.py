@@ -48,8 +48,11 @@ def escape(text: str) -> str:
     """
     A text as one part of a static-badge path, percent-encoded: L{unescape} undoes all but the
     percent-encoding.
+
+    A space is written C{%20}, which shields also reads as a space: written C{_}, it would make
+    C{" _"} and C{"_ "} both C{___}.
     """
-    return quote(text.replace("-", "--").replace("_", "__").replace(" ", "_"), safe="")
+    return quote(text.replace("-", "--").replace("_", "__"), safe="")
 
 
 def path(label: str, message: str, color: str, ext: str) -> str:

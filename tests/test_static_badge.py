@@ -5,7 +5,7 @@ shields' static-badge paths: reading them as shields does, and writing them so t
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pypipins.render import FORMATS
@@ -47,7 +47,7 @@ def test_split_extension():
 
 
 def test_path():
-    assert path("py versions", "3.9, 3.10", "#aabbcc", "svg") == "/badge/py_versions-3.9%2C_3.10-aabbcc.svg"
+    assert path("py versions", "3.9, 3.10", "#aabbcc", "svg") == "/badge/py%20versions-3.9%2C%203.10-aabbcc.svg"
     assert path("", "yes", "red", "png") == "/badge/yes-red.png"
     assert path("a-b", "c_d", "blue", "svg") == "/badge/a--b-c__d-blue.svg"
     assert path("a-", "b", "blue", "svg") == "/badge/b-blue.svg?label=a-"
@@ -58,6 +58,7 @@ texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 
 
 @settings(max_examples=1000)
+@example(label="", message=" _", color="blue")
 @given(label=texts, message=texts.filter(bool), color=st.sampled_from(["blue", "#aabbcc", "#abc"]))
 def test_what_path_writes_parse_reads(label, message, color):
     """
