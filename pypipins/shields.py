@@ -14,7 +14,10 @@ from pypipins.badges import Badge, Options, customize
 from pypipins.images import LocalImages
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.static_badge import parse, split_extension
-from pypipins.web import query
+from pypipins.web import guarded, no_such_page, query, send
+
+#: Seconds a static badge may be kept: it never changes.
+MAX_AGE = 24 * 60 * 60
 
 #: shields' older names for the colour parameters.
 _LEGACY = {"colorA": "labelColor", "colorB": "color"}
@@ -39,7 +42,7 @@ class ShieldsSite:
         self._images = images
 
     def resource(self) -> IResource:
-        return self.app.resource()
+        return guarded(self.app.resource())
 
     # path: a message such as "61k/month" arrives with its slash decoded
     @app.route("/badge/<path:content>", methods=["GET", "HEAD"])
@@ -47,13 +50,10 @@ class ShieldsSite:
         content, ext = split_extension(content, FORMATS)
         static = parse(content)
         if static is None:
-            request.setResponseCode(404)
-            request.setHeader("Content-Type", "text/plain;charset=utf-8")
-            return b"Not a badge: /badge/<label>-<message>-<color>.<ext>\n"
+            return no_such_page(request, b"Not a badge: /badge/<label>-<message>-<color>.<ext>\n")
         options = _options(request)
         # badge-maker draws a colour it does not know in its default, brightgreen
         color = colors.parse(static.color) or "brightgreen"
         badge = customize(Badge(static.label, static.message, color), options)
         body = await self._images.image(badge, options, ext)
-        request.setHeader("Content-Type", CONTENT_TYPES[ext])
-        return body
+        return send(request, body, CONTENT_TYPES[ext], MAX_AGE)

@@ -2,12 +2,15 @@
 The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
 """
 
+import hashlib
 from typing import Dict
+from urllib.parse import unquote_to_bytes
 
 from klein import Klein
 from twisted.logger import Logger
+from twisted.web import http
 from twisted.web.iweb import IRequest
-from twisted.web.resource import IResource
+from twisted.web.resource import IResource, Resource
 
 from pypipins import names
 from pypipins.badges import (
@@ -26,6 +29,93 @@ from pypipins.facts import NotFound, Unavailable
 from pypipins.images import LocalImages, ShieldsImages
 from pypipins.lookup import Lookup
 from pypipins.render import CONTENT_TYPES, FORMATS
+
+
+#: Seconds browsers and caches may keep a badge, by kind: a version changes with each
+#: release, a license or a list of Pythons rarely.
+MAX_AGE: Dict[str, int] = {
+    "v": 300, "version": 300,
+    "d": 3600, "download": 3600,
+    "wheel": 1800, "egg": 1800, "format": 1800,
+    "license": 3600, "py_versions": 3600, "implementation": 3600, "status": 3600,
+}
+#: Seconds for an answer that should be asked again soon: an error, or stale facts.
+SHORT_MAX_AGE = 60
+#: How long a cache may serve a badge past its age while it asks again, or while we fail.
+STALE_WHILE_REVALIDATE = 24 * 60 * 60
+STALE_IF_ERROR = 7 * 24 * 60 * 60
+
+#: An SVG shown on its own must not run anything.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+def cache_control(max_age: int) -> str:
+    return (
+        f"public, max-age={max_age}, s-maxage={max_age}, "
+        f"stale-while-revalidate={STALE_WHILE_REVALIDATE}, stale-if-error={STALE_IF_ERROR}"
+    )
+
+
+def send(request: IRequest, body: bytes, content_type: str, max_age: int) -> bytes:
+    """
+    C{body} with the headers every badge has; an empty 304 when the client has it already.
+    """
+    request.setHeader("Content-Type", content_type)
+    request.setHeader("Cache-Control", cache_control(max_age))
+    request.setHeader("X-Content-Type-Options", "nosniff")
+    if content_type.startswith("image/svg"):
+        request.setHeader("Content-Security-Policy", SVG_POLICY)
+    # strong: the same inputs always give the same bytes
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    request.setHeader("ETag", etag)
+    tags = _entity_tags(request.getHeader("If-None-Match"))
+    if etag in tags or "*" in tags:
+        request.setResponseCode(http.NOT_MODIFIED)
+        return b""
+    return body
+
+
+def _entity_tags(header: "str | bytes | None") -> "set[str]":
+    """
+    The tags of an If-None-Match header, compared weakly as RFC 9110 says: C{W/} ignored.
+    """
+    if not header:
+        return set()
+    text = header.decode("latin-1") if isinstance(header, bytes) else header
+    tags = {tag.strip() for tag in text.split(",")}
+    return {tag[2:] if tag.startswith("W/") else tag for tag in tags}
+
+
+def no_such_page(request: IRequest, text: bytes) -> bytes:
+    request.setResponseCode(404)
+    request.setHeader("Content-Type", "text/plain;charset=utf-8")
+    request.setHeader("Cache-Control", cache_control(SHORT_MAX_AGE))
+    request.setHeader("X-Content-Type-Options", "nosniff")
+    return text
+
+
+class _UTF8Paths(Resource):
+    """
+    A 404 for a path that is not UTF-8 once percent-decoded, before Klein, which would answer
+    it with a 400 and a traceback in the log.
+    """
+
+    isLeaf = True
+
+    def __init__(self, wrapped: IResource) -> None:
+        super().__init__()
+        self._wrapped = wrapped
+
+    def render(self, request: IRequest) -> bytes:
+        try:
+            unquote_to_bytes(request.path).decode("utf-8")
+        except UnicodeDecodeError:
+            return no_such_page(request, b"No such badge.\n")
+        return self._wrapped.render(request)
+
+
+def guarded(resource: IResource) -> IResource:
+    return _UTF8Paths(resource)
 
 
 def query(request: IRequest) -> Dict[str, str]:
@@ -53,19 +143,17 @@ class BadgeSite:
         self._images = images
 
     def resource(self) -> IResource:
-        return self.app.resource()
+        return guarded(self.app.resource())
 
     @app.route("/<kind>/<package>/badge.<ext>", methods=["GET", "HEAD"])
     async def badge(self, request: IRequest, kind: str, package: str, ext: str) -> bytes:
         if kind not in KINDS or ext not in FORMATS:
-            request.setResponseCode(404)
-            request.setHeader("Content-Type", "text/plain;charset=utf-8")
-            return b"No such badge.\n"
+            return no_such_page(request, b"No such badge.\n")
         options = Options.from_query(query(request))
         badge = customize(await self._say(kind, package, options), options)
         body = await self._images.image(badge, options, ext)
-        request.setHeader("Content-Type", CONTENT_TYPES[ext])
-        return body
+        max_age = SHORT_MAX_AGE if badge.is_error else MAX_AGE[kind]
+        return send(request, body, CONTENT_TYPES[ext], max_age)
 
     async def _say(self, kind: str, package: str, options: Options) -> Badge:
         """
