@@ -323,13 +323,19 @@ def unavailable(kind: str, options: Options) -> Badge:
     return Badge(own_label(kind, options), "unavailable", "lightgrey", is_error=True)
 
 
+#: The longest text a badge shows; longer ones are cut.
+MAX_TEXT = 255
+
+
 def customize(badge: Badge, options: Options) -> Badge:
     """
-    The badge with the user's ``label`` and ``color``; as shields does, an error keeps its own
-    colour so that it still reads as one.
+    The badge with the user's ``label`` and ``color``, its texts cut to L{MAX_TEXT}; as
+    shields does, an error keeps its own colour so that it still reads as one.
     """
     if options.label is not None:
         badge = attrs.evolve(badge, label=options.label)
     if options.color is not None and not badge.is_error:
         badge = attrs.evolve(badge, color=options.color)
+    if len(badge.label) > MAX_TEXT or len(badge.message) > MAX_TEXT:
+        badge = attrs.evolve(badge, label=badge.label[:MAX_TEXT], message=badge.message[:MAX_TEXT])
     return badge

@@ -1,21 +1,38 @@
 """
 Where a badge's facts come from: the cache, else the upstream, with one upstream request in
 flight per package however many badges wait for it.
+
+Each answer is kept for a week. Younger than its TTL it is simply served; older, it is still
+served at once (marked stale) while a fresh one is fetched in the background, and it goes on
+being served while the upstream fails, so that after its first fetch a package's badges never
+wait on, nor break with, the upstream.
 """
 
-from typing import Any, Callable, Dict, List, TypeVar
+from typing import Any, Callable, Dict, Generic, List, Tuple, TypeVar
 
+import attrs
 from twisted.internet.defer import Deferred
-from twisted.python.failure import Failure
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
 
 from pypipins.cache import FallbackCache, MemoryCache
-from pypipins.facts import Downloads, NotFound, PackageFacts
+from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
 from pypipins.pypi import PyPI
 from pypipins.pypistats import PyPIStats
+
+#: Seconds the last good answer is kept, to be served when the upstream fails.
+STALE_FOR = 7 * 24 * 60 * 60
 
 #: Seconds a package that does not exist is remembered, so that a flood of made-up names
 #: costs one upstream request per name per minute while a new package shows up soon.
 NOT_FOUND_TTL = 60
+
+#: Seconds after a failed request before the upstream is asked again for the same package:
+#: a failing upstream is not hammered by every badge request meanwhile.
+RETRY_AFTER = 30
+
+#: Failures remembered at most; past this the oldest are forgotten (and may be retried early).
+_FAILURES_KEPT = 10_000
 
 #: What the cache holds for a package the upstream does not know.
 _NOT_FOUND = b"404"
@@ -23,63 +40,105 @@ _NOT_FOUND = b"404"
 T = TypeVar("T")
 
 
+@attrs.frozen
+class Answer(Generic[T]):
+    """
+    Facts, and whether they are older than their TTL (the upstream is being asked again, or
+    failed to answer).
+    """
+
+    value: T
+    stale: bool = False
+
+
+def _pack(fetched_at: float, record: bytes) -> bytes:
+    return b"%.3f\n" % fetched_at + record
+
+
+def _unpack(data: bytes) -> Tuple[float, bytes]:
+    fetched_at, _, record = data.partition(b"\n")
+    return float(fetched_at), record
+
+
 class Lookup:
     """
     Package facts and download counts by (valid, normalised) name.
 
-    @param ttl: seconds an upstream answer is kept (600 in the original).
+    @param ttl: seconds package facts are fresh (600 in the original).
+    @param downloads_ttl: seconds download counts are fresh; pypistats changes once a day.
     """
 
+    _log = Logger()
+
     def __init__(
-        self, cache: "FallbackCache | MemoryCache", pypi: PyPI, stats: PyPIStats, ttl: float
+        self,
+        cache: "FallbackCache | MemoryCache",
+        pypi: PyPI,
+        stats: PyPIStats,
+        clock: IReactorTime,
+        ttl: float,
+        downloads_ttl: float,
     ) -> None:
         self._cache = cache
         self._pypi = pypi
         self._stats = stats
+        self._clock = clock
         self._ttl = ttl
+        self._downloads_ttl = downloads_ttl
         self._in_flight: Dict[str, List["Deferred[Any]"]] = {}
+        self._failed_at: Dict[str, float] = {}
 
-    def package(self, name: str) -> "Deferred[PackageFacts]":
+    def package(self, name: str) -> "Deferred[Answer[PackageFacts]]":
         """
-        The facts of C{name}; fails with L{NotFound} or L{Unavailable}.
+        The facts of C{name}; fails with L{NotFound}, or L{Unavailable} when there is neither
+        an answer from the upstream nor one kept.
         """
         return self._get(
-            f"pypipins:facts:{name}", lambda: self._pypi.facts(name), PackageFacts.from_json
+            f"pypipins:facts:{name}", lambda: self._pypi.facts(name), PackageFacts.from_json,
+            self._ttl,
         )
 
-    def downloads(self, name: str) -> "Deferred[Downloads]":
+    def downloads(self, name: str) -> "Deferred[Answer[Downloads]]":
         """
-        The recent downloads of C{name}; fails with L{NotFound} or L{Unavailable}.
+        The recent downloads of C{name}; fails as L{package} does.
         """
         return self._get(
-            f"pypipins:downloads:{name}", lambda: self._stats.downloads(name), Downloads.from_json
+            f"pypipins:downloads:{name}", lambda: self._stats.downloads(name),
+            Downloads.from_json, self._downloads_ttl,
         )
 
     def _get(
-        self, key: str, fetch: Callable[[], "Deferred[Any]"], decode: Callable[[bytes], T]
-    ) -> "Deferred[T]":
-        async def get() -> T:
+        self,
+        key: str,
+        fetch: Callable[[], "Deferred[Any]"],
+        decode: Callable[[bytes], T],
+        ttl: float,
+    ) -> "Deferred[Answer[T]]":
+        async def get() -> Answer[T]:
             cached = await self._cache.get(key)
-            if cached is None:
-                return await self._shared(key, lambda: self._fetch_and_store(key, fetch))
             if cached == _NOT_FOUND:
                 raise NotFound(key)
-            return decode(cached)
+            if cached is not None:
+                fetched_at, record = _unpack(cached)
+                if self._clock.seconds() - fetched_at < ttl:
+                    return Answer(decode(record))
+                if not self._failed_recently(key):
+                    # answered now, refreshed for the next request
+                    self._shared(key, fetch).addErrback(lambda _: None)
+                return Answer(decode(record), stale=True)
+            if self._failed_recently(key):
+                raise Unavailable(f"{key}: the upstream failed less than {RETRY_AFTER} s ago")
+            return Answer(await self._shared(key, fetch))
 
         return Deferred.fromCoroutine(get())
 
-    async def _fetch_and_store(self, key: str, fetch: Callable[[], "Deferred[Any]"]) -> Any:
-        try:
-            record = await fetch()
-        except NotFound:
-            await self._cache.set(key, _NOT_FOUND, NOT_FOUND_TTL)
-            raise
-        await self._cache.set(key, record.to_json(), self._ttl)
-        return record
+    def _failed_recently(self, key: str) -> bool:
+        failed_at = self._failed_at.get(key)
+        return failed_at is not None and self._clock.seconds() - failed_at < RETRY_AFTER
 
-    def _shared(self, key: str, work: Callable[[], Any]) -> "Deferred[Any]":
+    def _shared(self, key: str, fetch: Callable[[], "Deferred[Any]"]) -> "Deferred[Any]":
         """
-        The result of C{work()}, or of the run of it for C{key} that is already under way.
+        The record fetched (and stored) for C{key}, or the fetch for it already under way.
         """
         waiter: "Deferred[Any]" = Deferred()
         waiters = self._in_flight.get(key)
@@ -88,10 +147,28 @@ class Lookup:
             return waiter
         waiters = self._in_flight[key] = [waiter]
 
-        def done(result: "Any | Failure") -> None:
+        def done(result: Any) -> None:
             del self._in_flight[key]
             for each in waiters:
                 each.callback(result)  # a Failure runs each waiter's errbacks
 
-        Deferred.fromCoroutine(work()).addBoth(done)
+        Deferred.fromCoroutine(self._fetch_and_store(key, fetch)).addBoth(done)
         return waiter
+
+    async def _fetch_and_store(self, key: str, fetch: Callable[[], "Deferred[Any]"]) -> Any:
+        try:
+            record = await fetch()
+        except NotFound:
+            self._failed_at.pop(key, None)
+            await self._cache.set(key, _NOT_FOUND, NOT_FOUND_TTL)
+            raise
+        except Unavailable as reason:
+            self._log.info("{key}: {reason}; asking again in {retry} s at the earliest",
+                           key=key, reason=reason, retry=RETRY_AFTER)
+            if len(self._failed_at) >= _FAILURES_KEPT:
+                self._failed_at.pop(next(iter(self._failed_at)))
+            self._failed_at[key] = self._clock.seconds()
+            raise
+        self._failed_at.pop(key, None)
+        await self._cache.set(key, _pack(self._clock.seconds(), record.to_json()), STALE_FOR)
+        return record

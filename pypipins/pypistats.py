@@ -2,10 +2,11 @@
 pypistats.org's API: recent download counts, since PyPI's own counters are gone.
 """
 
-from typing import Any
+from typing import Any, Optional
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 
+from pypipins.budget import RequestBudget
 from pypipins.facts import Downloads, Unavailable
 from pypipins.upstream import Fetcher
 
@@ -28,18 +29,25 @@ def condense(document: Any) -> Downloads:
 
 class PyPIStats:
     """
-    A client of the pypistats.org API at C{base_url} (C{https://pypistats.org/api}).
+    A client of the pypistats.org API at C{base_url} (C{https://pypistats.org/api}), asking
+    no more than C{budget} allows.
     """
 
-    def __init__(self, fetcher: Fetcher, base_url: str) -> None:
+    def __init__(
+        self, fetcher: Fetcher, base_url: str, budget: Optional[RequestBudget] = None
+    ) -> None:
         self._fetcher = fetcher
         self._base_url = base_url.rstrip("/")
+        self._budget = budget
 
     def url(self, name: str) -> str:
         return f"{self._base_url}/packages/{name}/recent"
 
     def downloads(self, name: str) -> "Deferred[Downloads]":
         """
-        The recent downloads of C{name} (valid and normalised).
+        The recent downloads of C{name} (valid and normalised); L{Unavailable} without a
+        request when the budget is spent.
         """
+        if self._budget is not None and not self._budget.take():
+            return fail(Unavailable("pypistats request budget spent for now"))
         return self._fetcher.json(self.url(name)).addCallback(condense)

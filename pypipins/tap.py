@@ -49,7 +49,11 @@ class Options(usage.Options):
          "PyPI's JSON API; documents are {pypi-url}/{name}/json."],
         ["stats-url", None, "https://pypistats.org/api",
          "pypistats.org's API; downloads are {stats-url}/packages/{name}/recent."],
-        ["cache-ttl", None, 600, "Seconds upstream answers are cached.", int],
+        ["cache-ttl", None, 600, "Seconds PyPI's answers are fresh.", int],
+        ["downloads-ttl", None, 6 * 60 * 60,
+         "Seconds pypistats' answers are fresh (its counts change daily).", int],
+        ["stats-per-second", None, 5, "Requests to pypistats allowed per second.", int],
+        ["stats-per-minute", None, 30, "Requests to pypistats allowed per minute.", int],
         ["upstream-timeout", None, 10.0, "Seconds an upstream has to answer.", float],
         ["shields-url", None, None,
          "A shields server to draw badges ({url}/badge/...), as the original did; "
@@ -69,8 +73,9 @@ class Options(usage.Options):
             if urlsplit(self[option]).scheme not in ("http", "https"):
                 raise usage.UsageError(f"--{option} must be an http:// or https:// URL")
             self[option] = self[option].rstrip("/")
-        if self["cache-ttl"] <= 0:
-            raise usage.UsageError("--cache-ttl must be positive")
+        for option in ("cache-ttl", "downloads-ttl", "stats-per-second", "stats-per-minute"):
+            if self[option] <= 0:
+                raise usage.UsageError(f"--{option} must be positive")
         if self["upstream-timeout"] <= 0:
             raise usage.UsageError("--upstream-timeout must be positive")
 
@@ -85,6 +90,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from twisted.web.client import Agent, HTTPConnectionPool
     from twisted.web.server import Site
 
+    from pypipins.budget import RequestBudget
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.images import IMAGES_IN_MEMORY, SHIELDS_TIMEOUT, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
@@ -103,9 +109,16 @@ def makeService(config: Options, reactor: Any = None) -> IService:
 
     http = HTTPClient(Agent(reactor, pool=HTTPConnectionPool(reactor)))
     fetcher = Fetcher(http, reactor, config["upstream-timeout"])
+    budget = RequestBudget(
+        reactor, [(config["stats-per-second"], 1.0), (config["stats-per-minute"], 60.0)]
+    )
     lookup = Lookup(
-        cache, PyPI(fetcher, config["pypi-url"]), PyPIStats(fetcher, config["stats-url"]),
+        cache,
+        PyPI(fetcher, config["pypi-url"]),
+        PyPIStats(fetcher, config["stats-url"], budget),
+        reactor,
         config["cache-ttl"],
+        config["downloads-ttl"],
     )
     images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), cache)
     if config["shields-url"] is not None:

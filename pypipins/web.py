@@ -3,7 +3,7 @@ The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
 """
 
 import hashlib
-from typing import Dict
+from typing import Dict, Tuple
 from urllib.parse import unquote_to_bytes
 
 from klein import Klein
@@ -44,6 +44,10 @@ SHORT_MAX_AGE = 60
 #: How long a cache may serve a badge past its age while it asks again, or while we fail.
 STALE_WHILE_REVALIDATE = 24 * 60 * 60
 STALE_IF_ERROR = 7 * 24 * 60 * 60
+
+#: Set on a badge drawn from facts older than their TTL (the upstream is being asked again,
+#: or is failing).
+STALE_HEADER = "X-Pypipins-Stale"
 
 #: An SVG shown on its own must not run anything.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -150,25 +154,30 @@ class BadgeSite:
         if kind not in KINDS or ext not in FORMATS:
             return no_such_page(request, b"No such badge.\n")
         options = Options.from_query(query(request))
-        badge = customize(await self._say(kind, package, options), options)
+        said, stale = await self._say(kind, package, options)
+        badge = customize(said, options)
         body = await self._images.image(badge, options, ext)
-        max_age = SHORT_MAX_AGE if badge.is_error else MAX_AGE[kind]
+        if stale:
+            request.setHeader(STALE_HEADER, "true")
+        max_age = SHORT_MAX_AGE if badge.is_error or stale else MAX_AGE[kind]
         return send(request, body, CONTENT_TYPES[ext], max_age)
 
-    async def _say(self, kind: str, package: str, options: Options) -> Badge:
+    async def _say(self, kind: str, package: str, options: Options) -> Tuple[Badge, bool]:
         """
-        What the badge says, errors included: a README shows why there is no answer.
+        What the badge says, errors included (a README shows why there is no answer), and
+        whether it says it from facts older than their TTL.
         """
         # Checked before anything else: no upstream request is built from an invalid name.
         if not names.is_valid(package):
-            return invalid_name(kind, options)
+            return invalid_name(kind, options), False
         name = names.normalize(package)
         try:
             if kind in DOWNLOADS_BADGES:
-                return downloads_badge(await self._lookup.downloads(name), options)
-            return FACTS_BADGES[kind](await self._lookup.package(name), options)
+                downloads = await self._lookup.downloads(name)
+                return downloads_badge(downloads.value, options), downloads.stale
+            facts = await self._lookup.package(name)
+            return FACTS_BADGES[kind](facts.value, options), facts.stale
         except NotFound:
-            return not_found(kind, options)
-        except Unavailable as reason:
-            self._log.info("{name}: upstream unavailable: {reason}", name=name, reason=reason)
-            return unavailable(kind, options)
+            return not_found(kind, options), False
+        except Unavailable:
+            return unavailable(kind, options), False

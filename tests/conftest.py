@@ -4,6 +4,7 @@ the service built by C{makeService}, and the daemon started as users start it.
 """
 
 import inspect
+import json
 import shutil
 import signal
 import socket
@@ -47,6 +48,16 @@ def wait_for_port(port: int, timeout: float = 20.0, process: "subprocess.Popen[A
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def fired(d: "Deferred[Any]") -> Any:
+    """
+    What C{d} has already fired with: its result, or its Failure.
+    """
+    results: List[Any] = []
+    d.addBoth(results.append)
+    assert results, f"{d} has not fired"
+    return results[0]
 
 
 async def until(predicate: Callable[[], Any], timeout: float = 20.0, step: float = 0.05) -> None:
@@ -95,6 +106,13 @@ class RedisServer:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
         self.process = None
+
+    def cached(self, key: str) -> "tuple[float, dict]":
+        """
+        When the record at C{key} was fetched, and the record.
+        """
+        fetched_at, record = self.command("GET", key).split("\n", 1)
+        return float(fetched_at), json.loads(record)
 
     def command(self, *args: str) -> str:
         """

@@ -9,13 +9,7 @@ from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
 from pypipins.cache import FallbackCache, MemoryCache, RedisCache
-from tests.conftest import free_port, until
-
-
-def value(d):
-    results = []
-    d.addCallback(results.append)
-    return results[0]
+from tests.conftest import fired, free_port, until
 
 
 def test_memory_cache_expires():
@@ -23,9 +17,9 @@ def test_memory_cache_expires():
     cache = MemoryCache(clock)
     cache.set("a", b"1", ttl=10)
     clock.advance(9.9)
-    assert value(cache.get("a")) == b"1"
+    assert fired(cache.get("a")) == b"1"
     clock.advance(0.1)
-    assert value(cache.get("a")) is None
+    assert fired(cache.get("a")) is None
     assert len(cache) == 0
 
 
@@ -37,7 +31,7 @@ def test_memory_cache_is_bounded_and_keeps_recent_entries():
     cache.get("a")  # used: now the most recent
     cache.set("d", b"d", ttl=60)
     assert len(cache) == 3
-    assert [value(cache.get(k)) for k in "abcd"] == [b"a", None, b"c", b"d"]
+    assert [fired(cache.get(k)) for k in "abcd"] == [b"a", None, b"c", b"d"]
 
 
 def endpoint(port):

@@ -61,7 +61,7 @@ async def test_daemon_serves_badges_through_redis(start_daemon, upstream, redis)
     code, body = await get(daemon.url("/d/klein/badge.json?period=week"))
     assert json.loads(body)["message"] == "15k/week"
     assert upstream.requests == ["/pypi/klein/json", "/stats/packages/klein/recent"]
-    assert json.loads(redis.command("GET", "pypipins:facts:klein"))["version"] == "24.8.0"
+    assert redis.cached("pypipins:facts:klein")[1]["version"] == "24.8.0"
     log = daemon.stop()
     assert "Traceback" not in log
 

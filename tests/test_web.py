@@ -4,11 +4,14 @@ pypistats stand-in and a real Redis.
 """
 
 import json
+import time
 import xml.etree.ElementTree as ET
 from typing import Any, Dict
 
 import pytest
 import pytest_twisted
+
+from tests.conftest import until
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -170,10 +173,37 @@ async def test_unavailable(service, upstream, how):
     data = endpoint(await service.get("/d/klein/badge.json?label=dl"))
     assert data == {"schemaVersion": 1, "label": "dl", "message": "unavailable",
                     "color": "lightgrey", "isError": True}
-    # nothing failed is cached: once the upstream is back, so are the badges
-    upstream.resource.recover("klein")
-    data = endpoint(await service.get("/status/klein/badge.json"))
-    assert data["message"] == "unknown"
+    # a failing upstream is not asked again at once (test_lookup: again after RETRY_AFTER)
+    await service.get("/license/klein/badge.json")
+    assert upstream.requests == ["/pypi/klein/json", "/stats/packages/klein/recent"]
+
+
+@pytest.mark.parametrize("how", ["500", "429", "garbage", "wrong-shape", "hang"])
+@pytest_twisted.ensureDeferred
+async def test_stale_over_errors(upstream, redis, how):
+    """
+    Facts past their TTL are served when the upstream fails, marked, and kept shortly.
+    """
+    from tests.conftest import make_service
+
+    running = make_service(upstream, redis.url, "--upstream-timeout", "0.5")
+    try:
+        await until(lambda: running.redis.connected)
+        fresh = await running.get("/license/klein/badge.svg")
+        assert fresh.headers.getRawHeaders("x-pypipins-stale") is None
+        # an hour ago, as far as the cache knows
+        fetched_at, record = redis.cached("pypipins:facts:klein")
+        redis.command("SET", "pypipins:facts:klein", f"{fetched_at - 3600:.3f}\n{json.dumps(record)}")
+        upstream.resource.fail("klein", how)
+        for _ in range(3):
+            stale = await running.get("/license/klein/badge.svg")
+            assert stale.code == 200 and stale.body == fresh.body
+            assert stale.headers.getRawHeaders("x-pypipins-stale") == ["true"]
+            assert "max-age=60," in stale.headers.getRawHeaders("cache-control")[0]
+        await until(lambda: len(upstream.requests) == 2)
+        assert upstream.requests == ["/pypi/klein/json"] * 2
+    finally:
+        await running.service.stopService()
 
 
 @pytest_twisted.ensureDeferred
@@ -224,11 +254,12 @@ async def test_nine_badges_one_upstream_request(service, upstream, redis):
     assert [r.code for r in responses] == [200] * 9
     responses = await gatherResults([service.get(f"/{k}/twisted/badge.json") for k in kinds])
     assert upstream.requests == ["/pypi/twisted/json"]
-    cached = redis.command("GET", "pypipins:facts:twisted")
-    assert json.loads(cached)["version"] == "26.10.0"
-    assert len(cached) < 2048
-    ttl = int(redis.command("TTL", "pypipins:facts:twisted"))
-    assert 590 <= ttl <= 600
+    fetched_at, record = redis.cached("pypipins:facts:twisted")
+    assert record["version"] == "26.10.0"
+    assert len(redis.command("GET", "pypipins:facts:twisted")) < 2048
+    assert abs(fetched_at - time.time()) < 30
+    # kept a week, to be served should PyPI fail; fresh for --cache-ttl (600 s)
+    assert 604790 <= int(redis.command("TTL", "pypipins:facts:twisted")) <= 604800
 
 
 @pytest_twisted.ensureDeferred
