@@ -326,16 +326,23 @@ def unavailable(kind: str, options: Options) -> Badge:
 #: The longest text a badge shows; longer ones are cut.
 MAX_TEXT = 255
 
+# Characters XML 1.0 does not allow (C0 controls but tab and newlines, lone surrogates,
+# U+FFFE and U+FFFF): an SVG holding one is not an image.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 def customize(badge: Badge, options: Options) -> Badge:
     """
-    The badge with the user's ``label`` and ``color``, its texts cut to L{MAX_TEXT}; as
-    shields does, an error keeps its own colour so that it still reads as one.
+    The badge with the user's ``label`` and ``color``, its texts cut to L{MAX_TEXT} and rid
+    of characters XML forbids; as shields does, an error keeps its own colour so that it
+    still reads as one.
     """
     if options.label is not None:
         badge = attrs.evolve(badge, label=options.label)
     if options.color is not None and not badge.is_error:
         badge = attrs.evolve(badge, color=options.color)
-    if len(badge.label) > MAX_TEXT or len(badge.message) > MAX_TEXT:
-        badge = attrs.evolve(badge, label=badge.label[:MAX_TEXT], message=badge.message[:MAX_TEXT])
+    label = _NOT_XML.sub("", badge.label)[:MAX_TEXT]
+    message = _NOT_XML.sub("", badge.message)[:MAX_TEXT]
+    if (label, message) != (badge.label, badge.message):
+        badge = attrs.evolve(badge, label=label, message=message)
     return badge

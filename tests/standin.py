@@ -23,8 +23,11 @@ _ROUTES = (
     (re.compile(r"^/stats/packages/([^/]+)/recent$"), "stats"),
 )
 
-#: What L{Upstream.fail} can make a name do.
-FAILURES = ("500", "429", "garbage", "wrong-shape", "hang")
+#: What L{Upstream.fail} can make a name do ("slow" is no failure: the right answer, late).
+FAILURES = ("500", "429", "garbage", "wrong-shape", "hang", "slow")
+
+#: Seconds a "slow" answer takes.
+SLOW = 0.5
 
 
 class Upstream(Resource):
@@ -73,6 +76,15 @@ class Upstream(Resource):
             request.setResponseCode(404)
             return b'{"message": "Not Found"}'
         request.setHeader("Content-Type", "application/json")
+        if how == "slow":
+            from twisted.internet import reactor
+
+            def answer() -> None:
+                request.write(document.read_bytes())
+                request.finish()
+
+            reactor.callLater(SLOW, answer)
+            return NOT_DONE_YET
         return document.read_bytes()
 
 

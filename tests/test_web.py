@@ -272,3 +272,23 @@ async def test_head(service):
     body = await response.content()
     assert response.code == 200 and body == b""
     assert response.headers.getRawHeaders("content-type") == ["image/svg+xml;charset=utf-8"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_200_concurrent_requests_one_upstream_request(service, upstream):
+    """
+    Every badge kind, style and format of one uncached package, asked for at once while PyPI
+    takes its time: one request to PyPI.
+    """
+    from twisted.internet.defer import gatherResults
+
+    upstream.resource.fail("treq", "slow")
+    kinds = ["v", "version", "wheel", "egg", "format", "license", "py_versions", "implementation", "status"]
+    styles = ["flat", "flat-square", "plastic", "for-the-badge", "social"]
+    exts = ["svg", "json", "png", "gif"]
+    paths = [f"/{kinds[i % 9]}/treq/badge.{exts[i % 4]}?style={styles[i % 5]}" for i in range(200)]
+    responses = await gatherResults([service.get(path) for path in paths])
+    assert [r.code for r in responses] == [200] * 200
+    assert upstream.requests == ["/pypi/treq/json"]
+    data = endpoint(await service.get("/v/treq/badge.json"))
+    assert data["message"] == "26.7.0"

@@ -1,0 +1,138 @@
+"""
+Hostile input: whatever the path and query, a well-formed badge or a clear 404, never a 500 or
+a traceback, and no upstream request built from an invalid name.
+
+The site is driven in memory (treq.testing.StubTreq) so that hypothesis can try many inputs;
+the upstream stand-in is the same one the loopback tests use.
+"""
+
+import xml.etree.ElementTree as ET
+from urllib.parse import quote
+
+import pytest_twisted
+import treq
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+from treq.testing import StubTreq
+from twisted.internet.task import Clock
+
+from pypipins import names
+from pypipins.badges import KINDS, MAX_TEXT
+from pypipins.cache import MemoryCache
+from pypipins.images import LocalImages
+from pypipins.lookup import Lookup
+from pypipins.pypi import PyPI
+from pypipins.pypistats import PyPIStats
+from pypipins.render import CONTENT_TYPES, FORMATS
+from pypipins.upstream import Fetcher
+from pypipins.web import BadgeSite
+from tests.conftest import fired
+from tests.standin import Upstream
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def site():
+    upstream = Upstream()
+    clock = Clock()
+    clock.advance(1_000_000)
+    fetcher = Fetcher(StubTreq(upstream), clock)
+    lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://pypi.test/pypi"),
+                    PyPIStats(fetcher, "http://pypi.test/stats"), clock, 600, 3600)
+    images = LocalImages(MemoryCache(clock), MemoryCache(clock))
+    return upstream, StubTreq(BadgeSite(lookup, images).resource())
+
+
+UPSTREAM, CLIENT = site()
+
+any_text = st.text(max_size=300)
+nasty = st.sampled_from(["..", ".", "%", "%00", "\x00", "\r\n", "\n", "/", "\\", "?", "#", "\ufeff",
+                         "<script>", "a" * 5000, "é", "\ud7ff", "-", "_", "klein", "Klein", "KLEIN.."])
+segment = st.one_of(any_text, nasty, st.sampled_from(sorted(KINDS)), st.sampled_from(sorted(FORMATS)))
+param = st.sampled_from(["style", "label", "color", "labelColor", "period", "text", "x", "", "style[]"])
+query = st.lists(st.tuples(param, st.one_of(any_text, nasty)), max_size=6)
+
+
+def check(path: str, params) -> None:
+    before = len(UPSTREAM.requests)
+    url = "http://badges.test" + path
+    if params:
+        url += "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
+    # Longer request lines are refused by Twisted's HTTP parser before any of our code (see
+    # test_huge_request_line); the in-memory client cannot show that answer.
+    assume(len(url) < 16_000)
+    response = fired(CLIENT.get(url))
+    body = fired(treq.content(response))
+    assert response.code in (200, 404), (url, response.code, body[:300])
+    assert b"Traceback" not in body and b"File \"" not in body
+    if response.code == 200:
+        content_type = response.headers.getRawHeaders("content-type")[0]
+        assert content_type in CONTENT_TYPES.values()
+        if content_type.startswith("image/svg"):
+            root = ET.fromstring(body)
+            assert root.tag == SVG + "svg"
+            title = root.find(SVG + "title").text or ""
+            label, _, message = title.partition(": ")
+            assert len(label) <= MAX_TEXT and len(message) <= MAX_TEXT
+    for request in UPSTREAM.requests[before:]:
+        name = request.split("/")[-2]
+        assert names.is_valid(name) and name == names.normalize(name), request
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(kind="license", package="..", ext="svg", params=[])
+@example(kind="license", package="klein\r\nX-Injected: 1", ext="svg", params=[])
+@example(kind="v", package="klein", ext="svg", params=[("label", "a" * 5000), ("label", "b")])
+@example(kind="d", package="klein", ext="png", params=[("style", "\x00"), ("color", "%ff")])
+@given(kind=segment, package=segment, ext=segment, params=query)
+def test_badge_paths(kind, package, ext, params):
+    check("/" + "/".join(quote(s, safe="") for s in (kind, package, "badge." + ext)), params)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(sorted(KINDS)), package=st.one_of(any_text, nasty),
+       ext=st.sampled_from(["svg", "json", "png"]), params=query)
+def test_real_badges_any_name_and_query(kind, package, ext, params):
+    check("/" + "/".join(quote(s, safe="") for s in (kind, package, "badge." + ext)), params)
+
+
+@settings(max_examples=200, deadline=None)
+@given(segments=st.lists(segment, max_size=5), params=query)
+def test_any_path(segments, params):
+    check("/" + "/".join(quote(s, safe="") for s in segments), params)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.binary(max_size=40))
+def test_raw_bytes_in_the_path(raw):
+    check("/license/" + quote(raw, safe="") + "/badge.svg", [])
+
+
+def test_long_texts_are_cut():
+    response = fired(CLIENT.get("http://badges.test/v/klein/badge.svg?label=" + "x" * 1000))
+    title = ET.fromstring(fired(treq.content(response))).find(SVG + "title").text
+    assert title == "x" * MAX_TEXT + ": 24.8.0"
+
+
+@pytest_twisted.ensureDeferred
+async def test_huge_request_line(service, upstream):
+    """
+    Twisted answers a request line over 16 KB with a 400 and hangs up, often before the
+    client has read the answer; either way, no 500 and nothing asked upstream.
+    """
+    from twisted.web._newclient import ResponseNeverReceived
+
+    try:
+        response = await service.get("/license/" + "a" * 20_000 + "/badge.svg")
+    except ResponseNeverReceived:
+        pass
+    else:
+        assert response.code in (400, 414)
+        assert b"Traceback" not in response.body
+    assert upstream.requests == []
+
+
+def test_characters_xml_forbids_are_dropped():
+    response = fired(CLIENT.get("http://badges.test/v/klein/badge.svg?label=a%1Fb%00c%EF%BF%BEd"))
+    title = ET.fromstring(fired(treq.content(response))).find(SVG + "title").text
+    assert title == "abcd: 24.8.0"
