@@ -1,6 +1,6 @@
 """
-Remembering upstream answers: in Redis (shared, survives restarts) and, whenever Redis cannot
-be reached, in a bounded in-process cache, so that badges are served either way.
+Remembering upstream answers: in Redis (shared, survives restarts) and in a bounded in-process
+cache beside it, so that badges are served whether Redis answers or not.
 """
 
 from collections import OrderedDict
@@ -37,15 +37,23 @@ class MemoryCache:
         return len(self._entries)
 
     def get(self, key: str) -> "Deferred[Optional[bytes]]":
+        found = self.lookup(key)
+        return succeed(None if found is None else found[0])
+
+    def lookup(self, key: str) -> Optional[Tuple[bytes, float]]:
+        """
+        The value at C{key} and the seconds it has left, or L{None}.
+        """
         entry = self._entries.get(key)
         if entry is None:
-            return succeed(None)
+            return None
         expires, value = entry
-        if expires <= self._clock.seconds():
+        left = expires - self._clock.seconds()
+        if left <= 0:
             del self._entries[key]
-            return succeed(None)
+            return None
         self._entries.move_to_end(key)
-        return succeed(value)
+        return value, left
 
     def set(self, key: str, value: bytes, ttl: float) -> "Deferred[None]":
         self._entries[key] = (self._clock.seconds() + ttl, value)
@@ -113,8 +121,9 @@ class RedisCache(Service):
 
 class FallbackCache:
     """
-    Redis while it is connected, else the in-process cache; a lost or slow Redis is logged
-    once when it goes and once when it comes back, never once per request.
+    Redis, with the in-process cache beside it: every value is kept in both, so that a Redis
+    that goes away, or comes back empty, costs nothing that was already known. A lost or slow
+    Redis is logged once when it goes and once when it comes back, never once per request.
     """
 
     _log = Logger()
@@ -130,14 +139,28 @@ class FallbackCache:
         d = self._redis.get(key)
         d.addCallback(self._redis_answered)
         d.addErrback(self._redis_failed, lambda: self._memory.get(key))
+        d.addCallback(self._or_from_memory, key)
         return d
 
+    def _or_from_memory(self, value: Optional[bytes], key: str) -> Optional[bytes]:
+        if value is not None:
+            return value
+        found = self._memory.lookup(key)
+        if found is None:
+            return None
+        # Redis came back empty (or lost the key): give it back what we know.
+        value, left = found
+        if self._redis.connected:
+            self._redis.set(key, value, left).addErrback(lambda _: None)
+        return value
+
     def set(self, key: str, value: bytes, ttl: float) -> "Deferred[None]":
+        self._memory.set(key, value, ttl)
         if not self._use_redis():
-            return self._memory.set(key, value, ttl)
+            return succeed(None)
         d = self._redis.set(key, value, ttl)
         d.addCallback(self._redis_answered)
-        d.addErrback(self._redis_failed, lambda: self._memory.set(key, value, ttl))
+        d.addErrback(self._redis_failed, lambda: None)
         return d
 
     def _use_redis(self) -> bool:

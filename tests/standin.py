@@ -5,9 +5,12 @@ C{/pypi/<name>/json} serves C{fixtures/pypi/<name>.json} and C{/stats/packages/<
 serves C{fixtures/stats/<name>.json}; anything else is a 404, as upstream. A test can make a
 name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}).
 
-Run it on its own with C{python -m tests.standin PORT}.
+Run it on its own with C{python -m tests.standin PORT}; then C{/_control/fail?name=N&how=H}
+(C{name=*} for every name), C{/_control/recover?name=N} and C{/_control/requests} (how many
+requests so far) steer it from another process.
 """
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -42,7 +45,8 @@ class Upstream(Resource):
 
     def fail(self, name: str, how: str) -> None:
         """
-        Make every request for C{name} fail in the way C{how} (one of L{FAILURES}).
+        Make every request for C{name} (every name, for C{"*"}) fail in the way C{how} (one
+        of L{FAILURES}).
         """
         assert how in FAILURES, how
         self._failures[name] = how
@@ -52,6 +56,8 @@ class Upstream(Resource):
 
     def render_GET(self, request: Request) -> object:
         path = request.path.decode("utf-8", "replace")
+        if path.startswith("/_control/"):
+            return self._control(request, path[len("/_control/"):])
         self.requests.append(path)
         for pattern, folder in _ROUTES:
             match = pattern.match(path)
@@ -60,8 +66,17 @@ class Upstream(Resource):
         request.setResponseCode(404)
         return b'{"message": "Not Found"}'
 
+    def _control(self, request: Request, what: str) -> bytes:
+        args = {k.decode(): v[0].decode() for k, v in request.args.items()}
+        if what == "fail":
+            self.fail(args["name"], args["how"])
+        elif what == "recover":
+            self.recover(args["name"])
+        request.setHeader("Content-Type", "application/json")
+        return json.dumps({"requests": len(self.requests)}).encode()
+
     def _answer(self, request: Request, folder: str, name: str) -> object:
-        how = self._failures.get(name)
+        how = self._failures.get(name, self._failures.get("*"))
         if how == "hang":
             return NOT_DONE_YET
         if how in ("500", "429"):

@@ -103,21 +103,31 @@ async def test_fallback_when_redis_is_not_running():
 
 @pytest_twisted.ensureDeferred
 async def test_fallback_follows_redis_going_and_coming_back(redis):
+    """
+    Values are kept in both: Redis gone, or back empty, what was known is still known.
+    """
     redis_cache = RedisCache(reactor, endpoint(redis.port))
     redis_cache.startService()
-    memory = MemoryCache(reactor)
-    cache = FallbackCache(redis_cache, memory)
+    cache = FallbackCache(redis_cache, MemoryCache(reactor))
     try:
         await until(lambda: redis_cache.connected)
         await cache.set("a", b"1", ttl=30)
-        assert redis.command("GET", "a") == "1" and len(memory) == 0
+        assert redis.command("GET", "a") == "1"
         redis.kill()
         await until(lambda: not redis_cache.connected)
+        assert await cache.get("a") == b"1"
         await cache.set("b", b"2", ttl=30)
-        assert await cache.get("b") == b"2" and len(memory) == 1
-        redis.start()
+        assert await cache.get("b") == b"2"
+        redis.start()  # empty: it saves nothing
         await until(lambda: redis_cache.connected, timeout=30)
+        assert await cache.get("a") == b"1" and await cache.get("b") == b"2"
+        # and what Redis lost is given back to it, for the time it had left
+        await until(lambda: redis.command("GET", "b") == "2")
+        assert 0 < int(redis.command("TTL", "b")) <= 30
         await cache.set("c", b"3", ttl=30)
         assert redis.command("GET", "c") == "3"
+        # another instance's value in Redis wins over ours
+        redis.command("SET", "c", "4")
+        assert await cache.get("c") == b"4"
     finally:
         await redis_cache.stopService()

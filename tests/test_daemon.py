@@ -69,8 +69,9 @@ async def test_daemon_serves_badges_through_redis(start_daemon, upstream, redis)
 @pytest_twisted.ensureDeferred
 async def test_daemon_rides_out_redis_going_away(start_daemon, upstream, redis):
     """
-    Redis down at start, up, killed, back: badges all along, Redis used again when it returns,
-    and a warning in the log rather than a traceback per request.
+    Redis down at start, then up, then killed and started again while requests keep coming:
+    every request gets its badge, Redis is used again when it returns, and the log has a
+    warning rather than a traceback per request.
     """
     redis.kill()
     daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
@@ -80,17 +81,44 @@ async def test_daemon_rides_out_redis_going_away(start_daemon, upstream, redis):
         assert (code, json.loads(body)["color"]) == (200, "brightgreen")
     redis.start()
 
-    async def cached_in_redis():
-        code, body = await get(daemon.url("/status/twisted/badge.json"))
+    async def cached_in_redis(name):
+        code, body = await get(daemon.url(f"/status/{name}/badge.json"))
         assert code == 200
-        return redis.command("EXISTS", "pypipins:facts:twisted") == "1"
+        return redis.command("EXISTS", f"pypipins:facts:{name}") == "1"
 
-    await until(cached_in_redis, timeout=30)
+    await until(lambda: cached_in_redis("twisted"), timeout=30)
+
+    answers = []
+    running = [True]
+
+    async def keep_asking(worker):
+        paths = [f"/{kind}/{name}/badge.json" for kind in ("license", "wheel", "py_versions")
+                 for name in ("klein", "attrs", "twisted", "hyperlink", "treq")]
+        i = worker
+        while running[0]:
+            code, body = await get(daemon.url(paths[i % len(paths)]))
+            answers.append((code, json.loads(body)["message"]))
+            i += 1
+
+    workers = [Deferred.fromCoroutine(keep_asking(w)) for w in range(8)]
+    await sleep(0.5)
     redis.kill()
-    for _ in range(20):
-        code, body = await get(daemon.url("/format/hyperlink/badge.json"))
-        assert (code, json.loads(body)["message"]) == (200, "wheel")
+    await sleep(1.5)
+    redis.start()
+    await until(lambda: cached_in_redis("pytest-twisted"), timeout=30)
+    await sleep(0.5)
+    running[0] = False
+    await gatherResults(workers)
+    assert len(answers) > 100
+    assert {code for code, _ in answers} == {200}
+    assert not [message for _, message in answers if message in ("unavailable", "package not found")]
     log = daemon.stop()
     assert "Traceback" not in log
     assert 1 <= log.count("Redis unavailable") <= 3
 
+
+def sleep(seconds):
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    return deferLater(reactor, seconds, lambda: None)
