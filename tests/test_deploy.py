@@ -1,0 +1,388 @@
+"""
+The deployment of etc/, run for real on loopback: supervisord restarting a killed daemon,
+Varnish caching in front of it, nginx terminating TLS in front of Varnish, systemd units that
+verify. Every part is a process of its own, so these tests block instead of using the reactor.
+"""
+
+import datetime
+import http.client
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
+
+import pytest
+
+from tests.conftest import TWISTD, RedisServer, free_port, wait_for_port
+
+ROOT = Path(__file__).parent.parent
+ETC = ROOT / "etc"
+VENV = Path(sys.executable).parent.parent
+
+
+def require(binary: str, package: str) -> str:
+    """
+    The path of C{binary}; a failure saying what to install when it is missing.
+    """
+    path = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/usr/local/sbin")
+    if path is None:
+        pytest.fail(f"{binary} is not installed: apt-get install {package} (scripts/test does)")
+    return path
+
+
+def get(port: int, path: str, headers: Dict[str, str] = {}, method: str = "GET",
+        tls: "ssl.SSLContext | None" = None) -> Tuple[int, Dict[str, str], bytes]:
+    if tls is None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    else:
+        connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, context=tls)
+    try:
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+class Processes:
+    """
+    Processes of the test, their logs in C{directory}, and C{open}: a folder the servers that
+    drop privileges (varnishd, nginx's workers, supervisor's programs) can read.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.running: List[subprocess.Popen] = []
+        self.open = Path(tempfile.mkdtemp(prefix="pypipins-deploy-"))
+        self.open.chmod(0o755)
+
+    def start(self, name: str, args: List[str], port: int, **kwargs) -> subprocess.Popen:
+        log = (self.directory / f"{name}.log").open("wb")
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, **kwargs)
+        self.running.append(process)
+        try:
+            wait_for_port(port, timeout=30, process=process)
+        except RuntimeError:
+            raise RuntimeError((self.directory / f"{name}.log").read_text())
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.directory / f"{name}.log").read_text()
+
+    def stop(self) -> None:
+        for process in reversed(self.running):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        shutil.rmtree(self.open, ignore_errors=True)
+
+
+@pytest.fixture
+def processes(tmp_path) -> Iterator[Processes]:
+    running = Processes(tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def backend(processes, redis) -> Tuple[int, int]:
+    """
+    The upstream stand-in and C{twistd -n pypipins}, as processes; their ports.
+    """
+    upstream = free_port()
+    processes.start("standin", [sys.executable, "-m", "tests.standin", str(upstream)], upstream, cwd=ROOT)
+    daemon = free_port()
+    processes.start("pypipins", [
+        TWISTD, "-n", "--pidfile=", "pypipins", "--port", f"tcp:{daemon}:interface=127.0.0.1",
+        "--redis", redis.url, "--pypi-url", f"http://127.0.0.1:{upstream}/pypi",
+        "--stats-url", f"http://127.0.0.1:{upstream}/stats"], daemon, cwd=processes.directory)
+    return upstream, daemon
+
+
+def upstream_requests(port: int) -> int:
+    import json
+
+    return json.loads(get(port, "/_control/requests")[2])["requests"]
+
+
+def daemon_saw(processes: Processes, path: str) -> int:
+    return processes.log("pypipins").count(f'"GET {path} HTTP/1.1"')
+
+
+# -- Varnish ------------------------------------------------------------------------------
+
+
+def test_vcl_compiles():
+    varnishd = require("varnishd", "varnish")
+    out = subprocess.run([varnishd, "-C", "-f", str(ETC / "varnish" / "default.vcl")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+
+
+def start_varnish(processes: Processes, backend_port: int) -> int:
+    varnishd = require("varnishd", "varnish")
+    vcl = processes.open / "default.vcl"
+    vcl.write_text((ETC / "varnish" / "default.vcl").read_text()
+                   .replace('.port = "8888";', f'.port = "{backend_port}";'))
+    port = free_port()
+    processes.start("varnish", [
+        varnishd, "-F", "-a", f"127.0.0.1:{port}", "-f", str(vcl), "-n", str(processes.open / "varnish"),
+        "-s", "malloc,32m", "-T", "none"], port)
+    return port
+
+
+def test_varnish_in_front(processes, backend):
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    path = "/license/klein/badge.svg"
+    code, headers, first = get(varnish, path, {"Cookie": "session=1"})
+    assert (code, headers["x-cache"], headers["x-cache-hits"]) == (200, "MISS", "0")
+    assert b"<title>license: MIT</title>" in first
+    code, headers, second = get(varnish, path, {"Authorization": "Basic eDp5"})
+    assert (code, headers["x-cache"], headers["x-cache-hits"], second) == (200, "HIT", "1", first)
+    code, headers, _ = get(varnish, path, method="HEAD")
+    assert (code, headers["x-cache"]) == (200, "HIT")
+    assert daemon_saw(processes, path) == 1
+    assert "x-badge-package" not in headers
+    # conditional requests are answered by Varnish too
+    code, _, body = get(varnish, path, {"If-None-Match": headers["etag"]})
+    assert (code, body) == (304, b"")
+    # errors pass, and are not kept
+    for _ in range(2):
+        code, headers, _ = get(varnish, "/nope/klein/badge.svg")
+        assert (code, headers["x-cache"]) == (404, "MISS")
+    assert daemon_saw(processes, "/nope/klein/badge.svg") == 2
+    # other methods pass through to the daemon's 405
+    code, headers, _ = get(varnish, path, method="POST")
+    assert code == 405
+    # PURGE /<package>: every badge of it, however the name is spelt
+    get(varnish, "/v/Klein/badge.json")
+    assert get(varnish, "/v/Klein/badge.json")[1]["x-cache"] == "HIT"
+    code, _, _ = get(varnish, "/KLEIN", method="PURGE")
+    assert code == 200
+    assert get(varnish, path)[1]["x-cache"] == "MISS"
+    assert get(varnish, "/v/Klein/badge.json")[1]["x-cache"] == "MISS"
+    assert get(varnish, "/license/attrs/badge.svg")[1]["x-cache"] == "MISS"
+    assert get(varnish, "/license/attrs/badge.svg")[1]["x-cache"] == "HIT"
+
+
+def test_varnish_keeps_no_longer_than_the_backend_says(processes, backend):
+    """
+    A version badge says max-age=300: Varnish keeps it 300 s, not the original's hour.
+    """
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    get(varnish, "/v/klein/badge.svg")
+    # the object's TTL and grace, as Varnish's shared log reports them
+    out = subprocess.run(
+        ["varnishlog", "-d", "-n", str(processes.open / "varnish"), "-g", "request",
+         "-q", 'BereqURL eq "/v/klein/badge.svg"', "-i", "TTL"],
+        capture_output=True, text=True, timeout=30)
+    vcl_ttls = [line.split() for line in out.stdout.splitlines() if "TTL" in line and "VCL" in line]
+    assert vcl_ttls, out.stdout + out.stderr
+    ttl, grace = float(vcl_ttls[-1][-5]), float(vcl_ttls[-1][-4])
+    assert ttl == 300 and grace == 6 * 3600
+
+
+# -- nginx --------------------------------------------------------------------------------
+
+
+def certificate(directory: Path) -> Tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    import ipaddress
+
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=7))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    chain, private = directory / "fullchain.pem", directory / "privkey.pem"
+    chain.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    return chain, private
+
+
+def nginx_config(directory: Path, http_port: int, https_port: int, varnish_port: int) -> Path:
+    chain, private = certificate(directory)
+    site = (ETC / "nginx" / "pypipins.conf").read_text()
+    site = (site.replace("listen [::]:80;\n", "").replace("listen [::]:443 ssl http2;\n", "")
+            .replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+            .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+            .replace("/etc/letsencrypt/live/pypipins/fullchain.pem", str(chain))
+            .replace("/etc/letsencrypt/live/pypipins/privkey.pem", str(private))
+            .replace("server 127.0.0.1:6081;", f"server 127.0.0.1:{varnish_port};"))
+    (directory / "pypipins.conf").write_text(site)
+    main = directory / "nginx.conf"
+    main.write_text(f"""
+pid {directory}/nginx.pid;
+error_log {directory}/nginx-error.log;
+events {{}}
+http {{
+    access_log {directory}/nginx-access.log;
+    client_body_temp_path {directory}/client_body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    include {directory}/pypipins.conf;
+}}
+""")
+    return main
+
+
+def test_https_through_nginx_and_varnish(processes, backend):
+    nginx = require("nginx", "nginx")
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    http_port, https_port = free_port(), free_port()
+    config = nginx_config(processes.open, http_port, https_port, varnish)
+    out = subprocess.run([nginx, "-t", "-c", str(config), "-p", str(processes.open)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "test is successful" in out.stderr, out.stderr
+    processes.start("nginx", [nginx, "-c", str(config), "-p", str(processes.open),
+                              "-g", "daemon off;"], https_port)
+
+    tls = ssl.create_default_context(cafile=str(processes.open / "fullchain.pem"))
+    code, headers, body = get(https_port, "/py_versions/klein/badge.svg", tls=tls)
+    assert code == 200 and b"<title>python: 3.7, 3.8, 3.9, 3.10, 3.11</title>" in body
+    assert headers["x-cache"] == "MISS"
+    assert headers["strict-transport-security"].startswith("max-age=63072000")
+    code, headers, again = get(https_port, "/py_versions/klein/badge.svg", tls=tls)
+    assert (headers["x-cache"], again) == ("HIT", body)
+    # plain HTTP is sent to HTTPS
+    code, headers, _ = get(http_port, "/py_versions/klein/badge.svg?style=flat")
+    assert code == 301
+    assert headers["location"] == "https://127.0.0.1/py_versions/klein/badge.svg?style=flat"
+    # modern protocols only: TLS 1.2 and 1.3 are spoken, 1.1 is not
+    with socket_tls(https_port, tls) as conn:
+        assert conn.version() in ("TLSv1.2", "TLSv1.3")
+    old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    old.load_verify_locations(str(processes.open / "fullchain.pem"))
+    old.minimum_version = ssl.TLSVersion.TLSv1
+    old.maximum_version = ssl.TLSVersion.TLSv1_1
+    old.set_ciphers("ALL:@SECLEVEL=0")
+    with pytest.raises(ssl.SSLError):
+        with socket_tls(https_port, old):
+            pass
+
+
+def socket_tls(port: int, context: ssl.SSLContext):
+    import socket
+
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return context.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+# -- supervisor ---------------------------------------------------------------------------
+
+
+def test_supervisor_restarts_a_killed_daemon(processes, backend, redis):
+    """
+    etc/supervisor's programs, paths filled in, under a real supervisord: SIGKILL the daemon,
+    and the badges come back.
+    """
+    user = "nobody" if runs_as_nobody(sys.executable) else "root"
+    if user == "root":
+        warnings.warn(f"{sys.executable} cannot be run by nobody here (a folder on its path is "
+                      "private): the programs run as root in this test")
+    supervisord = VENV / "bin" / "supervisord"
+    supervisorctl = VENV / "bin" / "supervisorctl"
+    upstream, _ = backend
+    directory = processes.open
+    port, shields_port = free_port(), free_port()
+    programs = ((ETC / "supervisor" / "pypipins.conf").read_text()
+                .replace("/srv/pypipins/.venv", str(VENV))
+                .replace("directory=/srv/pypipins", f"directory={directory}")
+                .replace("user=pypipins", f"user={user}")
+                .replace("/var/log/pypipins", str(directory))
+                .replace("tcp:8888:interface=127.0.0.1", f"tcp:{port}:interface=127.0.0.1")
+                .replace("tcp:9000:interface=127.0.0.1", f"tcp:{shields_port}:interface=127.0.0.1")
+                .replace("--redis redis://127.0.0.1:6379/0",
+                         f"--redis {redis.url} --pypi-url http://127.0.0.1:{upstream}/pypi"))
+    assert not [line for line in programs.splitlines() if "/srv/" in line and not line.startswith(";")]
+    (directory / "programs.conf").write_text(programs)
+    config = directory / "supervisord.conf"
+    config.write_text(f"""
+[supervisord]
+nodaemon=true
+logfile={directory}/supervisord.log
+pidfile={directory}/supervisord.pid
+[unix_http_server]
+file={directory}/supervisor.sock
+[supervisorctl]
+serverurl=unix://{directory}/supervisor.sock
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[include]
+files = {directory}/programs.conf
+""")
+    processes.start("supervisord", [str(supervisord), "-c", str(config)], port)
+    wait_for_port(shields_port)
+    code, _, body = get(port, "/license/klein/badge.svg")
+    assert code == 200 and b"license: MIT" in body
+    code, _, body = get(shields_port, "/badge/a-b-red.svg")
+    assert code == 200
+
+    def pid() -> int:
+        out = subprocess.run([str(supervisorctl), "-c", str(config), "pid", "pypipins"],
+                             capture_output=True, text=True)
+        return int(out.stdout.strip() or 0)
+
+    first = pid()
+    assert first > 0
+    if user == "nobody":
+        assert "\nUid:\t65534\t" in Path(f"/proc/{first}/status").read_text()
+    subprocess.run(["kill", "-KILL", str(first)], check=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (pid() in (0, first)):
+        time.sleep(0.2)
+    assert pid() not in (0, first)
+    wait_for_port(port)
+    code, _, body = get(port, "/license/klein/badge.svg")
+    assert code == 200 and b"license: MIT" in body
+
+
+def runs_as_nobody(executable: str) -> bool:
+    """
+    Whether user nobody can run C{executable}, switched to as supervisor does (setuid).
+    """
+    try:
+        out = subprocess.run([executable, "-c", "pass"], user=65534, group=65534,
+                             extra_groups=[], capture_output=True, cwd="/")
+    except PermissionError:
+        return False
+    return out.returncode == 0
+
+
+# -- systemd ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", ["pypipins.service", "shields.service"])
+def test_systemd_units_verify(tmp_path, unit):
+    analyze = require("systemd-analyze", "systemd")
+    text = ((ETC / "systemd" / unit).read_text()
+            .replace("/srv/pypipins/.venv", str(VENV)).replace("/srv/pypipins", str(ROOT))
+            .replace("User=pypipins", "User=nobody"))
+    (tmp_path / unit).write_text(text)
+    out = subprocess.run([analyze, "verify", str(tmp_path / unit)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
