@@ -6,6 +6,7 @@ verify. Every part is a process of its own, so these tests block instead of usin
 
 import datetime
 import http.client
+import ipaddress
 import shutil
 import signal
 import ssl
@@ -19,7 +20,7 @@ from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
-from tests.conftest import TWISTD, RedisServer, free_port, wait_for_port
+from tests.conftest import TWISTD, free_port, wait_for_port
 
 ROOT = Path(__file__).parent.parent
 ETC = ROOT / "etc"
@@ -36,14 +37,14 @@ def require(binary: str, package: str) -> str:
     return path
 
 
-def get(port: int, path: str, headers: Dict[str, str] = {}, method: str = "GET",
+def get(port: int, path: str, headers: "Dict[str, str] | None" = None, method: str = "GET",
         tls: "ssl.SSLContext | None" = None) -> Tuple[int, Dict[str, str], bytes]:
     if tls is None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     else:
         connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, context=tls)
     try:
-        connection.request(method, path, headers=headers)
+        connection.request(method, path, headers=headers or {})
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
@@ -107,12 +108,6 @@ def backend(processes, redis) -> Tuple[int, int]:
         "--redis", redis.url, "--pypi-url", f"http://127.0.0.1:{upstream}/pypi",
         "--stats-url", f"http://127.0.0.1:{upstream}/stats"], daemon, cwd=processes.directory)
     return upstream, daemon
-
-
-def upstream_requests(port: int) -> int:
-    import json
-
-    return json.loads(get(port, "/_control/requests")[2])["requests"]
 
 
 def daemon_saw(processes: Processes, path: str) -> int:
@@ -206,8 +201,6 @@ def certificate(directory: Path) -> Tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    import ipaddress
-
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))

@@ -264,8 +264,6 @@ async def test_nine_badges_one_upstream_request(service, upstream, redis):
 
 @pytest_twisted.ensureDeferred
 async def test_head(service):
-    from twisted.internet.defer import Deferred  # noqa: F401
-
     import treq
 
     response = await treq.head(service.url("/license/klein/badge.svg"))
