@@ -25,13 +25,14 @@ MEMORY_ENTRIES = 10_000
 
 class MemoryCache:
     """
-    A least-recently-used map of bytes with an expiry time per entry.
+    A least-recently-used map with an expiry time per entry; of bytes as a cache of upstream
+    answers, of anything for callers of L{lookup}.
     """
 
     def __init__(self, clock: IReactorTime, max_entries: int = MEMORY_ENTRIES) -> None:
         self._clock = clock
         self._max_entries = max_entries
-        self._entries: "OrderedDict[str, Tuple[float, bytes]]" = OrderedDict()
+        self._entries: "OrderedDict[Any, Tuple[float, Any]]" = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -40,7 +41,7 @@ class MemoryCache:
         found = self.lookup(key)
         return succeed(None if found is None else found[0])
 
-    def lookup(self, key: str) -> Optional[Tuple[bytes, float]]:
+    def lookup(self, key: Any) -> Optional[Tuple[Any, float]]:
         """
         The value at C{key} and the seconds it has left, or L{None}.
         """
@@ -55,7 +56,7 @@ class MemoryCache:
         self._entries.move_to_end(key)
         return value, left
 
-    def set(self, key: str, value: bytes, ttl: float) -> "Deferred[None]":
+    def set(self, key: Any, value: Any, ttl: float) -> "Deferred[None]":
         self._entries[key] = (self._clock.seconds() + ttl, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:

@@ -43,12 +43,13 @@ T = TypeVar("T")
 @attrs.frozen
 class Answer(Generic[T]):
     """
-    Facts, and whether they are older than their TTL (the upstream is being asked again, or
-    failed to answer).
+    Facts; whether they are older than their TTL (the upstream is being asked again, or failed
+    to answer); and until when they are fresh, so that what is made of them can be kept as long.
     """
 
     value: T
     stale: bool = False
+    fresh_until: float = 0.0
 
 
 def _pack(fetched_at: float, record: bytes) -> bytes:
@@ -121,14 +122,15 @@ class Lookup:
             if cached is not None:
                 fetched_at, record = _unpack(cached)
                 if self._clock.seconds() - fetched_at < ttl:
-                    return Answer(decode(record))
+                    return Answer(decode(record), fresh_until=fetched_at + ttl)
                 if not self._failed_recently(key):
                     # answered now, refreshed for the next request
                     self._shared(key, fetch).addErrback(lambda _: None)
                 return Answer(decode(record), stale=True)
             if self._failed_recently(key):
                 raise Unavailable(f"{key}: the upstream failed less than {RETRY_AFTER} s ago")
-            return Answer(await self._shared(key, fetch))
+            value = await self._shared(key, fetch)
+            return Answer(value, fresh_until=self._clock.seconds() + ttl)
 
         return Deferred.fromCoroutine(get())
 

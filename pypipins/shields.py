@@ -14,7 +14,7 @@ from pypipins.badges import Badge, Options, customize
 from pypipins.images import LocalImages
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.static_badge import parse, split_extension
-from pypipins.web import guarded, no_such_page, query, send
+from pypipins.web import Response, guarded, no_such_page, query, send
 
 #: Seconds a static badge may be kept: it never changes.
 MAX_AGE = 24 * 60 * 60
@@ -56,4 +56,4 @@ class ShieldsSite:
         color = colors.parse(static.color) or "brightgreen"
         badge = customize(Badge(static.label, static.message, color), options)
         body = await self._images.image(badge, options, ext)
-        return send(request, body, CONTENT_TYPES[ext], MAX_AGE)
+        return send(request, Response(body, CONTENT_TYPES[ext], MAX_AGE))

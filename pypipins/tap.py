@@ -126,7 +126,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             Fetcher(http, reactor, SHIELDS_TIMEOUT), config["shields-url"], images,
             MemoryCache(reactor, IMAGES_IN_MEMORY),
         )
-    site = Site(BadgeSite(lookup, images).resource())
+    site = Site(BadgeSite(lookup, images, reactor).resource())
     site.displayTracebacks = False
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
     return top

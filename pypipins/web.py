@@ -3,11 +3,13 @@ The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
 """
 
 import hashlib
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 from urllib.parse import unquote_to_bytes
 
+import attrs
 from klein import Klein
-from twisted.logger import Logger
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
 from twisted.web import http
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
@@ -25,9 +27,10 @@ from pypipins.badges import (
     not_found,
     unavailable,
 )
+from pypipins.cache import MemoryCache
 from pypipins.facts import NotFound, Unavailable
 from pypipins.images import LocalImages, ShieldsImages
-from pypipins.lookup import Lookup
+from pypipins.lookup import Answer, Lookup
 from pypipins.render import CONTENT_TYPES, FORMATS
 
 
@@ -45,6 +48,12 @@ SHORT_MAX_AGE = 60
 STALE_WHILE_REVALIDATE = 24 * 60 * 60
 STALE_IF_ERROR = 7 * 24 * 60 * 60
 
+#: Responses kept ready to send again; a badge is 1-4 KB.
+READY_ENTRIES = 20_000
+
+#: Seconds the badge of an invalid name is kept ready: it never changes.
+INVALID_KEPT = 3600
+
 #: Set on a badge drawn from facts older than their TTL (the upstream is being asked again,
 #: or is failing).
 STALE_HEADER = "X-Pypipins-Stale"
@@ -60,23 +69,42 @@ def cache_control(max_age: int) -> str:
     )
 
 
-def send(request: IRequest, body: bytes, content_type: str, max_age: int) -> bytes:
+@attrs.frozen
+class Response:
     """
-    C{body} with the headers every badge has; an empty 304 when the client has it already.
+    A badge as sent: made once, and sent again as long as the facts it says are fresh.
     """
-    request.setHeader("Content-Type", content_type)
-    request.setHeader("Cache-Control", cache_control(max_age))
-    request.setHeader("X-Content-Type-Options", "nosniff")
-    if content_type.startswith("image/svg"):
-        request.setHeader("Content-Security-Policy", SVG_POLICY)
+
+    body: bytes
+    content_type: str
+    max_age: int
+    stale: bool = False
     # strong: the same inputs always give the same bytes
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    request.setHeader("ETag", etag)
+    etag: str = attrs.field(init=False)
+
+    @etag.default
+    def _etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+
+
+def send(request: IRequest, response: Response) -> bytes:
+    """
+    The response's body with the headers every badge has; an empty 304 when the client has
+    it already.
+    """
+    request.setHeader("Content-Type", response.content_type)
+    request.setHeader("Cache-Control", cache_control(response.max_age))
+    request.setHeader("X-Content-Type-Options", "nosniff")
+    request.setHeader("ETag", response.etag)
+    if response.content_type.startswith("image/svg"):
+        request.setHeader("Content-Security-Policy", SVG_POLICY)
+    if response.stale:
+        request.setHeader(STALE_HEADER, "true")
     tags = _entity_tags(request.getHeader("If-None-Match"))
-    if etag in tags or "*" in tags:
+    if response.etag in tags or "*" in tags:
         request.setResponseCode(http.NOT_MODIFIED)
         return b""
-    return body
+    return response.body
 
 
 def _entity_tags(header: "str | bytes | None") -> "set[str]":
@@ -136,48 +164,71 @@ def query(request: IRequest) -> Dict[str, str]:
 class BadgeSite:
     """
     The badge routes: the facts from a L{Lookup}, the pictures from L{LocalImages} or
-    L{ShieldsImages}.
+    L{ShieldsImages}, and recent responses kept ready, each for as long as its facts are
+    fresh, so that a warm badge costs neither Redis nor drawing.
     """
 
     app = Klein()
-    _log = Logger()
 
-    def __init__(self, lookup: Lookup, images: "LocalImages | ShieldsImages") -> None:
+    def __init__(
+        self,
+        lookup: Lookup,
+        images: "LocalImages | ShieldsImages",
+        clock: IReactorTime,
+        ready_entries: int = READY_ENTRIES,
+    ) -> None:
         self._lookup = lookup
         self._images = images
+        self._clock = clock
+        self._ready = MemoryCache(clock, ready_entries)
 
     def resource(self) -> IResource:
         return guarded(self.app.resource())
 
     @app.route("/<kind>/<package>/badge.<ext>", methods=["GET", "HEAD"])
-    async def badge(self, request: IRequest, kind: str, package: str, ext: str) -> bytes:
+    def badge(
+        self, request: IRequest, kind: str, package: str, ext: str
+    ) -> "bytes | Deferred[bytes]":
+        ready = self._ready.lookup(request.uri)
+        if ready is not None:
+            return send(request, ready[0])
         if kind not in KINDS or ext not in FORMATS:
             return no_such_page(request, b"No such badge.\n")
+        return Deferred.fromCoroutine(self._make(request, kind, package, ext))
+
+    async def _make(self, request: IRequest, kind: str, package: str, ext: str) -> bytes:
         options = Options.from_query(query(request))
-        said, stale = await self._say(kind, package, options)
+        said, stale, fresh_until = await self._say(kind, package, options)
         badge = customize(said, options)
         body = await self._images.image(badge, options, ext)
-        if stale:
-            request.setHeader(STALE_HEADER, "true")
         max_age = SHORT_MAX_AGE if badge.is_error or stale else MAX_AGE[kind]
-        return send(request, body, CONTENT_TYPES[ext], max_age)
+        response = Response(body, CONTENT_TYPES[ext], max_age, stale)
+        fresh_for = fresh_until - self._clock.seconds()
+        if fresh_for > 0:
+            self._ready.set(request.uri, response, fresh_for)
+        return send(request, response)
 
-    async def _say(self, kind: str, package: str, options: Options) -> Tuple[Badge, bool]:
+    async def _say(self, kind: str, package: str, options: Options) -> Tuple[Badge, bool, float]:
         """
-        What the badge says, errors included (a README shows why there is no answer), and
-        whether it says it from facts older than their TTL.
+        What the badge says, errors included (a README shows why there is no answer), whether
+        it says it from facts older than their TTL, and until when it may be said again
+        without asking (0 for errors and stale facts: ask again).
         """
         # Checked before anything else: no upstream request is built from an invalid name.
         if not names.is_valid(package):
-            return invalid_name(kind, options), False
+            return invalid_name(kind, options), False, self._clock.seconds() + INVALID_KEPT
         name = names.normalize(package)
         try:
             if kind in DOWNLOADS_BADGES:
                 downloads = await self._lookup.downloads(name)
-                return downloads_badge(downloads.value, options), downloads.stale
-            facts = await self._lookup.package(name)
-            return FACTS_BADGES[kind](facts.value, options), facts.stale
+                answer: "Answer[Any]" = downloads
+                badge = downloads_badge(downloads.value, options)
+            else:
+                facts = await self._lookup.package(name)
+                answer = facts
+                badge = FACTS_BADGES[kind](facts.value, options)
         except NotFound:
-            return not_found(kind, options), False
+            return not_found(kind, options), False, 0.0
         except Unavailable:
-            return unavailable(kind, options), False
+            return unavailable(kind, options), False, 0.0
+        return badge, answer.stale, 0.0 if answer.stale else answer.fresh_until

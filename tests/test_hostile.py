@@ -40,7 +40,7 @@ def site():
     lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://pypi.test/pypi"),
                     PyPIStats(fetcher, "http://pypi.test/stats"), clock, 600, 3600)
     images = LocalImages(MemoryCache(clock), MemoryCache(clock))
-    return upstream, StubTreq(BadgeSite(lookup, images).resource())
+    return upstream, StubTreq(BadgeSite(lookup, images, clock).resource())
 
 
 UPSTREAM, CLIENT = site()
