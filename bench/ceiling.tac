@@ -15,8 +15,8 @@ app = Klein()
 BODY = b"<svg>" + b"x" * (int(os.environ.get("CEILING_BYTES", "1200")) - 11) + b"</svg>"
 
 
-@app.route("/<kind>/<package>/badge.svg")
-def badge(request, kind, package):
+@app.route("/<kind>/<package>/badge.<ext>")
+def badge(request, kind, package, ext):
     request.setHeader("Content-Type", "image/svg+xml;charset=utf-8")
     return BODY
 

@@ -5,9 +5,13 @@ C{/pypi/<name>/json} serves C{fixtures/pypi/<name>.json} and C{/stats/packages/<
 serves C{fixtures/stats/<name>.json}; anything else is a 404, as upstream. A test can make a
 name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}).
 
+Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have as many
+packages as they like.
+
 Run it on its own with C{python -m tests.standin PORT}; then C{/_control/fail?name=N&how=H}
-(C{name=*} for every name), C{/_control/recover?name=N} and C{/_control/requests} (how many
-requests so far) steer it from another process.
+(C{name=*} for every name), C{/_control/recover?name=N}, C{/_control/delay?seconds=S} (every
+answer that late) and C{/_control/requests} (how many requests so far) steer it from another
+process.
 """
 
 import json
@@ -26,6 +30,8 @@ _ROUTES = (
     (re.compile(r"^/stats/packages/([^/]+)/recent$"), "stats"),
 )
 
+_BENCH = re.compile(r"^bench-\d+$")
+
 #: What L{Upstream.fail} can make a name do ("slow" is no failure: the right answer, late).
 FAILURES = ("500", "429", "garbage", "wrong-shape", "hang", "slow")
 
@@ -42,6 +48,8 @@ class Upstream(Resource):
         #: Every path asked for, in order.
         self.requests: List[str] = []
         self._failures: Dict[str, str] = {}
+        #: Seconds every answer waits.
+        self.delay = 0.0
 
     def fail(self, name: str, how: str) -> None:
         """
@@ -72,6 +80,8 @@ class Upstream(Resource):
             self.fail(args["name"], args["how"])
         elif what == "recover":
             self.recover(args["name"])
+        elif what == "delay":
+            self.delay = float(args["seconds"])
         request.setHeader("Content-Type", "application/json")
         return json.dumps({"requests": len(self.requests)}).encode()
 
@@ -86,19 +96,20 @@ class Upstream(Resource):
             return b"<html>this is not JSON</html>"
         if how == "wrong-shape":
             return b'{"info": "no"}'
-        document = self._fixtures / folder / f"{name}.json"
+        document = self._fixtures / folder / f"{'klein' if _BENCH.match(name) else name}.json"
         if not document.is_file():
             request.setResponseCode(404)
             return b'{"message": "Not Found"}'
         request.setHeader("Content-Type", "application/json")
-        if how == "slow":
+        delay = SLOW if how == "slow" else self.delay
+        if delay:
             from twisted.internet import reactor
 
             def answer() -> None:
                 request.write(document.read_bytes())
                 request.finish()
 
-            reactor.callLater(SLOW, answer)
+            reactor.callLater(delay, answer)
             return NOT_DONE_YET
         return document.read_bytes()
 

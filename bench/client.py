@@ -1,0 +1,110 @@
+"""
+Load a benchmark needs from a client of its own process (each run gets a fresh reactor):
+
+    python bench/client.py cold BASE_URL      200 requests at once over 50 uncached packages
+    python bench/client.py memory BASE_URL PID 100,000 requests over 5,000 packages, 50 at a time
+
+Prints one JSON object.
+"""
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import treq
+from twisted.internet import defer, reactor, task
+from twisted.web.client import Agent, HTTPConnectionPool
+
+FACTS_KINDS = ["license", "v", "py_versions", "status"]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def cold(base: str) -> dict:
+    """
+    200 clients at once, each asking one badge: 4 kinds of 50 packages nobody asked for yet.
+    """
+    pool = HTTPConnectionPool(reactor)
+    pool.maxPersistentPerHost = 200
+    http = treq.client.HTTPClient(Agent(reactor, pool=pool))
+    paths = [f"/{kind}/bench-{1000 + n}/badge.svg" for n in range(50) for kind in FACTS_KINDS]
+
+    async def one(path):
+        started = time.monotonic()
+        response = await http.get(base + path)
+        await response.content()
+        return response.code, (time.monotonic() - started) * 1000
+
+    results = await defer.gatherResults([defer.Deferred.fromCoroutine(one(p)) for p in paths])
+    await pool.closeCachedConnections()
+    latencies = [ms for _, ms in results]
+    return {"requests": len(results), "ok": sum(1 for code, _ in results if code == 200),
+            "p50_ms": round(percentile(latencies, 0.50), 1), "p90_ms": round(percentile(latencies, 0.90), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies), 1),
+            "mean_ms": round(statistics.mean(latencies), 1)}
+
+
+async def memory(base: str, pid: int) -> dict:
+    """
+    100,000 requests over 5,000 packages, kinds and styles in turn; the daemon's resident
+    size at the half and at the end.
+    """
+    pool = HTTPConnectionPool(reactor)
+    pool.maxPersistentPerHost = 50
+    http = treq.client.HTTPClient(Agent(reactor, pool=pool))
+    total, samples, errors = 100_000, {}, 0
+    kinds = ["license", "v", "wheel", "py_versions", "status", "format", "implementation", "egg"]
+    styles = ["flat", "flat-square", "plastic"]
+    todo = iter(range(total))
+
+    async def worker():
+        nonlocal errors
+        for i in todo:
+            path = f"/{kinds[i % len(kinds)]}/bench-{(i // len(kinds)) % 5000}/badge.svg?style={styles[i % 3]}"
+            response = await http.get(base + path)
+            await response.content()
+            errors += response.code != 200
+            if i + 1 in (total // 2, total):
+                samples[i + 1] = rss_mb(pid)
+
+    started = time.monotonic()
+    await defer.gatherResults([defer.Deferred.fromCoroutine(worker()) for _ in range(50)])
+    await pool.closeCachedConnections()
+    half, end = samples.get(total // 2, 0.0), rss_mb(pid)
+    return {"requests": total, "errors": errors, "seconds": round(time.monotonic() - started, 1),
+            "rss_half_mb": round(half, 1), "rss_end_mb": round(end, 1),
+            "growth_second_half_mb": round(end - half, 1)}
+
+
+def main() -> None:
+    mode, base = sys.argv[1], sys.argv[2]
+    work = cold(base) if mode == "cold" else memory(base, int(sys.argv[3]))
+    result = {}
+
+    def done(value):
+        result.update(value)
+        reactor.stop()
+
+    def failed(failure):
+        result["error"] = failure.getErrorMessage()
+        reactor.stop()
+
+    task.deferLater(reactor, 0, lambda: defer.Deferred.fromCoroutine(work)).addCallbacks(done, failed)
+    reactor.run()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

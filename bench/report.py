@@ -1,0 +1,125 @@
+"""
+docs/BENCHMARKS.md and docs/benchmarks.png from the figures bench/run.py measured.
+"""
+
+from pathlib import Path
+from typing import Dict, List, Tuple
+from xml.sax.saxutils import escape
+
+THROUGHPUT = ["ceiling one", "warm one", "ceiling mix", "warm mix", "raster"]
+LABELS = {
+    "ceiling one": "ceiling: constant Klein route, one path",
+    "warm one": "1. warm, one badge",
+    "ceiling mix": "ceiling: constant Klein route, the mix's paths",
+    "warm mix": "2. warm mix (9 kinds x 50 packages x 3 styles, SVG and JSON)",
+    "raster": "4. raster badges (PNG), warm",
+}
+#: A flat memory over the second half of scenario 6: less than this growth.
+FLAT_MB = 5.0
+
+
+def targets(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, bool]]:
+    rows = []
+    for name, run in runs.items():
+        who = run["interpreter"].split()[0]
+        for scenario, ceiling in (("warm one", "ceiling one"), ("warm mix", "ceiling mix")):
+            ratio = run[scenario]["rps"] / run[ceiling]["rps"]
+            rows.append((f"{scenario} >= 80 % of the constant Klein route ({who})", ">= 80 %",
+                         f"{ratio:.0%} ({run[scenario]['rps']} / {run[ceiling]['rps']} req/s)", ratio >= 0.8))
+        if who == "CPython":
+            p99 = run["warm one"]["p99_ms"]
+            rows.append(("p99 of warm badges at 50 connections (CPython)", "< 20 ms", f"{p99} ms", p99 < 20))
+        cold = run["cold"]
+        rows.append((f"cold: upstream requests = distinct packages ({who})", str(cold["distinct_packages"]),
+                     str(cold["upstream_requests"]), cold["upstream_requests"] == cold["distinct_packages"]))
+        memory = run["memory"]
+        rows.append((f"RSS after 100k requests over 5k packages ({who})", "< 150 MB",
+                     f"{memory['rss_end_mb']} MB", memory["rss_end_mb"] < 150))
+        rows.append((f"RSS growth over the second half ({who})", f"flat (< {FLAT_MB:g} MB)",
+                     f"{memory['growth_second_half_mb']:+} MB", memory["growth_second_half_mb"] < FLAT_MB))
+    cpython = next((r for r in runs.values() if r["interpreter"].startswith("CPython")), None)
+    pypy = next((r for r in runs.values() if r["interpreter"].startswith("PyPy")), None)
+    if cpython and pypy:
+        for scenario in ("warm one", "warm mix"):
+            ratio = pypy[scenario]["rps"] / cpython[scenario]["rps"]
+            rows.append((f"PyPy / CPython, {scenario}", ">= 2.5x", f"{ratio:.2f}x", ratio >= 2.5))
+    return rows
+
+
+def chart(runs: Dict[str, Dict], path: Path) -> None:
+    """
+    Throughput per scenario and interpreter, as an SVG drawn to PNG by the badge rasterizer.
+    """
+    from pypipins.render.raster import png
+
+    names = list(runs)
+    colors = ["#007ec6", "#ea7233", "#4b0", "#939393"]
+    top = max(run[s]["rps"] for run in runs.values() for s in THROUGHPUT) * 1.15
+    width, height, left, bottom, bar = 900, 420, 70, 340, 28
+    group = (width - left - 20) / len(THROUGHPUT)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">',
+             f'<rect width="{width}" height="{height}" fill="#fff"/>',
+             '<g font-family="DejaVu Sans" font-size="12" fill="#333">',
+             f'<text x="{left}" y="24" font-size="15">pypipins throughput (requests/s, higher is better)</text>']
+    for step in range(0, 6):
+        value = top * step / 5
+        y = bottom - (bottom - 50) * step / 5
+        parts.append(f'<line x1="{left}" x2="{width - 20}" y1="{y}" y2="{y}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{value:,.0f}</text>')
+    for g, scenario in enumerate(THROUGHPUT):
+        x0 = left + g * group + (group - bar * len(names)) / 2
+        for i, name in enumerate(names):
+            rps = runs[name][scenario]["rps"]
+            h = (bottom - 50) * rps / top
+            x = x0 + i * bar
+            parts.append(f'<rect x="{x}" y="{bottom - h}" width="{bar - 4}" height="{h}" fill="{colors[i]}"/>')
+            parts.append(f'<text x="{x + (bar - 4) / 2}" y="{bottom - h - 4}" text-anchor="middle" '
+                         f'font-size="10">{rps}</text>')
+        parts.append(f'<text x="{left + g * group + group / 2}" y="{bottom + 18}" text-anchor="middle">'
+                     f'{escape(scenario)}</text>')
+    for i, name in enumerate(names):
+        y = 370 + 18 * i
+        parts.append(f'<rect x="{left}" y="{y - 10}" width="12" height="12" fill="{colors[i]}"/>')
+        parts.append(f'<text x="{left + 18}" y="{y}">{escape(runs[name]["interpreter"])}</text>')
+    parts.append("</g></svg>")
+    path.write_bytes(png("".join(parts)))
+
+
+def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Path) -> None:
+    docs.mkdir(exist_ok=True)
+    names = list(runs)
+    lines = ["# Benchmarks", "",
+             f"Made by `{command}` on {machine['date']} (commit {machine['commit']}). Everything runs on "
+             "loopback on one machine, the load generator included, so figures are comparable within "
+             "this run only: the shared machines are noisy.", "",
+             "| machine | |", "| --- | --- |"]
+    lines += [f"| {k} | {v} |" for k, v in machine.items() if k not in ("date", "commit")]
+    lines += [f"| interpreter ({n}) | {runs[n]['interpreter']} |" for n in names]
+    lines += ["", "![throughput](benchmarks.png)", "", "## Targets", "",
+              "| target | wanted | measured | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {t} | {w} | {m} | {'yes' if ok else '**no**'} |" for t, w, m, ok in targets(runs)]
+    lines += ["", "## Throughput and latency (wrk, 2 threads, 50 connections, after a warm-up of the same load)", "",
+              "| scenario | " + " | ".join(f"{runs[n]['interpreter'].split()[0]} req/s, p50 / p99 ms" for n in names) + " |",
+              "| --- |" + " --- |" * len(names)]
+    for scenario in THROUGHPUT:
+        cells = [f"{runs[n][scenario]['rps']}, {runs[n][scenario]['p50_ms']} / {runs[n][scenario]['p99_ms']}"
+                 + (f" ({runs[n][scenario]['non_2xx']} non-2xx)" if runs[n][scenario]["non_2xx"] else "")
+                 for n in names]
+        lines.append(f"| {LABELS[scenario]} | " + " | ".join(cells) + " |")
+    lines += ["", "## 3. Cold: 200 clients at once over 50 uncached packages, the upstream answering after 50 ms", "",
+              "| | " + " | ".join(runs[n]["interpreter"].split()[0] for n in names) + " |",
+              "| --- |" + " --- |" * len(names)]
+    for key in ("requests", "ok", "p50_ms", "p90_ms", "p99_ms", "max_ms", "upstream_requests"):
+        lines.append(f"| {key} | " + " | ".join(str(runs[n]["cold"][key]) for n in names) + " |")
+    lines += ["", "## 5. Condensing a 6.5 MB PyPI document (hypothesis-sized; made by bench/condense.py)", "",
+              "| | " + " | ".join(runs[n]["interpreter"].split()[0] for n in names) + " |",
+              "| --- |" + " --- |" * len(names)]
+    for key in ("document_mb", "first_seconds", "seconds", "peak_mb", "record_bytes"):
+        lines.append(f"| {key} | " + " | ".join(str(runs[n]["condense"][key]) for n in names) + " |")
+    lines += ["", "## 6. Memory: 100,000 requests over 5,000 packages, 50 at a time", "",
+              "| | " + " | ".join(runs[n]["interpreter"].split()[0] for n in names) + " |",
+              "| --- |" + " --- |" * len(names)]
+    for key in ("requests", "errors", "seconds", "rss_half_mb", "rss_end_mb", "growth_second_half_mb"):
+        lines.append(f"| {key} | " + " | ".join(str(runs[n]["memory"][key]) for n in names) + " |")
+    (docs / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
+    chart(runs, docs / "benchmarks.png")

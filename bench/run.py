@@ -1,0 +1,197 @@
+"""
+Every benchmark, on loopback, for each interpreter's virtualenv present (.venv: CPython,
+.venv-pypy: PyPy; `PYTHON=pypy3 scripts/test` makes the latter), side by side in one run.
+Writes docs/BENCHMARKS.md and the chart docs/benchmarks.png.
+
+    .venv/bin/python bench/run.py [--seconds 10] [--warmup 10] [--venvs .venv,.venv-pypy]
+
+Load comes from wrk (Debian's package), except for the cold and memory scenarios, which need
+a fixed number of requests and come from bench/client.py.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import RedisServer, free_port, wait_for_port  # noqa: E402
+
+KINDS = ["v", "version", "wheel", "egg", "format", "license", "py_versions", "implementation", "status"]
+WARM_ONE = ["/license/klein/badge.svg"]
+WARM_MIX = [f"/{kind}/bench-{n}/badge.{ext}?style={style}" for kind in KINDS for n in range(50)
+            for style in ("flat", "flat-square", "plastic") for ext in ("svg", "json")]
+RASTER = [f"/{kind}/bench-{n}/badge.png" for kind in KINDS for n in range(10)]
+
+
+def wrk(port: int, paths: List[str], seconds: int, connections: int = 50) -> Dict:
+    """
+    wrk's figures for C{paths} asked in turn by C{connections} connections.
+    """
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(paths) + "\n")
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(ROOT / "bench/paths.lua"),
+         f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, env={**os.environ, "PATHS_FILE": listing.name}, check=True,
+    ).stdout
+    os.unlink(listing.name)
+
+    def ms(text: str) -> float:
+        value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    latency = {p: ms(re.search(rf"^\s+{p}%\s+(\S+)", out, re.M).group(1)) for p in ("50", "90", "99")}
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {"rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))),
+            "p50_ms": latency["50"], "p90_ms": latency["90"], "p99_ms": latency["99"],
+            "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
+
+
+class Stack:
+    """
+    redis-server, the upstream stand-in, the daemon and the ceiling, for one interpreter.
+    """
+
+    def __init__(self, venv: Path, work: Path) -> None:
+        self.venv, self.work, self.processes = venv, work, []
+        self.redis = RedisServer(work)
+        self.redis.start()
+        self.upstream = free_port()
+        self._start("standin", [sys.executable, "-m", "tests.standin", str(self.upstream)], self.upstream, cwd=ROOT)
+        self.daemon_port, self.ceiling_port = free_port(), free_port()
+        twistd = str(venv / "bin" / "twistd")
+        self.daemon = self._start("pypipins", [
+            twistd, "-n", "--pidfile=", "pypipins", "--port", f"tcp:{self.daemon_port}:interface=127.0.0.1",
+            "--redis", self.redis.url, "--pypi-url", f"http://127.0.0.1:{self.upstream}/pypi",
+            "--stats-url", f"http://127.0.0.1:{self.upstream}/stats"], self.daemon_port, cwd=work)
+        size = len(self.get(self.daemon_port, WARM_ONE[0]))
+        # the same twistd, logging alike, answering a constant body of the badge's size
+        self._start("ceiling", [twistd, "-n", "--pidfile=", "-y", str(ROOT / "bench/ceiling.tac")],
+                    self.ceiling_port, cwd=work,
+                    env={**os.environ, "CEILING_PORT": str(self.ceiling_port), "CEILING_BYTES": str(size)})
+
+    def _start(self, name, args, port, **kwargs):
+        log = (self.work / f"{name}.log").open("wb")
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, **kwargs)
+        self.processes.append(process)
+        wait_for_port(port, timeout=60, process=process)
+        return process
+
+    def get(self, port: int, path: str) -> bytes:
+        import urllib.request
+
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30).read()
+
+    def control(self, what: str) -> Dict:
+        return json.loads(self.get(self.upstream, "/_control/" + what))
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+        self.redis.kill()
+
+
+def interpreter(venv: Path) -> str:
+    return subprocess.run([str(venv / "bin/python"), "-c",
+                           "import platform,sys; print(platform.python_implementation(), platform.python_version(),"
+                           " getattr(sys, 'pypy_version_info', ''))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def run_one(venv: Path, seconds: int, warmup: int) -> Dict:
+    work = Path(tempfile.mkdtemp(prefix="pypipins-bench-"))
+    stack = Stack(venv, work)
+    results: Dict = {"interpreter": interpreter(venv)}
+    try:
+        def measure(name: str, paths: List[str], port: int) -> Dict:
+            wrk(port, paths, warmup)  # warm caches, and PyPy's JIT
+            result = wrk(port, paths, seconds)
+            print(f"  {name}: {result}", flush=True)
+            return result
+
+        results["ceiling one"] = measure("ceiling one", WARM_ONE, stack.ceiling_port)
+        results["warm one"] = measure("warm one", WARM_ONE, stack.daemon_port)
+        results["ceiling mix"] = measure("ceiling mix", WARM_MIX, stack.ceiling_port)
+        results["warm mix"] = measure("warm mix", WARM_MIX, stack.daemon_port)
+        results["raster"] = measure("raster", RASTER, stack.daemon_port)
+
+        before = stack.control("requests")["requests"]
+        stack.control("delay?seconds=0.05")
+        cold = json.loads(subprocess.run([sys.executable, str(ROOT / "bench/client.py"), "cold",
+                                          f"http://127.0.0.1:{stack.daemon_port}"],
+                                         capture_output=True, text=True, check=True).stdout)
+        stack.control("delay?seconds=0")
+        cold["upstream_requests"] = stack.control("requests")["requests"] - before
+        cold["distinct_packages"] = 50
+        results["cold"] = cold
+        print(f"  cold: {cold}", flush=True)
+
+        results["condense"] = json.loads(subprocess.run(
+            [str(venv / "bin/python"), str(ROOT / "bench/condense.py")],
+            capture_output=True, text=True, check=True).stdout)
+        print(f"  condense: {results['condense']}", flush=True)
+
+        results["memory"] = json.loads(subprocess.run(
+            [sys.executable, str(ROOT / "bench/client.py"), "memory",
+             f"http://127.0.0.1:{stack.daemon_port}", str(stack.daemon.pid)],
+            capture_output=True, text=True, check=True).stdout)
+        print(f"  memory: {results['memory']}", flush=True)
+    finally:
+        stack.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def machine() -> Dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "unknown")
+    memory = next(line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": memory, "kernel": platform.release(),
+            "load generator": wrk_version, "commit": commit,
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per wrk scenario")
+    parser.add_argument("--warmup", type=int, default=10, help="seconds of the same load before measuring")
+    parser.add_argument("--venvs", default=".venv,.venv-pypy")
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    runs = {}
+    for name in options.venvs.split(","):
+        venv = ROOT / name
+        if not (venv / "bin" / "twistd").exists():
+            print(f"{name}: no virtualenv with twistd, skipped", flush=True)
+            continue
+        print(f"{name}:", flush=True)
+        runs[name] = run_one(venv, options.seconds, options.warmup)
+    from bench.report import write
+
+    write(runs, machine(), " ".join([Path(sys.executable).relative_to(ROOT).as_posix()
+                                     if Path(sys.executable).is_relative_to(ROOT) else sys.executable,
+                                     *sys.argv]), ROOT / "docs")
+
+
+if __name__ == "__main__":
+    main()
