@@ -77,7 +77,9 @@ class Stack:
         self.daemon = self._start("pypipins", [
             twistd, "-n", "--pidfile=", "pypipins", "--port", f"tcp:{self.daemon_port}:interface=127.0.0.1",
             "--redis", self.redis.url, "--pypi-url", f"http://127.0.0.1:{self.upstream}/pypi",
-            "--stats-url", f"http://127.0.0.1:{self.upstream}/stats"], self.daemon_port, cwd=work)
+            "--stats-url", f"http://127.0.0.1:{self.upstream}/stats"], self.daemon_port, cwd=work,
+            # as etc/supervisor and etc/systemd run it
+            env={**os.environ, "PYPY_GC_MAJOR_COLLECT": "1.4", "PYPY_GC_MAX_DELTA": "16MB"})
         size = len(self.get(self.daemon_port, WARM_ONE[0]))
         # the same twistd, logging alike, answering a constant body of the badge's size
         self._start("ceiling", [twistd, "-n", "--pidfile=", "-y", str(ROOT / "bench/ceiling.tac")],

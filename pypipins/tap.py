@@ -5,7 +5,9 @@ C{twistd pypipins}: the options, and the service they build.
 from typing import Any, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
-from twisted.application.service import IService, MultiService
+import gc
+
+from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
@@ -80,6 +82,25 @@ class Options(usage.Options):
             raise usage.UsageError("--upstream-timeout must be positive")
 
 
+#: Objects allocated before CPython's youngest generation is collected (700 by default). Each
+#: request allocates a few hundred; collecting less often, with what start-up made frozen out
+#: of the collector's sight, took the p99 of warm badges from 22-25 ms to about 15 ms here.
+GC_THRESHOLD = (20_000, 20, 20)
+
+
+class GCTuning(Service):
+    """
+    CPython's collector tuned for a server that keeps caches; PyPy (whose collector is another
+    one, tuned by PYPY_GC_* variables, see etc/) is left alone.
+    """
+
+    def startService(self) -> None:
+        super().startService()
+        if hasattr(gc, "freeze"):
+            gc.freeze()
+            gc.set_threshold(*GC_THRESHOLD)
+
+
 def makeService(config: Options, reactor: Any = None) -> IService:
     """
     The badge site on C{--port}, its Redis connection, and what they share.
@@ -100,6 +121,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.web import BadgeSite
 
     top = MultiService()
+    GCTuning().setServiceParent(top)
     redis = RedisCache(
         reactor, config["redis-endpoint"], config["redis-db"], config["redis-password"]
     )

@@ -81,10 +81,26 @@ class Response:
     stale: bool = False
     # strong: the same inputs always give the same bytes
     etag: str = attrs.field(init=False)
+    #: The headers, encoded once for all the times the response is sent.
+    headers: Tuple[Tuple[bytes, bytes], ...] = attrs.field(init=False)
 
     @etag.default
     def _etag(self) -> str:
         return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+
+    @headers.default
+    def _headers(self) -> Tuple[Tuple[bytes, bytes], ...]:
+        headers = [
+            ("Content-Type", self.content_type),
+            ("Cache-Control", cache_control(self.max_age)),
+            ("X-Content-Type-Options", "nosniff"),
+            ("ETag", self.etag),
+        ]
+        if self.content_type.startswith("image/svg"):
+            headers.append(("Content-Security-Policy", SVG_POLICY))
+        if self.stale:
+            headers.append((STALE_HEADER, "true"))
+        return tuple((name.encode("ascii"), value.encode("ascii")) for name, value in headers)
 
 
 def send(request: IRequest, response: Response) -> bytes:
@@ -92,15 +108,12 @@ def send(request: IRequest, response: Response) -> bytes:
     The response's body with the headers every badge has; an empty 304 when the client has
     it already.
     """
-    request.setHeader("Content-Type", response.content_type)
-    request.setHeader("Cache-Control", cache_control(response.max_age))
-    request.setHeader("X-Content-Type-Options", "nosniff")
-    request.setHeader("ETag", response.etag)
-    if response.content_type.startswith("image/svg"):
-        request.setHeader("Content-Security-Policy", SVG_POLICY)
-    if response.stale:
-        request.setHeader(STALE_HEADER, "true")
-    tags = _entity_tags(request.getHeader("If-None-Match"))
+    for name, value in response.headers:
+        request.setHeader(name, value)
+    asked = request.getHeader("If-None-Match")
+    if asked is None:
+        return response.body
+    tags = _entity_tags(asked)
     if response.etag in tags or "*" in tags:
         request.setResponseCode(http.NOT_MODIFIED)
         return b""
@@ -139,8 +152,11 @@ class _UTF8Paths(Resource):
         self._wrapped = wrapped
 
     def render(self, request: IRequest) -> bytes:
+        path = request.path
         try:
-            unquote_to_bytes(request.path).decode("utf-8")
+            # ASCII apart from escapes: only a path with escapes needs decoding (the hot path)
+            if b"%" in path:
+                unquote_to_bytes(path).decode("utf-8")
         except UnicodeDecodeError:
             return no_such_page(request, b"No such badge.\n")
         return self._wrapped.render(request)
