@@ -65,6 +65,7 @@ async def memory(base: str, pid: int) -> dict:
     pool.maxPersistentPerHost = 50
     http = treq.client.HTTPClient(Agent(reactor, pool=pool))
     total, samples, errors = 100_000, {}, 0
+    start = rss_mb(pid)
     kinds = ["license", "v", "wheel", "py_versions", "status", "format", "implementation", "egg"]
     styles = ["flat", "flat-square", "plastic"]
     todo = iter(range(total))
@@ -84,7 +85,7 @@ async def memory(base: str, pid: int) -> dict:
     await pool.closeCachedConnections()
     half, end = samples.get(total // 2, 0.0), rss_mb(pid)
     return {"requests": total, "errors": errors, "seconds": round(time.monotonic() - started, 1),
-            "rss_half_mb": round(half, 1), "rss_end_mb": round(end, 1),
+            "rss_before_mb": round(start, 1), "rss_half_mb": round(half, 1), "rss_end_mb": round(end, 1),
             "growth_second_half_mb": round(end - half, 1)}
 
 

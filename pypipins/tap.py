@@ -90,8 +90,8 @@ GC_THRESHOLD = (20_000, 20, 20)
 
 class GCTuning(Service):
     """
-    CPython's collector tuned for a server that keeps caches; PyPy (whose collector is another
-    one, tuned by PYPY_GC_* variables, see etc/) is left alone.
+    CPython's collector tuned for a server that keeps caches; PyPy, whose collector is another
+    one, is left alone.
     """
 
     def startService(self) -> None:
