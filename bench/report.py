@@ -100,11 +100,14 @@ def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Pa
     lines += ["", "![throughput](benchmarks.png)", "", "## Targets", "",
               "| target | wanted | measured | met |", "| --- | --- | --- | --- |"]
     lines += [f"| {t} | {w} | {m} | {'yes' if ok else '**no**'} |" for t, w, m, ok in targets(runs)]
-    lines += ["", "## Throughput and latency (wrk, 2 threads, 50 connections, after a warm-up of the same load)", "",
+    lines += ["", "## Throughput and latency", "",
+              "wrk, 2 threads, 50 connections, after a warm-up of the same load; each scenario measured in "
+              "rounds alternating with its ceiling's, the median round shown (all rounds' req/s in brackets).", "",
               "| scenario | " + " | ".join(f"{runs[n]['interpreter'].split()[0]} req/s, p50 / p99 ms" for n in names) + " |",
               "| --- |" + " --- |" * len(names)]
     for scenario in THROUGHPUT:
         cells = [f"{runs[n][scenario]['rps']}, {runs[n][scenario]['p50_ms']} / {runs[n][scenario]['p99_ms']}"
+                 + (f" {runs[n][scenario]['rounds_rps']}" if "rounds_rps" in runs[n][scenario] else "")
                  + (f" ({runs[n][scenario]['non_2xx']} non-2xx)" if runs[n][scenario]["non_2xx"] else "")
                  for n in names]
         lines.append(f"| {LABELS[scenario]} | " + " | ".join(cells) + " |")

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,6 +34,8 @@ WARM_ONE = ["/license/klein/badge.svg"]
 WARM_MIX = [f"/{kind}/bench-{n}/badge.{ext}?style={style}" for kind in KINDS for n in range(50)
             for style in ("flat", "flat-square", "plastic") for ext in ("svg", "json")]
 RASTER = [f"/{kind}/bench-{n}/badge.png" for kind in KINDS for n in range(10)]
+#: Alternating rounds per wrk scenario; the median is reported.
+ROUNDS = 3
 
 
 def wrk(port: int, paths: List[str], seconds: int, connections: int = 50) -> Dict:
@@ -121,17 +123,26 @@ def run_one(venv: Path, seconds: int, warmup: int) -> Dict:
     # before any badge was asked for (one was, to size the ceiling's body)
     results: Dict = {"interpreter": interpreter(venv), "rss_started_mb": round(rss_mb(stack.daemon.pid), 1)}
     try:
-        def measure(name: str, paths: List[str], port: int) -> Dict:
-            wrk(port, paths, warmup)  # warm caches, and PyPy's JIT
-            result = wrk(port, paths, seconds)
-            print(f"  {name}: {result}", flush=True)
-            return result
+        def measure(pairs: List[Tuple[str, List[str], int]]) -> None:
+            """
+            Each (name, paths, port) warmed up, then measured in alternating rounds, so that the
+            machine's noise falls alike on a scenario and its ceiling; the median round counts.
+            """
+            for _, paths, port in pairs:
+                wrk(port, paths, warmup)  # warm caches, and PyPy's JIT
+            rounds: Dict[str, List[Dict]] = {name: [] for name, _, _ in pairs}
+            for _ in range(ROUNDS):
+                for name, paths, port in pairs:
+                    rounds[name].append(wrk(port, paths, seconds))
+            for name, measured in rounds.items():
+                median = sorted(measured, key=lambda r: r["rps"])[len(measured) // 2]
+                median["rounds_rps"] = [r["rps"] for r in measured]
+                results[name] = median
+                print(f"  {name}: {median}", flush=True)
 
-        results["ceiling one"] = measure("ceiling one", WARM_ONE, stack.ceiling_port)
-        results["warm one"] = measure("warm one", WARM_ONE, stack.daemon_port)
-        results["ceiling mix"] = measure("ceiling mix", WARM_MIX, stack.ceiling_port)
-        results["warm mix"] = measure("warm mix", WARM_MIX, stack.daemon_port)
-        results["raster"] = measure("raster", RASTER, stack.daemon_port)
+        measure([("ceiling one", WARM_ONE, stack.ceiling_port), ("warm one", WARM_ONE, stack.daemon_port)])
+        measure([("ceiling mix", WARM_MIX, stack.ceiling_port), ("warm mix", WARM_MIX, stack.daemon_port),
+                 ("raster", RASTER, stack.daemon_port)])
 
         before = stack.control("requests")["requests"]
         stack.control("delay?seconds=0.05")
@@ -175,8 +186,8 @@ def machine() -> Dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per wrk scenario")
-    parser.add_argument("--warmup", type=int, default=10, help="seconds of the same load before measuring")
+    parser.add_argument("--seconds", type=int, default=6, help="seconds of each measured wrk round")
+    parser.add_argument("--warmup", type=int, default=8, help="seconds of the same load before measuring")
     parser.add_argument("--venvs", default=".venv,.venv-pypy")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
