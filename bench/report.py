@@ -1,7 +1,10 @@
 """
-docs/BENCHMARKS.md and docs/benchmarks.png from the figures bench/run.py measured.
+docs/BENCHMARKS.md and docs/benchmarks.png from the figures bench/run.py measured, which it
+keeps in docs/benchmarks.json: `python -m bench.report` writes the two again from them.
 """
 
+import json
+import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 from xml.sax.saxutils import escape
@@ -89,6 +92,8 @@ def chart(runs: Dict[str, Dict], path: Path) -> None:
 
 def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Path) -> None:
     docs.mkdir(exist_ok=True)
+    (docs / "benchmarks.json").write_text(
+        json.dumps({"runs": runs, "machine": machine, "command": command}, indent=1) + "\n")
     names = list(runs)
     lines = ["# Benchmarks", "",
              f"Made by `{command}` on {machine['date']} (commit {machine['commit']}). Everything runs on "
@@ -145,3 +150,10 @@ def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Pa
                      "much further apart than that.")
     (docs / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
     chart(runs, docs / "benchmarks.png")
+
+
+if __name__ == "__main__":
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    sys.path.insert(0, str(docs.parent))
+    kept = json.loads((docs / "benchmarks.json").read_text())
+    write(kept["runs"], kept["machine"], kept["command"], docs)

@@ -110,8 +110,9 @@ class Stack:
 
 def interpreter(venv: Path) -> str:
     return subprocess.run([str(venv / "bin/python"), "-c",
-                           "import platform,sys; print(platform.python_implementation(), platform.python_version(),"
-                           " getattr(sys, 'pypy_version_info', ''))"],
+                           "import platform, sys; v = getattr(sys, 'pypy_version_info', None); "
+                           "print(platform.python_implementation(), platform.python_version(), "
+                           "f'(PyPy {v.major}.{v.minor}.{v.micro})' if v else '')"],
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
