@@ -14,8 +14,12 @@ import time
 from pathlib import Path
 
 import treq
-from twisted.internet import defer, reactor, task
+from twisted.internet import defer, reactor
 from twisted.web.client import Agent, HTTPConnectionPool
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.reactor_run import run  # noqa: E402
 
 FACTS_KINDS = ["license", "v", "py_versions", "status"]
 
@@ -91,20 +95,7 @@ async def memory(base: str, pid: int) -> dict:
 
 def main() -> None:
     mode, base = sys.argv[1], sys.argv[2]
-    work = cold(base) if mode == "cold" else memory(base, int(sys.argv[3]))
-    result = {}
-
-    def done(value):
-        result.update(value)
-        reactor.stop()
-
-    def failed(failure):
-        result["error"] = failure.getErrorMessage()
-        reactor.stop()
-
-    task.deferLater(reactor, 0, lambda: defer.Deferred.fromCoroutine(work)).addCallbacks(done, failed)
-    reactor.run()
-    print(json.dumps(result))
+    print(json.dumps(run(cold(base) if mode == "cold" else memory(base, int(sys.argv[3])))))
 
 
 if __name__ == "__main__":

@@ -102,6 +102,8 @@ def run(options, daemon_port: int, standin_port: int, redis: RedisServer, daemon
     from twisted.internet import defer, reactor, task
     from twisted.web.client import Agent, HTTPConnectionPool
 
+    from bench.reactor_run import run
+
     pool = HTTPConnectionPool(reactor)
     pool.maxPersistentPerHost = options.concurrency
     http = treq.client.HTTPClient(Agent(reactor, pool=pool))
@@ -163,22 +165,7 @@ def run(options, daemon_port: int, standin_port: int, redis: RedisServer, daemon
                 "faults": "; ".join(events),
                 "first errors": errors[:3]}
 
-    result = {}
-
-    def done(value):
-        result.update(value)
-        reactor.stop()
-
-    def failed(failure):
-        result["failure"] = failure.getTraceback()
-        reactor.stop()
-
-    task.deferLater(reactor, 0, lambda: defer.Deferred.fromCoroutine(everything())) \
-        .addCallbacks(done, failed)
-    reactor.run()
-    if "failure" in result:
-        raise RuntimeError(result["failure"])
-    return result
+    return run(everything())
 
 
 def check(path: str, body: bytes) -> bool:
