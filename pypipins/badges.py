@@ -11,7 +11,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Tuple
 import attrs
 from packaging.version import InvalidVersion, Version
 
-from pypipins import colors
+from pypipins import colors, names
 from pypipins.facts import Downloads, PackageFacts
 
 STYLES = ("flat", "flat-square", "plastic", "for-the-badge", "social")
@@ -42,6 +42,9 @@ class Options:
     label_color: Optional[str] = None
     period: str = "month"
     text: str = "pypi"
+    #: For the frameworks badge: a key of L{FRAMEWORKS}, or L{None} when the one asked for
+    #: is not one of them.
+    framework: Optional[str] = "django"
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> "Options":
@@ -59,7 +62,13 @@ class Options:
             label_color=colors.parse(label_color) if label_color is not None else None,
             period=period if period in PERIODS else "month",
             text="version" if query.get("text") == "version" else "pypi",
+            framework=_framework(query.get("framework", "django")),
         )
+
+
+def _framework(value: str) -> Optional[str]:
+    value = value.strip().lower()
+    return value if value in FRAMEWORKS else None
 
 
 # -- downloads ------------------------------------------------------------------------------
@@ -273,6 +282,60 @@ def status_badge(facts: PackageFacts, options: Options) -> Badge:
     return Badge("status", text, _STATUS_COLORS.get(best[0], "lightgrey"))
 
 
+# -- typing, requirements, frameworks ---------------------------------------------------------
+
+
+def types_badge(facts: PackageFacts, options: Options) -> Badge:
+    name = names.normalize(facts.name) if facts.name and names.is_valid(facts.name) else ""
+    if "Typing :: Typed" in facts.classifiers:
+        return Badge("types", "typed", "brightgreen")
+    if "Typing :: Stubs Only" in facts.classifiers or name.startswith("types-") or name.endswith("-stubs"):
+        return Badge("types", "stubs", "brightgreen")
+    return Badge("types", "untyped", "red")
+
+
+def requires_badge(facts: PackageFacts, options: Options) -> Badge:
+    specifier = "".join(facts.requires_python.split())
+    if not specifier:
+        return Badge("requires python", "any", "lightgrey")
+    return Badge("requires python", specifier, "blue")
+
+
+#: ``?framework=`` -> the name its classifiers use, ``Framework :: <name> :: X.Y``.
+FRAMEWORKS = {
+    "django": "Django",
+    "django-cms": "Django CMS",
+    "plone": "Plone",
+    "wagtail": "Wagtail",
+    "zope": "Zope",
+    "odoo": "Odoo",
+    "aws-cdk": "AWS CDK",
+    "jupyterlab": "Jupyter :: JupyterLab",
+}
+
+
+def framework_versions(facts: PackageFacts, framework: str) -> List[str]:
+    """
+    The versions of C{framework} (a key of L{FRAMEWORKS}) the classifiers name, as numbers sort.
+    """
+    pattern = re.compile(r"^Framework :: " + re.escape(FRAMEWORKS[framework]) + r" :: (\d+(?:\.\d+)*)$")
+    return sorted(_matches(pattern, facts.classifiers), key=_version_key)
+
+
+def frameworks_badge(facts: PackageFacts, options: Options) -> Badge:
+    if options.framework is None:
+        return Badge("framework versions", "unknown framework", "red", is_error=True)
+    label = f"{options.framework} versions"
+    versions = framework_versions(facts, options.framework)
+    if not versions:
+        return Badge(label, "unknown", "lightgrey")
+    return Badge(label, ", ".join(versions), "blue")
+
+
+def djversions_badge(facts: PackageFacts, options: Options) -> Badge:
+    return frameworks_badge(facts, attrs.evolve(options, framework="django"))
+
+
 # -- the badge kinds ------------------------------------------------------------------------
 
 FACTS_BADGES: Dict[str, Callable[[PackageFacts, Options], Badge]] = {
@@ -285,6 +348,10 @@ FACTS_BADGES: Dict[str, Callable[[PackageFacts, Options], Badge]] = {
     "py_versions": py_versions_badge,
     "implementation": implementation_badge,
     "status": status_badge,
+    "types": types_badge,
+    "requires": requires_badge,
+    "frameworks": frameworks_badge,
+    "djversions": djversions_badge,
 }
 DOWNLOADS_BADGES = ("d", "download")
 KINDS = frozenset(FACTS_BADGES) | frozenset(DOWNLOADS_BADGES)
@@ -299,6 +366,9 @@ _LABELS = {
     "py_versions": "python",
     "implementation": "implementation",
     "status": "status",
+    "types": "types",
+    "requires": "requires python",
+    "djversions": "django versions",
 }
 
 
@@ -308,6 +378,8 @@ def own_label(kind: str, options: Options) -> str:
     """
     if kind in ("v", "version"):
         return options.text
+    if kind == "frameworks":
+        return f"{options.framework} versions" if options.framework else "framework versions"
     return _LABELS[kind]
 
 

@@ -37,6 +37,8 @@ class PackageFacts:
     requires_python: str = ""
     #: The C{packagetype} of each file of the latest release, unique and sorted.
     packagetypes: Tuple[str, ...] = ()
+    #: The project's name as PyPI spells it (records cached before it was kept have none).
+    name: str = ""
 
     def to_json(self) -> bytes:
         return json.dumps(attrs.asdict(self), separators=(",", ":")).encode("utf-8")

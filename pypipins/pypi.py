@@ -58,6 +58,7 @@ def condense(document: Any) -> PackageFacts:
         classifiers=classifiers,
         requires_python=_text(info.get("requires_python")),
         packagetypes=tuple(packagetypes),
+        name=_text(info.get("name"), 128),
     )
 
 

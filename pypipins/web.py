@@ -41,6 +41,7 @@ MAX_AGE: Dict[str, int] = {
     "d": 3600, "download": 3600,
     "wheel": 1800, "egg": 1800, "format": 1800,
     "license": 3600, "py_versions": 3600, "implementation": 3600, "status": 3600,
+    "types": 3600, "requires": 3600, "frameworks": 3600, "djversions": 3600,
 }
 #: Seconds for an answer that should be asked again soon: an error, or stale facts.
 SHORT_MAX_AGE = 60

@@ -12,8 +12,14 @@ from pypipins.facts import Downloads, PackageFacts
 # -- the badge kinds (URL table) ------------------------------------------------------------
 
 
-def test_kinds_are_exactly_those_of_the_url_table():
+def test_kinds_are_those_of_the_url_table_and_issue_7s():
     assert badges.KINDS == {
+        # issue 7: beyond pypip.in
+        "types",
+        "requires",
+        "frameworks",
+        "djversions",
+        # BADGES.md
         "d",
         "download",
         "v",

@@ -76,6 +76,16 @@ CASES = [
     ("d", "eggy", "downloads", "9/month", "yellow"),
     ("d", "bare", "downloads", "0/month", "red"),
     ("d", "txredisapi", "downloads", "6.9k/month", "brightgreen"),
+    # issue 7
+    ("types", "typed-django", "types", "typed", "brightgreen"),
+    ("types", "types-foo", "types", "stubs", "brightgreen"),
+    ("types", "klein", "types", "untyped", "red"),
+    ("requires", "twisted", "requires python", ">=3.10", "blue"),
+    ("requires", "requires-only", "requires python", ">=3.8,<4", "blue"),
+    ("requires", "hyperlink", "requires python", "any", "lightgrey"),
+    ("djversions", "typed-django", "django versions", "3.2, 4.2, 5.0, 5.1", "blue"),
+    ("frameworks", "typed-django", "django versions", "3.2, 4.2, 5.0, 5.1", "blue"),
+    ("djversions", "klein", "django versions", "unknown", "lightgrey"),
 ]
 
 
@@ -103,6 +113,17 @@ async def test_badge(service, kind, package, label, message, color):
 async def test_download_periods(service, query, message):
     data = endpoint(await service.get(f"/d/klein/badge.json?{query}"))
     assert data["message"] == message
+
+
+@pytest.mark.parametrize(
+    "query, label, message",
+    [("framework=wagtail", "wagtail versions", "6"), ("framework=django-cms", "django-cms versions", "3.11"),
+     ("framework=jupyterlab", "jupyterlab versions", "4"), ("framework=rails", "framework versions", "unknown framework")],
+)
+@pytest_twisted.ensureDeferred
+async def test_frameworks(service, query, label, message):
+    data = endpoint(await service.get(f"/frameworks/typed-django/badge.json?{query}"))
+    assert (data["label"], data["message"]) == (label, message)
 
 
 @pytest_twisted.ensureDeferred

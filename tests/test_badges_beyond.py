@@ -1,0 +1,80 @@
+"""
+The badges beyond pypip.in (issue 7): types, requires, frameworks, djversions. Pure functions.
+"""
+
+import pytest
+
+from pypipins import badges
+from pypipins.badges import Badge, Options
+from pypipins.facts import PackageFacts
+
+
+def facts(classifiers=(), requires_python="", name="pkg"):
+    return PackageFacts(version="1.0", classifiers=tuple(classifiers), requires_python=requires_python, name=name)
+
+
+@pytest.mark.parametrize(
+    "classifiers, name, message, color",
+    [
+        (["Typing :: Typed"], "pkg", "typed", "brightgreen"),
+        (["Typing :: Stubs Only"], "pkg", "stubs", "brightgreen"),
+        ([], "types-requests", "stubs", "brightgreen"),
+        ([], "Types_Requests", "stubs", "brightgreen"),
+        ([], "pandas-stubs", "stubs", "brightgreen"),
+        ([], "pkg", "untyped", "red"),
+        ([], "", "untyped", "red"),  # a record cached before names were kept
+        (["Typing :: Typed", "Typing :: Stubs Only"], "pkg", "typed", "brightgreen"),
+    ],
+)
+def test_types(classifiers, name, message, color):
+    assert badges.types_badge(facts(classifiers, name=name), Options()) == Badge("types", message, color)
+
+
+@pytest.mark.parametrize(
+    "requires, message, color",
+    [(">=3.9", ">=3.9", "blue"), (" >= 3.8 , < 4 ", ">=3.8,<4", "blue"), ("", "any", "lightgrey"),
+     ("   ", "any", "lightgrey")],
+)
+def test_requires(requires, message, color):
+    assert badges.requires_badge(facts(requires_python=requires), Options()) == Badge("requires python", message, color)
+
+
+DJANGO = ["Framework :: Django", "Framework :: Django :: 5.0", "Framework :: Django :: 4.2",
+          "Framework :: Django :: 3.10", "Framework :: Django :: 3.9", "Framework :: Django CMS :: 4.1",
+          "Framework :: Jupyter :: JupyterLab :: 4", "Framework :: AWS CDK :: 2"]
+
+
+@pytest.mark.parametrize(
+    "query, label, message, color",
+    [
+        ({}, "django versions", "3.9, 3.10, 4.2, 5.0", "blue"),
+        ({"framework": "django"}, "django versions", "3.9, 3.10, 4.2, 5.0", "blue"),
+        ({"framework": "Django-CMS"}, "django-cms versions", "4.1", "blue"),
+        ({"framework": "jupyterlab"}, "jupyterlab versions", "4", "blue"),
+        ({"framework": "aws-cdk"}, "aws-cdk versions", "2", "blue"),
+        ({"framework": "plone"}, "plone versions", "unknown", "lightgrey"),
+    ],
+)
+def test_frameworks(query, label, message, color):
+    assert badges.frameworks_badge(facts(DJANGO), Options.from_query(query)) == Badge(label, message, color)
+
+
+def test_unknown_framework_is_an_error():
+    badge = badges.frameworks_badge(facts(DJANGO), Options.from_query({"framework": "rails"}))
+    assert badge == Badge("framework versions", "unknown framework", "red", is_error=True)
+
+
+def test_djversions_is_django_whatever_the_query():
+    options = Options.from_query({"framework": "plone"})
+    assert badges.djversions_badge(facts(DJANGO), options) == Badge("django versions", "3.9, 3.10, 4.2, 5.0", "blue")
+
+
+def test_every_framework_reads_its_classifiers():
+    for key, name in badges.FRAMEWORKS.items():
+        versions = badges.framework_versions(facts([f"Framework :: {name} :: 1.2", f"Framework :: {name}"]), key)
+        assert versions == ["1.2"], key
+
+
+def test_records_cached_before_names_were_kept_still_load():
+    record = b'{"version":"1","license":"","license_expression":"","classifiers":[],"requires_python":"","packagetypes":[]}'
+    assert PackageFacts.from_json(record).name == ""
