@@ -155,8 +155,9 @@ class _UTF8Paths(Resource):
     def render(self, request: IRequest) -> bytes:
         path = request.path
         try:
-            # ASCII apart from escapes: only a path with escapes needs decoding (the hot path)
-            if b"%" in path:
+            # A plain ASCII path (the hot path) needs no decoding; escapes, or raw bytes a
+            # client sent unescaped, do.
+            if b"%" in path or not path.isascii():
                 unquote_to_bytes(path).decode("utf-8")
         except UnicodeDecodeError:
             return no_such_page(request, b"No such badge.\n")

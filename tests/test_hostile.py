@@ -9,6 +9,7 @@ the upstream stand-in is the same one the loopback tests use.
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
+import pytest
 import pytest_twisted
 import treq
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -40,10 +41,11 @@ def site():
     lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://pypi.test/pypi"),
                     PyPIStats(fetcher, "http://pypi.test/stats"), clock, 600, 3600)
     images = LocalImages(MemoryCache(clock), MemoryCache(clock))
-    return upstream, StubTreq(BadgeSite(lookup, images, clock).resource())
+    resource = BadgeSite(lookup, images, clock).resource()
+    return upstream, resource, StubTreq(resource)
 
 
-UPSTREAM, CLIENT = site()
+UPSTREAM, RESOURCE, CLIENT = site()
 
 any_text = st.text(max_size=300)
 nasty = st.sampled_from(["..", ".", "%", "%00", "\x00", "\r\n", "\n", "/", "\\", "?", "#", "\ufeff",
@@ -130,6 +132,19 @@ async def test_huge_request_line(service, upstream):
         assert response.code in (400, 414)
         assert b"Traceback" not in response.body
     assert upstream.requests == []
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe", b"caf\xe9", b"\xc3\x28"])
+def test_raw_bytes_that_are_not_utf8(raw):
+    """
+    Bytes a client sends unescaped reach the server as they are: a 404, not Klein's 400.
+    """
+    from twisted.web.test.requesthelper import DummyRequest
+
+    request = DummyRequest([b"license", raw, b"badge.svg"])
+    request.path = b"/license/" + raw + b"/badge.svg"
+    assert RESOURCE.render(request) == b"No such badge.\n"
+    assert request.responseCode == 404
 
 
 def test_characters_xml_forbids_are_dropped():
