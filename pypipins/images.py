@@ -5,7 +5,7 @@ original pypip.in did, with the in-process drawing standing in whenever that ser
 
 import hashlib
 import json
-from typing import Any, Optional
+from typing import Optional
 from urllib.parse import urlencode
 
 from twisted.internet.defer import Deferred

@@ -2,7 +2,6 @@
 The in-process cache (with a Clock), Redis (a real redis-server), and the fallback between them.
 """
 
-import pytest
 import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.task import Clock

@@ -4,7 +4,6 @@ treq.testing.StubTreq, and time through a Clock.
 """
 
 import json
-from pathlib import Path
 
 import pytest
 from treq.testing import StubTreq

@@ -3,7 +3,7 @@ Drawing badges: each format a badge can be served in, as a pure function of the 
 """
 
 import json
-from typing import Callable, Dict
+from typing import Dict
 
 from pypipins.badges import Badge, Options
 from pypipins.render import raster, svg
