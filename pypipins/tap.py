@@ -2,10 +2,9 @@
 C{twistd pypipins}: the options, and the service they build.
 """
 
+import gc
 from typing import Any, Optional, Tuple
 from urllib.parse import unquote, urlsplit
-
-import gc
 
 from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
