@@ -130,6 +130,15 @@ def version_badge(facts: PackageFacts, options: Options) -> Badge:
     return Badge(options.text, facts.version, version_color(facts.version))
 
 
+def pre_badge(facts: PackageFacts, options: Options) -> Badge:
+    """
+    The newest release, pre-releases included: what C{pip install --pre} would take. A
+    release's own document (C{?version=}) lists no others, so it says that release.
+    """
+    newest = facts.newest or facts.version
+    return Badge("pre-release", newest, version_color(newest))
+
+
 # -- files ----------------------------------------------------------------------------------
 
 
@@ -341,6 +350,7 @@ def djversions_badge(facts: PackageFacts, options: Options) -> Badge:
 FACTS_BADGES: Dict[str, Callable[[PackageFacts, Options], Badge]] = {
     "v": version_badge,
     "version": version_badge,
+    "pre": pre_badge,
     "wheel": wheel_badge,
     "egg": egg_badge,
     "format": format_badge,
@@ -359,6 +369,7 @@ KINDS = frozenset(FACTS_BADGES) | frozenset(DOWNLOADS_BADGES)
 _LABELS = {
     "d": "downloads",
     "download": "downloads",
+    "pre": "pre-release",
     "wheel": "wheel",
     "egg": "egg",
     "format": "format",
@@ -389,6 +400,25 @@ def not_found(kind: str, options: Options) -> Badge:
 
 def invalid_name(kind: str, options: Options) -> Badge:
     return Badge(own_label(kind, options), "invalid package name", "red", is_error=True)
+
+
+def invalid_version(kind: str, options: Options) -> Badge:
+    return Badge(own_label(kind, options), "invalid version", "red", is_error=True)
+
+
+def version_not_found(kind: str, options: Options) -> Badge:
+    return Badge(own_label(kind, options), "version not found", "red", is_error=True)
+
+
+def unknown_index(kind: str, options: Options) -> Badge:
+    return Badge(own_label(kind, options), "unknown index", "red", is_error=True)
+
+
+def no_downloads_for_index(kind: str, options: Options) -> Badge:
+    """
+    Download counts come from pypistats.org, which counts PyPI's downloads only.
+    """
+    return Badge(own_label(kind, options), "not counted off PyPI", "lightgrey", is_error=True)
 
 
 def unavailable(kind: str, options: Options) -> Badge:

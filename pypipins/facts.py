@@ -39,16 +39,29 @@ class PackageFacts:
     packagetypes: Tuple[str, ...] = ()
     #: The project's name as PyPI spells it (records cached before it was kept have none).
     name: str = ""
+    #: The newest release of all, pre-releases included (yanked ones not); empty when the
+    #: document lists no releases, as a single release's document does not.
+    newest: str = ""
 
     def to_json(self) -> bytes:
         return json.dumps(attrs.asdict(self), separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def from_json(cls, data: bytes) -> "PackageFacts":
+        """
+        A record as L{to_json} wrote it, by this version or an earlier one: records stay in
+        Redis for a week across upgrades, so a field it lacks takes its default.
+        """
         fields = json.loads(data)
-        fields["classifiers"] = tuple(fields["classifiers"])
-        fields["packagetypes"] = tuple(fields["packagetypes"])
-        return cls(**fields)
+        return cls(**{
+            name: tuple(fields[name]) if name in _TUPLES else fields[name]
+            for name in _FIELDS
+            if name in fields
+        })
+
+
+_FIELDS = tuple(field.name for field in attrs.fields(PackageFacts))
+_TUPLES = ("classifiers", "packagetypes")
 
 
 @attrs.frozen

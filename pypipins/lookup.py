@@ -8,7 +8,7 @@ being served while the upstream fails, so that after its first fetch a package's
 wait on, nor break with, the upstream.
 """
 
-from typing import Any, Callable, Dict, Generic, List, Tuple, TypeVar
+from typing import Any, Callable, Dict, Generic, List, Mapping, Optional, Protocol, Tuple, TypeVar
 
 import attrs
 from twisted.internet.defer import Deferred
@@ -17,7 +17,6 @@ from twisted.logger import Logger
 
 from pypipins.cache import FallbackCache, MemoryCache
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
-from pypipins.pypi import PyPI
 from pypipins.pypistats import PyPIStats
 
 #: Seconds the last good answer is kept, to be served when the upstream fails.
@@ -38,6 +37,23 @@ _FAILURES_KEPT = 10_000
 _NOT_FOUND = b"404"
 
 T = TypeVar("T")
+
+
+class PackageSource(Protocol):
+    """
+    Where package facts come from: PyPI's JSON API (L{pypipins.pypi.PyPI}) or another index.
+    Both methods take a valid, normalised name, and fail with L{NotFound} or L{Unavailable}.
+    """
+
+    def facts(self, name: str) -> "Deferred[PackageFacts]":
+        """
+        The facts of the latest release.
+        """
+
+    def release(self, name: str, version: str) -> "Deferred[PackageFacts]":
+        """
+        The facts of release C{version}, a normalised PEP 440 version.
+        """
 
 
 @attrs.frozen
@@ -65,8 +81,10 @@ class Lookup:
     """
     Package facts and download counts by (valid, normalised) name.
 
+    @param pypi: where package facts come from unless another index is named.
     @param ttl: seconds package facts are fresh (600 in the original).
     @param downloads_ttl: seconds download counts are fresh; pypistats changes once a day.
+    @param indexes: the other indexes badges may name, by name.
     """
 
     _log = Logger()
@@ -74,14 +92,16 @@ class Lookup:
     def __init__(
         self,
         cache: "FallbackCache | MemoryCache",
-        pypi: PyPI,
+        pypi: PackageSource,
         stats: PyPIStats,
         clock: IReactorTime,
         ttl: float,
         downloads_ttl: float,
+        indexes: Optional[Mapping[str, PackageSource]] = None,
     ) -> None:
         self._cache = cache
         self._pypi = pypi
+        self.indexes: Mapping[str, PackageSource] = dict(indexes or {})
         self._stats = stats
         self._clock = clock
         self._ttl = ttl
@@ -89,15 +109,24 @@ class Lookup:
         self._in_flight: Dict[str, List["Deferred[Any]"]] = {}
         self._failed_at: Dict[str, float] = {}
 
-    def package(self, name: str) -> "Deferred[Answer[PackageFacts]]":
+    def package(
+        self, name: str, version: Optional[str] = None, index: Optional[str] = None
+    ) -> "Deferred[Answer[PackageFacts]]":
         """
-        The facts of C{name}; fails with L{NotFound}, or L{Unavailable} when there is neither
-        an answer from the upstream nor one kept.
+        The facts of C{name}'s latest release, or of release C{version} (normalised), on PyPI
+        or on the index named C{index} (one of L{indexes}); fails with L{NotFound}, or
+        L{Unavailable} when there is neither an answer from the upstream nor one kept.
         """
-        return self._get(
-            f"pypipins:facts:{name}", lambda: self._pypi.facts(name), PackageFacts.from_json,
-            self._ttl,
-        )
+        source = self._pypi if index is None else self.indexes[index]
+        # PyPI's keys are those of earlier versions, so that an upgrade finds them again.
+        key = "pypipins:facts:" if index is None else f"pypipins:index:{index}:facts:"
+        if version is None:
+            key += name
+            fetch = lambda: source.facts(name)  # noqa: E731
+        else:
+            key += f"{name}@{version}"
+            fetch = lambda: source.release(name, version)  # noqa: E731
+        return self._get(key, fetch, PackageFacts.from_json, self._ttl)
 
     def downloads(self, name: str) -> "Deferred[Answer[Downloads]]":
         """

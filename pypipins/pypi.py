@@ -2,8 +2,9 @@
 PyPI's JSON API: fetching a package's document and condensing it to L{PackageFacts}.
 """
 
-from typing import Any, Iterable, Tuple
+from typing import Any, Iterable, Optional, Tuple
 
+from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
 
 from pypipins.facts import PackageFacts, Unavailable
@@ -33,6 +34,31 @@ def _text(value: Any, limit: int = 200) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def newest(versions: Iterable[str]) -> str:
+    """
+    The highest of C{versions} by PEP 440, pre-releases included; those that are not PEP 440
+    versions are passed over, as pip passes them over. Empty when none is.
+    """
+    best: Optional[Tuple[Version, str]] = None
+    for text in versions:
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            continue
+        if best is None or version > best[0]:
+            best = (version, text)
+    return "" if best is None else best[1]
+
+
+def _released(files: Any) -> bool:
+    """
+    Whether a release's files make it one pip would install: some file not yanked (PEP 592).
+    """
+    return isinstance(files, list) and any(
+        isinstance(f, dict) and not f.get("yanked") for f in files
+    )
+
+
 def condense(document: Any) -> PackageFacts:
     """
     The facts badges need from a PyPI JSON document (C{/pypi/<name>/json}).
@@ -59,7 +85,14 @@ def condense(document: Any) -> PackageFacts:
         requires_python=_text(info.get("requires_python")),
         packagetypes=tuple(packagetypes),
         name=_text(info.get("name"), 128),
+        newest=_newest_release(document.get("releases")),
     )
+
+
+def _newest_release(releases: Any) -> str:
+    if not isinstance(releases, dict):
+        return ""
+    return newest(version for version, files in releases.items() if _released(files))
 
 
 class PyPI:
@@ -82,3 +115,10 @@ class PyPI:
         The condensed facts of the latest release of C{name} (valid and normalised).
         """
         return self._fetcher.json(self.url(name)).addCallback(condense)
+
+    def release(self, name: str, version: str) -> "Deferred[PackageFacts]":
+        """
+        The condensed facts of release C{version} (a normalised PEP 440 version) of C{name}.
+        """
+        url = f"{self._base_url}/{name}/{version}/json"
+        return self._fetcher.json(url).addCallback(condense)

@@ -3,11 +3,12 @@ The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
 """
 
 import hashlib
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import unquote_to_bytes
 
 import attrs
 from klein import Klein
+from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.web import http
@@ -24,8 +25,12 @@ from pypipins.badges import (
     customize,
     downloads_badge,
     invalid_name,
+    invalid_version,
+    no_downloads_for_index,
     not_found,
     unavailable,
+    unknown_index,
+    version_not_found,
 )
 from pypipins.cache import MemoryCache
 from pypipins.facts import NotFound, Unavailable
@@ -37,7 +42,7 @@ from pypipins.render import CONTENT_TYPES, FORMATS
 #: Seconds browsers and caches may keep a badge, by kind: a version changes with each
 #: release, a license or a list of Pythons rarely.
 MAX_AGE: Dict[str, int] = {
-    "v": 300, "version": 300,
+    "v": 300, "version": 300, "pre": 300,
     "d": 3600, "download": 3600,
     "wheel": 1800, "egg": 1800, "format": 1800,
     "license": 3600, "py_versions": 3600, "implementation": 3600, "status": 3600,
@@ -58,6 +63,9 @@ INVALID_KEPT = 3600
 #: Set on a badge drawn from facts older than their TTL (the upstream is being asked again,
 #: or is failing).
 STALE_HEADER = "X-Pypipins-Stale"
+
+#: The longest C{?version=} looked up; PyPI's longest versions are far shorter.
+MAX_VERSION = 64
 
 #: An SVG shown on its own must not run anything.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -168,6 +176,19 @@ def guarded(resource: IResource) -> IResource:
     return _UTF8Paths(resource)
 
 
+def release_version(text: str) -> Optional[str]:
+    """
+    C{?version=} normalised as PEP 440 says (C{1.0-RC1} is C{1.0rc1}), or L{None} when it is
+    not a version: only a version makes it into an upstream URL.
+    """
+    if len(text) > MAX_VERSION:
+        return None
+    try:
+        return str(Version(text))
+    except InvalidVersion:
+        return None
+
+
 def query(request: IRequest) -> Dict[str, str]:
     """
     The first value of each query parameter, as text.
@@ -215,8 +236,11 @@ class BadgeSite:
         return Deferred.fromCoroutine(self._make(request, kind, package, ext))
 
     async def _make(self, request: IRequest, kind: str, package: str, ext: str) -> bytes:
-        options = Options.from_query(query(request))
-        said, stale, fresh_until = await self._say(kind, package, options)
+        asked = query(request)
+        options = Options.from_query(asked)
+        said, stale, fresh_until = await self._say(
+            kind, package, options, asked.get("version"), asked.get("index")
+        )
         badge = customize(said, options)
         body = await self._images.image(badge, options, ext)
         max_age = SHORT_MAX_AGE if badge.is_error or stale else MAX_AGE[kind]
@@ -226,26 +250,52 @@ class BadgeSite:
             self._ready.set(request.uri, response, fresh_for)
         return send(request, response)
 
-    async def _say(self, kind: str, package: str, options: Options) -> Tuple[Badge, bool, float]:
+    async def _say(
+        self,
+        kind: str,
+        package: str,
+        options: Options,
+        asked_version: Optional[str] = None,
+        index: Optional[str] = None,
+    ) -> Tuple[Badge, bool, float]:
         """
         What the badge says, errors included (a README shows why there is no answer), whether
         it says it from facts older than their TTL, and until when it may be said again
         without asking (0 for errors and stale facts: ask again).
+
+        @param asked_version: C{?version=}, a release to describe instead of the latest.
+        @param index: C{?index=}, one of the indexes the server was started with; C{pypi}
+            is PyPI's, as is none.
         """
-        # Checked before anything else: no upstream request is built from an invalid name.
+        # Checked before anything else: no upstream request is built from unchecked input.
+        never_changes = self._clock.seconds() + INVALID_KEPT
         if not names.is_valid(package):
-            return invalid_name(kind, options), False, self._clock.seconds() + INVALID_KEPT
+            return invalid_name(kind, options), False, never_changes
+        if index == "pypi":
+            index = None
+        if index is not None and index not in self._lookup.indexes:
+            # the same until the server is started with other indexes
+            return unknown_index(kind, options), False, never_changes
+        version = None
+        if asked_version is not None and kind not in DOWNLOADS_BADGES:
+            version = release_version(asked_version)
+            if version is None:
+                return invalid_version(kind, options), False, never_changes
         name = names.normalize(package)
         try:
             if kind in DOWNLOADS_BADGES:
+                if index is not None:
+                    return no_downloads_for_index(kind, options), False, never_changes
                 downloads = await self._lookup.downloads(name)
                 answer: "Answer[Any]" = downloads
                 badge = downloads_badge(downloads.value, options)
             else:
-                facts = await self._lookup.package(name)
+                facts = await self._lookup.package(name, version, index)
                 answer = facts
                 badge = FACTS_BADGES[kind](facts.value, options)
         except NotFound:
+            if version is not None:
+                return version_not_found(kind, options), False, 0.0
             return not_found(kind, options), False, 0.0
         except Unavailable:
             return unavailable(kind, options), False, 0.0

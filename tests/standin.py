@@ -2,7 +2,9 @@
 A stand-in for PyPI and pypistats.org: recorded documents served by Twisted.
 
 C{/pypi/<name>/json} serves C{fixtures/pypi/<name>.json} and C{/stats/packages/<name>/recent}
-serves C{fixtures/stats/<name>.json}; anything else is a 404, as upstream. A test can make a
+serves C{fixtures/stats/<name>.json}; anything else is a 404, as upstream.
+C{/pypi/<name>/<version>/json} serves a release's document made from the recorded one: its
+C{info} with that version, that release's files, and no release list, as PyPI's has none. A test can make a
 name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}).
 
 Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have as many
@@ -27,6 +29,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 _ROUTES = (
     (re.compile(r"^/pypi/([^/]+)/json$"), "pypi"),
+    (re.compile(r"^/pypi/([^/]+)/([^/]+)/json$"), "pypi"),
     (re.compile(r"^/stats/packages/([^/]+)/recent$"), "stats"),
 )
 
@@ -70,7 +73,7 @@ class Upstream(Resource):
         for pattern, folder in _ROUTES:
             match = pattern.match(path)
             if match is not None:
-                return self._answer(request, folder, match.group(1))
+                return self._answer(request, folder, *match.groups())
         request.setResponseCode(404)
         return b'{"message": "Not Found"}'
 
@@ -85,7 +88,7 @@ class Upstream(Resource):
         request.setHeader("Content-Type", "application/json")
         return json.dumps({"requests": len(self.requests)}).encode()
 
-    def _answer(self, request: Request, folder: str, name: str) -> object:
+    def _answer(self, request: Request, folder: str, name: str, version: str = "") -> object:
         how = self._failures.get(name, self._failures.get("*"))
         if how == "hang":
             return NOT_DONE_YET
@@ -100,18 +103,35 @@ class Upstream(Resource):
         if not document.is_file():
             request.setResponseCode(404)
             return b'{"message": "Not Found"}'
+        body = document.read_bytes()
+        if version:
+            body = _release_document(body, version)
+            if body is None:
+                request.setResponseCode(404)
+                return b'{"message": "Not Found"}'
         request.setHeader("Content-Type", "application/json")
         delay = SLOW if how == "slow" else self.delay
         if delay:
             from twisted.internet import reactor
 
             def answer() -> None:
-                request.write(document.read_bytes())
+                request.write(body)
                 request.finish()
 
             reactor.callLater(delay, answer)
             return NOT_DONE_YET
-        return document.read_bytes()
+        return body
+
+
+def _release_document(project: bytes, version: str) -> "bytes | None":
+    document = json.loads(project)
+    files = document.get("releases", {}).get(version)
+    if files is None:
+        return None
+    document["info"]["version"] = version
+    document["urls"] = files
+    del document["releases"]
+    return json.dumps(document).encode()
 
 
 def main(port: int) -> None:

@@ -19,6 +19,7 @@ def test_kinds_are_those_of_the_url_table_and_issue_7s():
         "requires",
         "frameworks",
         "djversions",
+        "pre",
         # BADGES.md
         "d",
         "download",

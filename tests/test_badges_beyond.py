@@ -78,3 +78,31 @@ def test_every_framework_reads_its_classifiers():
 def test_records_cached_before_names_were_kept_still_load():
     record = b'{"version":"1","license":"","license_expression":"","classifiers":[],"requires_python":"","packagetypes":[]}'
     assert PackageFacts.from_json(record).name == ""
+
+
+@pytest.mark.parametrize(
+    "version, newest, message, color",
+    [
+        ("1.0", "2.0b1", "2.0b1", "orange"),
+        ("1.0", "1.0", "1.0", "brightgreen"),
+        ("1.0", "1.1.dev3", "1.1.dev3", "orange"),
+        ("1.0", "", "1.0", "brightgreen"),  # a release's own document, or a record from before
+        ("2.0rc1", "", "2.0rc1", "orange"),
+        ("not-pep-440", "", "not-pep-440", "lightgrey"),
+    ],
+)
+def test_pre(version, newest, message, color):
+    said = badges.pre_badge(PackageFacts(version=version, newest=newest), Options())
+    assert said == Badge("pre-release", message, color)
+
+
+@pytest.mark.parametrize(
+    "error, message, color",
+    [(badges.invalid_version, "invalid version", "red"),
+     (badges.version_not_found, "version not found", "red"),
+     (badges.unknown_index, "unknown index", "red"),
+     (badges.no_downloads_for_index, "not counted off PyPI", "lightgrey")],
+)
+def test_errors_of_versions_and_indexes(error, message, color):
+    assert error("pre", Options()) == Badge("pre-release", message, color, is_error=True)
+    assert error("license", Options()).label == "license"

@@ -12,6 +12,7 @@ from twisted.internet.task import Clock
 from pypipins import pypi, pypistats
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
 from pypipins.upstream import Fetcher
+from tests.conftest import fired
 from tests.standin import FIXTURES, Upstream
 
 RECORDED = sorted(p.stem for p in (FIXTURES / "pypi").glob("*.json"))
@@ -131,3 +132,54 @@ def test_body_over_the_limit(monkeypatch):
     client.facts("klein").addErrback(failures.append)  # 47 KB, with a Content-Length
     assert [f.type for f in failures] == [Unavailable]
     assert "sent 47847 bytes" in failures[0].getErrorMessage()
+
+
+def _release(*files):
+    return [dict(f, packagetype="sdist") for f in files]
+
+
+def test_condense_keeps_the_newest_release_of_all():
+    document = {
+        "info": {"version": "1.2"},
+        "releases": {
+            "1.2": _release({}),
+            "1.10rc1": _release({}),  # newer than 1.2 as a version, not as text
+            "2.0": _release({"yanked": True}),  # yanked: not what pip takes
+            "3.0": [],  # no files: nothing to install
+            "not a version": _release({}),
+            "1.9": "odd",
+        },
+    }
+    assert pypi.condense(document).newest == "1.10rc1"
+
+
+@pytest.mark.parametrize("name", ["attrs", "hyperlink", "klein", "pytest-twisted", "treq", "twisted", "txredisapi"])
+def test_condense_real_releases(name):
+    """
+    None of the recorded packages has a pre-release ahead of its latest release.
+    """
+    document = json.loads((FIXTURES / "pypi" / f"{name}.json").read_bytes())
+    assert pypi.condense(document).newest == document["info"]["version"]
+
+
+def test_condense_a_beta_ahead():
+    document = json.loads((FIXTURES / "pypi" / "beta-ahead.json").read_bytes())
+    facts = pypi.condense(document)
+    assert (facts.version, facts.newest) == ("1.4.2", "1.5.0b2")
+
+
+def test_record_from_an_earlier_version_still_reads():
+    """
+    Records stay in Redis for a week across upgrades: fields added since take their default,
+    and fields dropped since are ignored.
+    """
+    old = b'{"version":"1.0","license":"MIT","license_expression":"","classifiers":[],"requires_python":"","packagetypes":["sdist"]}'
+    assert PackageFacts.from_json(old) == PackageFacts(version="1.0", license="MIT", packagetypes=("sdist",))
+    assert PackageFacts.from_json(b'{"version":"1.0","gone":3}') == PackageFacts(version="1.0")
+
+
+def test_release_document_url():
+    upstream, clock, client, _ = clients()
+    facts = fired(client.release("klein", "24.8.0"))
+    assert facts.version == "24.8.0"
+    assert upstream.requests == ["/pypi/klein/24.8.0/json"]
