@@ -3,6 +3,7 @@ The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
 """
 
 import hashlib
+import re
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import unquote_to_bytes
 
@@ -66,6 +67,8 @@ STALE_HEADER = "X-Pypipins-Stale"
 
 #: The longest C{?version=} looked up; PyPI's longest versions are far shorter.
 MAX_VERSION = 64
+
+_VERSION_CHARACTERS = re.compile(r"[0-9][0-9A-Za-z.!+_-]*")
 
 #: An SVG shown on its own must not run anything.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -181,7 +184,8 @@ def release_version(text: str) -> Optional[str]:
     C{?version=} normalised as PEP 440 says (C{1.0-RC1} is C{1.0rc1}), or L{None} when it is
     not a version: only a version makes it into an upstream URL.
     """
-    if len(text) > MAX_VERSION:
+    # Version() would also take surrounding spaces and a leading "v"; a URL should not
+    if len(text) > MAX_VERSION or not _VERSION_CHARACTERS.fullmatch(text):
         return None
     try:
         return str(Version(text))
