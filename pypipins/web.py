@@ -16,7 +16,7 @@ from twisted.web import http
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 
-from pypipins import names
+from pypipins import names, shields_badges
 from pypipins.badges import (
     DOWNLOADS_BADGES,
     FACTS_BADGES,
@@ -37,7 +37,7 @@ from pypipins.cache import MemoryCache
 from pypipins.facts import NotFound, Unavailable
 from pypipins.images import LocalImages, ShieldsImages
 from pypipins.lookup import Answer, Lookup
-from pypipins.render import CONTENT_TYPES, FORMATS
+from pypipins.render import CONTENT_TYPES, FORMATS, shields_json
 
 
 #: Seconds browsers and caches may keep a badge, by kind: a version changes with each
@@ -204,11 +204,49 @@ def query(request: IRequest) -> Dict[str, str]:
     }
 
 
+#: Why a badge has no facts to say, for the error badges of both dialects.
+INVALID_NAME = "invalid name"
+UNKNOWN_INDEX = "unknown index"
+INVALID_VERSION = "invalid version"
+NOT_COUNTED = "not counted"
+NOT_FOUND = "not found"
+VERSION_NOT_FOUND = "version not found"
+UNAVAILABLE = "unavailable"
+
+#: Reasons that hold until the server is started otherwise: what they say is kept ready.
+_LASTING = (INVALID_NAME, UNKNOWN_INDEX, INVALID_VERSION, NOT_COUNTED)
+
+_ERRORS = {
+    INVALID_NAME: invalid_name,
+    UNKNOWN_INDEX: unknown_index,
+    INVALID_VERSION: invalid_version,
+    NOT_COUNTED: no_downloads_for_index,
+    NOT_FOUND: not_found,
+    VERSION_NOT_FOUND: version_not_found,
+    UNAVAILABLE: unavailable,
+}
+
+
+@attrs.frozen
+class Said:
+    """
+    What a badge says; whether from facts older than their TTL; until when it may be said
+    again without asking (0 for errors and stale facts: ask again).
+    """
+
+    badge: Badge
+    stale: bool = False
+    fresh_until: float = 0.0
+
+
 class BadgeSite:
     """
     The badge routes: the facts from a L{Lookup}, the pictures from L{LocalImages} or
     L{ShieldsImages}, and recent responses kept ready, each for as long as its facts are
     fresh, so that a warm badge costs neither Redis nor drawing.
+
+    Two sets of routes share all that: pypip.in's, and shields.io's PyPI routes, which say
+    the same facts in shields' words (L{pypipins.shields_badges}).
     """
 
     app = Klein()
@@ -237,70 +275,115 @@ class BadgeSite:
             return send(request, ready[0])
         if kind not in KINDS or ext not in FORMATS:
             return no_such_page(request, b"No such badge.\n")
-        return Deferred.fromCoroutine(self._make(request, kind, package, ext))
+        return Deferred.fromCoroutine(self._make(request, kind, package, None, ext, shields=False))
 
-    async def _make(self, request: IRequest, kind: str, package: str, ext: str) -> bytes:
+    # path: shields takes a release after the name, /pypi/v/<package>/<version>.svg
+    @app.route("/pypi/<kind>/<path:target>", methods=["GET", "HEAD"])
+    def shields_badge(self, request: IRequest, kind: str, target: str) -> "bytes | Deferred[bytes]":
+        ready = self._ready.lookup(request.uri)
+        if ready is not None:
+            return send(request, ready[0])
+        target, dot, ext = target.rpartition(".")
+        package, slash, version = target.partition("/")
+        if kind not in shields_badges.KINDS or not dot or ext not in FORMATS or "/" in version:
+            return no_such_page(request, b"No such badge.\n")
+        return Deferred.fromCoroutine(
+            self._make(request, kind, package, version if slash else None, ext, shields=True)
+        )
+
+    async def _make(
+        self, request: IRequest, kind: str, package: str, version: Optional[str], ext: str,
+        shields: bool,
+    ) -> bytes:
         asked = query(request)
         options = Options.from_query(asked)
-        said, stale, fresh_until = await self._say(
-            kind, package, options, asked.get("version"), asked.get("index")
+        if version is None:
+            version = asked.get("version")
+        said = await (self._say_shields if shields else self._say)(
+            kind, package, options, version, asked.get("index")
         )
-        badge = customize(said, options)
-        body = await self._images.image(badge, options, ext)
-        max_age = SHORT_MAX_AGE if badge.is_error or stale else MAX_AGE[kind]
-        response = Response(body, CONTENT_TYPES[ext], max_age, stale)
-        fresh_for = fresh_until - self._clock.seconds()
+        badge = customize(said.badge, options)
+        if shields and ext == "json":
+            body = shields_json(badge, options)
+        else:
+            body = await self._images.image(badge, options, ext)
+        max_age = SHORT_MAX_AGE if badge.is_error or said.stale else MAX_AGE.get(kind, 3600)
+        response = Response(body, CONTENT_TYPES[ext], max_age, said.stale)
+        fresh_for = said.fresh_until - self._clock.seconds()
         if fresh_for > 0:
             self._ready.set(request.uri, response, fresh_for)
         return send(request, response)
 
     async def _say(
-        self,
-        kind: str,
-        package: str,
-        options: Options,
-        asked_version: Optional[str] = None,
-        index: Optional[str] = None,
-    ) -> Tuple[Badge, bool, float]:
+        self, kind: str, package: str, options: Options, version: Optional[str], index: Optional[str]
+    ) -> Said:
         """
-        What the badge says, errors included (a README shows why there is no answer), whether
-        it says it from facts older than their TTL, and until when it may be said again
-        without asking (0 for errors and stale facts: ask again).
+        What a pypip.in badge says, errors included: a README shows why there is no answer.
+        """
+        downloads = kind in DOWNLOADS_BADGES
+        answer = await self._facts(package, version, index, downloads)
+        if isinstance(answer, str):
+            return self._error(_ERRORS[answer](kind, options), answer)
+        if downloads:
+            return self._said(downloads_badge(answer.value, options), answer)
+        return self._said(FACTS_BADGES[kind](answer.value, options), answer)
+
+    async def _say_shields(
+        self, kind: str, package: str, options: Options, version: Optional[str], index: Optional[str]
+    ) -> Said:
+        """
+        What shields' badge of that route says of the same facts, in shields' words.
+        """
+        downloads = kind in shields_badges.PERIODS
+        answer = await self._facts(package, version, index, downloads)
+        if isinstance(answer, str):
+            if answer in (UNKNOWN_INDEX, NOT_COUNTED):
+                return self._error(_ERRORS[answer](kind, options), answer)
+            badge = shields_badges.error(kind, not_found=answer != UNAVAILABLE)
+            return self._error(badge, answer)
+        if downloads:
+            return self._said(shields_badges.downloads_badge(kind, answer.value), answer)
+        return self._said(shields_badges.FACTS_BADGES[kind](answer.value, options), answer)
+
+    def _said(self, badge: Badge, answer: "Answer[Any]") -> Said:
+        return Said(badge, answer.stale, 0.0 if answer.stale else answer.fresh_until)
+
+    def _error(self, badge: Badge, reason: str) -> Said:
+        # the same until the server is started otherwise; the others, ask again
+        lasting = reason in _LASTING
+        return Said(badge, fresh_until=self._clock.seconds() + INVALID_KEPT if lasting else 0.0)
+
+    async def _facts(
+        self, package: str, asked_version: Optional[str], index: Optional[str], downloads: bool
+    ) -> "Answer[Any] | str":
+        """
+        The facts a badge reads (download counts, or a release's facts), or the reason there
+        are none (L{INVALID_NAME} and the others).
 
         @param asked_version: C{?version=}, a release to describe instead of the latest.
         @param index: C{?index=}, one of the indexes the server was started with; C{pypi}
             is PyPI's, as is none.
         """
         # Checked before anything else: no upstream request is built from unchecked input.
-        never_changes = self._clock.seconds() + INVALID_KEPT
         if not names.is_valid(package):
-            return invalid_name(kind, options), False, never_changes
+            return INVALID_NAME
         if index == "pypi":
             index = None
         if index is not None and index not in self._lookup.indexes:
-            # the same until the server is started with other indexes
-            return unknown_index(kind, options), False, never_changes
+            return UNKNOWN_INDEX
         version = None
-        if asked_version is not None and kind not in DOWNLOADS_BADGES:
+        if asked_version is not None and not downloads:
             version = release_version(asked_version)
             if version is None:
-                return invalid_version(kind, options), False, never_changes
+                return INVALID_VERSION
+        if downloads and index is not None:
+            return NOT_COUNTED
         name = names.normalize(package)
         try:
-            if kind in DOWNLOADS_BADGES:
-                if index is not None:
-                    return no_downloads_for_index(kind, options), False, never_changes
-                downloads = await self._lookup.downloads(name)
-                answer: "Answer[Any]" = downloads
-                badge = downloads_badge(downloads.value, options)
-            else:
-                facts = await self._lookup.package(name, version, index)
-                answer = facts
-                badge = FACTS_BADGES[kind](facts.value, options)
+            if downloads:
+                return await self._lookup.downloads(name)
+            return await self._lookup.package(name, version, index)
         except NotFound:
-            if version is not None:
-                return version_not_found(kind, options), False, 0.0
-            return not_found(kind, options), False, 0.0
+            return NOT_FOUND if version is None else VERSION_NOT_FOUND
         except Unavailable:
-            return unavailable(kind, options), False, 0.0
-        return badge, answer.stale, 0.0 if answer.stale else answer.fresh_until
+            return UNAVAILABLE

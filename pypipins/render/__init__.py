@@ -38,6 +38,22 @@ def endpoint_json(badge: Badge, options: Options) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
+def shields_json(badge: Badge, options: Options) -> bytes:
+    """
+    The badge as img.shields.io's C{.json} URLs give it, deprecated twins included.
+    """
+    document = {
+        "name": badge.label,
+        "label": badge.label,
+        "value": badge.message,
+        "message": badge.message,
+        "color": badge.color,
+    }
+    if options.label_color is not None:
+        document["labelColor"] = options.label_color
+    return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
 def svg_text(badge: Badge, options: Options) -> str:
     return svg.render(badge.label, badge.message, badge.color, options.label_color, options.style)
 

@@ -1,0 +1,204 @@
+"""
+What the badges of shields.io's PyPI routes say (C{/pypi/v/<package>.svg} and the like), as
+shields says it, so that a README moves from img.shields.io to pypipins by changing the host
+only: a C{v} before versions, C{ | } between list items, shields' licence colours and error
+texts. Pure functions of the same package facts the pypipins badges read.
+"""
+
+import re
+from typing import Callable, Dict, List, Mapping, Tuple
+
+from packaging.version import InvalidVersion, Version
+
+from pypipins.badges import Badge, Options, downloads_color, licenses, metric
+from pypipins.facts import Downloads, PackageFacts
+
+# -- versions -------------------------------------------------------------------------------
+
+#: shields puts no C{v} before a version that does not start with a digit, nor before a date.
+_NO_V = re.compile(r"^[^0-9]|[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def add_v(version: str) -> str:
+    if version.startswith("v") or _NO_V.search(version):
+        return version
+    return "v" + version
+
+
+def pep440_color(version: str) -> str:
+    """
+    Orange for a pre-release or a 0.x, blue for a release, grey when it is not PEP 440.
+    """
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return "lightgrey"
+    return "orange" if parsed.is_prerelease or parsed.public.startswith("0.") else "blue"
+
+
+def version_badge(facts: PackageFacts, options: Options) -> Badge:
+    return Badge("pypi", add_v(facts.version), pep440_color(facts.version))
+
+
+# -- licences -------------------------------------------------------------------------------
+
+_PERMISSIVE = (
+    "AFL-3.0 Apache-2.0 Artistic-2.0 BSD-2-Clause BSD-3-Clause BSD-3-Clause-Clear BSL-1.0 "
+    "CC-BY-4.0 ECL-2.0 ISC MIT MS-PL NCSA PostgreSQL Zlib"
+).split() + ["BSD", "Apache 2.0"]
+_COPYLEFT = (
+    "AGPL-1.0-only AGPL-1.0-or-later AGPL-3.0-only AGPL-3.0-or-later CC-BY-SA-4.0 EPL-1.0 "
+    "EPL-2.0 EUPL-1.1 GPL-1.0-only GPL-1.0-or-later GPL-2.0-only GPL-2.0-or-later GPL-3.0-only "
+    "GPL-3.0-or-later LGPL-2.0-only LGPL-2.0-or-later LGPL-2.1-only LGPL-2.1-or-later "
+    "LGPL-3.0-only LGPL-3.0-or-later LPPL-1.3c MPL-2.0 MS-RL OFL-1.1 OSL-3.0 "
+    "GPL GPL-2.0 GPL-3.0 GPLv2 GPLv2+ GPLv3 GPLv3+ LGPL LGPL-2.1 LGPL-3.0 LGPLv2 LGPLv2+ "
+    "LGPLv3 LGPLv3+ AGPL-3.0 AGPLv3+ MPL EPL"
+).split() + ["MPL 1.1", "MPL 2.0"]
+_PUBLIC_DOMAIN = ["CC0-1.0", "Unlicense", "WTFPL", "CC0"]
+
+#: Licence -> (priority, colour): of several licences, the colour of the most liberal wins.
+_LICENSE_COLORS: Dict[str, Tuple[int, str]] = {
+    **{name: (1, "orange") for name in _COPYLEFT},
+    **{name: (2, "green") for name in _PERMISSIVE},
+    **{name: (3, "#7cd958") for name in _PUBLIC_DOMAIN},
+}
+
+
+def license_color(names: List[str]) -> str:
+    known = [_LICENSE_COLORS[name] for name in names if name in _LICENSE_COLORS]
+    return max(known)[1] if known else "lightgrey"
+
+
+def license_badge(facts: PackageFacts, options: Options) -> Badge:
+    names = licenses(facts)
+    if not names:
+        return Badge("license", "missing", "red")
+    return Badge("license", ", ".join(names), license_color(names))
+
+
+# -- classifiers ----------------------------------------------------------------------------
+
+
+def _matching(pattern: "re.Pattern[str]", facts: PackageFacts) -> List[str]:
+    """
+    The first group of each classifier C{pattern} matches, lower-cased, as shields reads them.
+    """
+    found = []
+    for classifier in facts.classifiers:
+        match = pattern.match(classifier)
+        if match is not None and match.group(1):
+            found.append(match.group(1).lower())
+    return found
+
+
+_PY_VERSION = re.compile(r"^Programming Language :: Python :: ([\d.]+)$")
+_PY_ONLY = re.compile(r"^Programming Language :: Python :: (\d+) :: Only$")
+
+
+def _coerced(version: str) -> Tuple[int, int, int]:
+    """
+    The first three numbers of a version, zeros for the missing ones (semver's coerce).
+    """
+    numbers = [int(part) for part in re.findall(r"\d+", version)[:3]]
+    return tuple(numbers + [0] * (3 - len(numbers)))  # type: ignore[return-value]
+
+
+def py_versions_badge(facts: PackageFacts, options: Options) -> Badge:
+    found = _matching(_PY_VERSION, facts) or _matching(_PY_ONLY, facts)
+    # "3" says no more than "3.12" beside it
+    shown = {
+        v for v in found
+        if not (v in ("2", "3") and any(other.startswith(v + ".") for other in found))
+    }
+    if not shown:
+        return Badge("python", "missing", "red")
+    return Badge("python", " | ".join(sorted(shown, key=_coerced)), "blue")
+
+
+_IMPLEMENTATION = re.compile(r"^Programming Language :: Python :: Implementation :: (\S+)$")
+
+
+def implementation_badge(facts: PackageFacts, options: Options) -> Badge:
+    # without a classifier shields assumes CPython
+    found = _matching(_IMPLEMENTATION, facts) or ["cpython"]
+    return Badge("implementation", " | ".join(sorted(found)), "blue")
+
+
+_STATUS = re.compile(r"^Development Status :: (\d - \S+)$")
+_STATUS_COLORS = {
+    "planning": "red", "pre-alpha": "red", "alpha": "red", "beta": "yellow",
+    "stable": "brightgreen", "mature": "brightgreen", "inactive": "red",
+}
+
+
+def status_badge(facts: PackageFacts, options: Options) -> Badge:
+    found = sorted(_matching(_STATUS, facts))
+    status = found[-1].split(" - ")[-1].replace("production/stable", "stable") if found else ""
+    # shields draws no status (and its default colour) for a package without the classifier
+    return Badge("status", status, _STATUS_COLORS.get(status, "lightgrey"))
+
+
+def wheel_badge(facts: PackageFacts, options: Options) -> Badge:
+    if "bdist_wheel" in facts.packagetypes:
+        return Badge("wheel", "yes", "brightgreen")
+    return Badge("wheel", "no", "red")
+
+
+def format_badge(facts: PackageFacts, options: Options) -> Badge:
+    if "bdist_wheel" in facts.packagetypes:
+        return Badge("format", "wheel", "brightgreen")
+    if "bdist_egg" in facts.packagetypes:
+        return Badge("format", "egg", "red")
+    return Badge("format", "source", "yellow")
+
+
+def types_badge(facts: PackageFacts, options: Options) -> Badge:
+    # only the classifiers: shields does not know stubs packages by their names
+    if "Typing :: Typed" in facts.classifiers:
+        return Badge("types", "typed", "brightgreen")
+    if "Typing :: Stubs Only" in facts.classifiers:
+        return Badge("types", "stubs", "brightgreen")
+    return Badge("types", "untyped", "red")
+
+
+FACTS_BADGES: Mapping[str, Callable[[PackageFacts, Options], Badge]] = {
+    "v": version_badge,
+    "l": license_badge,
+    "pyversions": py_versions_badge,
+    "implementation": implementation_badge,
+    "status": status_badge,
+    "wheel": wheel_badge,
+    "format": format_badge,
+    "types": types_badge,
+}
+
+# -- downloads ------------------------------------------------------------------------------
+
+#: shields' route -> the period it counts.
+PERIODS = {"dd": "day", "dw": "week", "dm": "month"}
+
+
+def downloads_badge(kind: str, downloads: Downloads) -> Badge:
+    period = PERIODS[kind]
+    n = getattr(downloads, "last_" + period)
+    return Badge("downloads", f"{metric(n)}/{period}", downloads_color(n))
+
+
+KINDS = frozenset(FACTS_BADGES) | frozenset(PERIODS)
+
+_LABELS = {"v": "pypi", "l": "license", "pyversions": "python", **{k: "downloads" for k in PERIODS}}
+
+
+def label(kind: str) -> str:
+    return _LABELS.get(kind, kind)
+
+
+def error(kind: str, not_found: bool) -> Badge:
+    """
+    shields' error badges: a 404 from the upstream (or a name or version that cannot be on
+    it), or anything else going wrong.
+    """
+    if not_found:
+        what = "package not found" if kind in PERIODS else "package or version not found"
+        return Badge(label(kind), what, "red", is_error=True)
+    return Badge(label(kind), "inaccessible", "lightgrey", is_error=True)
