@@ -125,3 +125,27 @@ def sleep(seconds):
     from twisted.internet.task import deferLater
 
     return deferLater(reactor, seconds, lambda: None)
+
+
+@pytest_twisted.ensureDeferred
+async def test_daemon_serves_issue_7s_badges_and_shields_routes(start_daemon, upstream, redis):
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url)
+    paths = {
+        "/pre/beta-ahead/badge.json": ("pre-release", "1.5.0b2"),
+        "/v/beta-ahead/badge.json?version=1.3.0": ("pypi", "1.3.0"),
+        "/types/typed-django/badge.json": ("types", "typed"),
+        "/requires/klein/badge.json": ("requires python", ">=3.7"),
+        "/frameworks/typed-django/badge.json?framework=django": ("django versions", "3.2, 4.2, 5.0, 5.1"),
+        "/pypi/v/beta-ahead.json": ("pypi", "v1.4.2"),
+        "/pypi/pyversions/beta-ahead.json": ("python", "3.12 | 3.13"),
+        "/pypi/dm/klein.json": ("downloads", "61k/month"),
+    }
+    said = {}
+    for path in paths:
+        code, body = await get(daemon.url(path))
+        assert code == 200
+        said[path] = (json.loads(body)["label"], json.loads(body)["message"])
+    assert said == paths
+    code, body = await get(daemon.url("/pypi/v/beta-ahead.svg"))
+    assert b"<title>pypi: v1.4.2</title>" in body
