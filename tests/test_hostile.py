@@ -26,7 +26,8 @@ from pypipins.pypi import PyPI
 from pypipins.pypistats import PyPIStats
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.upstream import Fetcher
-from pypipins.web import BadgeSite
+from pypipins.shields_badges import KINDS as SHIELDS_KINDS
+from pypipins.web import BadgeSite, release_version
 from tests.conftest import fired
 from tests.standin import Upstream
 
@@ -51,7 +52,8 @@ any_text = st.text(max_size=300)
 nasty = st.sampled_from(["..", ".", "%", "%00", "\x00", "\r\n", "\n", "/", "\\", "?", "#", "\ufeff",
                          "<script>", "a" * 5000, "é", "\ud7ff", "-", "_", "klein", "Klein", "KLEIN.."])
 segment = st.one_of(any_text, nasty, st.sampled_from(sorted(KINDS)), st.sampled_from(sorted(FORMATS)))
-param = st.sampled_from(["style", "label", "color", "labelColor", "period", "text", "x", "", "style[]"])
+param = st.sampled_from(["style", "label", "color", "labelColor", "period", "text", "x", "", "style[]",
+                         "version", "index", "framework"])
 query = st.lists(st.tuples(param, st.one_of(any_text, nasty)), max_size=6)
 
 
@@ -77,8 +79,12 @@ def check(path: str, params) -> None:
             label, _, message = title.partition(": ")
             assert len(label) <= MAX_TEXT and len(message) <= MAX_TEXT
     for request in UPSTREAM.requests[before:]:
-        name = request.split("/")[-2]
+        # /pypi/<name>/json, /pypi/<name>/<version>/json, /stats/packages/<name>/recent
+        parts = request.split("/")
+        name = parts[3] if parts[1] == "stats" else parts[2]
         assert names.is_valid(name) and name == names.normalize(name), request
+        if len(parts) == 5 and parts[1] == "pypi":
+            assert release_version(parts[3]) == parts[3], request
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -96,6 +102,16 @@ def test_badge_paths(kind, package, ext, params):
        ext=st.sampled_from(["svg", "json", "png"]), params=query)
 def test_real_badges_any_name_and_query(kind, package, ext, params):
     check("/" + "/".join(quote(s, safe="") for s in (kind, package, "badge." + ext)), params)
+
+
+@settings(max_examples=300, deadline=None)
+@example(kind="v", target="klein/../../evil", ext="svg", params=[])
+@example(kind="v", target="klein/1.0%2F..", ext="json", params=[("version", "../x")])
+@given(kind=st.one_of(st.sampled_from(sorted(SHIELDS_KINDS)), segment),
+       target=st.one_of(segment, st.tuples(segment, segment).map("/".join)),
+       ext=st.one_of(st.sampled_from(["svg", "json", "png"]), segment), params=query)
+def test_shields_routes(kind, target, ext, params):
+    check("/pypi/" + quote(kind, safe="") + "/" + quote(target, safe="/") + "." + quote(ext, safe=""), params)
 
 
 @settings(max_examples=200, deadline=None)
