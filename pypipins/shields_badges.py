@@ -10,6 +10,7 @@ from typing import Callable, Dict, List, Mapping, Tuple
 
 from packaging.version import InvalidVersion, Version
 
+from pypipins import badges
 from pypipins.badges import Badge, Options, downloads_color, licenses, metric
 from pypipins.facts import Downloads, PackageFacts
 
@@ -138,20 +139,6 @@ def status_badge(facts: PackageFacts, options: Options) -> Badge:
     return Badge("status", status, _STATUS_COLORS.get(status, "lightgrey"))
 
 
-def wheel_badge(facts: PackageFacts, options: Options) -> Badge:
-    if "bdist_wheel" in facts.packagetypes:
-        return Badge("wheel", "yes", "brightgreen")
-    return Badge("wheel", "no", "red")
-
-
-def format_badge(facts: PackageFacts, options: Options) -> Badge:
-    if "bdist_wheel" in facts.packagetypes:
-        return Badge("format", "wheel", "brightgreen")
-    if "bdist_egg" in facts.packagetypes:
-        return Badge("format", "egg", "red")
-    return Badge("format", "source", "yellow")
-
-
 def types_badge(facts: PackageFacts, options: Options) -> Badge:
     # only the classifiers: shields does not know stubs packages by their names
     if "Typing :: Typed" in facts.classifiers:
@@ -167,8 +154,9 @@ FACTS_BADGES: Mapping[str, Callable[[PackageFacts, Options], Badge]] = {
     "pyversions": py_versions_badge,
     "implementation": implementation_badge,
     "status": status_badge,
-    "wheel": wheel_badge,
-    "format": format_badge,
+    # pypip.in's and shields' say the same
+    "wheel": badges.wheel_badge,
+    "format": badges.format_badge,
     "types": types_badge,
 }
 

@@ -88,8 +88,8 @@ def test_implementation():
 )
 def test_files(types, wheel, format):
     f = PackageFacts(version="1", packagetypes=types)
-    assert sb.wheel_badge(f, Options()) == Badge("wheel", *wheel)
-    assert sb.format_badge(f, Options()) == Badge("format", *format)
+    assert sb.FACTS_BADGES["wheel"](f, Options()) == Badge("wheel", *wheel)
+    assert sb.FACTS_BADGES["format"](f, Options()) == Badge("format", *format)
 
 
 def test_types_by_classifier_only():
