@@ -81,4 +81,4 @@ class PyPI:
         """
         The condensed facts of the latest release of C{name} (valid and normalised).
         """
-        return self._fetcher.json(self.url(name)).addCallback(condense)
+        return self._fetcher.json(self.url(name), condense)

@@ -3,7 +3,7 @@ The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
 """
 
 import hashlib
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import unquote_to_bytes
 
 import attrs
@@ -14,7 +14,7 @@ from twisted.web import http
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 
-from pypipins import names
+from pypipins import names, site
 from pypipins.badges import (
     DOWNLOADS_BADGES,
     FACTS_BADGES,
@@ -29,8 +29,10 @@ from pypipins.badges import (
 )
 from pypipins.cache import MemoryCache
 from pypipins.facts import NotFound, Unavailable
+from pypipins.health import Health
 from pypipins.images import LocalImages, ShieldsImages
 from pypipins.lookup import Answer, Lookup
+from pypipins.metrics import OTHER, Metrics
 from pypipins.render import CONTENT_TYPES, FORMATS
 
 
@@ -61,6 +63,10 @@ STALE_HEADER = "X-Pypipins-Stale"
 
 #: An SVG shown on its own must not run anything.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+#: Seconds browsers and caches may keep a page of the site: it changes with releases of
+#: pypipins only, the badges on it are fetched on their own.
+PAGE_MAX_AGE = 3600
 
 
 def cache_control(max_age: int) -> str:
@@ -132,6 +138,19 @@ def _entity_tags(header: "str | bytes | None") -> "set[str]":
     return {tag[2:] if tag.startswith("W/") else tag for tag in tags}
 
 
+def page(request: IRequest, body: bytes) -> bytes:
+    """
+    A page of the site, with its policy: nothing but its own style and script runs.
+    """
+    request.setHeader("Content-Type", "text/html;charset=utf-8")
+    request.setHeader("Cache-Control", cache_control(PAGE_MAX_AGE))
+    request.setHeader("Content-Security-Policy", site.POLICY)
+    request.setHeader("X-Content-Type-Options", "nosniff")
+    # the snippets name the scheme the proxy in front says
+    request.setHeader("Vary", "X-Forwarded-Proto")
+    return body
+
+
 def no_such_page(request: IRequest, text: bytes) -> bytes:
     request.setResponseCode(404)
     request.setHeader("Content-Type", "text/plain;charset=utf-8")
@@ -179,11 +198,27 @@ def query(request: IRequest) -> Dict[str, str]:
     }
 
 
+def _own_address(request: IRequest) -> str:
+    """
+    The address the request came in on, for a client that sent no usable Host header.
+    """
+    own = request.getHost()
+    host = getattr(own, "host", "localhost")
+    port = getattr(own, "port", None)
+    if ":" in host:
+        host = f"[{host}]"
+    return host if port is None else f"{host}:{port}"
+
+
 class BadgeSite:
     """
     The badge routes: the facts from a L{Lookup}, the pictures from L{LocalImages} or
     L{ShieldsImages}, and recent responses kept ready, each for as long as its facts are
-    fresh, so that a warm badge costs neither Redis nor drawing.
+    fresh, so that a warm badge costs neither Redis nor drawing. Around them, the site's
+    pages and C{/healthz}.
+
+    @param public_url: the address the site's snippets give, when not the one each request
+        came to.
     """
 
     app = Klein()
@@ -193,11 +228,17 @@ class BadgeSite:
         lookup: Lookup,
         images: "LocalImages | ShieldsImages",
         clock: IReactorTime,
+        metrics: Metrics,
+        health: Health,
+        public_url: Optional[str] = None,
         ready_entries: int = READY_ENTRIES,
     ) -> None:
         self._lookup = lookup
         self._images = images
         self._clock = clock
+        self._metrics = metrics
+        self._health = health
+        self._public_url = public_url
         self._ready = MemoryCache(clock, ready_entries)
 
     def resource(self) -> IResource:
@@ -209,10 +250,49 @@ class BadgeSite:
     ) -> "bytes | Deferred[bytes]":
         ready = self._ready.lookup(request.uri)
         if ready is not None:
-            return send(request, ready[0])
+            self._metrics.ready_hit.inc()
+            body = send(request, ready[0])
+            self._metrics.request(kind, ext, request.code)
+            return body
         if kind not in KINDS or ext not in FORMATS:
+            self._metrics.request(OTHER, OTHER, 404)
             return no_such_page(request, b"No such badge.\n")
+        self._metrics.ready_miss.inc()
         return Deferred.fromCoroutine(self._make(request, kind, package, ext))
+
+    @app.route("/", methods=["GET", "HEAD"])
+    def home(self, request: IRequest) -> bytes:
+        code, body = site.home(self._base_url(request), query(request).get("package"))
+        request.setResponseCode(code)
+        return page(request, body)
+
+    @app.route("/badges/<kind>", methods=["GET", "HEAD"])
+    def kind_page(self, request: IRequest, kind: str) -> bytes:
+        body = site.kind_page(self._base_url(request), kind)
+        if body is None:
+            request.setResponseCode(404)
+            return page(request, site.not_found_page())
+        return page(request, body)
+
+    @app.route("/healthz", methods=["GET", "HEAD"])
+    def healthz(self, request: IRequest) -> bytes:
+        code, body = self._health.report()
+        request.setResponseCode(code)
+        request.setHeader("Content-Type", "application/json")
+        # a load balancer must see this instance's state now, never a cache's copy
+        request.setHeader("Cache-Control", "no-store")
+        request.setHeader("X-Content-Type-Options", "nosniff")
+        return body
+
+    def _base_url(self, request: IRequest) -> str:
+        if self._public_url is not None:
+            return self._public_url
+        return site.base_url(
+            (request.requestHeaders.getRawHeaders(b"Host") or [None])[0],
+            request.isSecure(),
+            (request.requestHeaders.getRawHeaders(b"X-Forwarded-Proto") or [None])[0],
+            _own_address(request),
+        )
 
     async def _make(self, request: IRequest, kind: str, package: str, ext: str) -> bytes:
         options = Options.from_query(query(request))
@@ -224,7 +304,11 @@ class BadgeSite:
         fresh_for = fresh_until - self._clock.seconds()
         if fresh_for > 0:
             self._ready.set(request.uri, response, fresh_for)
-        return send(request, response)
+        if stale:
+            self._metrics.stale_answers.inc()
+        sent = send(request, response)
+        self._metrics.request(kind, ext, request.code)
+        return sent
 
     async def _say(self, kind: str, package: str, options: Options) -> Tuple[Badge, bool, float]:
         """
