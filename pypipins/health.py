@@ -72,11 +72,12 @@ class UpstreamHealth:
         return self.clock.seconds() - self.failing_since
 
 
-def can_serve(redis_connected: bool, essential_failing_for: float) -> bool:
+def can_serve(redis_connected: bool, essential_failing_for: float, patience: float) -> bool:
     """
-    Whether facts can be found anywhere but in this process's memory.
+    Whether facts can be found anywhere but in this process's memory: in Redis, or from PyPI
+    unless it has failed everything for C{patience} seconds.
     """
-    return redis_connected or essential_failing_for < FAILING_FOR
+    return redis_connected or essential_failing_for < patience
 
 
 @attrs.frozen
@@ -85,10 +86,12 @@ class Health:
     The answer to C{/healthz}: made from C{redis.connected} and the upstreams' states.
 
     @param redis: anything with a C{connected} attribute (L{pypipins.cache.RedisCache}).
+    @param patience: seconds PyPI may fail everything, Redis away, before it cannot serve.
     """
 
     redis: Any
     upstreams: Mapping[str, UpstreamHealth]
+    patience: float = FAILING_FOR
 
     def report(self) -> Tuple[int, bytes]:
         """
@@ -96,7 +99,7 @@ class Health:
         """
         connected = bool(self.redis.connected)
         essential = self.upstreams.get(ESSENTIAL)
-        serving = can_serve(connected, essential.failing_for() if essential else 0.0)
+        serving = can_serve(connected, essential.failing_for() if essential else 0.0, self.patience)
         upstreams: Dict[str, str] = {
             name: "failing" if upstream.failures else "ok"
             for name, upstream in self.upstreams.items()

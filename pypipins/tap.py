@@ -10,6 +10,8 @@ from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
+from pypipins.health import FAILING_FOR
+
 #: The backend port of the original Varnish set-up.
 DEFAULT_PORT = "tcp:8888:interface=127.0.0.1"
 
@@ -56,6 +58,9 @@ class Options(usage.Options):
         ["stats-per-second", None, 5, "Requests to pypistats allowed per second.", int],
         ["stats-per-minute", None, 30, "Requests to pypistats allowed per minute.", int],
         ["upstream-timeout", None, 10.0, "Seconds an upstream has to answer.", float],
+        ["unhealthy-after", None, FAILING_FOR,
+         "Seconds PyPI may fail every request while Redis is down before /healthz says 503.",
+         float],
         ["shields-url", None, None,
          "A shields server to draw badges ({url}/badge/...), as the original did; "
          "by default they are drawn in-process."],
@@ -86,8 +91,9 @@ class Options(usage.Options):
         for option in ("cache-ttl", "downloads-ttl", "stats-per-second", "stats-per-minute"):
             if self[option] <= 0:
                 raise usage.UsageError(f"--{option} must be positive")
-        if self["upstream-timeout"] <= 0:
-            raise usage.UsageError("--upstream-timeout must be positive")
+        for option in ("upstream-timeout", "unhealthy-after"):
+            if self[option] <= 0:
+                raise usage.UsageError(f"--{option} must be positive")
         if self["metrics-port"] is not None and self["metrics-port"] == self["port"]:
             raise usage.UsageError("--metrics-port must not be the badge port")
 
@@ -170,7 +176,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             config["shields-url"], images, MemoryCache(reactor, IMAGES_IN_MEMORY),
         )
     badges = BadgeSite(
-        lookup, images, reactor, metrics, Health(redis, upstreams), config["public-url"]
+        lookup, images, reactor, metrics, Health(redis, upstreams, config["unhealthy-after"]),
+        config["public-url"],
     )
     site = Site(badges.resource(), logPath=config["access-log"])
     site.displayTracebacks = False
