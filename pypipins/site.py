@@ -235,9 +235,10 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
-#: Only this page's own style and script, images from this server, the form to itself.
+#: Only this page's own style and script, images from this server (and the empty icon),
+#: the form to itself.
 POLICY = (
-    f"default-src 'none'; img-src 'self'; style-src {_csp_hash(_STYLE)}; "
+    f"default-src 'none'; img-src 'self' data:; style-src {_csp_hash(_STYLE)}; "
     f"script-src {_csp_hash(_SCRIPT)}; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
@@ -248,6 +249,8 @@ def _document(title: str, body: str) -> bytes:
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         "<meta name=\"color-scheme\" content=\"light dark\">"
+        # no icon, rather than a request for /favicon.ico that is a 404
+        "<link rel=\"icon\" href=\"data:,\">"
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         "<header><p><a href=\"/\">pypipins</a> &middot; badges for PyPI packages</p></header>"
         f"{body}<script>{_SCRIPT}</script></body></html>\n"
