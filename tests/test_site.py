@@ -101,6 +101,9 @@ async def test_pages_served(service, upstream):
     response = await service.get("/?package=klein", headers={"Host": "badges.test",
                                                              "X-Forwarded-Proto": "https"})
     assert b"https://badges.test/license/klein/badge.svg" in response.body
+    response = await service.get("/?package=klein", headers={"Host": "x.test\"><b>"})
+    assert f"http://127.0.0.1:{service.port}/license/klein/badge.svg".encode() in response.body
+    assert b"x.test" not in response.body
     response = await service.get("/?package=%3Cb%3E")
     assert response.code == 400 and b"&ldquo;&lt;b&gt;&rdquo;" in response.body
     response = await service.get("/badges/license")
