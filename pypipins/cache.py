@@ -12,6 +12,8 @@ from twisted.internet.endpoints import clientFromString
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from pypipins.metrics import Metrics
+
 #: Seconds a Redis command may take before the in-process cache answers instead.
 REDIS_TIMEOUT = 0.5
 
@@ -129,24 +131,29 @@ class FallbackCache:
 
     _log = Logger()
 
-    def __init__(self, redis: RedisCache, memory: MemoryCache) -> None:
+    def __init__(self, redis: RedisCache, memory: MemoryCache, metrics: Metrics) -> None:
         self._redis = redis
         self._memory = memory
+        self._metrics = metrics
         self._redis_up: Optional[bool] = None
 
     def get(self, key: str) -> "Deferred[Optional[bytes]]":
         if not self._use_redis():
-            return self._memory.get(key)
+            return succeed(self._from_memory(key))
         d = self._redis.get(key)
-        d.addCallback(self._redis_answered)
-        d.addErrback(self._redis_failed, lambda: self._memory.get(key))
-        d.addCallback(self._or_from_memory, key)
+        d.addCallbacks(
+            self._from_redis, self._redis_failed,
+            callbackArgs=(key,), errbackArgs=(lambda: self._from_memory(key),),
+        )
         return d
 
-    def _or_from_memory(self, value: Optional[bytes], key: str) -> Optional[bytes]:
+    def _from_redis(self, value: Optional[bytes], key: str) -> Optional[bytes]:
+        self._state(True)
         if value is not None:
+            self._metrics.redis_hit.inc()
             return value
-        found = self._memory.lookup(key)
+        self._metrics.redis_miss.inc()
+        found = self._in_memory(key)
         if found is None:
             return None
         # Redis came back empty (or lost the key): give it back what we know.
@@ -154,6 +161,15 @@ class FallbackCache:
         if self._redis.connected:
             self._redis.set(key, value, left).addErrback(lambda _: None)
         return value
+
+    def _from_memory(self, key: str) -> Optional[bytes]:
+        found = self._in_memory(key)
+        return None if found is None else found[0]
+
+    def _in_memory(self, key: str) -> Optional[Tuple[bytes, float]]:
+        found = self._memory.lookup(key)
+        (self._metrics.memory_miss if found is None else self._metrics.memory_hit).inc()
+        return found
 
     def set(self, key: str, value: bytes, ttl: float) -> "Deferred[None]":
         self._memory.set(key, value, ttl)

@@ -13,7 +13,6 @@ from typing import Any, Callable, Dict, Generic, List, Mapping, Optional, Protoc
 import attrs
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.logger import Logger
 
 from pypipins.cache import FallbackCache, MemoryCache
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
@@ -86,8 +85,6 @@ class Lookup:
     @param downloads_ttl: seconds download counts are fresh; pypistats changes once a day.
     @param indexes: the other indexes badges may name, by name.
     """
-
-    _log = Logger()
 
     def __init__(
         self,
@@ -193,9 +190,8 @@ class Lookup:
             self._failed_at.pop(key, None)
             await self._cache.set(key, _NOT_FOUND, NOT_FOUND_TTL)
             raise
-        except Unavailable as reason:
-            self._log.info("{key}: {reason}; asking again in {retry} s at the earliest",
-                           key=key, reason=reason, retry=RETRY_AFTER)
+        except Unavailable:
+            # logged by the upstream's health, once per incident rather than per package
             if len(self._failed_at) >= _FAILURES_KEPT:
                 self._failed_at.pop(next(iter(self._failed_at)))
             self._failed_at[key] = self._clock.seconds()

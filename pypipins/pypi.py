@@ -114,11 +114,10 @@ class PyPI:
         """
         The condensed facts of the latest release of C{name} (valid and normalised).
         """
-        return self._fetcher.json(self.url(name)).addCallback(condense)
+        return self._fetcher.json(self.url(name), condense)
 
     def release(self, name: str, version: str) -> "Deferred[PackageFacts]":
         """
         The condensed facts of release C{version} (a normalised PEP 440 version) of C{name}.
         """
-        url = f"{self._base_url}/{name}/{version}/json"
-        return self._fetcher.json(url).addCallback(condense)
+        return self._fetcher.json(f"{self._base_url}/{name}/{version}/json", condense)

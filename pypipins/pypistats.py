@@ -50,4 +50,4 @@ class PyPIStats:
         """
         if self._budget is not None and not self._budget.take():
             return fail(Unavailable("pypistats request budget spent for now"))
-        return self._fetcher.json(self.url(name)).addCallback(condense)
+        return self._fetcher.json(self.url(name), condense)

@@ -10,6 +10,8 @@ from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
+from pypipins.health import FAILING_FOR
+
 #: The backend port of the original Varnish set-up.
 DEFAULT_PORT = "tcp:8888:interface=127.0.0.1"
 
@@ -56,9 +58,21 @@ class Options(usage.Options):
         ["stats-per-second", None, 5, "Requests to pypistats allowed per second.", int],
         ["stats-per-minute", None, 30, "Requests to pypistats allowed per minute.", int],
         ["upstream-timeout", None, 10.0, "Seconds an upstream has to answer.", float],
+        ["unhealthy-after", None, FAILING_FOR,
+         "Seconds PyPI may fail every request while Redis is down before /healthz says 503.",
+         float],
         ["shields-url", None, None,
          "A shields server to draw badges ({url}/badge/...), as the original did; "
          "by default they are drawn in-process."],
+        ["metrics-port", None, None,
+         "Endpoint to serve Prometheus metrics on, /metrics (such as "
+         "tcp:9100:interface=127.0.0.1); none by default. Never the badge port."],
+        ["access-log", None, None,
+         "File to write the access log to, one line per request in the combined log "
+         "format; by default the lines go to twistd's log."],
+        ["public-url", None, None,
+         "The address the site's snippets give (https://badges.example.org); by default "
+         "the one each request came to (its Host, and X-Forwarded-Proto)."],
     ]
 
     def postOptions(self) -> None:
@@ -68,8 +82,8 @@ class Options(usage.Options):
             )
         except ValueError as e:
             raise usage.UsageError(f"--redis: {e}")
-        for option in ("pypi-url", "stats-url", "shields-url"):
-            if option == "shields-url" and self[option] is None:
+        for option in ("pypi-url", "stats-url", "shields-url", "public-url"):
+            if option in ("shields-url", "public-url") and self[option] is None:
                 continue
             if urlsplit(self[option]).scheme not in ("http", "https"):
                 raise usage.UsageError(f"--{option} must be an http:// or https:// URL")
@@ -77,8 +91,11 @@ class Options(usage.Options):
         for option in ("cache-ttl", "downloads-ttl", "stats-per-second", "stats-per-minute"):
             if self[option] <= 0:
                 raise usage.UsageError(f"--{option} must be positive")
-        if self["upstream-timeout"] <= 0:
-            raise usage.UsageError("--upstream-timeout must be positive")
+        for option in ("upstream-timeout", "unhealthy-after"):
+            if self[option] <= 0:
+                raise usage.UsageError(f"--{option} must be positive")
+        if self["metrics-port"] is not None and self["metrics-port"] == self["port"]:
+            raise usage.UsageError("--metrics-port must not be the badge port")
 
 
 #: Objects allocated before CPython's youngest generation is collected (700 by default). Each
@@ -102,52 +119,71 @@ class GCTuning(Service):
 
 def makeService(config: Options, reactor: Any = None) -> IService:
     """
-    The badge site on C{--port}, its Redis connection, and what they share.
+    The badge site on C{--port}, its Redis connection, the metrics on C{--metrics-port},
+    and what they share.
     """
     if reactor is None:
         from twisted.internet import reactor
+    from prometheus_client import CollectorRegistry
     from treq.client import HTTPClient
-    from twisted.web.client import Agent, HTTPConnectionPool
+    from twisted.web.client import Agent
+    from twisted.web.resource import Resource
     from twisted.web.server import Site
 
     from pypipins.budget import RequestBudget
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
+    from pypipins.health import Health, UpstreamHealth
     from pypipins.images import IMAGES_IN_MEMORY, SHIELDS_TIMEOUT, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
+    from pypipins.metrics import Metrics, MetricsPage
     from pypipins.pypi import PyPI
     from pypipins.pypistats import PyPIStats
-    from pypipins.upstream import Fetcher
+    from pypipins.upstream import Fetcher, QuietPool
     from pypipins.web import BadgeSite
 
     top = MultiService()
     GCTuning().setServiceParent(top)
+    metrics = Metrics(CollectorRegistry())
     redis = RedisCache(
         reactor, config["redis-endpoint"], config["redis-db"], config["redis-password"]
     )
     redis.setName("redis")
     redis.setServiceParent(top)
-    cache = FallbackCache(redis, MemoryCache(reactor))
+    cache = FallbackCache(redis, MemoryCache(reactor), metrics)
 
-    http = HTTPClient(Agent(reactor, pool=HTTPConnectionPool(reactor)))
-    fetcher = Fetcher(http, reactor, config["upstream-timeout"])
+    http = HTTPClient(Agent(reactor, pool=QuietPool(reactor)))
+    upstreams = {name: UpstreamHealth(name, reactor) for name in ("pypi", "pypistats")}
+
+    def fetcher(name: str) -> Fetcher:
+        return Fetcher(http, reactor, config["upstream-timeout"], name, upstreams[name], metrics)
+
     budget = RequestBudget(
         reactor, [(config["stats-per-second"], 1.0), (config["stats-per-minute"], 60.0)]
     )
     lookup = Lookup(
         cache,
-        PyPI(fetcher, config["pypi-url"]),
-        PyPIStats(fetcher, config["stats-url"], budget),
+        PyPI(fetcher("pypi"), config["pypi-url"]),
+        PyPIStats(fetcher("pypistats"), config["stats-url"], budget),
         reactor,
         config["cache-ttl"],
         config["downloads-ttl"],
     )
     images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), cache)
     if config["shields-url"] is not None:
+        # its failures are logged once per incident by ShieldsImages, which draws instead
         images = ShieldsImages(
-            Fetcher(http, reactor, SHIELDS_TIMEOUT), config["shields-url"], images,
-            MemoryCache(reactor, IMAGES_IN_MEMORY),
+            Fetcher(http, reactor, SHIELDS_TIMEOUT, "shields", metrics=metrics),
+            config["shields-url"], images, MemoryCache(reactor, IMAGES_IN_MEMORY),
         )
-    site = Site(BadgeSite(lookup, images, reactor).resource())
+    badges = BadgeSite(
+        lookup, images, reactor, metrics, Health(redis, upstreams, config["unhealthy-after"]),
+        config["public-url"],
+    )
+    site = Site(badges.resource(), logPath=config["access-log"])
     site.displayTracebacks = False
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
+    if config["metrics-port"] is not None:
+        root = Resource()
+        root.putChild(b"metrics", MetricsPage(metrics.registry))
+        endpointService(config["metrics-port"], Site(root), reactor=reactor).setServiceParent(top)
     return top

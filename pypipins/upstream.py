@@ -4,15 +4,18 @@ wrong turned into L{NotFound} or L{Unavailable}.
 """
 
 import json
-from typing import Any, List, Tuple
+from typing import Any, Callable, List, Optional, Tuple, TypeVar
 
 import treq
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.logger import Logger
+from twisted.web.client import HTTPConnectionPool, _HTTP11ClientFactory
+from twisted.python.failure import Failure
 from twisted.web.iweb import IResponse
 
 from pypipins.facts import NotFound, Unavailable
+from pypipins.health import UpstreamHealth
+from pypipins.metrics import Metrics
 
 #: Seconds an upstream has to answer, body included; badges are waited for by browsers.
 DEFAULT_TIMEOUT = 10.0
@@ -20,39 +23,95 @@ DEFAULT_TIMEOUT = 10.0
 #: The largest body read. PyPI's documents reach several megabytes (hypothesis': 6.6 MB).
 MAX_BODY = 32 * 1024 * 1024
 
-_log = Logger()
+T = TypeVar("T")
 
 
 class _TooLarge(Exception):
     pass
 
 
+class _QuietFactory(_HTTP11ClientFactory):
+    # not "Starting factory" and "Stopping factory" in the log for every upstream connection
+    noisy = False
+
+
+class QuietPool(HTTPConnectionPool):
+    """
+    A connection pool whose connections come and go without a word in the log.
+    """
+
+    _factory = _QuietFactory
+
+
 class Fetcher:
     """
-    Gets documents over HTTP with a time and a size limit.
+    Gets documents over HTTP with a time and a size limit, telling C{health} and C{metrics}
+    how each request went.
 
     @param http: a treq C{HTTPClient}, or anything with its C{get} (such as
         C{treq.testing.StubTreq}).
     @param clock: what times the requests out.
+    @param name: the upstream's name in the metrics.
     """
 
-    def __init__(self, http: Any, clock: IReactorTime, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        http: Any,
+        clock: IReactorTime,
+        timeout: float = DEFAULT_TIMEOUT,
+        name: str = "upstream",
+        health: Optional[UpstreamHealth] = None,
+        metrics: Optional[Metrics] = None,
+    ) -> None:
         self._http = http
         self._clock = clock
         self._timeout = timeout
+        self._name = name
+        self._health = health
+        self._metrics = metrics
 
-    def json(self, url: str) -> "Deferred[Any]":
+    def json(self, url: str, condense: Callable[[Any], T]) -> "Deferred[T]":
         """
-        The decoded JSON at C{url}; fails with L{NotFound} on a 404 and with L{Unavailable} on
-        anything else that is not a 200 with a JSON body.
+        C{condense} of the decoded JSON at C{url}; fails with L{NotFound} on a 404 and with
+        L{Unavailable} on anything else that is not a 200 with a JSON body C{condense} takes
+        (it raises L{Unavailable} for a document of the wrong shape, which is the upstream
+        failing too).
         """
-        return self.get(url, "application/json").addCallback(_decode_json, url)
+        d = self._fetch(url, "application/json")
+        d.addCallback(_decode_json, url)
+        d.addCallback(condense)
+        return self._observed(d)
 
     def get(self, url: str, accept: str) -> "Deferred[Tuple[IResponse, bytes]]":
         """
         The response to a GET of C{url} and its body; fails with L{NotFound} on a 404 and with
         L{Unavailable} on anything else but a 200.
         """
+        return self._observed(self._fetch(url, accept))
+
+    def _observed(self, d: "Deferred[T]") -> "Deferred[T]":
+        started = self._clock.seconds()
+
+        def observe(result: Any) -> Any:
+            seconds = self._clock.seconds() - started
+            if not isinstance(result, Failure):
+                outcome = "ok"
+            elif result.check(NotFound):
+                outcome = "not_found"
+            else:
+                outcome = "error"
+            if self._metrics is not None:
+                self._metrics.upstream(self._name, outcome, seconds)
+            if self._health is not None:
+                if outcome == "error":
+                    self._health.failed(result.getErrorMessage())
+                else:
+                    self._health.answered()
+            return result
+
+        return d.addBoth(observe)
+
+    def _fetch(self, url: str, accept: str) -> "Deferred[Tuple[IResponse, bytes]]":
         d = Deferred.fromCoroutine(self._get(url, accept))
         # Not Deferred.addTimeout: cancelling reaches treq as a ResponseNeverReceived, which
         # would hide that the time ran out.

@@ -16,7 +16,7 @@ from twisted.web import http
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 
-from pypipins import names, shields_badges
+from pypipins import names, shields_badges, site
 from pypipins.badges import (
     DOWNLOADS_BADGES,
     FACTS_BADGES,
@@ -35,8 +35,10 @@ from pypipins.badges import (
 )
 from pypipins.cache import MemoryCache
 from pypipins.facts import NotFound, Unavailable
+from pypipins.health import Health
 from pypipins.images import LocalImages, ShieldsImages
 from pypipins.lookup import Answer, Lookup
+from pypipins.metrics import OTHER, Metrics
 from pypipins.render import CONTENT_TYPES, FORMATS, shields_json
 
 
@@ -51,6 +53,9 @@ MAX_AGE: Dict[str, int] = {
 }
 #: Seconds for an answer that should be asked again soon: an error, or stale facts.
 SHORT_MAX_AGE = 60
+#: Seconds browsers and caches may keep a page of the site: it changes with releases of
+#: pypipins only, the badges on it are fetched on their own.
+PAGE_MAX_AGE = 3600
 #: How long a cache may serve a badge past its age while it asks again, or while we fail.
 STALE_WHILE_REVALIDATE = 24 * 60 * 60
 STALE_IF_ERROR = 7 * 24 * 60 * 60
@@ -143,6 +148,19 @@ def _entity_tags(header: "str | bytes | None") -> "set[str]":
     return {tag[2:] if tag.startswith("W/") else tag for tag in tags}
 
 
+def page(request: IRequest, body: bytes) -> bytes:
+    """
+    A page of the site, with its policy: nothing but its own style and script runs.
+    """
+    request.setHeader("Content-Type", "text/html;charset=utf-8")
+    request.setHeader("Cache-Control", cache_control(PAGE_MAX_AGE))
+    request.setHeader("Content-Security-Policy", site.POLICY)
+    request.setHeader("X-Content-Type-Options", "nosniff")
+    # the snippets name the scheme the proxy in front says
+    request.setHeader("Vary", "X-Forwarded-Proto")
+    return body
+
+
 def no_such_page(request: IRequest, text: bytes) -> bytes:
     request.setResponseCode(404)
     request.setHeader("Content-Type", "text/plain;charset=utf-8")
@@ -204,6 +222,18 @@ def query(request: IRequest) -> Dict[str, str]:
     }
 
 
+def _own_address(request: IRequest) -> str:
+    """
+    The address the request came in on, for a client that sent no usable Host header.
+    """
+    own = request.getHost()
+    host = getattr(own, "host", "localhost")
+    port = getattr(own, "port", None)
+    if ":" in host:
+        host = f"[{host}]"
+    return host if port is None else f"{host}:{port}"
+
+
 #: Why a badge has no facts to say, for the error badges of both dialects.
 INVALID_NAME = "invalid name"
 UNKNOWN_INDEX = "unknown index"
@@ -246,7 +276,11 @@ class BadgeSite:
     fresh, so that a warm badge costs neither Redis nor drawing.
 
     Two sets of routes share all that: pypip.in's, and shields.io's PyPI routes, which say
-    the same facts in shields' words (L{pypipins.shields_badges}).
+    the same facts in shields' words (L{pypipins.shields_badges}). Around them, the site's
+    pages and C{/healthz}.
+
+    @param public_url: the address the site's snippets give, when not the one each request
+        came to.
     """
 
     app = Klein()
@@ -256,11 +290,17 @@ class BadgeSite:
         lookup: Lookup,
         images: "LocalImages | ShieldsImages",
         clock: IReactorTime,
+        metrics: Metrics,
+        health: Health,
+        public_url: Optional[str] = None,
         ready_entries: int = READY_ENTRIES,
     ) -> None:
         self._lookup = lookup
         self._images = images
         self._clock = clock
+        self._metrics = metrics
+        self._health = health
+        self._public_url = public_url
         self._ready = MemoryCache(clock, ready_entries)
 
     def resource(self) -> IResource:
@@ -272,23 +312,67 @@ class BadgeSite:
     ) -> "bytes | Deferred[bytes]":
         ready = self._ready.lookup(request.uri)
         if ready is not None:
-            return send(request, ready[0])
+            self._metrics.ready_hit.inc()
+            body = send(request, ready[0])
+            self._metrics.request(kind, ext, request.code)
+            return body
         if kind not in KINDS or ext not in FORMATS:
+            self._metrics.request(OTHER, OTHER, 404)
             return no_such_page(request, b"No such badge.\n")
+        self._metrics.ready_miss.inc()
         return Deferred.fromCoroutine(self._make(request, kind, package, None, ext, shields=False))
 
     # path: shields takes a release after the name, /pypi/v/<package>/<version>.svg
     @app.route("/pypi/<kind>/<path:target>", methods=["GET", "HEAD"])
     def shields_badge(self, request: IRequest, kind: str, target: str) -> "bytes | Deferred[bytes]":
+        target, dot, ext = target.rpartition(".")
         ready = self._ready.lookup(request.uri)
         if ready is not None:
-            return send(request, ready[0])
-        target, dot, ext = target.rpartition(".")
+            self._metrics.ready_hit.inc()
+            body = send(request, ready[0])
+            self._metrics.request("pypi/" + kind, ext, request.code)
+            return body
         package, slash, version = target.partition("/")
         if kind not in shields_badges.KINDS or not dot or ext not in FORMATS or "/" in version:
+            self._metrics.request(OTHER, OTHER, 404)
             return no_such_page(request, b"No such badge.\n")
+        self._metrics.ready_miss.inc()
         return Deferred.fromCoroutine(
             self._make(request, kind, package, version if slash else None, ext, shields=True)
+        )
+
+    @app.route("/", methods=["GET", "HEAD"])
+    def home(self, request: IRequest) -> bytes:
+        code, body = site.home(self._base_url(request), query(request).get("package"))
+        request.setResponseCode(code)
+        return page(request, body)
+
+    @app.route("/badges/<kind>", methods=["GET", "HEAD"])
+    def kind_page(self, request: IRequest, kind: str) -> bytes:
+        body = site.kind_page(self._base_url(request), kind)
+        if body is None:
+            request.setResponseCode(404)
+            return page(request, site.not_found_page())
+        return page(request, body)
+
+    @app.route("/healthz", methods=["GET", "HEAD"])
+    def healthz(self, request: IRequest) -> bytes:
+        code, body = self._health.report()
+        request.setResponseCode(code)
+        request.setHeader("Content-Type", "application/json")
+        # a load balancer must see this instance's state now, never a cache's copy
+        request.setHeader("Cache-Control", "no-store")
+        request.setHeader("X-Content-Type-Options", "nosniff")
+        return body
+
+    def _base_url(self, request: IRequest) -> str:
+        if self._public_url is not None:
+            return self._public_url
+        return site.base_url(
+            (request.requestHeaders.getRawHeaders(b"Host") or [None])[0],
+            request.isSecure(),
+            (request.requestHeaders.getRawHeaders(b"X-Forwarded-Proto") or [None])[0],
+            _own_address(request),
         )
 
     async def _make(
@@ -312,7 +396,11 @@ class BadgeSite:
         fresh_for = said.fresh_until - self._clock.seconds()
         if fresh_for > 0:
             self._ready.set(request.uri, response, fresh_for)
-        return send(request, response)
+        if said.stale:
+            self._metrics.stale_answers.inc()
+        sent = send(request, response)
+        self._metrics.request("pypi/" + kind if shields else kind, ext, request.code)
+        return sent
 
     async def _say(
         self, kind: str, package: str, options: Options, version: Optional[str], index: Optional[str]

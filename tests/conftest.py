@@ -50,6 +50,22 @@ def wait_for_port(port: int, timeout: float = 20.0, process: "subprocess.Popen[A
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
+def in_memory_site(lookup: Any, images: Any, clock: Any, **upstreams: Any) -> Any:
+    """
+    A L{BadgeSite} on a Clock, with no Redis (one never started) and metrics of its own.
+    """
+    from prometheus_client import CollectorRegistry
+
+    from pypipins.cache import RedisCache
+    from pypipins.health import Health
+    from pypipins.metrics import Metrics
+    from pypipins.web import BadgeSite
+
+    never_started = RedisCache(clock, "tcp:host=127.0.0.1:port=1")
+    return BadgeSite(lookup, images, clock, Metrics(CollectorRegistry()),
+                     Health(never_started, upstreams))
+
+
 def fired(d: "Deferred[Any]") -> Any:
     """
     What C{d} has already fired with: its result, or its Failure.

@@ -3,11 +3,13 @@ The in-process cache (with a Clock), Redis (a real redis-server), and the fallba
 """
 
 import pytest_twisted
+from prometheus_client import CollectorRegistry
 from twisted.internet import reactor
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
 from pypipins.cache import FallbackCache, MemoryCache, RedisCache
+from pypipins.metrics import Metrics
 from tests.conftest import fired, free_port, until
 
 
@@ -89,7 +91,7 @@ async def test_fallback_when_redis_is_not_running():
     redis = RedisCache(reactor, endpoint(free_port()))
     redis.startService()
     try:
-        cache = FallbackCache(redis, MemoryCache(reactor))
+        cache = FallbackCache(redis, MemoryCache(reactor), Metrics(CollectorRegistry()))
         for i in range(5):
             await cache.set(f"k{i}", b"v", ttl=30)
             assert await cache.get(f"k{i}") == b"v"
@@ -107,7 +109,7 @@ async def test_fallback_follows_redis_going_and_coming_back(redis):
     """
     redis_cache = RedisCache(reactor, endpoint(redis.port))
     redis_cache.startService()
-    cache = FallbackCache(redis_cache, MemoryCache(reactor))
+    cache = FallbackCache(redis_cache, MemoryCache(reactor), Metrics(CollectorRegistry()))
     try:
         await until(lambda: redis_cache.connected)
         await cache.set("a", b"1", ttl=30)

@@ -23,7 +23,8 @@ def test_twistd_lists_the_plugin(tmp_path):
     assert "pypipins" in out.stdout
     out = subprocess.run([TWISTD, "pypipins", "--help"], cwd=tmp_path, capture_output=True, text=True,
                          check=True)
-    for option in ("--port", "--redis", "--pypi-url", "--stats-url", "--cache-ttl"):
+    for option in ("--port", "--redis", "--pypi-url", "--stats-url", "--cache-ttl", "--metrics-port",
+                   "--access-log", "--public-url", "--unhealthy-after"):
         assert option in out.stdout
     assert "tcp:8888:interface=127.0.0.1" in out.stdout
 
@@ -34,7 +35,10 @@ def test_twistd_lists_the_plugin(tmp_path):
      (["--redis", "redis://h/x"], "database 'x'"),
      (["--cache-ttl", "0"], "--cache-ttl must be positive"),
      (["--pypi-url", "ftp://x"], "--pypi-url must be an http:// or https:// URL"),
-     (["--shields-url", "x"], "--shields-url must be an http:// or https:// URL")],
+     (["--shields-url", "x"], "--shields-url must be an http:// or https:// URL"),
+     (["--public-url", "badges.example.org"], "--public-url must be an http:// or https:// URL"),
+     (["--unhealthy-after", "-1"], "--unhealthy-after must be positive"),
+     (["--metrics-port", "tcp:8888:interface=127.0.0.1"], "--metrics-port must not be the badge port")],
 )
 def test_bad_options_are_refused(tmp_path, args, says):
     # not the exit status: on a usage error twistd exits 1 under Twisted 26.10, 0 under 25.5 (PyPy)

@@ -169,6 +169,13 @@ def test_varnish_in_front(processes, backend):
     assert get(varnish, "/v/Klein/badge.json")[1]["x-cache"] == "MISS"
     assert get(varnish, "/license/attrs/badge.svg")[1]["x-cache"] == "MISS"
     assert get(varnish, "/license/attrs/badge.svg")[1]["x-cache"] == "HIT"
+    # the site's pages are kept; /healthz never is
+    get(varnish, "/?package=klein")
+    assert get(varnish, "/?package=klein")[1]["x-cache"] == "HIT"
+    for _ in range(2):
+        code, headers, _ = get(varnish, "/healthz")
+        assert (code, headers["x-cache"]) == (200, "MISS")
+    assert daemon_saw(processes, "/healthz") == 2
 
 
 def test_varnish_keeps_no_longer_than_the_backend_says(processes, backend):

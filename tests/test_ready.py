@@ -15,8 +15,7 @@ from pypipins.lookup import RETRY_AFTER, Lookup
 from pypipins.pypi import PyPI
 from pypipins.pypistats import PyPIStats
 from pypipins.upstream import Fetcher
-from pypipins.web import BadgeSite
-from tests.conftest import fired
+from tests.conftest import fired, in_memory_site
 from tests.standin import Upstream
 
 TTL = 600
@@ -41,7 +40,7 @@ def make():
     cache = CountingCache(clock)
     lookup = Lookup(cache, PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"),
                     clock, TTL, 3600)
-    site = BadgeSite(lookup, LocalImages(MemoryCache(clock)), clock)
+    site = in_memory_site(lookup, LocalImages(MemoryCache(clock)), clock)
     return upstream, clock, cache, StubTreq(site.resource())
 
 

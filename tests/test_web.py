@@ -253,7 +253,7 @@ async def test_unreachable_and_slow_upstreams(upstream, redis):
 @pytest.mark.parametrize(
     "path",
     ["/nope/klein/badge.svg", "/license/klein/badge.pdf", "/license/klein/badge.", "/license/klein/other.svg",
-     "/license/klein", "/", "/license/klein/badge.svg/extra"],
+     "/license/klein", "/license/klein/badge.svg/extra", "/badges/nope"],
 )
 @pytest_twisted.ensureDeferred
 async def test_unknown_badge_or_extension_is_404(service, upstream, path):

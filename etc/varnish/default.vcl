@@ -41,6 +41,12 @@ sub vcl_recv {
 
 sub vcl_backend_response {
     unset beresp.http.Set-Cookie;
+    if (beresp.http.Cache-Control ~ "no-store|private") {
+        # /healthz: the backend's state now, never a copy
+        set beresp.uncacheable = true;
+        set beresp.ttl = 120s;
+        return (deliver);
+    }
     if (beresp.status >= 400) {
         # errors are passed, and not remembered beyond a short hit-for-miss
         set beresp.uncacheable = true;

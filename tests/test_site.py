@@ -1,0 +1,125 @@
+"""
+The site's pages as pure functions: snippets, the server's address, escaping; then served.
+"""
+
+from html import escape
+
+import pytest
+import pytest_twisted
+
+from pypipins import site
+from pypipins.badges import KINDS, STYLES
+
+
+def test_snippets_point_at_this_server():
+    found = site.snippets("https://badges.example.org", "license", "Klein", "style=flat-square",
+                          "license")
+    image = "https://badges.example.org/license/Klein/badge.svg?style=flat-square"
+    assert found.markdown == f"[![license]({image})](https://pypi.org/project/Klein/)"
+    assert found.rst == (f".. image:: {image}\n    :target: https://pypi.org/project/Klein/\n"
+                         "    :alt: license")
+    assert found.html == (f'<a href="https://pypi.org/project/Klein/"><img src="'
+                          f'{image.replace("&", "&amp;")}" alt="license"></a>')
+
+
+@pytest.mark.parametrize(
+    "host, secure, proto, expected",
+    [(b"badges.example.org", False, None, "http://badges.example.org"),
+     (b"badges.example.org:8443", True, None, "https://badges.example.org:8443"),
+     (b"badges.example.org", False, b"https", "https://badges.example.org"),
+     (b"127.0.0.1:8888", False, b"gopher", "http://127.0.0.1:8888"),
+     (b"[::1]:8888", False, None, "http://[::1]:8888"),
+     # anything that is not a host name is not trusted: the connection's own address is
+     (b'evil.org"><script>alert(1)</script>', False, None, "http://10.0.0.1:8888"),
+     (b"evil.org/path", False, None, "http://10.0.0.1:8888"),
+     (b"user@evil.org", False, None, "http://10.0.0.1:8888"),
+     (b"", False, None, "http://10.0.0.1:8888"),
+     (None, False, None, "http://10.0.0.1:8888")],
+)
+def test_base_url(host, secure, proto, expected):
+    assert site.base_url(host, secure, proto, "10.0.0.1:8888") == expected
+
+
+def test_home_without_a_package_lists_the_badges():
+    code, body = site.home("http://b.test", None)
+    assert code == 200
+    page = body.decode()
+    assert '<form action="/" method="get"' in page
+    for doc in site.KIND_DOCS:
+        assert f'<a href="/badges/{doc.kind}">' in page
+
+
+def test_home_shows_every_badge_in_every_style_with_snippets():
+    code, body = site.home("http://b.test", "Klein")
+    assert code == 200
+    page = body.decode()
+    for doc in site.KIND_DOCS:
+        assert f'<img src="/{doc.kind}/Klein/badge.svg"' in page
+        for style in STYLES[1:]:
+            assert f'<img src="/{doc.kind}/Klein/badge.svg?style={style}"' in page
+            assert f"http://b.test/{doc.kind}/Klein/badge.svg?style={style})" in page
+    assert page.count("<pre id=") == len(site.KIND_DOCS) * len(STYLES) * 3
+    assert page.count("data-copy=") == page.count("<pre id=")
+
+
+def test_every_badge_kind_is_documented():
+    assert set(site.DOCS) == set(KINDS)
+
+
+@pytest.mark.parametrize("name", ['<script>alert(1)</script>', '"onmouseover="x', "a" * 500,
+                                  "klein/../x", "-klein"])
+def test_an_invalid_name_is_said_escaped(name):
+    code, body = site.home("http://b.test", name)
+    assert code == 400
+    assert b"cannot be the name of a PyPI project" in body
+    assert body.count(b"<script") == 1
+    assert b"badge.svg" not in body
+    assert f"&ldquo;{escape(name[:site.ECHO_MAX])}&rdquo;".encode() in body
+
+
+def test_kind_pages():
+    body = site.kind_page("http://b.test", "frameworks").decode()
+    assert "<h1>The frameworks badge</h1>" in body
+    for parameter in ("framework", "style", "label", "color", "labelColor"):
+        assert f"<code>{parameter}</code>" in body
+    assert '<img src="/frameworks/twisted/badge.svg?framework=plone"' in body
+    assert "<code>period</code>" not in body
+    assert "<code>period</code>" in site.kind_page("http://b.test", "d").decode()
+    assert "<h1>The v badge</h1>" in site.kind_page("http://b.test", "version").decode()
+    assert site.kind_page("http://b.test", "nope") is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_pages_served(service, upstream):
+    response = await service.get("/?package=klein", headers={"Host": "badges.test:8080"})
+    assert response.code == 200
+    assert response.headers.getRawHeaders("content-type") == ["text/html;charset=utf-8"]
+    assert response.headers.getRawHeaders("content-security-policy") == [site.POLICY]
+    assert b"[![license](http://badges.test:8080/license/klein/badge.svg)]" in response.body
+    # the page itself asks nothing upstream; its badges do
+    assert upstream.requests == []
+    response = await service.get("/?package=klein", headers={"Host": "badges.test",
+                                                             "X-Forwarded-Proto": "https"})
+    assert b"https://badges.test/license/klein/badge.svg" in response.body
+    response = await service.get("/?package=klein", headers={"Host": "x.test\"><b>"})
+    assert f"http://127.0.0.1:{service.port}/license/klein/badge.svg".encode() in response.body
+    assert b"x.test" not in response.body
+    response = await service.get("/?package=%3Cb%3E")
+    assert response.code == 400 and b"&ldquo;&lt;b&gt;&rdquo;" in response.body
+    response = await service.get("/badges/license")
+    assert response.code == 200 and b"<h1>The license badge</h1>" in response.body
+    response = await service.get("/badges/nope")
+    assert response.code == 404 and b"No such page" in response.body
+    assert upstream.requests == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_public_url_wins(upstream, redis):
+    from tests.conftest import make_service
+
+    running = make_service(upstream, redis.url, "--public-url", "https://badges.example.org/")
+    try:
+        response = await running.get("/?package=klein")
+        assert b"https://badges.example.org/v/klein/badge.svg" in response.body
+    finally:
+        await running.service.stopService()
