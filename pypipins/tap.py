@@ -3,12 +3,16 @@ C{twistd pypipins}: the options, and the service they build.
 """
 
 import gc
+import os
+from pathlib import Path
 from typing import Any, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
 from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
+
+from pypipins import indexes
 
 #: The backend port of the original Varnish set-up.
 DEFAULT_PORT = "tcp:8888:interface=127.0.0.1"
@@ -61,7 +65,28 @@ class Options(usage.Options):
          "by default they are drawn in-process."],
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self["index"] = []
+
+    def opt_index(self, value: str) -> None:
+        self["index"].append(value)
+
+    # --help shows an opt_ method's docstring as written, indentation and all: one line
+    opt_index.__doc__ = (
+        "Another package index badges may name with ?index=NAME (repeatable): "
+        "NAME=URL[,api=simple|json][,auth=env:VARIABLE|auth=file:PATH]. URL is the Simple "
+        "API (pip's --index-url), or with api=json Warehouse's JSON API; the credentials, "
+        "user:password or a token, are read at start-up from the variable or the file."
+    )
+
     def postOptions(self) -> None:
+        try:
+            self["indexes"] = indexes.configure_all(
+                self["index"], os.environ, lambda path: Path(path).read_text(encoding="utf-8")
+            )
+        except ValueError as e:
+            raise usage.UsageError(f"--index: {e}")
         try:
             self["redis-endpoint"], self["redis-db"], self["redis-password"] = parse_redis_url(
                 self["redis"]
@@ -140,6 +165,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         reactor,
         config["cache-ttl"],
         config["downloads-ttl"],
+        indexes.sources(config["indexes"], fetcher),
     )
     images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), cache)
     if config["shields-url"] is not None:
