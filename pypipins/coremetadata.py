@@ -107,7 +107,8 @@ def _from_tar(data: bytes) -> Optional[bytes]:
     # "r|gz": a stream, read front to back once
     with tarfile.open(fileobj=io.BytesIO(data), mode="r|gz") as archive:
         for member in archive:
-            if member.offset_data > MAX_TAR_SCANNED:
+            # checked before going past the member, which would inflate all of it
+            if member.offset_data + member.size > MAX_TAR_SCANNED:
                 return None
             if member.isfile() and _SDIST_PKG_INFO.match(member.name):
                 if member.size > MAX_METADATA:

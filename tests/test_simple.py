@@ -266,6 +266,7 @@ def test_metadata_not_inside_archives():
 
 
 def test_sdist_scanned_so_far_only(monkeypatch):
+    # a member that would take the scan past the limit is not inflated to be passed over
     monkeypatch.setattr(coremetadata, "MAX_TAR_SCANNED", 10_000)
     sdist = tarred({"corp-1.0/big.bin": b"\0" * 20_000, "corp-1.0/PKG-INFO": METADATA})
     assert coremetadata.from_archive("corp-1.0.tar.gz", sdist) is None
