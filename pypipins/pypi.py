@@ -2,7 +2,7 @@
 PyPI's JSON API: fetching a package's document and condensing it to L{PackageFacts}.
 """
 
-from typing import Any, Iterable, Optional, Tuple
+from typing import Any, Iterable, Mapping, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
@@ -21,7 +21,7 @@ _KEPT_CLASSIFIERS = (
 
 #: A license field longer than this is a license text, not a name: no badge shows it, and
 #: cutting it here keeps the record small without changing any badge.
-_LICENSE_KEPT = 200
+LICENSE_KEPT = 200
 
 
 def _texts(value: Any) -> Iterable[str]:
@@ -32,6 +32,13 @@ def _texts(value: Any) -> Iterable[str]:
 
 def _text(value: Any, limit: int = 200) -> str:
     return value[:limit] if isinstance(value, str) else ""
+
+
+def kept_classifiers(classifiers: Any) -> Tuple[str, ...]:
+    """
+    Those of C{classifiers} (a list from a document, of anything) that some badge reads.
+    """
+    return tuple(c for c in _texts(classifiers) if c.startswith(_KEPT_CLASSIFIERS))
 
 
 def newest(versions: Iterable[str]) -> str:
@@ -68,9 +75,7 @@ def condense(document: Any) -> PackageFacts:
     info = document.get("info") if isinstance(document, dict) else None
     if not isinstance(info, dict) or not isinstance(info.get("version"), str):
         raise Unavailable("not a PyPI project document")
-    classifiers: Tuple[str, ...] = tuple(
-        c for c in _texts(info.get("classifiers")) if c.startswith(_KEPT_CLASSIFIERS)
-    )
+    classifiers = kept_classifiers(info.get("classifiers"))
     files = document.get("urls")
     packagetypes = sorted(
         {f["packagetype"] for f in files if isinstance(f, dict) and isinstance(f.get("packagetype"), str)}
@@ -79,7 +84,7 @@ def condense(document: Any) -> PackageFacts:
     )
     return PackageFacts(
         version=_text(info["version"]),
-        license=_text(info.get("license"), _LICENSE_KEPT),
+        license=_text(info.get("license"), LICENSE_KEPT),
         license_expression=_text(info.get("license_expression")),
         classifiers=classifiers,
         requires_python=_text(info.get("requires_python")),
@@ -97,12 +102,18 @@ def _newest_release(releases: Any) -> str:
 
 class PyPI:
     """
-    A client of PyPI's JSON API at C{base_url} (C{https://pypi.org/pypi} or a mirror).
+    A client of PyPI's JSON API at C{base_url} (C{https://pypi.org/pypi}, a mirror, or
+    another index that speaks it).
+
+    @param headers: sent with every request, such as a private index's C{Authorization}.
     """
 
-    def __init__(self, fetcher: Fetcher, base_url: str) -> None:
+    def __init__(
+        self, fetcher: Fetcher, base_url: str, headers: Optional[Mapping[str, str]] = None
+    ) -> None:
         self._fetcher = fetcher
         self._base_url = base_url.rstrip("/")
+        self._headers = dict(headers or {})
 
     def url(self, name: str) -> str:
         """
@@ -114,10 +125,11 @@ class PyPI:
         """
         The condensed facts of the latest release of C{name} (valid and normalised).
         """
-        return self._fetcher.json(self.url(name), condense)
+        return self._fetcher.json(self.url(name), condense, self._headers)
 
     def release(self, name: str, version: str) -> "Deferred[PackageFacts]":
         """
         The condensed facts of release C{version} (a normalised PEP 440 version) of C{name}.
         """
-        return self._fetcher.json(f"{self._base_url}/{name}/{version}/json", condense)
+        url = f"{self._base_url}/{name}/{version}/json"
+        return self._fetcher.json(url, condense, self._headers)

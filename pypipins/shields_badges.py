@@ -181,12 +181,25 @@ def label(kind: str) -> str:
     return _LABELS.get(kind, kind)
 
 
-def error(kind: str, not_found: bool) -> Badge:
+def not_found(kind: str) -> Badge:
     """
-    shields' error badges: a 404 from the upstream (or a name or version that cannot be on
-    it), or anything else going wrong.
+    A 404 from the upstream, or a name or version that cannot be on it, as shields says it.
     """
-    if not_found:
-        what = "package not found" if kind in PERIODS else "package or version not found"
-        return Badge(label(kind), what, "red", is_error=True)
+    what = "package not found" if kind in PERIODS else "package or version not found"
+    return Badge(label(kind), what, "red", is_error=True)
+
+
+def inaccessible(kind: str) -> Badge:
+    """
+    The upstream failing, with nothing kept, as shields says it.
+    """
     return Badge(label(kind), "inaccessible", "lightgrey", is_error=True)
+
+
+def unknown_index(kind: str) -> Badge:
+    # shields has no named indexes: pypipins' words
+    return Badge(label(kind), "unknown index", "red", is_error=True)
+
+
+def not_counted(kind: str) -> Badge:
+    return Badge(label(kind), "not counted off PyPI", "lightgrey", is_error=True)

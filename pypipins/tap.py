@@ -3,6 +3,8 @@ C{twistd pypipins}: the options, and the service they build.
 """
 
 import gc
+import os
+from pathlib import Path
 from typing import Any, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
@@ -10,6 +12,7 @@ from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
+from pypipins import indexes
 from pypipins.health import FAILING_FOR
 
 #: The backend port of the original Varnish set-up.
@@ -75,7 +78,28 @@ class Options(usage.Options):
          "the one each request came to (its Host, and X-Forwarded-Proto)."],
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self["index"] = []
+
+    def opt_index(self, value: str) -> None:
+        self["index"].append(value)
+
+    # --help shows an opt_ method's docstring as written, indentation and all: one line
+    opt_index.__doc__ = (
+        "Another package index badges may name with ?index=NAME (repeatable): "
+        "NAME=URL[,api=simple|json][,auth=env:VARIABLE|auth=file:PATH]. URL is the Simple "
+        "API (pip's --index-url), or with api=json Warehouse's JSON API; the credentials, "
+        "user:password or a token, are read at start-up from the variable or the file."
+    )
+
     def postOptions(self) -> None:
+        try:
+            self["indexes"] = indexes.configure_all(
+                self["index"], os.environ, lambda path: Path(path).read_text(encoding="utf-8")
+            )
+        except ValueError as e:
+            raise usage.UsageError(f"--index: {e}")
         try:
             self["redis-endpoint"], self["redis-db"], self["redis-password"] = parse_redis_url(
                 self["redis"]
@@ -152,7 +176,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     cache = FallbackCache(redis, MemoryCache(reactor), metrics)
 
     http = HTTPClient(Agent(reactor, pool=QuietPool(reactor)))
-    upstreams = {name: UpstreamHealth(name, reactor) for name in ("pypi", "pypistats")}
+    names = ["pypi", "pypistats"] + [f"index:{index.name}" for index in config["indexes"]]
+    upstreams = {name: UpstreamHealth(name, reactor) for name in names}
 
     def fetcher(name: str) -> Fetcher:
         return Fetcher(http, reactor, config["upstream-timeout"], name, upstreams[name], metrics)
@@ -167,6 +192,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         reactor,
         config["cache-ttl"],
         config["downloads-ttl"],
+        indexes.sources(config["indexes"], fetcher),
     )
     images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), cache)
     if config["shields-url"] is not None:

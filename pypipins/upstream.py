@@ -4,7 +4,7 @@ wrong turned into L{NotFound} or L{Unavailable}.
 """
 
 import json
-from typing import Any, Callable, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, List, Mapping, Optional, Tuple, TypeVar
 
 import treq
 from twisted.internet.defer import Deferred
@@ -26,8 +26,10 @@ MAX_BODY = 32 * 1024 * 1024
 T = TypeVar("T")
 
 
-class _TooLarge(Exception):
-    pass
+class TooLarge(Unavailable):
+    """
+    The body is over the size limit of the request: asking again gets the same answer.
+    """
 
 
 class _QuietFactory(_HTTP11ClientFactory):
@@ -70,24 +72,36 @@ class Fetcher:
         self._health = health
         self._metrics = metrics
 
-    def json(self, url: str, condense: Callable[[Any], T]) -> "Deferred[T]":
+    def json(
+        self, url: str, condense: Callable[[Any], T], headers: Optional[Mapping[str, str]] = None
+    ) -> "Deferred[T]":
         """
         C{condense} of the decoded JSON at C{url}; fails with L{NotFound} on a 404 and with
         L{Unavailable} on anything else that is not a 200 with a JSON body C{condense} takes
         (it raises L{Unavailable} for a document of the wrong shape, which is the upstream
         failing too).
         """
-        d = self._fetch(url, "application/json")
+        d = self._fetch(url, "application/json", headers, None)
         d.addCallback(_decode_json, url)
         d.addCallback(condense)
         return self._observed(d)
 
-    def get(self, url: str, accept: str) -> "Deferred[Tuple[IResponse, bytes]]":
+    def get(
+        self,
+        url: str,
+        accept: str,
+        headers: Optional[Mapping[str, str]] = None,
+        limit: Optional[int] = None,
+    ) -> "Deferred[Tuple[IResponse, bytes]]":
         """
-        The response to a GET of C{url} and its body; fails with L{NotFound} on a 404 and with
-        L{Unavailable} on anything else but a 200.
+        The response to a GET of C{url} and its body; fails with L{NotFound} on a 404, with
+        L{TooLarge} for a body over C{limit} bytes (L{MAX_BODY} by default) and with L{Unavailable} on anything else
+        but a 200.
+
+        @param headers: more request headers, such as an index's C{Authorization} (which
+            Twisted does not pass on when redirected to another origin).
         """
-        return self._observed(self._fetch(url, accept))
+        return self._observed(self._fetch(url, accept, headers, limit))
 
     def _observed(self, d: "Deferred[T]") -> "Deferred[T]":
         started = self._clock.seconds()
@@ -111,8 +125,12 @@ class Fetcher:
 
         return d.addBoth(observe)
 
-    def _fetch(self, url: str, accept: str) -> "Deferred[Tuple[IResponse, bytes]]":
-        d = Deferred.fromCoroutine(self._get(url, accept))
+    def _fetch(
+        self, url: str, accept: str, headers: Optional[Mapping[str, str]], limit: Optional[int]
+    ) -> "Deferred[Tuple[IResponse, bytes]]":
+        d = Deferred.fromCoroutine(
+            self._get(url, accept, headers or {}, MAX_BODY if limit is None else limit)
+        )
         # Not Deferred.addTimeout: cancelling reaches treq as a ResponseNeverReceived, which
         # would hide that the time ran out.
         timer = self._clock.callLater(self._timeout, d.cancel)
@@ -126,9 +144,11 @@ class Fetcher:
         d.addErrback(self._explain, url, timer)
         return d
 
-    async def _get(self, url: str, accept: str) -> Tuple[IResponse, bytes]:
+    async def _get(
+        self, url: str, accept: str, headers: Mapping[str, str], limit: int
+    ) -> Tuple[IResponse, bytes]:
         response: IResponse = await self._http.get(
-            url, headers={"Accept": accept}, allow_redirects=True
+            url, headers={**headers, "Accept": accept}, allow_redirects=True
         )
         if response.code == 404:
             # Let the connection go back to the pool without reading what is left.
@@ -138,18 +158,16 @@ class Fetcher:
             response.deliverBody(_Discard())
             raise Unavailable(f"{url} answered {response.code}")
         # response.length is UNKNOWN_LENGTH (a string) when no Content-Length was sent
-        if isinstance(response.length, int) and response.length > MAX_BODY:
+        if isinstance(response.length, int) and response.length > limit:
             response.deliverBody(_Discard())
-            raise Unavailable(f"{url} sent {response.length} bytes")
-        return response, await _collect(response)
+            raise TooLarge(f"{url} sent {response.length} bytes, over {limit}")
+        return response, await _collect(response, url, limit)
 
     def _explain(self, failure: Any, url: str, timer: Any) -> Any:
         if timer.called:
             raise Unavailable(f"{url} did not answer within {self._timeout} s")
         if failure.check(NotFound, Unavailable):
             return failure
-        if failure.check(_TooLarge):
-            raise Unavailable(f"{url} sent more than {MAX_BODY} bytes")
         raise Unavailable(f"{url}: {failure.getErrorMessage()}")
 
 
@@ -160,15 +178,15 @@ def _decode_json(answer: Tuple[IResponse, bytes], url: str) -> Any:
         raise Unavailable(f"{url} sent something that is not JSON")
 
 
-async def _collect(response: IResponse) -> bytes:
+async def _collect(response: IResponse, url: str, limit: int) -> bytes:
     chunks: List[bytes] = []
     size = 0
 
     def collect(data: bytes) -> None:
         nonlocal size
         size += len(data)
-        if size > MAX_BODY:
-            raise _TooLarge()
+        if size > limit:
+            raise TooLarge(f"{url} sent more than {limit} bytes")
         chunks.append(data)
 
     await treq.collect(response, collect)

@@ -257,6 +257,14 @@ _ERRORS = {
 }
 
 
+#: The errors of shields' routes: it says "not found" for any name or version not on PyPI.
+_SHIELDS_ERRORS = {
+    UNKNOWN_INDEX: shields_badges.unknown_index,
+    NOT_COUNTED: shields_badges.not_counted,
+    UNAVAILABLE: shields_badges.inaccessible,
+}
+
+
 @attrs.frozen
 class Said:
     """
@@ -425,10 +433,7 @@ class BadgeSite:
         downloads = kind in shields_badges.PERIODS
         answer = await self._facts(package, version, index, downloads)
         if isinstance(answer, str):
-            if answer in (UNKNOWN_INDEX, NOT_COUNTED):
-                return self._error(_ERRORS[answer](kind, options), answer)
-            badge = shields_badges.error(kind, not_found=answer != UNAVAILABLE)
-            return self._error(badge, answer)
+            return self._error(_SHIELDS_ERRORS.get(answer, shields_badges.not_found)(kind), answer)
         if downloads:
             return self._said(shields_badges.downloads_badge(kind, answer.value), answer)
         return self._said(shields_badges.FACTS_BADGES[kind](answer.value, options), answer)

@@ -24,7 +24,7 @@ def test_twistd_lists_the_plugin(tmp_path):
     out = subprocess.run([TWISTD, "pypipins", "--help"], cwd=tmp_path, capture_output=True, text=True,
                          check=True)
     for option in ("--port", "--redis", "--pypi-url", "--stats-url", "--cache-ttl", "--metrics-port",
-                   "--access-log", "--public-url", "--unhealthy-after"):
+                   "--access-log", "--public-url", "--unhealthy-after", "--index"):
         assert option in out.stdout
     assert "tcp:8888:interface=127.0.0.1" in out.stdout
 
@@ -38,7 +38,11 @@ def test_twistd_lists_the_plugin(tmp_path):
      (["--shields-url", "x"], "--shields-url must be an http:// or https:// URL"),
      (["--public-url", "badges.example.org"], "--public-url must be an http:// or https:// URL"),
      (["--unhealthy-after", "-1"], "--unhealthy-after must be positive"),
-     (["--metrics-port", "tcp:8888:interface=127.0.0.1"], "--metrics-port must not be the badge port")],
+     (["--metrics-port", "tcp:8888:interface=127.0.0.1"], "--metrics-port must not be the badge port"),
+     # the URL, which holds a password, is not repeated
+     (["--index", "corp=https://alice:s3cr3t@x.test/simple"], "credentials go in auth=env"),
+     (["--index", "corp=https://x.test/simple,auth=env:PYPIPINS_NO_SUCH_VARIABLE"],
+      "the environment variable PYPIPINS_NO_SUCH_VARIABLE is not set")],
 )
 def test_bad_options_are_refused(tmp_path, args, says):
     # not the exit status: on a usage error twistd exits 1 under Twisted 26.10, 0 under 25.5 (PyPy)
@@ -46,6 +50,7 @@ def test_bad_options_are_refused(tmp_path, args, says):
                          text=True, timeout=60)
     assert says in out.stdout + out.stderr
     assert "Traceback" not in out.stdout + out.stderr
+    assert "s3cr3t" not in out.stdout + out.stderr
     assert not (tmp_path / "twistd.log").exists()
 
 

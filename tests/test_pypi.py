@@ -11,7 +11,7 @@ from twisted.internet.task import Clock
 
 from pypipins import pypi, pypistats
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
-from pypipins.upstream import Fetcher
+from pypipins.upstream import Fetcher, TooLarge
 from tests.conftest import fired
 from tests.standin import FIXTURES, Upstream
 
@@ -130,7 +130,8 @@ def test_body_over_the_limit(monkeypatch):
     upstream, clock, client, stats = clients()
     failures = []
     client.facts("klein").addErrback(failures.append)  # 47 KB, with a Content-Length
-    assert [f.type for f in failures] == [Unavailable]
+    assert [f.type for f in failures] == [TooLarge]
+    assert issubclass(TooLarge, Unavailable)
     assert "sent 47847 bytes" in failures[0].getErrorMessage()
 
 

@@ -188,3 +188,15 @@ async def test_route_not_a_badge(service, upstream, path):
 async def test_route_upstream_failing(service, upstream):
     upstream.resource.fail("klein", "500")
     assert shields(await service.get("/pypi/v/klein.json")) == ("pypi", "inaccessible", "lightgrey")
+
+
+@pytest.mark.parametrize(
+    "path, said",
+    [("dd/klein.json?index=", ("downloads", "unknown index", "red")),
+     ("v/klein.json?index=corp", ("pypi", "unknown index", "red")),
+     ("l/klein.json?version=banana", ("license", "package or version not found", "red"))],
+)
+@pytest_twisted.ensureDeferred
+async def test_route_errors_of_pypipins_parameters(service, upstream, path, said):
+    assert shields(await service.get(f"/pypi/{path}")) == said
+    assert upstream.requests == []

@@ -1,0 +1,375 @@
+"""
+The standard Simple API of a package index, which devpi, pypiserver, Artifactory, Nexus and
+GitLab speak: a project's page lists its files (PEP 691 JSON, or PEP 503 HTML), with yanked
+flags (PEP 592), C{Requires-Python} and, where the index has them, core metadata files
+(PEP 658/714). Versions come from the file names; what the classifier-based badges read comes
+from the core metadata, or from inside a distribution when the index serves none.
+
+Reading a page and choosing a release are pure functions; L{SimpleIndex} moves the bytes.
+"""
+
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
+
+import attrs
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+from twisted.internet.defer import Deferred
+
+from pypipins import coremetadata
+from pypipins.coremetadata import CoreMetadata
+from pypipins.facts import NotFound, PackageFacts, Unavailable
+from pypipins.upstream import Fetcher, TooLarge
+
+#: JSON first (PEP 691), HTML if that is all the index speaks (PEP 503; pypiserver).
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
+    "text/html;q=0.01"
+)
+
+#: The largest distribution downloaded to read its metadata, when the index serves no
+#: C{.metadata} file. Past it the classifier-based badges have nothing to read.
+MAX_DISTRIBUTION = 16 * 1024 * 1024
+
+#: Files of a release tried for metadata before giving up: a release with wheels for many
+#: platforms must not cost as many downloads.
+METADATA_TRIES = 3
+
+#: C{<name>-<version>[-<python tag>...].egg}, the form setuptools gave eggs.
+_EGG = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-.+)?\.egg$")
+
+#: Which kind of file a badge prefers to read metadata from: a wheel's is the exact one
+#: (PEP 427), an sdist's PKG-INFO may be older metadata, an egg's older still.
+_METADATA_PREFERENCE = {"bdist_wheel": 0, "sdist": 1, "bdist_egg": 2}
+
+
+@attrs.frozen
+class DistFile:
+    """
+    One file of a project as its index lists it.
+    """
+
+    filename: str
+    #: Absolute http(s) URL, without fragment or credentials.
+    url: str
+    version: Version
+    #: C{bdist_wheel}, C{sdist} or C{bdist_egg}, as PyPI calls them.
+    packagetype: str
+    yanked: bool = False
+    requires_python: str = ""
+    #: Where its PEP 658 core metadata is, if the index said it has it.
+    metadata_url: Optional[str] = None
+
+
+@attrs.frozen
+class Release:
+    """
+    The release a badge describes: its version, the newest release of all (empty for a
+    release asked for by version, as PyPI's release documents list no others), its files.
+    """
+
+    version: str
+    newest: str
+    files: Tuple[DistFile, ...]
+
+
+def version_and_kind(filename: str, project: str) -> Optional[Tuple[Version, str]]:
+    """
+    The version and kind of the distribution C{filename} of C{project} (normalised), or
+    L{None} if it is none of C{project}'s wheels, sdists or eggs.
+    """
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+            kind = "bdist_wheel"
+        elif filename.endswith(".egg"):
+            match = _EGG.match(filename)
+            if match is None:
+                return None
+            name = canonicalize_name(match["name"])
+            version = Version(match["version"].replace("_", "-"))
+            kind = "bdist_egg"
+        else:
+            name, version = parse_sdist_filename(filename)
+            kind = "sdist"
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return (version, kind) if name == project else None
+
+
+def file_url(href: str, page_url: str) -> Optional[str]:
+    """
+    C{href} resolved against the page it is on, without fragment (hashes) or credentials; or
+    L{None} unless it is http or https: an index's page must not make us fetch C{file:} or
+    other schemes.
+    """
+    url, _ = urldefrag(urljoin(page_url, href.strip()))
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = host if port is None else f"{host}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def _dist_file(
+    project: str,
+    page_url: str,
+    filename: Any,
+    href: Any,
+    yanked: bool,
+    requires_python: Any,
+    has_metadata: bool,
+) -> Optional[DistFile]:
+    if not isinstance(href, str):
+        return None
+    url = file_url(href, page_url)
+    if url is None:
+        return None
+    if not isinstance(filename, str) or not filename.strip():
+        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    filename = filename.strip()
+    found = version_and_kind(filename, project)
+    if found is None:
+        return None
+    return DistFile(
+        filename=filename,
+        url=url,
+        version=found[0],
+        packagetype=found[1],
+        yanked=yanked,
+        requires_python=requires_python.strip()[:200] if isinstance(requires_python, str) else "",
+        metadata_url=url + ".metadata" if has_metadata else None,
+    )
+
+
+def parse_json(document: Any, page_url: str, project: str) -> List[DistFile]:
+    """
+    The files of a PEP 691 JSON project page.
+
+    @raise Unavailable: when the document is not of that shape, or of another major version.
+    """
+    if not isinstance(document, dict) or not isinstance(document.get("files"), list):
+        raise Unavailable("not a Simple API project page")
+    meta = document.get("meta")
+    version = meta.get("api-version") if isinstance(meta, dict) else None
+    if isinstance(version, str) and version.split(".")[0] != "1":
+        raise Unavailable(f"Simple API version {version[:20]!r}, not 1.x")
+    files = []
+    for entry in document["files"]:
+        if not isinstance(entry, dict):
+            continue
+        # PEP 592: true, or a reason; PEP 714 renamed dist-info-metadata to core-metadata
+        yanked = entry.get("yanked") is True or isinstance(entry.get("yanked"), str)
+        metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
+        dist = _dist_file(
+            project, page_url, entry.get("filename"), entry.get("url"), yanked,
+            entry.get("requires-python"), bool(metadata),
+        )
+        if dist is not None:
+            files.append(dist)
+    return files
+
+
+class _Links(HTMLParser):
+    """
+    The anchors of a page (attributes, text), and its C{<base href>}.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: Optional[str] = None
+        self.links: List[Tuple[Dict[str, Optional[str]], str]] = []
+        self._open: Optional[Tuple[Dict[str, Optional[str]], List[str]]] = None
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        if tag == "base" and self.base is None:
+            self.base = dict(attrs).get("href")
+        elif tag == "a":
+            self._open = (dict(attrs), [])
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open[1].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open is not None:
+            self.links.append((self._open[0], "".join(self._open[1])))
+            self._open = None
+
+
+def parse_html(text: str, page_url: str, project: str) -> List[DistFile]:
+    """
+    The files of a PEP 503 HTML project page: one anchor per file, its text the file name,
+    with C{data-yanked}, C{data-requires-python} and C{data-core-metadata} (or the older
+    C{data-dist-info-metadata}).
+    """
+    links = _Links()
+    links.feed(text)
+    links.close()
+    if links.base:
+        page_url = urljoin(page_url, links.base)
+    files = []
+    for attributes, anchor_text in links.links:
+        metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
+        dist = _dist_file(
+            project, page_url, anchor_text, attributes.get("href"),
+            "data-yanked" in attributes, attributes.get("data-requires-python"),
+            metadata is not None and metadata.strip().lower() != "false",
+        )
+        if dist is not None:
+            files.append(dist)
+    return files
+
+
+def latest(files: Iterable[DistFile]) -> Optional[Release]:
+    """
+    The release pip would install: the highest final release that is not yanked, or the
+    highest pre-release when there is no final one, as PyPI says; L{None} for no files.
+    """
+    files = list(files)
+    # when every file is yanked, the highest of them still says what the project is at
+    installable = [f for f in files if not f.yanked] or files
+    if not installable:
+        return None
+    versions = {f.version for f in installable}
+    finals = [v for v in versions if not v.is_prerelease]
+    chosen = max(finals or versions)
+    return Release(
+        str(chosen), str(max(versions)), tuple(f for f in installable if f.version == chosen)
+    )
+
+
+def release(files: Iterable[DistFile], version: str) -> Optional[Release]:
+    """
+    Release C{version} (normalised), yanked or not (PEP 592: a pinned version still
+    installs), or L{None} when no file is of it.
+    """
+    wanted = Version(version)
+    chosen = tuple(f for f in files if f.version == wanted)
+    # spelt as its files spell it (1.1.0 may be asked for as 1.1)
+    return Release(str(chosen[0].version), "", chosen) if chosen else None
+
+
+def metadata_sources(files: Iterable[DistFile]) -> List[Tuple[str, str]]:
+    """
+    Where the release's metadata may be read, best first, as (URL, file name): the PEP 658
+    files, then wheels, sdists and eggs; a C{.metadata} URL's file name ends so.
+    """
+    ranked = sorted(files, key=lambda f: _METADATA_PREFERENCE[f.packagetype])
+    sources = [(f.metadata_url, f.filename + ".metadata") for f in ranked if f.metadata_url]
+    sources += [(f.url, f.filename) for f in ranked]
+    return sources[:METADATA_TRIES]
+
+
+def condense(chosen: Release, metadata: CoreMetadata, project: str) -> PackageFacts:
+    """
+    The facts badges read, from a release's files and its core metadata.
+    """
+    return PackageFacts(
+        version=chosen.version,
+        license=metadata.license,
+        license_expression=metadata.license_expression,
+        classifiers=metadata.classifiers,
+        requires_python=metadata.requires_python
+        or next((f.requires_python for f in chosen.files if f.requires_python), ""),
+        packagetypes=tuple(sorted({f.packagetype for f in chosen.files})),
+        name=metadata.name or project,
+        newest=chosen.newest,
+    )
+
+
+def origin(url: str) -> Tuple[str, str, Optional[int]]:
+    """
+    Scheme, host and port of C{url}: to whom credentials for it may go.
+    """
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+class SimpleIndex:
+    """
+    A client of the Simple API at C{base_url} (what pip takes as C{--index-url}).
+
+    @param authorization: an C{Authorization} header value, sent to the index's own origin
+        only: never to a file host elsewhere that its pages point to (as pip does).
+    """
+
+    def __init__(self, fetcher: Fetcher, base_url: str, authorization: Optional[str] = None) -> None:
+        self._fetcher = fetcher
+        self._base_url = base_url.rstrip("/")
+        self._origin = origin(base_url)
+        self._authorization = authorization
+
+    def facts(self, name: str) -> "Deferred[PackageFacts]":
+        """
+        The facts of the latest release of C{name} (valid and normalised).
+        """
+        return Deferred.fromCoroutine(self._facts(name, None))
+
+    def release(self, name: str, version: str) -> "Deferred[PackageFacts]":
+        """
+        The facts of release C{version} (normalised) of C{name}.
+        """
+        return Deferred.fromCoroutine(self._facts(name, version))
+
+    async def _facts(self, name: str, version: Optional[str]) -> PackageFacts:
+        files = await self._files(name)
+        chosen = latest(files) if version is None else release(files, version)
+        if chosen is None:
+            raise NotFound(f"{self._base_url}/{name}/: no file of {version or 'any version'}")
+        return condense(chosen, await self._metadata(chosen.files), name)
+
+    def _headers(self, url: str) -> Dict[str, str]:
+        if self._authorization is None or origin(url) != self._origin:
+            return {}
+        return {"Authorization": self._authorization}
+
+    async def _files(self, name: str) -> List[DistFile]:
+        url = f"{self._base_url}/{name}/"
+        response, body = await self._fetcher.get(url, ACCEPT, self._headers(url))
+        # relative links are relative to where a redirect took us
+        request = getattr(response, "request", None)
+        page_url = getattr(request, "absoluteURI", None)
+        page_url = page_url.decode("ascii", "replace") if isinstance(page_url, bytes) else url
+        content_type = (response.headers.getRawHeaders(b"content-type") or [b""])[0].lower()
+        if b"json" in content_type:
+            try:
+                document = json.loads(body)
+            except ValueError:
+                raise Unavailable(f"{url} sent something that is not JSON")
+            return parse_json(document, page_url, name)
+        return parse_html(body.decode("utf-8", "replace"), page_url, name)
+
+    async def _metadata(self, files: Iterable[DistFile]) -> CoreMetadata:
+        """
+        The core metadata of a release, from the first of its files that gives it; empty when
+        none does (too large, not an archive), so that the version and file badges still
+        answer.
+        """
+        for url, filename in metadata_sources(files):
+            is_metadata = filename.endswith(".metadata")
+            limit = coremetadata.MAX_METADATA if is_metadata else MAX_DISTRIBUTION
+            try:
+                _, body = await self._fetcher.get(url, "*/*", self._headers(url), limit)
+            except (NotFound, TooLarge):
+                # listed but not there, or too large to read: the next file may do
+                continue
+            found = body if is_metadata else coremetadata.from_archive(filename, body)
+            if found is not None:
+                return coremetadata.parse(found)
+        return CoreMetadata()
