@@ -15,7 +15,7 @@ line; C{user:password}, or a bare token, which is sent as user C{__token__} as P
 
 import base64
 import re
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import attrs
@@ -59,14 +59,15 @@ class Index:
     #: The C{Authorization} header value: never shown, in a repr or anywhere else.
     authorization: Optional[str] = attrs.field(default=None, repr=False)
 
-    def source(self, fetcher: Fetcher) -> PackageSource:
+    def source(self, fetcher: Fetcher, reactor: Any) -> PackageSource:
         """
-        The client badges get this index's facts from.
+        The client badges get this index's facts from; C{reactor}'s threads open the
+        distributions a Simple API index offers no metadata file for.
         """
         if self.api == "json":
             headers = {} if self.authorization is None else {"Authorization": self.authorization}
             return PyPI(fetcher, self.url, headers)
-        return SimpleIndex(fetcher, self.url, self.authorization)
+        return SimpleIndex(fetcher, reactor, self.url, self.authorization)
 
 
 def parse_option(text: str) -> IndexOption:
@@ -189,10 +190,12 @@ def configure_all(
 
 
 def sources(
-    indexes: Iterable[Index], fetcher: Callable[[str], Fetcher]
+    indexes: Iterable[Index], fetcher: Callable[[str], Fetcher], reactor: Any
 ) -> Dict[str, PackageSource]:
     """
     The clients of the indexes, by name, for L{pypipins.lookup.Lookup}; C{fetcher} gives the
     L{Fetcher} for an upstream's name (C{index:<name>}), which health and metrics go by.
     """
-    return {index.name: index.source(fetcher(f"index:{index.name}")) for index in indexes}
+    return {
+        index.name: index.source(fetcher(f"index:{index.name}"), reactor) for index in indexes
+    }

@@ -24,6 +24,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThreadPool
 
 from pypipins import coremetadata
 from pypipins.coremetadata import CoreMetadata
@@ -305,12 +306,17 @@ class SimpleIndex:
     """
     A client of the Simple API at C{base_url} (what pip takes as C{--index-url}).
 
+    @param reactor: whose thread pool opens distributions, up to L{MAX_DISTRIBUTION} bytes
+        of zip or tar.gz, which would hold up every other request in the reactor's thread.
     @param authorization: an C{Authorization} header value, sent to the index's own origin
         only: never to a file host elsewhere that its pages point to (as pip does).
     """
 
-    def __init__(self, fetcher: Fetcher, base_url: str, authorization: Optional[str] = None) -> None:
+    def __init__(
+        self, fetcher: Fetcher, reactor: Any, base_url: str, authorization: Optional[str] = None
+    ) -> None:
         self._fetcher = fetcher
+        self._reactor = reactor
         self._base_url = base_url.rstrip("/")
         self._origin = origin(base_url)
         self._authorization = authorization
@@ -369,7 +375,10 @@ class SimpleIndex:
             except (NotFound, TooLarge):
                 # listed but not there, or too large to read: the next file may do
                 continue
-            found = body if is_metadata else coremetadata.from_archive(filename, body)
+            found = body if is_metadata else await deferToThreadPool(
+                self._reactor, self._reactor.getThreadPool(), coremetadata.from_archive,
+                filename, body,
+            )
             if found is not None:
                 return coremetadata.parse(found)
         return CoreMetadata()

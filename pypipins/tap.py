@@ -192,7 +192,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         reactor,
         config["cache-ttl"],
         config["downloads-ttl"],
-        indexes.sources(config["indexes"], fetcher),
+        indexes.sources(config["indexes"], fetcher, reactor),
     )
     images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), cache)
     if config["shields-url"] is not None:
