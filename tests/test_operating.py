@@ -18,6 +18,18 @@ async def get(url, **kwargs):
     return response.code, await response.content()
 
 
+async def redis_connected(daemon) -> None:
+    """
+    Until the daemon's Redis connection is up: before it, lookups go to memory only, and the
+    Redis counters would depend on how fast it connected.
+    """
+    async def connected():
+        _, body = await get(daemon.url("/healthz"))
+        return json.loads(body)["redis"] == "connected"
+
+    await until(connected)
+
+
 def daemon_args(upstream, redis, *extra):
     return ("--redis", redis.url, "--pypi-url", upstream.pypi_url,
             "--stats-url", upstream.stats_url, *extra)
@@ -42,6 +54,7 @@ async def test_metrics_on_their_own_port(start_daemon, upstream, redis):
     metrics_port = free_port()
     daemon = start_daemon(*daemon_args(upstream, redis, "--metrics-port",
                                        f"tcp:{metrics_port}:interface=127.0.0.1"))
+    await redis_connected(daemon)
     for path in ("/license/klein/badge.svg", "/license/klein/badge.svg", "/d/klein/badge.json",
                  "/nope/klein/badge.svg"):
         await get(daemon.url(path))
