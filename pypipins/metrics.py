@@ -46,7 +46,8 @@ class Metrics:
         self.redis_miss = cache.labels("redis", "miss")
         self._upstream_requests = Counter(
             "pypipins_upstream_requests",
-            "Requests to upstreams by outcome: ok, not_found (an answer too) or error.",
+            "Requests to upstreams by outcome: ok, not_found and too_large (answers too) or "
+            "error.",
             ["upstream", "outcome"], registry=registry,
         )
         self._upstream_seconds = Histogram(

@@ -95,8 +95,8 @@ class Fetcher:
     ) -> "Deferred[Tuple[IResponse, bytes]]":
         """
         The response to a GET of C{url} and its body; fails with L{NotFound} on a 404, with
-        L{TooLarge} for a body over C{limit} bytes (L{MAX_BODY} by default) and with L{Unavailable} on anything else
-        but a 200.
+        L{TooLarge} for a body over C{limit} bytes (L{MAX_BODY} by default) and with
+        L{Unavailable} on anything else but a 200.
 
         @param headers: more request headers, such as an index's C{Authorization} (which
             Twisted does not pass on when redirected to another origin).
@@ -112,6 +112,10 @@ class Fetcher:
                 outcome = "ok"
             elif result.check(NotFound):
                 outcome = "not_found"
+            elif result.check(TooLarge):
+                # an answer over this request's limit (a distribution an index offers as
+                # metadata's last resort): the upstream is well, the document too big
+                outcome = "too_large"
             else:
                 outcome = "error"
             if self._metrics is not None:

@@ -95,3 +95,43 @@ async def test_healthz_on_the_service(service, upstream):
     await service.get("/v/nosuch/badge.svg")
     await until(lambda: service.get("/healthz").addCallback(
         lambda r: json.loads(r.body)["upstream"]["pypi"] == "failing"))
+
+
+def test_fetcher_outcomes_as_health_and_metrics_count_them():
+    """
+    A 404 and a body over the request's limit are answers: the upstream is well. Anything
+    else that is not a 200 is the upstream failing.
+    """
+    from prometheus_client import CollectorRegistry
+    from treq.testing import StubTreq
+
+    from pypipins.facts import NotFound, Unavailable
+    from pypipins.metrics import Metrics
+    from pypipins.upstream import Fetcher, TooLarge
+    from tests.standin import Upstream
+
+    clock = Clock()
+    upstream = Upstream()
+    health = UpstreamHealth("pypi", clock)
+    metrics = Metrics(CollectorRegistry())
+    fetcher = Fetcher(StubTreq(upstream), clock, 10.0, "pypi", health, metrics)
+
+    def outcome(url, limit=None):
+        # StubTreq answers in memory: the fetch has ended when get() returns
+        failures = []
+        fetcher.get(url, "application/json", limit=limit).addErrback(failures.append)
+        return failures[0].type if failures else "ok"
+
+    assert outcome("http://pypi.test/pypi/klein/json") == "ok"
+    assert outcome("http://pypi.test/pypi/no-such-package/json") is NotFound
+    assert outcome("http://pypi.test/pypi/klein/json", limit=1000) is TooLarge
+    assert health.failures == 0
+    upstream.fail("klein", "500")
+    assert outcome("http://pypi.test/pypi/klein/json") is Unavailable
+    assert health.failures == 1
+    counted = {
+        outcome: metrics.registry.get_sample_value(
+            "pypipins_upstream_requests_total", {"upstream": "pypi", "outcome": outcome})
+        for outcome in ("ok", "not_found", "too_large", "error")
+    }
+    assert counted == {"ok": 1, "not_found": 1, "too_large": 1, "error": 1}
