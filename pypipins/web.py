@@ -318,36 +318,42 @@ class BadgeSite:
     def badge(
         self, request: IRequest, kind: str, package: str, ext: str
     ) -> "bytes | Deferred[bytes]":
-        ready = self._ready.lookup(request.uri)
+        ready = self._send_ready(request, kind, ext)
         if ready is not None:
-            self._metrics.ready_hit.inc()
-            body = send(request, ready[0])
-            self._metrics.request(kind, ext, request.code)
-            return body
+            return ready
         if kind not in KINDS or ext not in FORMATS:
-            self._metrics.request(OTHER, OTHER, 404)
-            return no_such_page(request, b"No such badge.\n")
-        self._metrics.ready_miss.inc()
+            return self._no_such_badge(request)
         return Deferred.fromCoroutine(self._make(request, kind, package, None, ext, shields=False))
 
     # path: shields takes a release after the name, /pypi/v/<package>/<version>.svg
     @app.route("/pypi/<kind>/<path:target>", methods=["GET", "HEAD"])
     def shields_badge(self, request: IRequest, kind: str, target: str) -> "bytes | Deferred[bytes]":
         target, dot, ext = target.rpartition(".")
-        ready = self._ready.lookup(request.uri)
+        ready = self._send_ready(request, "pypi/" + kind, ext)
         if ready is not None:
-            self._metrics.ready_hit.inc()
-            body = send(request, ready[0])
-            self._metrics.request("pypi/" + kind, ext, request.code)
-            return body
+            return ready
         package, slash, version = target.partition("/")
         if kind not in shields_badges.KINDS or not dot or ext not in FORMATS or "/" in version:
-            self._metrics.request(OTHER, OTHER, 404)
-            return no_such_page(request, b"No such badge.\n")
-        self._metrics.ready_miss.inc()
+            return self._no_such_badge(request)
         return Deferred.fromCoroutine(
             self._make(request, kind, package, version if slash else None, ext, shields=True)
         )
+
+    def _send_ready(self, request: IRequest, counted_as: str, ext: str) -> Optional[bytes]:
+        """
+        The response kept ready for this URI, sent; L{None} when there is none, to be made.
+        """
+        ready = self._ready.lookup(request.uri)
+        if ready is None:
+            return None
+        self._metrics.ready_hit.inc()
+        body = send(request, ready[0])
+        self._metrics.request(counted_as, ext, request.code)
+        return body
+
+    def _no_such_badge(self, request: IRequest) -> bytes:
+        self._metrics.request(OTHER, OTHER, 404)
+        return no_such_page(request, b"No such badge.\n")
 
     @app.route("/", methods=["GET", "HEAD"])
     def home(self, request: IRequest) -> bytes:
@@ -387,6 +393,8 @@ class BadgeSite:
         self, request: IRequest, kind: str, package: str, version: Optional[str], ext: str,
         shields: bool,
     ) -> bytes:
+        # a badge made is a badge that was not kept ready
+        self._metrics.ready_miss.inc()
         asked = query(request)
         options = Options.from_query(asked)
         if version is None:
