@@ -4,9 +4,11 @@ C{twistd shields}: a shields-compatible static-badge server, on its own port.
 
 from typing import Any
 
-from twisted.application.service import IService
+from twisted.application.service import IService, MultiService
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
+
+from pypipins.tap import RASTER_OPTIONS, check_raster_options, drawing_pool
 
 #: The renderer's port in the original set-up.
 DEFAULT_PORT = "tcp:9000:interface=127.0.0.1"
@@ -15,7 +17,10 @@ DEFAULT_PORT = "tcp:9000:interface=127.0.0.1"
 class Options(usage.Options):
     optParameters = [
         ["port", "p", DEFAULT_PORT, "Endpoint to serve badges on."],
-    ]
+    ] + RASTER_OPTIONS
+
+    def postOptions(self) -> None:
+        check_raster_options(self)
 
 
 def makeService(config: Options, reactor: Any = None) -> IService:
@@ -27,6 +32,11 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.images import IMAGES_IN_MEMORY, LocalImages
     from pypipins.shields import ShieldsSite
 
-    site = Site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY))).resource())
+    top = MultiService()
+    # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
+    pool = drawing_pool(config, reactor)
+    pool.setServiceParent(top)
+    site = Site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), pool)).resource())
     site.displayTracebacks = False
-    return endpointService(config["port"], site, reactor=reactor)
+    endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
+    return top

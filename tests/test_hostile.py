@@ -21,6 +21,7 @@ from pypipins import names
 from pypipins.site import POLICY
 from pypipins.badges import KINDS, MAX_TEXT
 from pypipins.cache import MemoryCache
+from pypipins.drawing import InProcessDrawer
 from pypipins.images import LocalImages
 from pypipins.lookup import Lookup
 from pypipins.pypi import PyPI
@@ -42,7 +43,7 @@ def site():
     fetcher = Fetcher(StubTreq(upstream), clock)
     lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://pypi.test/pypi"),
                     PyPIStats(fetcher, "http://pypi.test/stats"), clock, 600, 3600)
-    images = LocalImages(MemoryCache(clock), MemoryCache(clock))
+    images = LocalImages(MemoryCache(clock), InProcessDrawer(), MemoryCache(clock))
     resource = in_memory_site(lookup, images, clock).resource()
     return upstream, resource, StubTreq(resource)
 
