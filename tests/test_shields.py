@@ -137,6 +137,26 @@ async def test_rasters_are_kept_in_redis_for_a_day(service, redis):
 
 
 @pytest_twisted.ensureDeferred
+async def test_rasters_of_a_clients_label_or_colours_are_not_kept_in_redis(service, redis):
+    """
+    A client can ask for labels and colours without end: each raster would take Redis'
+    memory for a day. Only badges as the service says them, in any of the five styles, are
+    kept there.
+    """
+    for query in ("?label=mine", "?color=red", "?labelColor=abcdef", "?label=a&style=social",
+                  "?color=nonsense"):
+        response = await service.get("/license/klein/badge.png" + query)
+        assert (response.code, response.body[:4]) == (200, b"\x89PNG")
+    # (a colour that is no colour changes nothing: that badge is the service's own)
+    assert len(redis.command("KEYS", "pypipins:image:*").split()) == 1
+    for query in ("", "?style=flat-square", "?style=flat-square&period=week"):
+        response = await service.get("/license/klein/badge.gif" + query)
+        assert response.code == 200
+    # the last is the same drawing as the one before
+    assert len(redis.command("KEYS", "pypipins:image:gif:*").split()) == 2
+
+
+@pytest_twisted.ensureDeferred
 async def test_daemons_as_in_the_original_set_up(start_daemon, shields, upstream, redis):
     """
     C{twistd -n pypipins --shields-url} behind C{twistd -n shields} serves the same badges as
