@@ -3,6 +3,7 @@ C{twistd shields}, the static-badge server, and pypipins drawing through it (C{-
 or, when it fails, in-process.
 """
 
+import platform
 import subprocess
 
 import pytest
@@ -12,7 +13,7 @@ from twisted.internet.defer import Deferred, gatherResults
 from twisted.logger import globalLogPublisher
 
 from pypipins.render import raster, svg
-from tests.conftest import TWISTD, free_port, make_service
+from tests.conftest import TWISTD, alive, children, free_port, make_service
 
 
 @pytest.fixture
@@ -67,6 +68,26 @@ async def test_static_rasters_json_and_errors(shields):
     code, content_type, body = await fetch(shields.url("/badge/a-b-red.svg"), method="HEAD")
     assert (code, body) == (200, b"")
     assert "Traceback" not in shields.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_raster_that_cannot_be_drawn_never_takes_shields_down(shields):
+    workers = children(shields.process.pid)
+    assert len(workers) == 2
+    code, content_type, body = await fetch(shields.url("/badge/%E2%80%AEgpj.exe-MIT-blue.png?style=plastic"))
+    if platform.python_implementation() == "PyPy":  # resvg 0.2 panics
+        assert (code, content_type) == (422, "text/plain;charset=utf-8")
+        assert body == (b"This badge cannot be drawn as PNG. As SVG it can: "
+                        b"/badge/%E2%80%AEgpj.exe-MIT-blue.svg?style=plastic\n")
+    else:
+        assert (code, content_type, body[:4]) == (200, "image/png", b"\x89PNG")
+    code, content_type, body = await fetch(shields.url("/badge/%E2%80%AEgpj.exe-MIT-blue.svg?style=plastic"))
+    assert (code, content_type) == (200, "image/svg+xml;charset=utf-8")
+    code, content_type, body = await fetch(shields.url("/badge/a-b-red.jpg"))
+    assert (code, content_type, body[:2]) == (200, "image/jpeg", b"\xff\xd8")
+    workers = children(shields.process.pid)
+    assert "Traceback" not in shields.stop()
+    assert [pid for pid in workers if alive(pid)] == []
 
 
 PATHS = [
