@@ -67,11 +67,12 @@ def _key(svg: str, ext: str) -> bytes:
 
 def _what(svg: str) -> str:
     """
-    What a badge says, for the log: as repr(), cut short, since the client chose it.
+    What a badge says, for the log: cut short, and escaped to ASCII (bidi controls and
+    right-to-left letters would reorder the line), since the client chose it.
     """
     title = _TITLE.search(svg)
     text = title.group(1) if title else svg
-    return repr(text[:80]) + ("..." if len(text) > 80 else "")
+    return ascii(text[:80]) + ("..." if len(text) > 80 else "")
 
 
 class _Job:

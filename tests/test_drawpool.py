@@ -122,10 +122,10 @@ async def test_a_worker_that_aborts_is_replaced_and_its_failure_remembered(pools
     assert count(pool, "pypipins_raster_drawings_total", outcome="ok") == 1
     assert count(pool, "pypipins_raster_worker_restarts_total") == 2
     assert count(pool, "pypipins_raster_failures_remembered_total") == 1
-    # logged once per drawing, the client's text as repr(), not raw
+    # logged once per drawing, the client's text escaped, not raw
     lines = [e for e in events if "cannot be drawn" in e.get("log_format", "")]
     assert len(lines) == 2
-    assert lines[0]["what"] == repr("ABORT \u202egpj.exe: MIT")
+    assert lines[0]["what"] == "'ABORT \\u202egpj.exe: MIT'"
     assert lines[0]["reason"] == WORKER_DIED
 
 
