@@ -242,7 +242,7 @@ class DrawingPool(Service):
             return fail(DrawersBusy())
         job = self._jobs.get(key)
         if job is None:
-            if len(self._waiting) >= self._max_waiting:
+            if len(self._waiting) >= self._max_waiting and self._idle() is None:
                 return fail(DrawersBusy())
             job = self._jobs[key] = _Job(key, svg, ext)
             job.expiry = self._clock.callLater(WAIT_LIMIT, self._expired, job)
@@ -273,9 +273,12 @@ class DrawingPool(Service):
         call = self._clock.callLater(delay, start)
         self._starts.add(call)
 
+    def _idle(self) -> Optional[_Worker]:
+        return next((w for w in self._workers if w.idle), None)
+
     def _dispatch(self) -> None:
         while self._waiting:
-            worker = next((w for w in self._workers if w.idle), None)
+            worker = self._idle()
             if worker is None:
                 return
             job = self._waiting.popleft()

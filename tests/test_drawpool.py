@@ -259,3 +259,50 @@ async def test_a_worker_stuck_past_sigterm_is_killed(pools):
     clock.advance(STOP_GRACE)
     await stopped
     assert not alive(pid)
+
+
+@pytest_twisted.ensureDeferred
+async def test_while_a_raster_hangs_the_site_answers(pools, upstream):
+    """
+    The badge site on loopback, drawing through a pool of one worker whose drawing hangs:
+    SVG badges are answered meanwhile, and rasters with a clear 503 while none can wait.
+    """
+    import treq
+    from treq.client import HTTPClient
+    from twisted.web.client import Agent
+    from twisted.web.server import Site
+
+    from pypipins.cache import MemoryCache
+    from pypipins.images import LocalImages
+    from pypipins.lookup import Lookup
+    from pypipins.pypi import PyPI
+    from pypipins.pypistats import PyPIStats
+    from pypipins.upstream import Fetcher
+    from tests.conftest import in_memory_site
+
+    pool = pools(workers=1, max_waiting=0)
+    await ready(pool, 1)
+    fetcher = Fetcher(HTTPClient(Agent(reactor)), reactor)
+    lookup = Lookup(MemoryCache(reactor), PyPI(fetcher, upstream.pypi_url),
+                    PyPIStats(fetcher, upstream.stats_url), reactor, 600, 3600)
+    site = Site(in_memory_site(lookup, LocalImages(MemoryCache(reactor), pool), reactor).resource())
+    port = reactor.listenTCP(0, site, interface="127.0.0.1")
+    url = f"http://127.0.0.1:{port.getHost().port}"
+    hung = treq.get(url + "/license/klein/badge.png?label=HANG")
+    try:
+        await until(lambda: next(iter(pool._workers)).job is not None)
+        for path in ("/license/klein/badge.svg?label=HANG", "/v/klein/badge.svg", "/d/klein/badge.json"):
+            response = await treq.get(url + path)
+            assert response.code == 200
+        response = await treq.get(url + "/v/klein/badge.gif")
+        assert response.code == 503
+        assert response.headers.getRawHeaders("retry-after") == ["5"]
+        assert response.headers.getRawHeaders("content-type") == ["text/plain;charset=utf-8"]
+        assert response.headers.getRawHeaders("cache-control") == ["no-store"]
+        assert await response.content() == b"Too many badges are being drawn: try again in a few seconds.\n"
+        # still on it
+        assert next(iter(pool._workers)).job is not None
+    finally:
+        hung.cancel()
+        await port.stopListening()
+    await failure(hung)
