@@ -180,9 +180,10 @@ async def test_a_raster_that_cannot_be_drawn_never_takes_the_daemon_down(start_d
     daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
                           "--stats-url", upstream.stats_url,
                           "--metrics-port", f"tcp:{metrics_port}:interface=127.0.0.1")
-    # the workers start with the daemon, before any raster is asked for
+    # the workers start with the daemon, before any raster is asked for (twistd opens the
+    # port first, in privilegedStartService)
+    await until(lambda: len(children(daemon.process.pid)) == 2)
     workers = children(daemon.process.pid)
-    assert len(workers) == 2
     path = f"/license/klein/badge.png?label={CRASHING_LABEL}&style=flat-square"
     for attempt in range(2):
         response = await treq.get(daemon.url(path))

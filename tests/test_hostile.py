@@ -14,6 +14,7 @@ import json
 import platform
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import quote
@@ -309,6 +310,10 @@ def test_the_daemon_answers_after_the_fuzz(raster_daemon):
     daemon = raster_daemon.daemon
     code, _, body = raster_daemon.get("/license/klein/badge.png")
     assert (code, body[:4]) == (200, b"\x89PNG")
+    # its two workers (one replaced a moment ago, perhaps)
+    deadline = time.monotonic() + 10
+    while len(children(daemon.process.pid)) != 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(children(daemon.process.pid)) == 2
     log = daemon.stop()
     assert "Traceback" not in log and "Unhandled" not in log

@@ -13,7 +13,7 @@ from twisted.internet.defer import Deferred, gatherResults
 from twisted.logger import globalLogPublisher
 
 from pypipins.render import raster, svg
-from tests.conftest import TWISTD, alive, children, free_port, make_service
+from tests.conftest import TWISTD, alive, children, free_port, make_service, until
 
 
 @pytest.fixture
@@ -72,8 +72,7 @@ async def test_static_rasters_json_and_errors(shields):
 
 @pytest_twisted.ensureDeferred
 async def test_a_raster_that_cannot_be_drawn_never_takes_shields_down(shields):
-    workers = children(shields.process.pid)
-    assert len(workers) == 2
+    await until(lambda: len(children(shields.process.pid)) == 2)
     code, content_type, body = await fetch(shields.url("/badge/%E2%80%AEgpj.exe-MIT-blue.png?style=plastic"))
     if platform.python_implementation() == "PyPy":  # resvg 0.2 panics
         assert (code, content_type) == (422, "text/plain;charset=utf-8")
