@@ -4,7 +4,9 @@ The daemon as users start it: C{twistd -n pypipins}, with a real Redis and the u
 
 import io
 import json
+import os
 import platform
+import signal
 import subprocess
 
 import pytest
@@ -239,3 +241,20 @@ def test_bad_raster_options_are_refused(tmp_path, plugin, args, says):
                          text=True, timeout=60)
     assert says in out.stdout + out.stderr
     assert "Traceback" not in out.stdout + out.stderr
+
+
+@pytest_twisted.ensureDeferred
+async def test_raster_workers_end_with_a_daemon_killed(start_daemon, upstream, redis):
+    """
+    SIGKILL leaves the daemon no time to stop its workers: Linux ends them (one stuck in a
+    drawing would never see the end of its input).
+    """
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url, "--raster-workers", "1")
+    code, body = await get(daemon.url("/license/klein/badge.png"))  # the worker is ready
+    assert (code, body[:4]) == (200, b"\x89PNG")
+    [worker] = children(daemon.process.pid)
+    os.kill(worker, signal.SIGSTOP)  # as if stuck: it reads nothing more
+    daemon.process.kill()
+    daemon.process.wait()
+    await until(lambda: not alive(worker), timeout=10)
