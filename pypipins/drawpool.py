@@ -338,7 +338,13 @@ class DrawingPool(Service):
             self._fail(job, CannotDraw(job.ext, WORKER_DIED, _ending(reason)), worker)
         if self._metrics is not None:
             self._metrics.raster_worker_restarts.inc()
-        if worker.ready or job is not None:
+        if job is not None:
+            self._start()
+            return
+        if worker.ready:
+            # not in a drawing: killed from outside (the OOM killer, an operator)
+            self._log.warn("Raster worker {pid} ended ({how}) while idle: replaced.",
+                           pid=worker.pid, how=_ending(reason))
             self._start()
             return
         # It ended before it was ready: starting it again at once might be a loop.

@@ -306,3 +306,15 @@ async def test_while_a_raster_hangs_the_site_answers(pools, upstream):
         hung.cancel()
         await port.stopListening()
     await failure(hung)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_worker_killed_while_idle_is_replaced(pools):
+    pool = pools(workers=2)
+    await ready(pool, 2)
+    killed = pool.pids[0]
+    os.kill(killed, 9)
+    await until(lambda: len(pool.pids) == 2 and killed not in pool.pids)
+    await ready(pool, 2)
+    assert count(pool, "pypipins_raster_worker_restarts_total") == 1
+    assert count(pool, "pypipins_raster_drawings_total", outcome="worker_died") == 0
