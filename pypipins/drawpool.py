@@ -258,11 +258,18 @@ class DrawingPool(Service):
         if not self.running:
             return
         worker = _Worker(self)
-        self._reactor.spawnProcess(
-            worker, sys.executable, [sys.executable, "-m", "pypipins.drawworker", self._target],
-            env=dict(os.environ if self._env is None else self._env),
-            childFDs={0: "w", 1: "r", 2: "r"},
-        )
+        try:
+            self._reactor.spawnProcess(
+                worker, sys.executable, [sys.executable, "-m", "pypipins.drawworker", self._target],
+                env=dict(os.environ if self._env is None else self._env),
+                childFDs={0: "w", 1: "r", 2: "r"},
+            )
+        except OSError as e:  # out of processes or memory for a moment
+            self._restart_delay = min(max(1.0, self._restart_delay * 2), RESTART_DELAY_MAX)
+            self._log.warn("Cannot start a raster worker ({why}): trying again in {delay:g} s.",
+                           why=e, delay=self._restart_delay)
+            self._start_later(self._restart_delay)
+            return
         self._workers.add(worker)
 
     def _start_later(self, delay: float) -> None:
