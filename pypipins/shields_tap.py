@@ -23,8 +23,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         from twisted.internet import reactor
     from twisted.web.server import Site
 
-    from pypipins.cache import MemoryCache
-    from pypipins.images import IMAGES_IN_MEMORY, LocalImages
+    from pypipins.cache import IMAGES_IN_MEMORY, MemoryCache
+    from pypipins.images import LocalImages
     from pypipins.shields import ShieldsSite
 
     site = Site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY))).resource())

@@ -50,7 +50,8 @@ def wait_for_port(port: int, timeout: float = 20.0, process: "subprocess.Popen[A
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
-def in_memory_site(lookup: Any, images: Any, clock: Any, **upstreams: Any) -> Any:
+def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | None" = None,
+                   **upstreams: Any) -> Any:
     """
     A L{BadgeSite} on a Clock, with no Redis (one never started) and metrics of its own.
     """
@@ -62,8 +63,9 @@ def in_memory_site(lookup: Any, images: Any, clock: Any, **upstreams: Any) -> An
     from pypipins.web import BadgeSite
 
     never_started = RedisCache(clock, "tcp:host=127.0.0.1:port=1")
+    extra = {} if ready_bytes is None else {"ready_bytes": ready_bytes}
     return BadgeSite(lookup, images, clock, Metrics(CollectorRegistry()),
-                     Health(never_started, upstreams))
+                     Health(never_started, upstreams), **extra)
 
 
 def fired(d: "Deferred[Any]") -> Any:
@@ -127,8 +129,15 @@ class RedisServer:
         """
         When the record at C{key} was fetched, and the record.
         """
-        fetched_at, record = self.command("GET", key).split("\n", 1)
+        tag, fetched_at, record = self.command("GET", key).split("\n", 2)
+        assert tag == f"key={key}", tag
         return float(fetched_at), json.loads(record)
+
+    def keep(self, key: str, fetched_at: float, record: dict) -> None:
+        """
+        Put a record in the cache as the service stores it, as if fetched at C{fetched_at}.
+        """
+        self.command("SET", key, f"key={key}\n{fetched_at:.3f}\n{json.dumps(record)}")
 
     def command(self, *args: str) -> str:
         """
