@@ -178,6 +178,42 @@ def test_varnish_in_front(processes, backend):
     assert daemon_saw(processes, "/healthz") == 2
 
 
+@pytest.mark.parametrize("proxied", [
+    {"X-Forwarded-For": "203.0.113.7"},
+    {"X-Forwarded-For": "127.0.0.1"},
+    {"Forwarded": "for=203.0.113.7;proto=https"},
+    {"X-Real-IP": "203.0.113.7"},
+])
+def test_varnish_refuses_a_purge_that_came_through_a_proxy(processes, backend, proxied):
+    """
+    A proxy on this machine (nginx) connects from 127.0.0.1 too: a PURGE that carries what a
+    proxy adds is refused, and the badges stay cached.
+    """
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    path = "/license/klein/badge.svg"
+    get(varnish, path)
+    assert get(varnish, path)[1]["x-cache"] == "HIT"
+    code, _, _ = get(varnish, "/klein", proxied, method="PURGE")
+    assert code == 405
+    assert get(varnish, path)[1]["x-cache"] == "HIT"
+    # from the machine itself, as the README says, it still purges
+    assert get(varnish, "/klein", method="PURGE")[0] == 200
+    assert get(varnish, path)[1]["x-cache"] == "MISS"
+
+
+def varnish_saw(processes: Processes, query: str) -> List[str]:
+    """
+    The requests Varnish's shared log has that match C{query} (a varnishlog query).
+    """
+    out = subprocess.run(
+        ["varnishlog", "-d", "-n", str(processes.open / "varnish"), "-g", "request",
+         "-q", query, "-i", "ReqMethod,ReqURL"],
+        capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return [line.split()[-1] for line in out.stdout.splitlines() if "ReqURL" in line]
+
+
 def test_varnish_keeps_no_longer_than_the_backend_says(processes, backend):
     """
     A version badge says max-age=300: Varnish keeps it 300 s, not the original's hour.
@@ -250,19 +286,26 @@ http {{
     return main
 
 
-def test_https_through_nginx_and_varnish(processes, backend):
+def start_nginx(processes: Processes, varnish_port: int) -> Tuple[int, int, ssl.SSLContext]:
+    """
+    nginx with etc/'s site in front of Varnish: its HTTP and HTTPS ports, and a TLS context
+    that trusts its certificate.
+    """
     nginx = require("nginx", "nginx")
-    upstream, daemon = backend
-    varnish = start_varnish(processes, daemon)
     http_port, https_port = free_port(), free_port()
-    config = nginx_config(processes.open, http_port, https_port, varnish)
+    config = nginx_config(processes.open, http_port, https_port, varnish_port)
     out = subprocess.run([nginx, "-t", "-c", str(config), "-p", str(processes.open)],
                          capture_output=True, text=True)
     assert out.returncode == 0 and "test is successful" in out.stderr, out.stderr
     processes.start("nginx", [nginx, "-c", str(config), "-p", str(processes.open),
                               "-g", "daemon off;"], https_port)
+    return http_port, https_port, ssl.create_default_context(cafile=str(processes.open / "fullchain.pem"))
 
-    tls = ssl.create_default_context(cafile=str(processes.open / "fullchain.pem"))
+
+def test_https_through_nginx_and_varnish(processes, backend):
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    http_port, https_port, tls = start_nginx(processes, varnish)
     code, headers, body = get(https_port, "/py_versions/klein/badge.svg", tls=tls)
     assert code == 200 and b"<title>python: 3.7, 3.8, 3.9, 3.10, 3.11</title>" in body
     assert headers["x-cache"] == "MISS"
@@ -284,6 +327,36 @@ def test_https_through_nginx_and_varnish(processes, backend):
     with pytest.raises(ssl.SSLError):
         with socket_tls(https_port, old):
             pass
+
+
+def test_nginx_forwards_only_get_and_head(processes, backend):
+    """
+    nginx connects to Varnish from 127.0.0.1, where Varnish takes a PURGE: nginx answers any
+    method but GET and HEAD itself, so a PURGE through the public port purges nothing, and no
+    other method reaches Varnish or the daemon.
+    """
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    _, https_port, tls = start_nginx(processes, varnish)
+    path = "/license/klein/badge.svg"
+    get(https_port, path, tls=tls)
+    assert get(https_port, path, tls=tls)[1]["x-cache"] == "HIT"
+    for _ in range(3):
+        code, headers, _ = get(https_port, "/klein", method="PURGE", tls=tls)
+        assert (code, headers.get("allow")) == (405, "GET, HEAD")
+        assert headers["strict-transport-security"].startswith("max-age=63072000")
+    code, headers, _ = get(https_port, path, tls=tls)
+    assert (code, headers["x-cache"]) == (200, "HIT")
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "BAN"):
+        code, headers, _ = get(https_port, path, method=method, tls=tls)
+        assert (code, headers.get("allow")) == (405, "GET, HEAD"), method
+    # HEAD still goes through, without Allow
+    code, headers, _ = get(https_port, path, method="HEAD", tls=tls)
+    assert (code, headers["x-cache"], headers.get("allow")) == (200, "HIT", None)
+    assert varnish_saw(processes, 'ReqMethod ne "GET" and ReqMethod ne "HEAD"') == []
+    log = processes.log("pypipins")
+    assert [line for line in log.splitlines() if '"GET ' not in line and '"HEAD ' not in line
+            and " - - [" in line] == []
 
 
 def socket_tls(port: int, context: ssl.SSLContext):
