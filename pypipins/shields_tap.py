@@ -21,12 +21,11 @@ class Options(usage.Options):
 def makeService(config: Options, reactor: Any = None) -> IService:
     if reactor is None:
         from twisted.internet import reactor
-    from twisted.web.server import Site
 
     from pypipins.cache import MemoryCache
+    from pypipins.http_limits import limited_site
     from pypipins.images import IMAGES_IN_MEMORY, LocalImages
     from pypipins.shields import ShieldsSite
 
-    site = Site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY))).resource())
-    site.displayTracebacks = False
+    site = limited_site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY))).resource())
     return endpointService(config["port"], site, reactor=reactor)
