@@ -4,7 +4,7 @@ C{twistd shields}: a shields-compatible static-badge server, on its own port.
 
 from typing import Any
 
-from twisted.application.service import IService
+from twisted.application.service import IService, MultiService
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
@@ -25,7 +25,12 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.cache import MemoryCache
     from pypipins.http_limits import limited_site
     from pypipins.images import IMAGES_IN_MEMORY, LocalImages
+    from pypipins.openfiles import OpenFilesLimit
     from pypipins.shields import ShieldsSite
 
+    top = MultiService()
+    # before the port: what it accepts counts against it
+    OpenFilesLimit().setServiceParent(top)
     site = limited_site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY))).resource())
-    return endpointService(config["port"], site, reactor=reactor)
+    endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
+    return top

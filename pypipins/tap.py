@@ -160,12 +160,15 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.images import IMAGES_IN_MEMORY, SHIELDS_TIMEOUT, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
     from pypipins.metrics import Metrics, MetricsPage
+    from pypipins.openfiles import OpenFilesLimit
     from pypipins.pypi import PyPI
     from pypipins.pypistats import PyPIStats
     from pypipins.upstream import Fetcher, QuietPool
     from pypipins.web import BadgeSite
 
     top = MultiService()
+    # before the ports: what they accept counts against it
+    OpenFilesLimit().setServiceParent(top)
     GCTuning().setServiceParent(top)
     metrics = Metrics(CollectorRegistry())
     redis = RedisCache(
