@@ -4,7 +4,7 @@ C{twistd shields}: a shields-compatible static-badge server, on its own port.
 
 from typing import Any
 
-from twisted.application.service import IService
+from twisted.application.service import IService, MultiService
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
@@ -21,12 +21,16 @@ class Options(usage.Options):
 def makeService(config: Options, reactor: Any = None) -> IService:
     if reactor is None:
         from twisted.internet import reactor
-    from twisted.web.server import Site
 
     from pypipins.cache import IMAGES_IN_MEMORY, MemoryCache
+    from pypipins.http_limits import limited_site
     from pypipins.images import LocalImages
+    from pypipins.openfiles import OpenFilesLimit
     from pypipins.shields import ShieldsSite
 
-    site = Site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY))).resource())
-    site.displayTracebacks = False
-    return endpointService(config["port"], site, reactor=reactor)
+    top = MultiService()
+    # before the port: what it accepts counts against it
+    OpenFilesLimit().setServiceParent(top)
+    site = limited_site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY))).resource())
+    endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
+    return top

@@ -160,20 +160,23 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from treq.client import HTTPClient
     from twisted.web.client import Agent
     from twisted.web.resource import Resource
-    from twisted.web.server import Site
 
     from pypipins.budget import RequestBudget
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
+    from pypipins.http_limits import limited_site
     from pypipins.images import SHIELDS_TIMEOUT, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
     from pypipins.metrics import Metrics, MetricsPage
+    from pypipins.openfiles import OpenFilesLimit
     from pypipins.pypi import PyPI
     from pypipins.pypistats import PyPIStats
     from pypipins.upstream import Fetcher, QuietPool
     from pypipins.web import BadgeSite
 
     top = MultiService()
+    # before the ports: what they accept counts against it
+    OpenFilesLimit().setServiceParent(top)
     GCTuning().setServiceParent(top)
     metrics = Metrics(CollectorRegistry())
     redis = RedisCache(
@@ -216,11 +219,11 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         lookup, images, reactor, metrics, Health(redis, upstreams, config["unhealthy-after"]),
         config["public-url"], config["ready-memory"] * MiB,
     )
-    site = Site(badges.resource(), logPath=config["access-log"])
-    site.displayTracebacks = False
+    site = limited_site(badges.resource(), logPath=config["access-log"])
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
     if config["metrics-port"] is not None:
         root = Resource()
         root.putChild(b"metrics", MetricsPage(metrics.registry))
-        endpointService(config["metrics-port"], Site(root), reactor=reactor).setServiceParent(top)
+        metrics_site = limited_site(root)
+        endpointService(config["metrics-port"], metrics_site, reactor=reactor).setServiceParent(top)
     return top

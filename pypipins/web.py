@@ -15,6 +15,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.web import http
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
+from werkzeug.routing import RequestRedirect
 
 from pypipins import names, shields_badges, site
 from pypipins.badges import (
@@ -178,20 +179,25 @@ def no_such_page(request: IRequest, text: bytes) -> bytes:
     return text
 
 
-class _UTF8Paths(Resource):
+class _CheckedPaths(Resource):
     """
-    A 404 for a path that is not UTF-8 once percent-decoded, before Klein, which would answer
-    it with a 400 and a traceback in the log.
+    A 404, before Klein, for a path that is not UTF-8 once percent-decoded (Klein would answer
+    it with a 400 and a traceback in the log), and unless C{doubled_slashes}, for a path with
+    C{//} in it (Klein reads one at the start as C{/}, so that C{//v/klein/badge.svg} would be a
+    second URL of a badge).
     """
 
     isLeaf = True
 
-    def __init__(self, wrapped: IResource) -> None:
+    def __init__(self, wrapped: IResource, doubled_slashes: bool) -> None:
         super().__init__()
         self._wrapped = wrapped
+        self._doubled_slashes = doubled_slashes
 
     def render(self, request: IRequest) -> bytes:
         path = request.path
+        if not self._doubled_slashes and b"//" in path:
+            return no_such_page(request, b"No such badge.\n")
         try:
             # A plain ASCII path (the hot path) needs no decoding; escapes, or raw bytes a
             # client sent unescaped, do.
@@ -202,8 +208,24 @@ class _UTF8Paths(Resource):
         return self._wrapped.render(request)
 
 
-def guarded(resource: IResource) -> IResource:
-    return _UTF8Paths(resource)
+def guarded(resource: IResource, doubled_slashes: bool = True) -> IResource:
+    return _CheckedPaths(resource, doubled_slashes)
+
+
+def router() -> Klein:
+    """
+    A Klein app that never answers with a redirect. werkzeug's routing redirects a path with
+    doubled slashes to the one with them merged, and a rule's path without its trailing slash
+    to the one with it, with a C{Location} made of the request's C{Host} (a client's text) and
+    always C{http://}, which Varnish would keep for everyone. Here such a path is a 404.
+    """
+    app = Klein()
+    app.handle_errors(RequestRedirect)(_no_redirect)
+    return app
+
+
+def _no_redirect(instance: object, request: IRequest, failure: object) -> bytes:
+    return no_such_page(request, b"Not found.\n")
 
 
 def release_version(text: str) -> Optional[str]:
@@ -327,7 +349,7 @@ class BadgeSite:
         came to.
     """
 
-    app = Klein()
+    app = router()
 
     def __init__(
         self,
@@ -348,7 +370,8 @@ class BadgeSite:
         self._ready = MemoryCache(clock, ready_bytes, _ready_size)
 
     def resource(self) -> IResource:
-        return guarded(self.app.resource())
+        # no badge or page has an empty segment in its path
+        return guarded(self.app.resource(), doubled_slashes=False)
 
     @app.route("/<kind>/<package>/badge.<ext>", methods=["GET", "HEAD"])
     def badge(

@@ -251,16 +251,17 @@ def service(upstream: RunningUpstream, redis: RedisServer) -> Iterator[RunningSe
 
 class Daemon:
     """
-    C{twistd -n pypipins} (or another of our plugins), started as a user starts it.
+    C{twistd -n pypipins} (or another of our plugins), started as a user starts it; C{popen}
+    goes to C{subprocess.Popen} (C{env}, C{preexec_fn}).
     """
 
-    def __init__(self, directory: Path, plugin: str, args: List[str]) -> None:
+    def __init__(self, directory: Path, plugin: str, args: List[str], **popen: Any) -> None:
         self.port = free_port()
         self.log = directory / f"twistd-{plugin}-{self.port}.log"
         self.process = subprocess.Popen(
             [TWISTD, "-n", "--pidfile=", plugin,
              "--port", f"tcp:{self.port}:interface=127.0.0.1", *args],
-            cwd=directory, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+            cwd=directory, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, **popen,
         )
         try:
             wait_for_port(self.port, process=self.process)
@@ -280,8 +281,8 @@ class Daemon:
 def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
     daemons: List[Daemon] = []
 
-    def start(*args: str, plugin: str = "pypipins") -> Daemon:
-        daemon = Daemon(tmp_path, plugin, list(args))
+    def start(*args: str, plugin: str = "pypipins", **popen: Any) -> Daemon:
+        daemon = Daemon(tmp_path, plugin, list(args), **popen)
         daemons.append(daemon)
         return daemon
 
