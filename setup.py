@@ -19,6 +19,7 @@ setup(
         "Twisted[tls]>=22.10",
         "treq>=22.1",
         "klein>=21.8",
+        "Werkzeug>=2.2",
         "txredisapi>=1.4.10",
         "attrs>=22.1",
         "packaging>=22",

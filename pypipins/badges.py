@@ -30,10 +30,14 @@ class Badge:
     is_error: bool = False
 
 
+#: The query parameters L{Options} reads.
+QUERY_PARAMETERS = ("style", "label", "color", "labelColor", "period", "text", "framework")
+
+
 @attrs.frozen
 class Options:
     """
-    What the query string of a badge URL asks for, already checked.
+    What the query string of a badge URL asks for (its L{QUERY_PARAMETERS}), already checked.
     """
 
     style: str = "flat"

@@ -4,14 +4,16 @@ cache beside it, so that badges are served whether Redis answers or not.
 """
 
 from collections import OrderedDict
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, TimeoutError, succeed
 from twisted.internet.endpoints import clientFromString
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
+from pypipins.incidents import Incident
 from pypipins.metrics import Metrics
 
 #: Seconds a Redis command may take before the in-process cache answers instead.
@@ -21,20 +23,61 @@ REDIS_TIMEOUT = 0.5
 #: long at most after Redis returns, it is used again.
 REDIS_RETRY_MAX = 5.0
 
-#: Entries the in-process cache holds; a condensed record is well under 2 KB.
-MEMORY_ENTRIES = 10_000
+#: Seconds Redis must go without a failure before an incident is over: a Redis at
+#: C{maxmemory} refuses every write and answers every read, which is one incident.
+REDIS_CALM = 10.0
+
+MiB = 1024 * 1024
+
+#: Bytes of facts and download counts kept in-process beside Redis: a record is well under
+#: 2 KB, so some 15,000 packages.
+FACTS_IN_MEMORY = 32 * MiB
+
+#: Bytes of responses kept ready to send again: an SVG badge is 1-4 KB, a raster 1-30 KB.
+READY_IN_MEMORY = 64 * MiB
+
+#: Bytes of images kept in-process, drawn or fetched from a shields server.
+IMAGES_IN_MEMORY = 32 * MiB
+
+#: Bytes of "no such package" kept in-process, apart from the facts, so that a flood of
+#: made-up names cannot push out what the service falls back on when Redis is away.
+ABSENT_IN_MEMORY = 4 * MiB
+
+#: Bytes an entry costs beyond its key and value: the dictionary slot, the tuple, the expiry.
+ENTRY_OVERHEAD = 200
+
+#: What the cache holds for something the upstream says does not exist.
+ABSENT = b"404"
+
+
+def entry_size(key: Any, value: Any) -> int:
+    """
+    The bytes an entry of a text key and a bytes value holds, roughly.
+    """
+    return len(key) + len(value) + ENTRY_OVERHEAD
 
 
 class MemoryCache:
     """
-    A least-recently-used map with an expiry time per entry; of bytes as a cache of upstream
-    answers, of anything for callers of L{lookup}.
+    A least-recently-used map with an expiry time per entry, bounded by the bytes its entries
+    hold (not by their number: a raster is a hundred times a record); of bytes as a cache of
+    upstream answers, of anything for callers of L{lookup}.
+
+    @param size: the bytes an entry holds, from its key and value.
     """
 
-    def __init__(self, clock: IReactorTime, max_entries: int = MEMORY_ENTRIES) -> None:
+    def __init__(
+        self,
+        clock: IReactorTime,
+        max_bytes: int = FACTS_IN_MEMORY,
+        size: Callable[[Any, Any], int] = entry_size,
+    ) -> None:
         self._clock = clock
-        self._max_entries = max_entries
-        self._entries: "OrderedDict[Any, Tuple[float, Any]]" = OrderedDict()
+        self.max_bytes = max_bytes
+        self._size = size
+        #: Bytes the entries hold now.
+        self.bytes = 0
+        self._entries: "OrderedDict[Any, Tuple[float, Any, int]]" = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -50,20 +93,29 @@ class MemoryCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        expires, value = entry
+        expires, value, _ = entry
         left = expires - self._clock.seconds()
         if left <= 0:
-            del self._entries[key]
+            self.discard(key)
             return None
         self._entries.move_to_end(key)
         return value, left
 
     def set(self, key: Any, value: Any, ttl: float) -> "Deferred[None]":
-        self._entries[key] = (self._clock.seconds() + ttl, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        self.discard(key)
+        size = self._size(key, value)
+        if size <= self.max_bytes:
+            self._entries[key] = (self._clock.seconds() + ttl, value, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, _, oldest) = self._entries.popitem(last=False)
+                self.bytes -= oldest
         return succeed(None)
+
+    def discard(self, key: Any) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.bytes -= entry[2]
 
 
 class RedisCache(Service):
@@ -71,9 +123,17 @@ class RedisCache(Service):
     Bytes in Redis with a TTL, over one txredisapi connection kept open (and re-opened) while
     the service runs.
 
+    Each value is stored after the name of the key it is for, and read back only when it names
+    the key asked for: a reply handed to the wrong command reads as a miss (and is logged),
+    never as another package's facts. That is a second guard: no reply timeout is set on the
+    connection (txredisapi's can hand a late reply to the next command), and a command that
+    takes too long drops the connection for a new one instead.
+
     @param endpoint: a Twisted client endpoint string (C{tcp:host=...:port=...} or
         C{unix:path=...}).
     """
+
+    _log = Logger()
 
     def __init__(
         self, reactor: Any, endpoint: str, dbid: int = 0, password: Optional[str] = None
@@ -100,7 +160,6 @@ class RedisCache(Service):
             isLazy=True,
             charset=None,
             password=self._password,
-            replyTimeout=REDIS_TIMEOUT,
             convertNumbers=False,
         )
         self._factory.maxDelay = REDIS_RETRY_MAX
@@ -112,30 +171,77 @@ class RedisCache(Service):
         return factory.disconnect()
 
     def get(self, key: str) -> "Deferred[Optional[bytes]]":
-        return self._command("get", key)
+        return self._command("get", key).addCallback(self._for_key, key)
 
     def set(self, key: str, value: bytes, ttl: float) -> "Deferred[None]":
-        return self._command("set", key, value, expire=max(1, int(ttl)))
+        return self._command("set", key, _tag(key) + value, expire=max(1, int(ttl)))
+
+    def _for_key(self, stored: Any, key: str) -> Optional[bytes]:
+        """
+        The value stored for C{key}; L{None} for nothing, for a record of an earlier version
+        (which named no key), and for a reply that is not a record of C{key}.
+        """
+        if stored is None:
+            return None
+        tag = _tag(key)
+        if isinstance(stored, bytes):
+            if stored.startswith(tag):
+                return stored[len(tag):]
+            if not stored.startswith(_TAG):
+                return None
+        self._log.warn(
+            "Redis answered GET {key} with {other!r}: not a record of that key, taken as a miss.",
+            key=key, other=stored[:80],
+        )
+        return None
 
     def _command(self, name: str, *args: Any, **kwargs: Any) -> "Deferred[Any]":
         d: Deferred[Any] = getattr(self._factory.handler, name)(*args, **kwargs)
-        return d.addTimeout(REDIS_TIMEOUT, self._reactor)
+        return d.addTimeout(REDIS_TIMEOUT, self._reactor, onTimeoutCancel=self._timed_out)
+
+    def _timed_out(self, result: Any, timeout: float) -> Failure:
+        # The command keeps its place in the connection's queue of replies, so a late reply
+        # reaches no other command; but a connection this slow (Redis or this process paused,
+        # a network gone quiet) is given up for a new one rather than waited on.
+        for connection in list(self._factory.pool if self._factory is not None else ()):
+            connection.transport.abortConnection()
+        return Failure(TimeoutError(f"Redis did not answer within {timeout} s"))
+
+
+#: What each value stored in Redis starts with, before the name of its key and a newline.
+_TAG = b"key="
+
+
+def _tag(key: str) -> bytes:
+    return _TAG + key.encode("utf-8") + b"\n"
 
 
 class FallbackCache:
     """
     Redis, with the in-process cache beside it: every value is kept in both, so that a Redis
-    that goes away, or comes back empty, costs nothing that was already known. A lost or slow
-    Redis is logged once when it goes and once when it comes back, never once per request.
+    that goes away, or comes back empty, costs nothing that was already known. A lost, slow or
+    full Redis is logged once when it starts failing and once when it is well again, never
+    once per request.
+
+    @param absent: where L{ABSENT} is kept in-process, apart from C{memory}.
     """
 
-    _log = Logger()
-
-    def __init__(self, redis: RedisCache, memory: MemoryCache, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        redis: RedisCache,
+        memory: MemoryCache,
+        metrics: Metrics,
+        clock: IReactorTime,
+        absent: Optional[MemoryCache] = None,
+    ) -> None:
         self._redis = redis
         self._memory = memory
+        self._absent = absent if absent is not None else MemoryCache(clock, ABSENT_IN_MEMORY)
         self._metrics = metrics
-        self._redis_up: Optional[bool] = None
+        self._incident = Incident(
+            "Redis", clock, "caching in-process until it answers.", calm=REDIS_CALM,
+            unit="commands",
+        )
 
     def get(self, key: str) -> "Deferred[Optional[bytes]]":
         if not self._use_redis():
@@ -148,7 +254,7 @@ class FallbackCache:
         return d
 
     def _from_redis(self, value: Optional[bytes], key: str) -> Optional[bytes]:
-        self._state(True)
+        self._incident.answered()
         if value is not None:
             self._metrics.redis_hit.inc()
             return value
@@ -167,12 +273,14 @@ class FallbackCache:
         return None if found is None else found[0]
 
     def _in_memory(self, key: str) -> Optional[Tuple[bytes, float]]:
-        found = self._memory.lookup(key)
+        found = self._memory.lookup(key) or self._absent.lookup(key)
         (self._metrics.memory_miss if found is None else self._metrics.memory_hit).inc()
         return found
 
     def set(self, key: str, value: bytes, ttl: float) -> "Deferred[None]":
-        self._memory.set(key, value, ttl)
+        kept, other = (self._absent, self._memory) if value == ABSENT else (self._memory, self._absent)
+        kept.set(key, value, ttl)
+        other.discard(key)
         if not self._use_redis():
             return succeed(None)
         d = self._redis.set(key, value, ttl)
@@ -183,22 +291,13 @@ class FallbackCache:
     def _use_redis(self) -> bool:
         connected = self._redis.connected
         if not connected:
-            self._state(False, "not connected")
+            self._incident.failed("not connected")
         return connected
 
     def _redis_answered(self, result: Any) -> Any:
-        self._state(True)
+        self._incident.answered()
         return result
 
-    def _redis_failed(self, failure: Any, instead: Any) -> Any:
-        self._state(False, failure.getErrorMessage() or failure.type.__name__)
+    def _redis_failed(self, failure: Failure, instead: Callable[[], Any]) -> Any:
+        self._incident.failed(failure.getErrorMessage() or failure.type.__name__)
         return instead()
-
-    def _state(self, up: bool, why: str = "") -> None:
-        if up == self._redis_up:
-            return
-        if up:
-            self._log.info("Redis is answering: caching there.")
-        else:
-            self._log.warn("Redis unavailable ({why}): caching in-process until it returns.", why=why)
-        self._redis_up = up

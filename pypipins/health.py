@@ -9,11 +9,12 @@ hold in memory is left, and a new instance would answer nothing but ``unavailabl
 """
 
 import json
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Tuple
 
 import attrs
 from twisted.internet.interfaces import IReactorTime
-from twisted.logger import Logger
+
+from pypipins.incidents import Incident
 
 #: Seconds PyPI must have failed every request, with no answer in between, before it counts
 #: as gone: one timeout or a short outage is ridden out by the cache.
@@ -22,54 +23,17 @@ FAILING_FOR = 30.0
 #: The upstream without which no badge but downloads can be made.
 ESSENTIAL = "pypi"
 
-_log = Logger()
 
-
-@attrs.define
-class UpstreamHealth:
+class UpstreamHealth(Incident):
     """
-    An upstream's state, fed by its L{Fetcher}: a failure is logged when an incident begins,
-    counted while it lasts, and the count logged once it answers again, so that an outage
-    costs two lines of log rather than one per request.
+    An upstream's state, fed by its L{Fetcher}: an outage costs two lines of log rather than
+    one per request, and tells C{/healthz} how long PyPI has failed.
     """
 
-    name: str
-    clock: IReactorTime
-    #: Requests failed since the last answer.
-    failures: int = 0
-    #: When the first of them failed.
-    failing_since: Optional[float] = None
-
-    def answered(self) -> None:
-        """
-        The upstream answered (a 404 is an answer).
-        """
-        if self.failures:
-            _log.info(
-                "{upstream} answering again after {failures} failed requests in {seconds:.0f} s.",
-                upstream=self.name, failures=self.failures,
-                seconds=self.clock.seconds() - (self.failing_since or 0.0),
-            )
-        self.failures = 0
-        self.failing_since = None
-
-    def failed(self, reason: str) -> None:
-        if not self.failures:
-            self.failing_since = self.clock.seconds()
-            _log.warn(
-                "{upstream} failing ({reason}): serving what is kept; further failures are "
-                "counted until it answers.",
-                upstream=self.name, reason=reason,
-            )
-        self.failures += 1
-
-    def failing_for(self) -> float:
-        """
-        Seconds it has failed every request; 0 while it answers.
-        """
-        if self.failing_since is None:
-            return 0.0
-        return self.clock.seconds() - self.failing_since
+    def __init__(self, name: str, clock: IReactorTime) -> None:
+        super().__init__(
+            name, clock, "serving what is kept; further failures are counted until it answers."
+        )
 
 
 def can_serve(redis_connected: bool, essential_failing_for: float, patience: float) -> bool:

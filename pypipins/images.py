@@ -27,9 +27,6 @@ IMAGE_TTL = 24 * 60 * 60
 #: Seconds a shields server has to draw a badge before it is drawn in-process instead.
 SHIELDS_TIMEOUT = 3.0
 
-#: Images kept in-process; an SVG badge is about 1 KB, a raster 2-10 KB.
-IMAGES_IN_MEMORY = 4096
-
 
 def image_key(badge: Badge, options: Options, ext: str) -> str:
     """

@@ -13,8 +13,9 @@ from typing import Any, Callable, Dict, Generic, List, Mapping, Optional, Protoc
 import attrs
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
 
-from pypipins.cache import FallbackCache, MemoryCache
+from pypipins.cache import ABSENT, FallbackCache, MemoryCache
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
 from pypipins.pypistats import PyPIStats
 
@@ -31,9 +32,6 @@ RETRY_AFTER = 30
 
 #: Failures remembered at most; past this the oldest are forgotten (and may be retried early).
 _FAILURES_KEPT = 10_000
-
-#: What the cache holds for a package the upstream does not know.
-_NOT_FOUND = b"404"
 
 T = TypeVar("T")
 
@@ -85,6 +83,8 @@ class Lookup:
     @param downloads_ttl: seconds download counts are fresh; pypistats changes once a day.
     @param indexes: the other indexes badges may name, by name.
     """
+
+    _log = Logger()
 
     def __init__(
         self,
@@ -143,22 +143,40 @@ class Lookup:
     ) -> "Deferred[Answer[T]]":
         async def get() -> Answer[T]:
             cached = await self._cache.get(key)
-            if cached == _NOT_FOUND:
+            if cached == ABSENT:
                 raise NotFound(key)
-            if cached is not None:
-                fetched_at, record = _unpack(cached)
+            kept = None if cached is None else self._decoded(key, cached, decode)
+            if kept is not None:
+                fetched_at, value = kept
                 if self._clock.seconds() - fetched_at < ttl:
-                    return Answer(decode(record), fresh_until=fetched_at + ttl)
+                    return Answer(value, fresh_until=fetched_at + ttl)
                 if not self._failed_recently(key):
                     # answered now, refreshed for the next request
                     self._shared(key, fetch).addErrback(lambda _: None)
-                return Answer(decode(record), stale=True)
+                return Answer(value, stale=True)
             if self._failed_recently(key):
                 raise Unavailable(f"{key}: the upstream failed less than {RETRY_AFTER} s ago")
             value = await self._shared(key, fetch)
             return Answer(value, fresh_until=self._clock.seconds() + ttl)
 
         return Deferred.fromCoroutine(get())
+
+    def _decoded(
+        self, key: str, cached: bytes, decode: Callable[[bytes], T]
+    ) -> Optional[Tuple[float, T]]:
+        """
+        When the record kept for C{key} was fetched, and what it says; L{None} for a record
+        that cannot be read as one of its kind, which is then asked for again.
+        """
+        try:
+            fetched_at, record = _unpack(cached)
+            return fetched_at, decode(record)
+        except Exception as e:  # whatever decoding a foreign record raises: a miss, not a 500
+            self._log.warn(
+                "The record kept for {key} cannot be read ({error}): asking again.",
+                key=key, error=repr(e)[:200],
+            )
+            return None
 
     def _failed_recently(self, key: str) -> bool:
         failed_at = self._failed_at.get(key)
@@ -188,7 +206,7 @@ class Lookup:
             record = await fetch()
         except NotFound:
             self._failed_at.pop(key, None)
-            await self._cache.set(key, _NOT_FOUND, NOT_FOUND_TTL)
+            await self._cache.set(key, ABSENT, NOT_FOUND_TTL)
             raise
         except Unavailable:
             # logged by the upstream's health, once per incident rather than per package

@@ -5,7 +5,6 @@ serves, as the node server of the original set-up did.
 
 from typing import Dict
 
-from klein import Klein
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
@@ -15,7 +14,7 @@ from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.images import LocalImages
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.static_badge import parse, split_extension
-from pypipins.web import Response, guarded, no_such_page, not_drawn, query, send
+from pypipins.web import Response, guarded, no_such_page, not_drawn, query, router, send
 
 #: Seconds a static badge may be kept: it never changes.
 MAX_AGE = 24 * 60 * 60
@@ -37,12 +36,13 @@ class ShieldsSite:
     Static badges drawn by L{LocalImages}.
     """
 
-    app = Klein()
+    app = router()
 
     def __init__(self, images: LocalImages) -> None:
         self._images = images
 
     def resource(self) -> IResource:
+        # a message may have "//" in it (/badge/url-http://example.org-blue.svg)
         return guarded(self.app.resource())
 
     # path: a message such as "61k/month" arrives with its slash decoded

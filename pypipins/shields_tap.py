@@ -26,17 +26,20 @@ class Options(usage.Options):
 def makeService(config: Options, reactor: Any = None) -> IService:
     if reactor is None:
         from twisted.internet import reactor
-    from twisted.web.server import Site
 
-    from pypipins.cache import MemoryCache
-    from pypipins.images import IMAGES_IN_MEMORY, LocalImages
+    from pypipins.cache import IMAGES_IN_MEMORY, MemoryCache
+    from pypipins.http_limits import limited_site
+    from pypipins.images import LocalImages
+    from pypipins.openfiles import OpenFilesLimit
     from pypipins.shields import ShieldsSite
 
     top = MultiService()
+    # before the port: what it accepts counts against it
+    OpenFilesLimit().setServiceParent(top)
     # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
     pool = drawing_pool(config, reactor)
     pool.setServiceParent(top)
-    site = Site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), pool)).resource())
-    site.displayTracebacks = False
+    images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), pool)
+    site = limited_site(ShieldsSite(images).resource())
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
     return top

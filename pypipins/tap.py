@@ -13,6 +13,7 @@ from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
 from pypipins import drawpool, indexes
+from pypipins.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB
 from pypipins.health import FAILING_FOR
 
 if TYPE_CHECKING:
@@ -108,6 +109,12 @@ class Options(usage.Options):
         ["public-url", None, None,
          "The address the site's snippets give (https://badges.example.org); by default "
          "the one each request came to (its Host, and X-Forwarded-Proto)."],
+        ["ready-memory", None, READY_IN_MEMORY // MiB,
+         "MiB of responses kept ready to send again without asking Redis or drawing.", int],
+        ["image-memory", None, IMAGES_IN_MEMORY // MiB, "MiB of images kept in-process.", int],
+        ["facts-memory", None, FACTS_IN_MEMORY // MiB,
+         "MiB of package facts and download counts kept in-process beside Redis, for when "
+         "Redis is away.", int],
     ]
 
     def __init__(self) -> None:
@@ -144,7 +151,8 @@ class Options(usage.Options):
             if urlsplit(self[option]).scheme not in ("http", "https"):
                 raise usage.UsageError(f"--{option} must be an http:// or https:// URL")
             self[option] = self[option].rstrip("/")
-        for option in ("cache-ttl", "downloads-ttl", "stats-per-second", "stats-per-minute"):
+        for option in ("cache-ttl", "downloads-ttl", "stats-per-second", "stats-per-minute",
+                       "ready-memory", "image-memory", "facts-memory"):
             if self[option] <= 0:
                 raise usage.UsageError(f"--{option} must be positive")
         for option in ("upstream-timeout", "unhealthy-after"):
@@ -185,20 +193,23 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from treq.client import HTTPClient
     from twisted.web.client import Agent
     from twisted.web.resource import Resource
-    from twisted.web.server import Site
 
     from pypipins.budget import RequestBudget
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
-    from pypipins.images import IMAGES_IN_MEMORY, SHIELDS_TIMEOUT, LocalImages, ShieldsImages
+    from pypipins.http_limits import limited_site
+    from pypipins.images import SHIELDS_TIMEOUT, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
     from pypipins.metrics import Metrics, MetricsPage
+    from pypipins.openfiles import OpenFilesLimit
     from pypipins.pypi import PyPI
     from pypipins.pypistats import PyPIStats
     from pypipins.upstream import Fetcher, QuietPool
     from pypipins.web import BadgeSite
 
     top = MultiService()
+    # before the ports: what they accept counts against it
+    OpenFilesLimit().setServiceParent(top)
     GCTuning().setServiceParent(top)
     metrics = Metrics(CollectorRegistry())
     redis = RedisCache(
@@ -206,7 +217,9 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     )
     redis.setName("redis")
     redis.setServiceParent(top)
-    cache = FallbackCache(redis, MemoryCache(reactor), metrics)
+    cache = FallbackCache(
+        redis, MemoryCache(reactor, config["facts-memory"] * MiB), metrics, reactor
+    )
 
     http = HTTPClient(Agent(reactor, pool=QuietPool(reactor)))
     names = ["pypi", "pypistats"] + [f"index:{index.name}" for index in config["indexes"]]
@@ -230,22 +243,23 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
     pool = drawing_pool(config, reactor, metrics)
     pool.setServiceParent(top)
-    images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), pool, cache)
+    image_memory = config["image-memory"] * MiB
+    images = LocalImages(MemoryCache(reactor, image_memory), pool, cache)
     if config["shields-url"] is not None:
         # its failures are logged once per incident by ShieldsImages, which draws instead
         images = ShieldsImages(
             Fetcher(http, reactor, SHIELDS_TIMEOUT, "shields", metrics=metrics),
-            config["shields-url"], images, MemoryCache(reactor, IMAGES_IN_MEMORY),
+            config["shields-url"], images, MemoryCache(reactor, image_memory),
         )
     badges = BadgeSite(
         lookup, images, reactor, metrics, Health(redis, upstreams, config["unhealthy-after"]),
-        config["public-url"],
+        config["public-url"], config["ready-memory"] * MiB,
     )
-    site = Site(badges.resource(), logPath=config["access-log"])
-    site.displayTracebacks = False
+    site = limited_site(badges.resource(), logPath=config["access-log"])
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
     if config["metrics-port"] is not None:
         root = Resource()
         root.putChild(b"metrics", MetricsPage(metrics.registry))
-        endpointService(config["metrics-port"], Site(root), reactor=reactor).setServiceParent(top)
+        metrics_site = limited_site(root)
+        endpointService(config["metrics-port"], metrics_site, reactor=reactor).setServiceParent(top)
     return top

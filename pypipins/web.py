@@ -4,7 +4,7 @@ The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
 
 import hashlib
 import re
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
 import attrs
@@ -15,12 +15,14 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.web import http
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
+from werkzeug.routing import RequestRedirect
 
 from pypipins import names, shields_badges, site
 from pypipins.badges import (
     DOWNLOADS_BADGES,
     FACTS_BADGES,
     KINDS,
+    QUERY_PARAMETERS,
     Badge,
     Options,
     customize,
@@ -33,7 +35,7 @@ from pypipins.badges import (
     unknown_index,
     version_not_found,
 )
-from pypipins.cache import MemoryCache
+from pypipins.cache import ENTRY_OVERHEAD, READY_IN_MEMORY, MemoryCache
 from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.facts import NotFound, Unavailable
 from pypipins.health import Health
@@ -61,8 +63,9 @@ PAGE_MAX_AGE = 3600
 STALE_WHILE_REVALIDATE = 24 * 60 * 60
 STALE_IF_ERROR = 7 * 24 * 60 * 60
 
-#: Responses kept ready to send again; a badge is 1-4 KB.
-READY_ENTRIES = 20_000
+#: The query parameters that change a badge; any other is ignored, and so does not make
+#: another response to keep ready.
+BADGE_PARAMETERS = tuple(p.encode("ascii") for p in QUERY_PARAMETERS + ("version", "index"))
 
 #: Seconds the badge of an invalid name is kept ready: it never changes.
 INVALID_KEPT = 3600
@@ -102,6 +105,9 @@ class Response:
     #: The headers, encoded once for all the times the response is sent.
     headers: Tuple[Tuple[bytes, bytes], ...] = attrs.field(init=False)
 
+    #: Bytes it holds, roughly.
+    size: int = attrs.field(init=False)
+
     @etag.default
     def _etag(self) -> str:
         return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
@@ -119,6 +125,10 @@ class Response:
         if self.stale:
             headers.append((STALE_HEADER, "true"))
         return tuple((name.encode("ascii"), value.encode("ascii")) for name, value in headers)
+
+    @size.default
+    def _size(self) -> int:
+        return len(self.body) + sum(len(n) + len(v) for n, v in self.headers) + ENTRY_OVERHEAD
 
 
 def send(request: IRequest, response: Response) -> bytes:
@@ -196,20 +206,25 @@ def not_drawn(request: IRequest, ext: str, error: "CannotDraw | DrawersBusy") ->
     return f"This badge cannot be drawn as {ext.upper()}. As SVG it can: {url}\n".encode("ascii")
 
 
-class _UTF8Paths(Resource):
+class _CheckedPaths(Resource):
     """
-    A 404 for a path that is not UTF-8 once percent-decoded, before Klein, which would answer
-    it with a 400 and a traceback in the log.
+    A 404, before Klein, for a path that is not UTF-8 once percent-decoded (Klein would answer
+    it with a 400 and a traceback in the log), and unless C{doubled_slashes}, for a path with
+    C{//} in it (Klein reads one at the start as C{/}, so that C{//v/klein/badge.svg} would be a
+    second URL of a badge).
     """
 
     isLeaf = True
 
-    def __init__(self, wrapped: IResource) -> None:
+    def __init__(self, wrapped: IResource, doubled_slashes: bool) -> None:
         super().__init__()
         self._wrapped = wrapped
+        self._doubled_slashes = doubled_slashes
 
     def render(self, request: IRequest) -> bytes:
         path = request.path
+        if not self._doubled_slashes and b"//" in path:
+            return no_such_page(request, b"No such badge.\n")
         try:
             # A plain ASCII path (the hot path) needs no decoding; escapes, or raw bytes a
             # client sent unescaped, do.
@@ -220,8 +235,24 @@ class _UTF8Paths(Resource):
         return self._wrapped.render(request)
 
 
-def guarded(resource: IResource) -> IResource:
-    return _UTF8Paths(resource)
+def guarded(resource: IResource, doubled_slashes: bool = True) -> IResource:
+    return _CheckedPaths(resource, doubled_slashes)
+
+
+def router() -> Klein:
+    """
+    A Klein app that never answers with a redirect. werkzeug's routing redirects a path with
+    doubled slashes to the one with them merged, and a rule's path without its trailing slash
+    to the one with it, with a C{Location} made of the request's C{Host} (a client's text) and
+    always C{http://}, which Varnish would keep for everyone. Here such a path is a 404.
+    """
+    app = Klein()
+    app.handle_errors(RequestRedirect)(_no_redirect)
+    return app
+
+
+def _no_redirect(instance: object, request: IRequest, failure: object) -> bytes:
+    return no_such_page(request, b"Not found.\n")
 
 
 def release_version(text: str) -> Optional[str]:
@@ -236,6 +267,33 @@ def release_version(text: str) -> Optional[str]:
         return str(Version(text))
     except InvalidVersion:
         return None
+
+
+#: What a response is kept ready under: the route, kind, name, release and format, and the
+#: query parameters that change the badge.
+ReadyKey = Tuple[str, str, Optional[str], Optional[str], str, Tuple[Tuple[bytes, bytes], ...]]
+
+
+def ready_key(
+    route: str,
+    kind: str,
+    package: str,
+    version: Optional[str],
+    ext: str,
+    args: Mapping[bytes, List[bytes]],
+) -> ReadyKey:
+    """
+    The request as far as it matters to the badge: any spelling of a name is the same
+    package, every invalid name says the same, and a parameter no badge reads is no part of
+    it, so that no junk makes another response to keep.
+    """
+    name = names.normalize(package) if names.is_valid(package) else None
+    asked = tuple((p, args[p][0]) for p in BADGE_PARAMETERS if args.get(p))
+    return (route, kind, name, version, ext, asked)
+
+
+def _ready_size(key: ReadyKey, response: Response) -> int:
+    return len(repr(key)) + response.size
 
 
 def query(request: IRequest) -> Dict[str, str]:
@@ -318,7 +376,7 @@ class BadgeSite:
         came to.
     """
 
-    app = Klein()
+    app = router()
 
     def __init__(
         self,
@@ -328,7 +386,7 @@ class BadgeSite:
         metrics: Metrics,
         health: Health,
         public_url: Optional[str] = None,
-        ready_entries: int = READY_ENTRIES,
+        ready_bytes: int = READY_IN_MEMORY,
     ) -> None:
         self._lookup = lookup
         self._images = images
@@ -336,41 +394,49 @@ class BadgeSite:
         self._metrics = metrics
         self._health = health
         self._public_url = public_url
-        self._ready = MemoryCache(clock, ready_entries)
+        self._ready = MemoryCache(clock, ready_bytes, _ready_size)
 
     def resource(self) -> IResource:
-        return guarded(self.app.resource())
+        # no badge or page has an empty segment in its path
+        return guarded(self.app.resource(), doubled_slashes=False)
 
     @app.route("/<kind>/<package>/badge.<ext>", methods=["GET", "HEAD"])
     def badge(
         self, request: IRequest, kind: str, package: str, ext: str
     ) -> "bytes | Deferred[bytes]":
-        ready = self._send_ready(request, kind, ext)
+        key = ready_key("", kind, package, None, ext, request.args)
+        ready = self._send_ready(request, key, kind, ext)
         if ready is not None:
             return ready
         if kind not in KINDS or ext not in FORMATS:
             return self._no_such_badge(request)
-        return Deferred.fromCoroutine(self._make(request, kind, package, None, ext, shields=False))
+        return Deferred.fromCoroutine(
+            self._make(request, key, kind, package, None, ext, shields=False)
+        )
 
     # path: shields takes a release after the name, /pypi/v/<package>/<version>.svg
     @app.route("/pypi/<kind>/<path:target>", methods=["GET", "HEAD"])
     def shields_badge(self, request: IRequest, kind: str, target: str) -> "bytes | Deferred[bytes]":
         target, dot, ext = target.rpartition(".")
-        ready = self._send_ready(request, "pypi/" + kind, ext)
+        package, slash, version = target.partition("/")
+        release = version if slash else None
+        key = ready_key("pypi", kind, package, release, ext, request.args)
+        ready = self._send_ready(request, key, "pypi/" + kind, ext)
         if ready is not None:
             return ready
-        package, slash, version = target.partition("/")
         if kind not in shields_badges.KINDS or not dot or ext not in FORMATS or "/" in version:
             return self._no_such_badge(request)
         return Deferred.fromCoroutine(
-            self._make(request, kind, package, version if slash else None, ext, shields=True)
+            self._make(request, key, kind, package, release, ext, shields=True)
         )
 
-    def _send_ready(self, request: IRequest, counted_as: str, ext: str) -> Optional[bytes]:
+    def _send_ready(
+        self, request: IRequest, key: ReadyKey, counted_as: str, ext: str
+    ) -> Optional[bytes]:
         """
-        The response kept ready for this URI, sent; L{None} when there is none, to be made.
+        The response kept ready for this request, sent; L{None} when there is none, to be made.
         """
-        ready = self._ready.lookup(request.uri)
+        ready = self._ready.lookup(key)
         if ready is None:
             return None
         self._metrics.ready_hit.inc()
@@ -417,8 +483,8 @@ class BadgeSite:
         )
 
     async def _make(
-        self, request: IRequest, kind: str, package: str, version: Optional[str], ext: str,
-        shields: bool,
+        self, request: IRequest, key: ReadyKey, kind: str, package: str,
+        version: Optional[str], ext: str, shields: bool,
     ) -> bytes:
         # a badge made is a badge that was not kept ready
         self._metrics.ready_miss.inc()
@@ -443,7 +509,7 @@ class BadgeSite:
         response = Response(body, CONTENT_TYPES[ext], max_age, said.stale)
         fresh_for = said.fresh_until - self._clock.seconds()
         if fresh_for > 0:
-            self._ready.set(request.uri, response, fresh_for)
+            self._ready.set(key, response, fresh_for)
         if said.stale:
             self._metrics.stale_answers.inc()
         sent = send(request, response)

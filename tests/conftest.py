@@ -50,7 +50,8 @@ def wait_for_port(port: int, timeout: float = 20.0, process: "subprocess.Popen[A
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
-def in_memory_site(lookup: Any, images: Any, clock: Any, **upstreams: Any) -> Any:
+def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | None" = None,
+                   **upstreams: Any) -> Any:
     """
     A L{BadgeSite} on a Clock, with no Redis (one never started) and metrics of its own.
     """
@@ -62,8 +63,9 @@ def in_memory_site(lookup: Any, images: Any, clock: Any, **upstreams: Any) -> An
     from pypipins.web import BadgeSite
 
     never_started = RedisCache(clock, "tcp:host=127.0.0.1:port=1")
+    extra = {} if ready_bytes is None else {"ready_bytes": ready_bytes}
     return BadgeSite(lookup, images, clock, Metrics(CollectorRegistry()),
-                     Health(never_started, upstreams))
+                     Health(never_started, upstreams), **extra)
 
 
 def fired(d: "Deferred[Any]") -> Any:
@@ -152,8 +154,15 @@ class RedisServer:
         """
         When the record at C{key} was fetched, and the record.
         """
-        fetched_at, record = self.command("GET", key).split("\n", 1)
+        tag, fetched_at, record = self.command("GET", key).split("\n", 2)
+        assert tag == f"key={key}", tag
         return float(fetched_at), json.loads(record)
+
+    def keep(self, key: str, fetched_at: float, record: dict) -> None:
+        """
+        Put a record in the cache as the service stores it, as if fetched at C{fetched_at}.
+        """
+        self.command("SET", key, f"key={key}\n{fetched_at:.3f}\n{json.dumps(record)}")
 
     def command(self, *args: str) -> str:
         """
@@ -267,16 +276,17 @@ def service(upstream: RunningUpstream, redis: RedisServer) -> Iterator[RunningSe
 
 class Daemon:
     """
-    C{twistd -n pypipins} (or another of our plugins), started as a user starts it.
+    C{twistd -n pypipins} (or another of our plugins), started as a user starts it; C{popen}
+    goes to C{subprocess.Popen} (C{env}, C{preexec_fn}).
     """
 
-    def __init__(self, directory: Path, plugin: str, args: List[str]) -> None:
+    def __init__(self, directory: Path, plugin: str, args: List[str], **popen: Any) -> None:
         self.port = free_port()
         self.log = directory / f"twistd-{plugin}-{self.port}.log"
         self.process = subprocess.Popen(
             [TWISTD, "-n", "--pidfile=", plugin,
              "--port", f"tcp:{self.port}:interface=127.0.0.1", *args],
-            cwd=directory, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+            cwd=directory, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, **popen,
         )
         try:
             wait_for_port(self.port, process=self.process)
@@ -296,8 +306,8 @@ class Daemon:
 def start_daemon(tmp_path: Path) -> Iterator[Callable[..., Daemon]]:
     daemons: List[Daemon] = []
 
-    def start(*args: str, plugin: str = "pypipins") -> Daemon:
-        daemon = Daemon(tmp_path, plugin, list(args))
+    def start(*args: str, plugin: str = "pypipins", **popen: Any) -> Daemon:
+        daemon = Daemon(tmp_path, plugin, list(args), **popen)
         daemons.append(daemon)
         return daemon
 

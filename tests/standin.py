@@ -8,7 +8,8 @@ C{info} with that version, that release's files, and no release list, as PyPI's 
 name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}).
 
 Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have as many
-packages as they like.
+packages as they like. Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
+in each period, so that a test can tell each package's answer from every other's.
 
 Run it on its own with C{python -m tests.standin PORT [FIXTURES]}; then C{/_control/fail?name=N&how=H}
 (C{name=*} for every name), C{/_control/recover?name=N}, C{/_control/delay?seconds=S} (every
@@ -34,6 +35,7 @@ _ROUTES = (
 )
 
 _BENCH = re.compile(r"^bench-\d+$")
+_NUMBERED = re.compile(r"^numbered-(\d+)$")
 
 #: What L{Upstream.fail} can make a name do ("slow" is no failure: the right answer, late).
 FAILURES = ("500", "429", "garbage", "wrong-shape", "hang", "slow")
@@ -99,11 +101,15 @@ class Upstream(Resource):
             return b"<html>this is not JSON</html>"
         if how == "wrong-shape":
             return b'{"info": "no"}'
-        document = self._fixtures / folder / f"{'klein' if _BENCH.match(name) else name}.json"
+        number = _NUMBERED.match(name)
+        stand_in = "klein" if _BENCH.match(name) or number else name
+        document = self._fixtures / folder / f"{stand_in}.json"
         if not document.is_file():
             request.setResponseCode(404)
             return b'{"message": "Not Found"}'
         body = document.read_bytes()
+        if number is not None:
+            body = _numbered(body, folder, name, int(number.group(1)))
         if version:
             body = _release_document(body, version)
             if body is None:
@@ -121,6 +127,16 @@ class Upstream(Resource):
             reactor.callLater(delay, answer)
             return NOT_DONE_YET
         return body
+
+
+def _numbered(body: bytes, folder: str, name: str, n: int) -> bytes:
+    document = json.loads(body)
+    if folder == "stats":
+        document["package"] = name
+        document["data"] = {"last_day": n, "last_week": n, "last_month": n}
+    else:
+        document["info"].update(name=name, version=f"{n}.0")
+    return json.dumps(document).encode()
 
 
 def _release_document(project: bytes, version: str) -> "bytes | None":

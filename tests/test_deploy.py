@@ -7,6 +7,8 @@ verify. Every part is a process of its own, so these tests block instead of usin
 import datetime
 import http.client
 import ipaddress
+import re
+import resource
 import shutil
 import signal
 import ssl
@@ -178,6 +180,42 @@ def test_varnish_in_front(processes, backend):
     assert daemon_saw(processes, "/healthz") == 2
 
 
+@pytest.mark.parametrize("proxied", [
+    {"X-Forwarded-For": "203.0.113.7"},
+    {"X-Forwarded-For": "127.0.0.1"},
+    {"Forwarded": "for=203.0.113.7;proto=https"},
+    {"X-Real-IP": "203.0.113.7"},
+])
+def test_varnish_refuses_a_purge_that_came_through_a_proxy(processes, backend, proxied):
+    """
+    A proxy on this machine (nginx) connects from 127.0.0.1 too: a PURGE that carries what a
+    proxy adds is refused, and the badges stay cached.
+    """
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    path = "/license/klein/badge.svg"
+    get(varnish, path)
+    assert get(varnish, path)[1]["x-cache"] == "HIT"
+    code, _, _ = get(varnish, "/klein", proxied, method="PURGE")
+    assert code == 405
+    assert get(varnish, path)[1]["x-cache"] == "HIT"
+    # from the machine itself, as the README says, it still purges
+    assert get(varnish, "/klein", method="PURGE")[0] == 200
+    assert get(varnish, path)[1]["x-cache"] == "MISS"
+
+
+def varnish_saw(processes: Processes, query: str) -> List[str]:
+    """
+    The requests Varnish's shared log has that match C{query} (a varnishlog query).
+    """
+    out = subprocess.run(
+        ["varnishlog", "-d", "-n", str(processes.open / "varnish"), "-g", "request",
+         "-q", query, "-i", "ReqMethod,ReqURL"],
+        capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return [line.split()[-1] for line in out.stdout.splitlines() if "ReqURL" in line]
+
+
 def test_varnish_keeps_no_longer_than_the_backend_says(processes, backend):
     """
     A version badge says max-age=300: Varnish keeps it 300 s, not the original's hour.
@@ -250,19 +288,26 @@ http {{
     return main
 
 
-def test_https_through_nginx_and_varnish(processes, backend):
+def start_nginx(processes: Processes, varnish_port: int) -> Tuple[int, int, ssl.SSLContext]:
+    """
+    nginx with etc/'s site in front of Varnish: its HTTP and HTTPS ports, and a TLS context
+    that trusts its certificate.
+    """
     nginx = require("nginx", "nginx")
-    upstream, daemon = backend
-    varnish = start_varnish(processes, daemon)
     http_port, https_port = free_port(), free_port()
-    config = nginx_config(processes.open, http_port, https_port, varnish)
+    config = nginx_config(processes.open, http_port, https_port, varnish_port)
     out = subprocess.run([nginx, "-t", "-c", str(config), "-p", str(processes.open)],
                          capture_output=True, text=True)
     assert out.returncode == 0 and "test is successful" in out.stderr, out.stderr
     processes.start("nginx", [nginx, "-c", str(config), "-p", str(processes.open),
                               "-g", "daemon off;"], https_port)
+    return http_port, https_port, ssl.create_default_context(cafile=str(processes.open / "fullchain.pem"))
 
-    tls = ssl.create_default_context(cafile=str(processes.open / "fullchain.pem"))
+
+def test_https_through_nginx_and_varnish(processes, backend):
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    http_port, https_port, tls = start_nginx(processes, varnish)
     code, headers, body = get(https_port, "/py_versions/klein/badge.svg", tls=tls)
     assert code == 200 and b"<title>python: 3.7, 3.8, 3.9, 3.10, 3.11</title>" in body
     assert headers["x-cache"] == "MISS"
@@ -286,6 +331,36 @@ def test_https_through_nginx_and_varnish(processes, backend):
             pass
 
 
+def test_nginx_forwards_only_get_and_head(processes, backend):
+    """
+    nginx connects to Varnish from 127.0.0.1, where Varnish takes a PURGE: nginx answers any
+    method but GET and HEAD itself, so a PURGE through the public port purges nothing, and no
+    other method reaches Varnish or the daemon.
+    """
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    _, https_port, tls = start_nginx(processes, varnish)
+    path = "/license/klein/badge.svg"
+    get(https_port, path, tls=tls)
+    assert get(https_port, path, tls=tls)[1]["x-cache"] == "HIT"
+    for _ in range(3):
+        code, headers, _ = get(https_port, "/klein", method="PURGE", tls=tls)
+        assert (code, headers.get("allow")) == (405, "GET, HEAD")
+        assert headers["strict-transport-security"].startswith("max-age=63072000")
+    code, headers, _ = get(https_port, path, tls=tls)
+    assert (code, headers["x-cache"]) == (200, "HIT")
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "BAN"):
+        code, headers, _ = get(https_port, path, method=method, tls=tls)
+        assert (code, headers.get("allow")) == (405, "GET, HEAD"), method
+    # HEAD still goes through, without Allow
+    code, headers, _ = get(https_port, path, method="HEAD", tls=tls)
+    assert (code, headers["x-cache"], headers.get("allow")) == (200, "HIT", None)
+    assert varnish_saw(processes, 'ReqMethod ne "GET" and ReqMethod ne "HEAD"') == []
+    log = processes.log("pypipins")
+    assert [line for line in log.splitlines() if '"GET ' not in line and '"HEAD ' not in line
+            and " - - [" in line] == []
+
+
 def socket_tls(port: int, context: ssl.SSLContext):
     import socket
 
@@ -296,33 +371,41 @@ def socket_tls(port: int, context: ssl.SSLContext):
 # -- supervisor ---------------------------------------------------------------------------
 
 
-def test_supervisor_restarts_a_killed_daemon(processes, backend, redis):
+class Supervisor:
     """
-    etc/supervisor's programs, paths filled in, under a real supervisord: SIGKILL the daemon,
-    and the badges come back.
+    A real supervisord running etc/supervisor's programs, paths and ports filled in.
     """
-    user = "nobody" if runs_as_nobody(sys.executable) else "root"
-    if user == "root":
-        warnings.warn(f"{sys.executable} cannot be run by nobody here (a folder on its path is "
-                      "private): the programs run as root in this test")
-    supervisord = VENV / "bin" / "supervisord"
-    supervisorctl = VENV / "bin" / "supervisorctl"
-    upstream, _ = backend
-    directory = processes.open
-    port, shields_port = free_port(), free_port()
-    programs = ((ETC / "supervisor" / "pypipins.conf").read_text()
-                .replace("/srv/pypipins/.venv", str(VENV))
-                .replace("directory=/srv/pypipins", f"directory={directory}")
-                .replace("user=pypipins", f"user={user}")
-                .replace("/var/log/pypipins", str(directory))
-                .replace("tcp:8888:interface=127.0.0.1", f"tcp:{port}:interface=127.0.0.1")
-                .replace("tcp:9000:interface=127.0.0.1", f"tcp:{shields_port}:interface=127.0.0.1")
-                .replace("--redis redis://127.0.0.1:6379/0",
-                         f"--redis {redis.url} --pypi-url http://127.0.0.1:{upstream}/pypi"))
-    assert not [line for line in programs.splitlines() if "/srv/" in line and not line.startswith(";")]
-    (directory / "programs.conf").write_text(programs)
-    config = directory / "supervisord.conf"
-    config.write_text(f"""
+
+    def __init__(self, processes: Processes, backend: Tuple[int, int], redis, **popen) -> None:
+        self.user = "nobody" if runs_as_nobody(sys.executable) else "root"
+        if self.user == "root":
+            warnings.warn(f"{sys.executable} cannot be run by nobody here (a folder on its path "
+                          "is private): the programs run as root in this test")
+        upstream, _ = backend
+        directory = processes.open
+        self.port, self.shields_port = free_port(), free_port()
+        programs = ((ETC / "supervisor" / "pypipins.conf").read_text()
+                    .replace("/srv/pypipins/.venv", str(VENV))
+                    .replace("directory=/srv/pypipins", f"directory={directory}")
+                    .replace("user=pypipins", f"user={self.user}")
+                    .replace("/var/log/pypipins", str(directory))
+                    .replace("tcp:8888:interface=127.0.0.1", f"tcp:{self.port}:interface=127.0.0.1")
+                    .replace("tcp:9000:interface=127.0.0.1",
+                             f"tcp:{self.shields_port}:interface=127.0.0.1")
+                    .replace("--redis redis://127.0.0.1:6379/0",
+                             f"--redis {redis.url} --pypi-url http://127.0.0.1:{upstream}/pypi"))
+        assert not [line for line in programs.splitlines()
+                    if "/srv/" in line and not line.startswith(";")]
+        # As the ports: a figure this machine allows. supervisord refuses to start when it
+        # cannot raise its hard limit to minfds (that takes CAP_SYS_RESOURCE).
+        minfds = re.search(r"^minfds=(\d+)$", programs, re.MULTILINE)
+        self.minfds = min(int(minfds.group(1)), resource.getrlimit(resource.RLIMIT_NOFILE)[1]) \
+            if minfds else None
+        if minfds:
+            programs = programs.replace(minfds.group(0), f"minfds={self.minfds}")
+        (directory / "programs.conf").write_text(programs)
+        self.config = directory / "supervisord.conf"
+        self.config.write_text(f"""
 [supervisord]
 nodaemon=true
 logfile={directory}/supervisord.log
@@ -336,30 +419,70 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 [include]
 files = {directory}/programs.conf
 """)
-    processes.start("supervisord", [str(supervisord), "-c", str(config)], port)
-    wait_for_port(shields_port)
-    code, _, body = get(port, "/license/klein/badge.svg")
-    assert code == 200 and b"license: MIT" in body
-    code, _, body = get(shields_port, "/badge/a-b-red.svg")
-    assert code == 200
+        self.process = processes.start(
+            "supervisord", [str(VENV / "bin" / "supervisord"), "-c", str(self.config)], self.port,
+            **popen)
+        wait_for_port(self.shields_port)
 
-    def pid() -> int:
-        out = subprocess.run([str(supervisorctl), "-c", str(config), "pid", "pypipins"],
-                             capture_output=True, text=True)
+    def pid(self, program: str) -> int:
+        out = subprocess.run([str(VENV / "bin" / "supervisorctl"), "-c", str(self.config), "pid",
+                              program], capture_output=True, text=True)
         return int(out.stdout.strip() or 0)
 
-    first = pid()
+
+def open_files(pid: int) -> Tuple[int, int]:
+    """
+    The soft and hard limits of open files of process C{pid}.
+    """
+    line = next(line for line in Path(f"/proc/{pid}/limits").read_text().splitlines()
+                if line.startswith("Max open files"))
+    soft, hard = line.split()[3:5]
+    return int(soft), int(hard)
+
+
+def test_supervisor_restarts_a_killed_daemon(processes, backend, redis):
+    """
+    etc/supervisor's programs, paths filled in, under a real supervisord: SIGKILL the daemon,
+    and the badges come back.
+    """
+    supervisor = Supervisor(processes, backend, redis)
+    port = supervisor.port
+    code, _, body = get(port, "/license/klein/badge.svg")
+    assert code == 200 and b"license: MIT" in body
+    code, _, body = get(supervisor.shields_port, "/badge/a-b-red.svg")
+    assert code == 200
+
+    first = supervisor.pid("pypipins")
     assert first > 0
-    if user == "nobody":
+    if supervisor.user == "nobody":
         assert "\nUid:\t65534\t" in Path(f"/proc/{first}/status").read_text()
     subprocess.run(["kill", "-KILL", str(first)], check=True)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (pid() in (0, first)):
+    while time.monotonic() < deadline and (supervisor.pid("pypipins") in (0, first)):
         time.sleep(0.2)
-    assert pid() not in (0, first)
+    assert supervisor.pid("pypipins") not in (0, first)
     wait_for_port(port)
     code, _, body = get(port, "/license/klein/badge.svg")
     assert code == 200 and b"license: MIT" in body
+
+
+def test_supervisor_gives_the_programs_open_files(processes, backend, redis):
+    """
+    Started from a shell's soft limit of 1024 open files, supervisord raises its own to the
+    file's minfds (a [supervisord] section in an included file counts), and the programs it
+    starts run with at least that many.
+    """
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    supervisor = Supervisor(processes, backend, redis,
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard)))
+    assert supervisor.minfds is not None, "etc/supervisor/pypipins.conf sets no minfds"
+    assert supervisor.minfds > 1024
+    assert open_files(supervisor.process.pid)[0] >= supervisor.minfds
+    assert (f"Increased RLIMIT_NOFILE limit to {supervisor.minfds}"
+            in (processes.open / "supervisord.log").read_text())
+    for program in ("pypipins", "shields"):
+        soft, hard = open_files(supervisor.pid(program))
+        assert soft >= supervisor.minfds and soft == hard, program
 
 
 def runs_as_nobody(executable: str) -> bool:

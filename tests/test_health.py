@@ -74,7 +74,7 @@ def test_an_incident_is_logged_when_it_begins_and_ends():
         pypi.failed("timed out")
     finally:
         globalLogPublisher.removeObserver(events.append)
-    ours = [e for e in events if e.get("upstream") == "pypi"]
+    ours = [e for e in events if e.get("name") == "pypi"]
     assert [(e["log_level"].name, e.get("reason"), e.get("failures")) for e in ours] == [
         ("warn", "answered 500 (0)", None),
         ("info", None, 50),

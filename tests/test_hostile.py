@@ -78,9 +78,11 @@ def check(path: str, params) -> None:
     # Longer request lines are refused by Twisted's HTTP parser before any of our code (see
     # test_huge_request_line); the in-memory client cannot show that answer.
     assume(len(url) < 16_000)
-    response = fired(CLIENT.get(url))
+    # redirects not followed: a redirect is an answer this site never gives
+    response = fired(CLIENT.get(url, allow_redirects=False))
     body = fired(treq.content(response))
     assert response.code in (200, 400, 404), (url, response.code, body[:300])
+    assert not response.headers.hasHeader("location"), url
     assert b"Traceback" not in body and b"File \"" not in body
     if response.headers.getRawHeaders("content-security-policy") == [POLICY]:
         # a page of the site: whatever was asked, nothing of it is markup
@@ -136,6 +138,42 @@ def test_any_path(segments, params):
     check("/" + "/".join(quote(s, safe="") for s in segments), params)
 
 
+def with_slashes(segments, doubled, trailing: bool) -> str:
+    """
+    The path of C{segments}, with C{//} before those in C{doubled} and a C{/} at the end if
+    C{trailing}.
+    """
+    path = "".join(("//" if i in doubled else "/") + quote(s, safe="") for i, s in enumerate(segments))
+    return path + ("/" if trailing else "")
+
+
+real_paths = st.one_of(
+    st.tuples(st.sampled_from(sorted(KINDS)), st.sampled_from(["klein", "Twisted", "x"]),
+              st.sampled_from(sorted(FORMATS)).map("badge.{}".format)).map(list),
+    st.tuples(st.just("pypi"), st.sampled_from(sorted(SHIELDS_KINDS)),
+              st.sampled_from(["klein.svg", "klein.json", "klein"])).map(list),
+    st.sampled_from([[], ["healthz"], ["badges", "license"], ["badges", "v"]]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@example(segments=["v", "six", "badge.svg"], doubled={0, 1, 2}, trailing=False, params=[])
+@example(segments=["pypi", "v", "klein.svg"], doubled={2}, trailing=False, params=[])
+@example(segments=["badges", "license"], doubled={1}, trailing=True, params=[])
+@given(segments=real_paths, doubled=st.sets(st.integers(0, 3)), trailing=st.booleans(), params=query)
+def test_doubled_and_trailing_slashes(segments, doubled, trailing, params):
+    """
+    werkzeug would redirect a doubled slash to the path with it merged, with a Location made
+    of the Host: neither here. A real badge's or page's path with a doubled slash, or a slash
+    after its end, is no badge or page.
+    """
+    path = with_slashes(segments, doubled, trailing)
+    check(path, params)
+    if "//" in path or (trailing and segments):
+        response = fired(CLIENT.get("http://badges.test" + path, allow_redirects=False))
+        assert response.code == 404, path
+
+
 @settings(max_examples=200, deadline=None)
 @given(raw=st.binary(max_size=40))
 def test_raw_bytes_in_the_path(raw):
@@ -164,6 +202,38 @@ async def test_huge_request_line(service, upstream):
         assert response.code in (400, 414)
         assert b"Traceback" not in response.body
     assert upstream.requests == []
+
+
+#: Paths werkzeug redirected, each a 404 now; and, for the shields server, paths it answers
+#: (a message may hold "//"), never with a redirect.
+REDIRECTED = {
+    "pypipins": ["//v//six//badge.svg", "/v//six/badge.svg", "/pypi/v//klein.svg",
+                 "/pypi//v/klein.svg", "/badges//license", "//v/six/badge.svg", "//healthz",
+                 "/v/six/badge.svg/", "/healthz/", "/badges/license/", "/pypi/v/klein.svg/"],
+    "shields": ["/badge//a-b-red.svg", "/badge//a-b-red.svg?style=flat"],
+}
+ANSWERED = {"pypipins": [], "shields": ["/badge/a//b-red.svg", "//badge/a-b-red.svg"]}
+
+
+@pytest.mark.parametrize("plugin", ["pypipins", "shields"])
+def test_no_redirect_made_of_the_host(start_daemon, redis, plugin):
+    """
+    Through the daemon, with a Host no client should be sent to: no 3xx, no Location.
+    """
+    args = ["--redis", redis.url, "--pypi-url", "http://127.0.0.1:1/pypi",
+            "--stats-url", "http://127.0.0.1:1/stats"] if plugin == "pypipins" else []
+    daemon = start_daemon(*args, plugin=plugin)
+    for path in REDIRECTED[plugin] + ANSWERED[plugin]:
+        connection = http.client.HTTPConnection("127.0.0.1", daemon.port, timeout=10)
+        connection.putrequest("GET", path, skip_host=True)
+        connection.putheader("Host", 'evil.example/"><x')
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        assert response.getheader("Location") is None, path
+        assert response.status == (404 if path in REDIRECTED[plugin] else 200), path
+    assert "Traceback" not in daemon.stop()
 
 
 @pytest.mark.parametrize("raw", [b"\xff\xfe", b"caf\xe9", b"\xc3\x28"])

@@ -34,14 +34,19 @@ class CountingCache(MemoryCache):
         return super().get(key)
 
 
-def make():
+def make_site(ready_bytes=None):
     upstream, clock = Upstream(), Clock()
     clock.advance(1_000_000)
     fetcher = Fetcher(StubTreq(upstream), clock)
     cache = CountingCache(clock)
     lookup = Lookup(cache, PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"),
                     clock, TTL, 3600)
-    site = in_memory_site(lookup, LocalImages(MemoryCache(clock), InProcessDrawer()), clock)
+    site = in_memory_site(lookup, LocalImages(MemoryCache(clock), InProcessDrawer()), clock, ready_bytes)
+    return upstream, clock, cache, site
+
+
+def make():
+    upstream, clock, cache, site = make_site()
     return upstream, clock, cache, StubTreq(site.resource())
 
 
@@ -97,3 +102,45 @@ def test_304_from_a_kept_response():
     etag = first.headers.getRawHeaders("etag")[0]
     response = fired(client.get("http://badges.test/wheel/klein/badge.svg", headers={"If-None-Match": etag}))
     assert response.code == 304
+
+
+def test_parameters_no_badge_reads_make_no_other_response():
+    """
+    Junk in the query string is sent the response kept for the badge it asks for: it makes
+    no entry of its own (25,000 such URIs once took the daemon from 118 to 426 MiB).
+    """
+    upstream, clock, cache, client = make()
+    _, body = get(client, "/license/klein/badge.svg?style=flat-square")
+    asked = cache.asked
+    for n in range(50):
+        _, again = get(client, f"/license/klein/badge.svg?style=flat-square&junk{n}={'x' * 1000}&n={n}")
+        assert again == body
+    # any spelling of the name is the same package
+    assert get(client, "/license/KLEIN/badge.svg?style=flat-square")[1] == body
+    assert cache.asked == asked
+    # a parameter a badge reads does make another
+    get(client, "/license/klein/badge.svg?style=flat-square&label=x")
+    assert cache.asked == asked + 1
+
+
+def test_every_invalid_name_is_one_response():
+    upstream, clock, cache, site = make_site()
+    client = StubTreq(site.resource())
+    first = get(client, "/v/-nope-/badge.json")[1]
+    assert [get(client, f"/v/-{n}-{'y' * 500}/badge.json")[1] for n in range(20)] == [first] * 20
+    assert json.loads(first)["message"] == "invalid package name"
+    assert len(site._ready) == 1
+    assert cache.asked == 0 and upstream.requests == []
+
+
+def test_responses_kept_are_bounded_by_bytes():
+    upstream, clock, cache, site = make_site(ready_bytes=50_000)
+    client = StubTreq(site.resource())
+    sizes = []
+    for n in range(200):
+        response, body = get(client, f"/license/klein/badge.svg?label={n}-{'z' * 200}")
+        assert response.code == 200
+        sizes.append(len(body))
+    assert site._ready.bytes <= 50_000
+    # as many of the newest as fit, each a little more than its body
+    assert 50_000 / (max(sizes) + 1500) < len(site._ready) < 50_000 / min(sizes)

@@ -214,7 +214,7 @@ async def test_stale_over_errors(upstream, redis, how):
         assert fresh.headers.getRawHeaders("x-pypipins-stale") is None
         # an hour ago, as far as the cache knows
         fetched_at, record = redis.cached("pypipins:facts:klein")
-        redis.command("SET", "pypipins:facts:klein", f"{fetched_at - 3600:.3f}\n{json.dumps(record)}")
+        redis.keep("pypipins:facts:klein", fetched_at - 3600, record)
         upstream.resource.fail("klein", how)
         # (a URL not asked before: the fresh response is kept ready for its 600 s)
         for _ in range(3):

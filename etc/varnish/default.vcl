@@ -4,7 +4,8 @@
 #
 # Badges are cached for an hour with six hours of grace, as the original did, but never longer
 # than pypipins' own Cache-Control allows (its version badges say five minutes, stale ones a
-# minute). "PURGE /<package>" from this machine drops every badge of a package.
+# minute). "PURGE /<package>" from this machine drops every badge of a package; never one
+# that came through a proxy (nginx connects from this machine too).
 vcl 4.1;
 
 import std;
@@ -23,7 +24,12 @@ acl purgers {
 
 sub vcl_recv {
     if (req.method == "PURGE") {
-        if (client.ip !~ purgers) {
+        # Varnish has already added client.ip to X-Forwarded-For: anything more in it, or a
+        # Forwarded or X-Real-IP, means a proxy passed the PURGE on for someone else. nginx
+        # forwards only GET and HEAD, but this holds even if it did not.
+        if (client.ip !~ purgers
+            || (req.http.X-Forwarded-For && req.http.X-Forwarded-For != "" + client.ip)
+            || req.http.Forwarded || req.http.X-Real-IP) {
             return (synth(405, "Not allowed"));
         }
         ban("obj.http.X-Badge-Package == " +
