@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 
 from pypipins import drawworker
 from pypipins.drawing import FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy
+from pypipins.incidents import Incident
 
 if TYPE_CHECKING:
     from pypipins.metrics import Metrics
@@ -195,6 +196,10 @@ class DrawingPool(Service):
         self._failures: "OrderedDict[bytes, Tuple[float, CannotDraw]]" = OrderedDict()
         self._starts: Set[IDelayedCall] = set()
         self._restart_delay = 0.0
+        self._starting = Incident(
+            "Raster workers", self._clock, "starting them again less and less often, up to "
+            f"every {RESTART_DELAY_MAX:g} s; rasters wait, then are answered 503.", unit="starts",
+        )
         self._stopped: Optional["Deferred[None]"] = None
         self._stop_kill: Optional[IDelayedCall] = None
 
@@ -265,10 +270,7 @@ class DrawingPool(Service):
                 childFDs={0: "w", 1: "r", 2: "r"},
             )
         except OSError as e:  # out of processes or memory for a moment
-            self._restart_delay = min(max(1.0, self._restart_delay * 2), RESTART_DELAY_MAX)
-            self._log.warn("Cannot start a raster worker ({why}): trying again in {delay:g} s.",
-                           why=e, delay=self._restart_delay)
-            self._start_later(self._restart_delay)
+            self._cannot_start(f"cannot spawn one: {e}")
             return
         self._workers.add(worker)
 
@@ -299,6 +301,7 @@ class DrawingPool(Service):
         if kind == drawworker.READY and not worker.ready and worker.job is None:
             worker.ready = True
             self._restart_delay = 0.0
+            self._starting.answered()
             self._dispatch()
             return
         job = worker.job
@@ -354,13 +357,13 @@ class DrawingPool(Service):
                            pid=worker.pid, how=_ending(reason))
             self._start()
             return
-        # It ended before it was ready: starting it again at once might be a loop.
+        self._cannot_start(f"one {_ending(reason)} before it was ready, saying {worker.stderr!r}")
+
+    def _cannot_start(self, why: str) -> None:
+        # Starting one again at once might be a loop: the wait doubles, and the incident is
+        # logged when it begins and when a worker is ready again.
         self._restart_delay = min(max(1.0, self._restart_delay * 2), RESTART_DELAY_MAX)
-        self._log.warn(
-            "Raster worker {pid} ended before it was ready ({how}; it said {stderr}): "
-            "starting another in {delay:g} s.",
-            pid=worker.pid, how=_ending(reason), stderr=repr(worker.stderr), delay=self._restart_delay,
-        )
+        self._starting.failed(why)
         self._start_later(self._restart_delay)
 
     def _stop_deadline(self, worker: _Worker) -> None:

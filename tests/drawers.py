@@ -27,8 +27,11 @@ def misbehaving(svg: str, ext: str) -> bytes:
     return raster.rasterize(svg, ext)
 
 
-def broken(svg: str, ext: str) -> bytes:
+def broken_while_flagged(svg: str, ext: str) -> bytes:
     """
-    A rasterizer that cannot even start: the worker ends before it is ready.
+    A rasterizer that cannot even start (the worker ends before it is ready) while the file
+    C{$DRAWERS_BROKEN} exists.
     """
-    raise SystemExit(3)
+    if os.path.exists(os.environ["DRAWERS_BROKEN"]):
+        raise SystemExit(3)
+    return raster.rasterize(svg, ext)

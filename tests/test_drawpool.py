@@ -19,7 +19,7 @@ from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
 from pypipins.drawing import FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy
-from pypipins.drawpool import REMEMBERED_FOR, STOP_GRACE, WAIT_LIMIT, DrawingPool
+from pypipins.drawpool import REMEMBERED_FOR, RESTART_DELAY_MAX, STOP_GRACE, WAIT_LIMIT, DrawingPool
 from pypipins.metrics import Metrics
 from pypipins.render import svg
 from tests.conftest import alive, until
@@ -40,9 +40,10 @@ class Pools:
     def __init__(self) -> None:
         self.made: "list[DrawingPool]" = []
 
-    def __call__(self, **kwargs: Any) -> DrawingPool:
+    def __call__(self, env: "dict[str, str] | None" = None, **kwargs: Any) -> DrawingPool:
         kwargs.setdefault("target", "tests.drawers:misbehaving")
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+        env = dict(os.environ, **(env or {}),
+                   PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
         pool = DrawingPool(reactor, Metrics(CollectorRegistry()), env=env, **kwargs)
         pool.startService()
         self.made.append(pool)
@@ -212,12 +213,20 @@ async def test_a_request_gone_is_not_drawn(pools):
 
 
 @pytest_twisted.ensureDeferred
-async def test_a_worker_that_cannot_start_is_started_again_less_and_less_often(pools):
+async def test_a_worker_that_cannot_start_is_started_again_less_and_less_often(pools, tmp_path):
+    """
+    A broken installation: the worker ends before it is ready, again and again. It is started
+    again after 1, 2, 4... seconds; what waits for it is answered busy in the end; the incident
+    is logged once when it begins and once when a worker is ready again.
+    """
+    broken = tmp_path / "broken"
+    broken.touch()
     events: "list[dict]" = []
     globalLogPublisher.addObserver(events.append)
     clock = Clock()
     try:
-        pool = pools(workers=1, target="tests.drawers:broken", clock=clock)
+        pool = pools(workers=1, target="tests.drawers:broken_while_flagged", clock=clock,
+                     env={"DRAWERS_BROKEN": str(broken)})
         waiting = pool.draw(badge("license"), "png")
         delays = []
         for _ in range(3):
@@ -229,9 +238,22 @@ async def test_a_worker_that_cannot_start_is_started_again_less_and_less_often(p
         assert delays == [1.0, 2.0, 4.0]
         clock.advance(WAIT_LIMIT)
         assert isinstance(await failure(waiting), DrawersBusy)
+        # mended: the next worker started is ready, and draws
+        broken.unlink()
+
+        def mended() -> bool:
+            if not pool._workers:  # one more ended before the file was gone
+                clock.advance(RESTART_DELAY_MAX)
+            return any(w.ready for w in pool._workers)
+
+        await until(mended)
+        assert (await drawn(pool, "license")).size[1] == 20
     finally:
         globalLogPublisher.removeObserver(events.append)
-    assert [e["delay"] for e in events if "before it was ready" in e.get("log_format", "")] == [1.0, 2.0, 4.0]
+    said = [e for e in events if e.get("name") == "Raster workers"]
+    assert len(said) == 2
+    assert "before it was ready" in said[0]["reason"] and "status 3" in said[0]["reason"]
+    assert said[1]["failures"] >= 3
 
 
 @pytest_twisted.ensureDeferred
