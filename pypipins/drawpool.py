@@ -121,6 +121,8 @@ class _Worker(ProcessProtocol):
             if len(self.stderr) < STDERR_KEPT:
                 self.stderr = (self.stderr + data)[:STDERR_KEPT]
             return
+        if self.ending:  # killed, or being stopped: whatever it still says is not waited for
+            return
         self._buffer += data
         while len(self._buffer) >= drawworker.HEADER.size:
             (size,) = drawworker.HEADER.unpack_from(self._buffer)
