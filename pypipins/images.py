@@ -1,6 +1,7 @@
 """
-A badge's image: drawn in-process and remembered, or fetched from a shields server as the
-original pypip.in did, with the in-process drawing standing in whenever that server fails.
+A badge's image: drawn here and remembered (SVG and JSON in-process, rasters by a
+L{RasterDrawer}), or fetched from a shields server as the original pypip.in did, with our
+own drawing standing in whenever that server fails.
 """
 
 import hashlib
@@ -13,8 +14,9 @@ from twisted.logger import Logger
 
 from pypipins.badges import Badge, Options
 from pypipins.cache import FallbackCache, MemoryCache
+from pypipins.drawing import RasterDrawer
 from pypipins.facts import Unavailable
-from pypipins.render import RASTER_FORMATS, draw
+from pypipins.render import RASTER_FORMATS, draw, svg_text
 from pypipins.static_badge import path
 from pypipins.upstream import Fetcher
 
@@ -36,34 +38,59 @@ def image_key(badge: Badge, options: Options, ext: str) -> str:
     return f"pypipins:image:{ext}:{digest}"
 
 
+def shareable(options: Options) -> bool:
+    """
+    Whether a raster may be kept in the shared cache: not when the client chose its texts or
+    colours, of which there is no end (a style is one of five).
+    """
+    return options.label is None and options.color is None and options.label_color is None
+
+
 class LocalImages:
     """
-    Images drawn in-process, the recent ones kept in memory and rasters (costly to draw)
-    also in the shared cache.
+    Images we draw: SVG and JSON in-process, rasters by C{drawer}; the recent ones kept in
+    memory, and rasters (costly to draw) of badges as the service says them also in the
+    shared cache.
     """
 
     def __init__(
-        self, memory: MemoryCache, shared: "FallbackCache | MemoryCache | None" = None
+        self,
+        memory: MemoryCache,
+        drawer: RasterDrawer,
+        shared: "FallbackCache | MemoryCache | None" = None,
     ) -> None:
         self._memory = memory
+        self._drawer = drawer
         self._shared = shared
 
     def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
         return Deferred.fromCoroutine(self._image(badge, options, ext))
 
     async def _image(self, badge: Badge, options: Options, ext: str) -> bytes:
+        """
+        @raise pypipins.drawing.CannotDraw: for a raster that cannot be drawn.
+        @raise pypipins.drawing.DrawersBusy: when too many rasters wait to be drawn.
+        """
         key = image_key(badge, options, ext)
         body = await self._memory.get(key)
         if body is not None:
             return body
-        shared = self._shared if ext in RASTER_FORMATS else None
+        if ext in RASTER_FORMATS:
+            body = await self._raster(key, badge, options, ext)
+        else:
+            body = draw(badge, options, ext)
+        await self._memory.set(key, body, IMAGE_TTL)
+        return body
+
+    async def _raster(self, key: str, badge: Badge, options: Options, ext: str) -> bytes:
+        shared = self._shared if shareable(options) else None
         if shared is not None:
             body = await shared.get(key)
-        if body is None:
-            body = draw(badge, options, ext)
-            if shared is not None:
-                await shared.set(key, body, IMAGE_TTL)
-        await self._memory.set(key, body, IMAGE_TTL)
+            if body is not None:
+                return body
+        body = await self._drawer.draw(svg_text(badge, options), ext)
+        if shared is not None:
+            await shared.set(key, body, IMAGE_TTL)
         return body
 
 

@@ -14,6 +14,9 @@ from twisted.web.resource import Resource
 #: milliseconds when well, and the timeout is 10 s.
 UPSTREAM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
+#: What a raster drawing can come to (L{pypipins.drawing}'s reasons, and ok).
+RASTER_OUTCOMES = ("ok", "failed", "timed_out", "worker_died")
+
 #: The kind and format counted for a path that is no badge: labels stay a bounded set
 #: whatever clients ask for.
 OTHER = "other"
@@ -59,6 +62,28 @@ class Metrics:
             "Badges drawn from facts past their TTL (being refreshed, or the upstream failing).",
             registry=registry,
         )
+
+        self._raster_drawings = Counter(
+            "pypipins_raster_drawings",
+            "Rasters drawn by the worker processes, by outcome: ok, failed (the rasterizer "
+            "raised), timed_out (the worker was killed past the time limit) or worker_died "
+            "(it ended while drawing: a panic, an abort, a segfault).",
+            ["outcome"], registry=registry,
+        )
+        for outcome in RASTER_OUTCOMES:
+            self._raster_drawings.labels(outcome)
+        self.raster_worker_restarts = Counter(
+            "pypipins_raster_worker_restarts",
+            "Raster worker processes started to replace one that ended.", registry=registry,
+        )
+        self.raster_failures_remembered = Counter(
+            "pypipins_raster_failures_remembered",
+            "Rasters answered as not drawable from a failure remembered, without a worker.",
+            registry=registry,
+        )
+
+    def raster_drawing(self, outcome: str) -> None:
+        self._raster_drawings.labels(outcome).inc()
 
     def request(self, kind: str, ext: str, status: int) -> None:
         key = (kind, ext, status)

@@ -10,10 +10,11 @@ from twisted.web.resource import IResource
 
 from pypipins import colors
 from pypipins.badges import Badge, Options, customize
+from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.images import LocalImages
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.static_badge import parse, split_extension
-from pypipins.web import Response, guarded, no_such_page, query, router, send
+from pypipins.web import Response, guarded, no_such_page, not_drawn, query, router, send
 
 #: Seconds a static badge may be kept: it never changes.
 MAX_AGE = 24 * 60 * 60
@@ -55,5 +56,8 @@ class ShieldsSite:
         # badge-maker draws a colour it does not know in its default, brightgreen
         color = colors.parse(static.color) or "brightgreen"
         badge = customize(Badge(static.label, static.message, color), options)
-        body = await self._images.image(badge, options, ext)
+        try:
+            body = await self._images.image(badge, options, ext)
+        except (CannotDraw, DrawersBusy) as error:
+            return not_drawn(request, ext, error)
         return send(request, Response(body, CONTENT_TYPES[ext], MAX_AGE))

@@ -8,6 +8,8 @@ from twisted.application.service import IService, MultiService
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
+from pypipins.tap import RASTER_OPTIONS, check_raster_options, drawing_pool
+
 #: The renderer's port in the original set-up.
 DEFAULT_PORT = "tcp:9000:interface=127.0.0.1"
 
@@ -15,7 +17,10 @@ DEFAULT_PORT = "tcp:9000:interface=127.0.0.1"
 class Options(usage.Options):
     optParameters = [
         ["port", "p", DEFAULT_PORT, "Endpoint to serve badges on."],
-    ]
+    ] + RASTER_OPTIONS
+
+    def postOptions(self) -> None:
+        check_raster_options(self)
 
 
 def makeService(config: Options, reactor: Any = None) -> IService:
@@ -31,6 +36,10 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     top = MultiService()
     # before the port: what it accepts counts against it
     OpenFilesLimit().setServiceParent(top)
-    site = limited_site(ShieldsSite(LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY))).resource())
+    # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
+    pool = drawing_pool(config, reactor)
+    pool.setServiceParent(top)
+    images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), pool)
+    site = limited_site(ShieldsSite(images).resource())
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
     return top

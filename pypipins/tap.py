@@ -5,16 +5,19 @@ C{twistd pypipins}: the options, and the service they build.
 import gc
 import os
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
 from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
-from pypipins import indexes
+from pypipins import drawpool, indexes
 from pypipins.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB
 from pypipins.health import FAILING_FOR
+
+if TYPE_CHECKING:
+    from pypipins.metrics import Metrics
 
 #: The backend port of the original Varnish set-up.
 DEFAULT_PORT = "tcp:8888:interface=127.0.0.1"
@@ -47,8 +50,37 @@ def parse_redis_url(url: str) -> Tuple[str, int, Optional[str]]:
     return endpoint, int(db), password
 
 
+#: The raster workers' options, which C{twistd shields} has too.
+RASTER_OPTIONS = [
+    ["raster-workers", None, drawpool.WORKERS,
+     "Worker processes drawing rasters (PNG, JPEG, GIF, TIFF).", int],
+    ["raster-timeout", None, drawpool.TIME_LIMIT,
+     "Seconds a worker has to draw one raster before it is killed and replaced.", float],
+    ["raster-queue", None, drawpool.MAX_WAITING,
+     "Rasters that may wait for a worker; past it, 503.", int],
+]
+
+
+def check_raster_options(config: usage.Options) -> None:
+    if config["raster-workers"] < 1:
+        raise usage.UsageError("--raster-workers must be at least 1")
+    if not config["raster-timeout"] > 0:
+        raise usage.UsageError("--raster-timeout must be positive")
+    if config["raster-queue"] < 0:
+        raise usage.UsageError("--raster-queue must not be negative")
+
+
+def drawing_pool(
+    config: usage.Options, reactor: Any, metrics: "Optional[Metrics]" = None
+) -> "drawpool.DrawingPool":
+    return drawpool.DrawingPool(
+        reactor, metrics, workers=config["raster-workers"], time_limit=config["raster-timeout"],
+        max_waiting=config["raster-queue"],
+    )
+
+
 class Options(usage.Options):
-    optParameters = [
+    optParameters = RASTER_OPTIONS + [
         ["port", "p", DEFAULT_PORT, "Endpoint to serve badges on."],
         ["redis", None, "redis://127.0.0.1:6379/0",
          "Redis to cache in: redis://host:port/db or unix:///path/to.sock."],
@@ -128,6 +160,7 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{option} must be positive")
         if self["metrics-port"] is not None and self["metrics-port"] == self["port"]:
             raise usage.UsageError("--metrics-port must not be the badge port")
+        check_raster_options(self)
 
 
 #: Objects allocated before CPython's youngest generation is collected (700 by default). Each
@@ -207,8 +240,11 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         config["downloads-ttl"],
         indexes.sources(config["indexes"], fetcher, reactor),
     )
+    # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
+    pool = drawing_pool(config, reactor, metrics)
+    pool.setServiceParent(top)
     image_memory = config["image-memory"] * MiB
-    images = LocalImages(MemoryCache(reactor, image_memory), cache)
+    images = LocalImages(MemoryCache(reactor, image_memory), pool, cache)
     if config["shields-url"] is not None:
         # its failures are logged once per incident by ShieldsImages, which draws instead
         images = ShieldsImages(

@@ -5,7 +5,7 @@ The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
 import hashlib
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 import attrs
 from klein import Klein
@@ -36,6 +36,7 @@ from pypipins.badges import (
     version_not_found,
 )
 from pypipins.cache import ENTRY_OVERHEAD, READY_IN_MEMORY, MemoryCache
+from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.facts import NotFound, Unavailable
 from pypipins.health import Health
 from pypipins.images import LocalImages, ShieldsImages
@@ -177,6 +178,32 @@ def no_such_page(request: IRequest, text: bytes) -> bytes:
     request.setHeader("Cache-Control", cache_control(SHORT_MAX_AGE))
     request.setHeader("X-Content-Type-Options", "nosniff")
     return text
+
+
+#: Seconds a client is told to wait when too many rasters wait to be drawn.
+RETRY_AFTER = 5
+
+
+def not_drawn(request: IRequest, ext: str, error: "CannotDraw | DrawersBusy") -> bytes:
+    """
+    A raster that cannot be drawn: a 422 that gives the badge's SVG URL, which works (the
+    same path and query, C{.svg}); or a 503 while too many wait to be drawn.
+    """
+    request.setHeader("Content-Type", "text/plain;charset=utf-8")
+    request.setHeader("X-Content-Type-Options", "nosniff")
+    if isinstance(error, DrawersBusy):
+        request.setResponseCode(503)
+        request.setHeader("Retry-After", str(RETRY_AFTER))
+        request.setHeader("Cache-Control", "no-store")
+        return b"Too many badges are being drawn: try again in a few seconds.\n"
+    request.setResponseCode(422)
+    # short, and no stale-*: the SVG is the answer meanwhile
+    request.setHeader("Cache-Control", f"public, max-age={SHORT_MAX_AGE}")
+    path, mark, rest = request.uri.partition(b"?")
+    svg_path = re.sub(rb"(\.|%2[eE])" + re.escape(ext.encode("ascii")) + rb"$", rb"\1svg", path)
+    # escaped as a URL should be: the client's bytes are sent back as ASCII only
+    url = quote(svg_path + mark + rest, safe="/?&=%:@!$'()*+,;~")
+    return f"This badge cannot be drawn as {ext.upper()}. As SVG it can: {url}\n".encode("ascii")
 
 
 class _CheckedPaths(Resource):
@@ -472,7 +499,12 @@ class BadgeSite:
         if shields and ext == "json":
             body = shields_json(badge, options)
         else:
-            body = await self._images.image(badge, options, ext)
+            try:
+                body = await self._images.image(badge, options, ext)
+            except (CannotDraw, DrawersBusy) as error:
+                sent = not_drawn(request, ext, error)
+                self._metrics.request("pypi/" + kind if shields else kind, ext, request.code)
+                return sent
         max_age = SHORT_MAX_AGE if badge.is_error or said.stale else MAX_AGE.get(kind, 3600)
         response = Response(body, CONTENT_TYPES[ext], max_age, said.stale)
         fresh_for = said.fresh_until - self._clock.seconds()

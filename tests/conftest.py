@@ -94,6 +94,31 @@ async def until(predicate: Callable[[], Any], timeout: float = 20.0, step: float
         await deferLater(reactor, step, lambda: None)
 
 
+def children(pid: int) -> List[int]:
+    """
+    The processes whose parent is C{pid}, zombies left out.
+    """
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # ended meanwhile
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def alive(pid: int) -> bool:
+    """
+    Whether process C{pid} exists and is no zombie.
+    """
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 class RedisServer:
     """
     A redis-server of our own, in the foreground, as a child of the test process.

@@ -11,7 +11,7 @@ Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have
 packages as they like. Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
 in each period, so that a test can tell each package's answer from every other's.
 
-Run it on its own with C{python -m tests.standin PORT}; then C{/_control/fail?name=N&how=H}
+Run it on its own with C{python -m tests.standin PORT [FIXTURES]}; then C{/_control/fail?name=N&how=H}
 (C{name=*} for every name), C{/_control/recover?name=N}, C{/_control/delay?seconds=S} (every
 answer that late) and C{/_control/requests} (how many requests so far) steer it from another
 process.
@@ -150,13 +150,13 @@ def _release_document(project: bytes, version: str) -> "bytes | None":
     return json.dumps(document).encode()
 
 
-def main(port: int) -> None:
+def main(port: int, fixtures: Path = FIXTURES) -> None:
     from twisted.internet import reactor
     from twisted.web.server import Site
 
-    reactor.listenTCP(port, Site(Upstream()), interface="127.0.0.1")
+    reactor.listenTCP(port, Site(Upstream(fixtures)), interface="127.0.0.1")
     reactor.run()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), *[Path(arg) for arg in sys.argv[2:3]])

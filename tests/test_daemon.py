@@ -2,15 +2,21 @@
 The daemon as users start it: C{twistd -n pypipins}, with a real Redis and the upstream stand-in.
 """
 
+import io
 import json
+import os
+import platform
+import signal
 import subprocess
 
 import pytest
 import pytest_twisted
 import treq
+from PIL import Image
 from twisted.internet.defer import Deferred, gatherResults
 
-from tests.conftest import TWISTD, until
+from tests.conftest import TWISTD, alive, children, free_port, until
+from tests.test_operating import sample
 
 
 async def get(url):
@@ -24,7 +30,8 @@ def test_twistd_lists_the_plugin(tmp_path):
     out = subprocess.run([TWISTD, "pypipins", "--help"], cwd=tmp_path, capture_output=True, text=True,
                          check=True)
     for option in ("--port", "--redis", "--pypi-url", "--stats-url", "--cache-ttl", "--metrics-port",
-                   "--access-log", "--public-url", "--unhealthy-after", "--index"):
+                   "--access-log", "--public-url", "--unhealthy-after", "--index",
+                   "--raster-workers", "--raster-timeout", "--raster-queue"):
         assert option in out.stdout
     assert "tcp:8888:interface=127.0.0.1" in out.stdout
 
@@ -159,3 +166,96 @@ async def test_daemon_serves_issue_7s_badges_and_shields_routes(start_daemon, up
     assert said == paths
     code, body = await get(daemon.url("/pypi/v/beta-ahead.svg"))
     assert b"<title>pypi: v1.4.2</title>" in body
+
+
+#: A label that makes resvg 0.2 (PyPy's) panic and abort: a right-to-left override, then text.
+CRASHING_LABEL = "%E2%80%AEgpj.exe"
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_raster_that_cannot_be_drawn_never_takes_the_daemon_down(start_daemon, upstream, redis):
+    """
+    Issue 12: this request made C{twistd -n pypipins} on PyPy exit with status 134. Rasters
+    are drawn by worker processes: on PyPy the worker dies, the answer is a 422 that gives the
+    SVG URL, and asking again reaches no worker; CPython's resvg draws it.
+    """
+    metrics_port = free_port()
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url,
+                          "--metrics-port", f"tcp:{metrics_port}:interface=127.0.0.1")
+    # the workers start with the daemon, before any raster is asked for (twistd opens the
+    # port first, in privilegedStartService)
+    await until(lambda: len(children(daemon.process.pid)) == 2)
+    workers = children(daemon.process.pid)
+    path = f"/license/klein/badge.png?label={CRASHING_LABEL}&style=flat-square"
+    for attempt in range(2):
+        response = await treq.get(daemon.url(path))
+        body = await response.content()
+        if platform.python_implementation() == "PyPy":
+            assert response.code == 422
+            assert response.headers.getRawHeaders("content-type") == ["text/plain;charset=utf-8"]
+            assert response.headers.getRawHeaders("cache-control") == ["public, max-age=60"]
+            assert body == (b"This badge cannot be drawn as PNG. As SVG it can: "
+                            b"/license/klein/badge.svg?label=%E2%80%AEgpj.exe&style=flat-square\n")
+        else:
+            assert response.code == 200
+            assert Image.open(io.BytesIO(body)).format == "PNG"
+        assert daemon.process.poll() is None
+    # the SVG URL given works, and so does the next raster
+    code, body = await get(daemon.url(f"/license/klein/badge.svg?label={CRASHING_LABEL}&style=flat-square"))
+    assert (code, "<title>\u202egpj.exe: MIT</title>" in body.decode()) == (200, True)
+    code, body = await get(daemon.url("/license/klein/badge.png"))
+    assert (code, body[:4]) == (200, b"\x89PNG")
+    code, body = await get(f"http://127.0.0.1:{metrics_port}/metrics")
+    metrics = body.decode()
+    if platform.python_implementation() == "PyPy":
+        assert sample(metrics, "pypipins_raster_drawings_total", outcome="worker_died") == 1
+        assert sample(metrics, "pypipins_raster_worker_restarts_total") == 1
+        # asked again: answered from the failure remembered, not by a worker
+        assert sample(metrics, "pypipins_raster_failures_remembered_total") == 1
+        assert sample(metrics, "pypipins_requests_total", kind="license", format="png", status="422") == 2
+        assert sample(metrics, "pypipins_raster_drawings_total", outcome="ok") == 1
+        assert len(set(children(daemon.process.pid)) - set(workers)) == 1
+    else:
+        assert sample(metrics, "pypipins_raster_drawings_total", outcome="worker_died") == 0
+        assert sample(metrics, "pypipins_raster_drawings_total", outcome="ok") == 2
+        assert children(daemon.process.pid) == workers
+    workers = children(daemon.process.pid)
+    log = daemon.stop()
+    assert "Traceback" not in log
+    # the workers stop with the daemon
+    assert [pid for pid in workers if alive(pid)] == []
+    if platform.python_implementation() == "PyPy":
+        # logged once, the client's text as repr()
+        assert log.count("cannot be drawn") == 1
+        assert "'\\u202egpj.exe: MIT'" in log
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--raster-workers", "0"], "--raster-workers must be at least 1"),
+    (["--raster-timeout", "0"], "--raster-timeout must be positive"),
+    (["--raster-queue", "-1"], "--raster-queue must not be negative"),
+])
+@pytest.mark.parametrize("plugin", ["pypipins", "shields"])
+def test_bad_raster_options_are_refused(tmp_path, plugin, args, says):
+    out = subprocess.run([TWISTD, "-n", plugin, *args], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60)
+    assert says in out.stdout + out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+@pytest_twisted.ensureDeferred
+async def test_raster_workers_end_with_a_daemon_killed(start_daemon, upstream, redis):
+    """
+    SIGKILL leaves the daemon no time to stop its workers: Linux ends them (one stuck in a
+    drawing would never see the end of its input).
+    """
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url, "--raster-workers", "1")
+    code, body = await get(daemon.url("/license/klein/badge.png"))  # the worker is ready
+    assert (code, body[:4]) == (200, b"\x89PNG")
+    [worker] = children(daemon.process.pid)
+    os.kill(worker, signal.SIGSTOP)  # as if stuck: it reads nothing more
+    daemon.process.kill()
+    daemon.process.wait()
+    await until(lambda: not alive(worker), timeout=10)

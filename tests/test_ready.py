@@ -10,6 +10,7 @@ from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
 from pypipins.cache import MemoryCache
+from pypipins.drawing import InProcessDrawer
 from pypipins.images import LocalImages
 from pypipins.lookup import RETRY_AFTER, Lookup
 from pypipins.pypi import PyPI
@@ -40,7 +41,7 @@ def make_site(ready_bytes=None):
     cache = CountingCache(clock)
     lookup = Lookup(cache, PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"),
                     clock, TTL, 3600)
-    site = in_memory_site(lookup, LocalImages(MemoryCache(clock)), clock, ready_bytes)
+    site = in_memory_site(lookup, LocalImages(MemoryCache(clock), InProcessDrawer()), clock, ready_bytes)
     return upstream, clock, cache, site
 
 

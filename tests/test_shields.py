@@ -3,6 +3,7 @@ C{twistd shields}, the static-badge server, and pypipins drawing through it (C{-
 or, when it fails, in-process.
 """
 
+import platform
 import subprocess
 
 import pytest
@@ -12,7 +13,7 @@ from twisted.internet.defer import Deferred, gatherResults
 from twisted.logger import globalLogPublisher
 
 from pypipins.render import raster, svg
-from tests.conftest import TWISTD, free_port, make_service
+from tests.conftest import TWISTD, alive, children, free_port, make_service, until
 
 
 @pytest.fixture
@@ -67,6 +68,25 @@ async def test_static_rasters_json_and_errors(shields):
     code, content_type, body = await fetch(shields.url("/badge/a-b-red.svg"), method="HEAD")
     assert (code, body) == (200, b"")
     assert "Traceback" not in shields.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_raster_that_cannot_be_drawn_never_takes_shields_down(shields):
+    await until(lambda: len(children(shields.process.pid)) == 2)
+    code, content_type, body = await fetch(shields.url("/badge/%E2%80%AEgpj.exe-MIT-blue.png?style=plastic"))
+    if platform.python_implementation() == "PyPy":  # resvg 0.2 panics
+        assert (code, content_type) == (422, "text/plain;charset=utf-8")
+        assert body == (b"This badge cannot be drawn as PNG. As SVG it can: "
+                        b"/badge/%E2%80%AEgpj.exe-MIT-blue.svg?style=plastic\n")
+    else:
+        assert (code, content_type, body[:4]) == (200, "image/png", b"\x89PNG")
+    code, content_type, body = await fetch(shields.url("/badge/%E2%80%AEgpj.exe-MIT-blue.svg?style=plastic"))
+    assert (code, content_type) == (200, "image/svg+xml;charset=utf-8")
+    code, content_type, body = await fetch(shields.url("/badge/a-b-red.jpg"))
+    assert (code, content_type, body[:2]) == (200, "image/jpeg", b"\xff\xd8")
+    workers = children(shields.process.pid)
+    assert "Traceback" not in shields.stop()
+    assert [pid for pid in workers if alive(pid)] == []
 
 
 PATHS = [
@@ -134,6 +154,26 @@ async def test_rasters_are_kept_in_redis_for_a_day(service, redis):
     # an SVG is cheap to draw: kept in-process only
     await service.get("/license/klein/badge.svg")
     assert redis.command("KEYS", "pypipins:image:svg:*") == ""
+
+
+@pytest_twisted.ensureDeferred
+async def test_rasters_of_a_clients_label_or_colours_are_not_kept_in_redis(service, redis):
+    """
+    A client can ask for labels and colours without end: each raster would take Redis'
+    memory for a day. Only badges as the service says them, in any of the five styles, are
+    kept there.
+    """
+    for query in ("?label=mine", "?color=red", "?labelColor=abcdef", "?label=a&style=social",
+                  "?color=nonsense"):
+        response = await service.get("/license/klein/badge.png" + query)
+        assert (response.code, response.body[:4]) == (200, b"\x89PNG")
+    # (a colour that is no colour changes nothing: that badge is the service's own)
+    assert len(redis.command("KEYS", "pypipins:image:*").split()) == 1
+    for query in ("", "?style=flat-square", "?style=flat-square&period=week"):
+        response = await service.get("/license/klein/badge.gif" + query)
+        assert response.code == 200
+    # the last is the same drawing as the one before
+    assert len(redis.command("KEYS", "pypipins:image:gif:*").split()) == 2
 
 
 @pytest_twisted.ensureDeferred

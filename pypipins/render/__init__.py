@@ -60,10 +60,11 @@ def svg_text(badge: Badge, options: Options) -> str:
 
 def draw(badge: Badge, options: Options, ext: str) -> bytes:
     """
-    C{badge} in format C{ext} (one of L{FORMATS}).
+    C{badge} as SVG or JSON. Rasters are drawn from L{svg_text} by L{raster.rasterize}, which
+    the daemons call in worker processes only (L{pypipins.drawpool}).
     """
     if ext == "json":
         return endpoint_json(badge, options)
     if ext == "svg":
         return svg_text(badge, options).encode("utf-8")
-    return raster.rasterize(svg_text(badge, options), ext)
+    raise ValueError(f"{ext!r} is neither svg nor json")

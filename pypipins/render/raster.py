@@ -51,6 +51,11 @@ def png(svg: str) -> bytes:
     return image if isinstance(image, bytes) else bytes(image)
 
 
+#: Pillow's save() arguments per format. TIFF is otherwise uncompressed: some 300-700 KB for a
+#: badge with long texts, where deflate (which libtiff and every TIFF reader has) makes 5-20 KB.
+_SAVE_OPTIONS: Dict[str, Dict[str, str]] = {"TIFF": {"compression": "tiff_adobe_deflate"}}
+
+
 def _converted(svg: str, format: str, flatten: bool) -> bytes:
     from PIL import Image
 
@@ -61,7 +66,7 @@ def _converted(svg: str, format: str, flatten: bool) -> bytes:
         background.paste(image, mask=image.getchannel("A"))
         image = background
     out = io.BytesIO()
-    image.save(out, format=format)
+    image.save(out, format=format, **_SAVE_OPTIONS.get(format, {}))
     return out.getvalue()
 
 

@@ -1,0 +1,64 @@
+"""
+Rasters are drawn by a L{RasterDrawer}: the daemons' is a pool of worker processes
+(L{pypipins.drawpool}), where a rasterizer that panics, aborts or hangs costs one drawing and
+never the daemon; L{InProcessDrawer} draws in the caller's thread, for tests held in memory.
+"""
+
+from typing import Protocol
+
+from twisted.internet.defer import Deferred, fail, succeed
+
+from pypipins.render import raster
+
+#: Why a raster was not drawn, as counted in metrics.
+FAILED = "failed"  # the rasterizer raised an exception
+TIMED_OUT = "timed_out"  # it took longer than the time limit: the worker was killed
+WORKER_DIED = "worker_died"  # the worker process ended while drawing (a panic, abort, segfault)
+
+
+class CannotDraw(Exception):
+    """
+    This SVG cannot be drawn in that format: the same drawing would fail again.
+
+    @ivar ext: the format asked for (C{png}...).
+    @ivar reason: L{FAILED}, L{TIMED_OUT} or L{WORKER_DIED}.
+    @ivar remembered: whether this is a failure seen before, answered without drawing.
+    """
+
+    def __init__(self, ext: str, reason: str, detail: str = "", remembered: bool = False) -> None:
+        super().__init__(ext, reason, detail)
+        self.ext = ext
+        self.reason = reason
+        self.detail = detail
+        self.remembered = remembered
+
+    def __str__(self) -> str:
+        return f"cannot draw {self.ext}: {self.reason}" + (f" ({self.detail})" if self.detail else "")
+
+
+class DrawersBusy(Exception):
+    """
+    Too many drawings are waiting for a worker: asked again later, this one may be drawn.
+    """
+
+
+class RasterDrawer(Protocol):
+    def draw(self, svg: str, ext: str) -> "Deferred[bytes]":
+        """
+        The SVG text C{svg} in raster format C{ext} (a key of L{raster.CONTENT_TYPES}).
+
+        @return: fires with the bytes, or fails with L{CannotDraw} or L{DrawersBusy}.
+        """
+
+
+class InProcessDrawer:
+    """
+    Rasters drawn at once in the caller's thread: for tests that run the site in memory on
+    a Clock. The daemons never use it: a rasterizer that aborts would take them down.
+    """
+
+    def draw(self, svg: str, ext: str) -> "Deferred[bytes]":
+        try:
+            return succeed(raster.rasterize(svg, ext))
+        except Exception as e:
+            return fail(CannotDraw(ext, FAILED, repr(e)[:200]))
