@@ -6,7 +6,7 @@ left of it once condensed, and what the cache stores, as compact JSON.
 """
 
 import json
-from typing import Tuple
+from typing import Optional, Tuple
 
 import attrs
 
@@ -19,9 +19,13 @@ class NotFound(Exception):
 
 class Unavailable(Exception):
     """
-    The upstream could not give an answer: unreachable, too slow, an error status, or a body
-    that is not the expected JSON.
+    The upstream could not give an answer: unreachable, too slow, an error status (its
+    C{code}, else L{None}), or a body that is not the expected JSON.
     """
+
+    def __init__(self, message: str = "", code: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @attrs.frozen

@@ -6,16 +6,17 @@ own drawing standing in whenever that server fails.
 
 import hashlib
 import json
-from typing import Optional
+from http import HTTPStatus
 from urllib.parse import urlencode
 
 from twisted.internet.defer import Deferred
-from twisted.logger import Logger
+from twisted.internet.interfaces import IReactorTime
 
 from pypipins.badges import Badge, Options
 from pypipins.cache import FallbackCache, MemoryCache
 from pypipins.drawing import RasterDrawer
 from pypipins.facts import Unavailable
+from pypipins.incidents import Incident
 from pypipins.render import RASTER_FORMATS, draw, svg_text
 from pypipins.static_badge import path
 from pypipins.upstream import Fetcher
@@ -26,6 +27,9 @@ IMAGE_TTL = 24 * 60 * 60
 
 #: Seconds a shields server has to draw a badge before it is drawn in-process instead.
 SHIELDS_TIMEOUT = 3.0
+
+#: What a shields server of ours answers for a raster it cannot draw.
+UNPROCESSABLE = HTTPStatus.UNPROCESSABLE_ENTITY
 
 
 def image_key(badge: Badge, options: Options, ext: str) -> str:
@@ -97,19 +101,25 @@ class LocalImages:
 class ShieldsImages:
     """
     Images from a shields server at C{base_url}, C{{base_url}/badge/{label}-{message}-{color}.{ext}};
-    JSON, which is data rather than a drawing, is always made in-process.
+    JSON, which is data rather than a drawing, is always made in-process. Whenever that server
+    fails, the badge is drawn in-process instead, and the incident is logged once.
     """
 
-    _log = Logger()
-
     def __init__(
-        self, fetcher: Fetcher, base_url: str, local: LocalImages, memory: MemoryCache
+        self,
+        fetcher: Fetcher,
+        base_url: str,
+        local: LocalImages,
+        memory: MemoryCache,
+        clock: IReactorTime,
     ) -> None:
         self._fetcher = fetcher
         self._base_url = base_url.rstrip("/")
         self._local = local
         self._memory = memory
-        self._failing: Optional[bool] = None
+        self._incident = Incident(
+            "shields server", clock, "drawing in-process until it answers."
+        )
 
     def url(self, badge: Badge, options: Options, ext: str) -> str:
         query = {}
@@ -138,18 +148,17 @@ class ShieldsImages:
             content_type = (response.headers.getRawHeaders("content-type") or [""])[0]
             if not content_type.startswith("image/"):
                 raise Unavailable(f"{url} sent {content_type or 'no content type'}, not an image")
-        except Exception as reason:  # a user never sees a broken image
-            self._state(failing=True, why=str(reason))
+        except Unavailable as e:
+            if e.code == UNPROCESSABLE:
+                # a shields server of ours that cannot draw this one badge: it answers, and
+                # here it cannot be drawn either (the same 422)
+                self._incident.answered()
+            else:
+                self._incident.failed(str(e))
             return await self._local.image(badge, options, ext)
-        self._state(failing=False)
+        except Exception as reason:  # a user never sees a broken image
+            self._incident.failed(str(reason))
+            return await self._local.image(badge, options, ext)
+        self._incident.answered()
         await self._memory.set(key, body, IMAGE_TTL)
         return body
-
-    def _state(self, failing: bool, why: str = "") -> None:
-        if failing == self._failing:
-            return
-        if failing:
-            self._log.warn("shields server failing ({why}): drawing in-process until it answers.", why=why)
-        elif self._failing:
-            self._log.info("shields server answering again.")
-        self._failing = failing

@@ -249,7 +249,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         # its failures are logged once per incident by ShieldsImages, which draws instead
         images = ShieldsImages(
             Fetcher(http, reactor, SHIELDS_TIMEOUT, "shields", metrics=metrics),
-            config["shields-url"], images, MemoryCache(reactor, image_memory),
+            config["shields-url"], images, MemoryCache(reactor, image_memory), reactor,
         )
     badges = BadgeSite(
         lookup, images, reactor, metrics, Health(redis, upstreams, config["unhealthy-after"]),

@@ -160,7 +160,7 @@ class Fetcher:
             raise NotFound(url)
         if response.code != 200:
             response.deliverBody(_Discard())
-            raise Unavailable(f"{url} answered {response.code}")
+            raise Unavailable(f"{url} answered {response.code}", code=response.code)
         # response.length is UNKNOWN_LENGTH (a string) when no Content-Length was sent
         if isinstance(response.length, int) and response.length > limit:
             response.deliverBody(_Discard())

@@ -1,12 +1,16 @@
 """
 Drawing functions for raster workers in tests (C{DrawingPool(target="tests.drawers:...")}):
 the real rasterizer, except for badges whose SVG holds a word that makes it misbehave as a
-broken rasterizer would.
+broken rasterizer would; and a drawer for sites held in memory that hostile text cannot take
+down.
 """
 
 import os
 import time
 
+from twisted.internet.defer import Deferred, fail, succeed
+
+from pypipins.drawing import WORKER_DIED, CannotDraw
 from pypipins.render import raster
 
 
@@ -35,3 +39,37 @@ def broken_while_flagged(svg: str, ext: str) -> bytes:
     if os.path.exists(os.environ["DRAWERS_BROKEN"]):
         raise SystemExit(3)
     return raster.rasterize(svg, ext)
+
+
+class ForkingDrawer:
+    """
+    Rasters drawn by the real rasterizer in a child forked for each one and waited for at
+    once: an in-memory site on a Clock keeps its synchronous answers, and a rasterizer that
+    aborts on hostile text (resvg-py 0.2 on PyPy) ends the child, not the test run.
+    """
+
+    def draw(self, svg: str, ext: str) -> "Deferred[bytes]":
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: draw, hand the bytes over, and leave without cleaning up
+            code = 1
+            try:
+                os.close(read)
+                data = raster.rasterize(svg, ext)
+                while data:
+                    data = data[os.write(write, data):]
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        chunks = []
+        while True:
+            chunk = os.read(read, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(read)
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            return fail(CannotDraw(ext, WORKER_DIED, f"wait status {status}"))
+        return succeed(b"".join(chunks))

@@ -32,7 +32,6 @@ from pypipins import names
 from pypipins.site import POLICY
 from pypipins.badges import KINDS, MAX_TEXT
 from pypipins.cache import MemoryCache
-from pypipins.drawing import InProcessDrawer
 from pypipins.images import LocalImages
 from pypipins.lookup import Lookup
 from pypipins.pypi import PyPI
@@ -42,6 +41,7 @@ from pypipins.upstream import Fetcher
 from pypipins.shields_badges import KINDS as SHIELDS_KINDS
 from pypipins.web import release_version
 from tests.conftest import Daemon, children, fired, free_port, in_memory_site, wait_for_port
+from tests.drawers import ForkingDrawer
 from tests.standin import FIXTURES, Upstream
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -54,7 +54,8 @@ def site():
     fetcher = Fetcher(StubTreq(upstream), clock)
     lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://pypi.test/pypi"),
                     PyPIStats(fetcher, "http://pypi.test/stats"), clock, 600, 3600)
-    images = LocalImages(MemoryCache(clock), InProcessDrawer(), MemoryCache(clock))
+    # fuzzed texts reach the rasterizer, which aborts on some (test_rasters_of_hostile_text)
+    images = LocalImages(MemoryCache(clock), ForkingDrawer(), MemoryCache(clock))
     resource = in_memory_site(lookup, images, clock).resource()
     return upstream, resource, StubTreq(resource)
 

@@ -140,8 +140,42 @@ async def test_failing_shields_server_means_drawing_in_process(upstream, redis, 
         globalLogPublisher.removeObserver(events.append)
         await local.service.stopService()
         await proxied.service.stopService()
-    warnings = [e for e in events if "shields server failing" in e.get("log_format", "")]
+    warnings = [e for e in events if e.get("name") == "shields server" and e["log_level"].name == "warn"]
     assert len(warnings) == 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_shields_server_that_cannot_draw_one_badge_is_not_failing(upstream, redis):
+    """
+    Our own C{twistd shields} answers 422 for a raster it cannot draw: an answer about that
+    badge (drawn here, or refused here alike), not the server failing.
+    """
+    from twisted.web.resource import Resource
+    from twisted.web.server import Site
+
+    from twisted.internet import reactor
+
+    class CannotDraw(Resource):
+        isLeaf = True
+
+        def render_GET(self, request):
+            request.setResponseCode(422)
+            request.setHeader("Content-Type", "text/plain;charset=utf-8")
+            return b"This badge cannot be drawn as PNG."
+
+    port = reactor.listenTCP(0, Site(CannotDraw()), interface="127.0.0.1")
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    proxied = make_service(upstream, redis.url, "--shields-url", f"http://127.0.0.1:{port.getHost().port}")
+    try:
+        for n in range(5):
+            code, content_type, _ = await fetch(f"http://127.0.0.1:{proxied.port}/license/klein/badge.png?label={n}")
+            assert (code, content_type) == (200, "image/png")
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+        await proxied.service.stopService()
+        await port.stopListening()
+    assert [e for e in events if e.get("name") == "shields server"] == []
 
 
 @pytest_twisted.ensureDeferred
