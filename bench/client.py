@@ -3,6 +3,7 @@ Load a benchmark needs from a client of its own process (each run gets a fresh r
 
     python bench/client.py cold BASE_URL      200 requests at once over 50 uncached packages
     python bench/client.py memory BASE_URL PID 100,000 requests over 5,000 packages, 50 at a time
+    python bench/client.py burst BASE_URL     the download badges of 40 new packages at once
 
 Prints one JSON object.
 """
@@ -93,9 +94,53 @@ async def memory(base: str, pid: int) -> dict:
             "growth_second_half_mb": round(end - half, 1)}
 
 
+#: New packages in the downloads burst; the stand-in's numbered-<N> have N downloads a day.
+BURST = 40
+
+
+async def burst(base: str) -> dict:
+    """
+    The download badges of L{BURST} packages nobody asked for yet, all at once, as a README
+    with many badges (or many READMEs) does; each asked again as soon as it says C{queued},
+    until it shows its count. How many were counted within the daemon's wait, and when the
+    last one was.
+    """
+    pool = HTTPConnectionPool(reactor)
+    pool.maxPersistentPerHost = BURST
+    http = treq.client.HTTPClient(Agent(reactor, pool=pool))
+    started = time.monotonic()
+    first_counted, asked = 0, 0
+
+    async def one(n: int) -> float:
+        nonlocal first_counted, asked
+        path = f"/d/numbered-{n}/badge.json?period=day"
+        first = True
+        while True:
+            response = await http.get(base + path)
+            message = json.loads(await response.content())["message"]
+            asked += 1
+            if message == f"{n}/day":
+                first_counted += first
+                return time.monotonic() - started
+            if message != "queued":
+                raise RuntimeError(f"{path}: {message}")
+            first = False
+
+    done = await defer.gatherResults([defer.Deferred.fromCoroutine(one(n)) for n in range(1, BURST + 1)])
+    await pool.closeCachedConnections()
+    return {"packages": BURST, "counted_at_once": first_counted, "requests": asked,
+            "seconds_until_all_counted": round(max(done), 1)}
+
+
 def main() -> None:
     mode, base = sys.argv[1], sys.argv[2]
-    print(json.dumps(run(cold(base) if mode == "cold" else memory(base, int(sys.argv[3])))))
+    if mode == "cold":
+        work = cold(base)
+    elif mode == "burst":
+        work = burst(base)
+    else:
+        work = memory(base, int(sys.argv[3]))
+    print(json.dumps(run(work)))
 
 
 if __name__ == "__main__":

@@ -76,8 +76,8 @@ def main() -> None:
         [twistd, "-n", "--pidfile=", "pypipins", "--port", f"tcp:{daemon_port}:interface=127.0.0.1",
          "--redis", redis.url, "--pypi-url", f"http://127.0.0.1:{standin_port}/pypi",
          "--stats-url", f"http://127.0.0.1:{standin_port}/stats",
-         # short TTLs, so that facts go stale and are refreshed while the upstream fails
-         "--cache-ttl", "2", "--downloads-ttl", "2", "--upstream-timeout", "1"],
+         # a short TTL, so that facts go stale and are refreshed while the upstream fails
+         "--cache-ttl", "2", "--upstream-timeout", "1"],
         cwd=work, stdout=log, stderr=subprocess.STDOUT,
     )
     wait_for_port(daemon_port, process=daemon)

@@ -429,6 +429,13 @@ def unavailable(kind: str, options: Options) -> Badge:
     return Badge(own_label(kind, options), "unavailable", "lightgrey", is_error=True)
 
 
+def queued(kind: str, options: Options) -> Badge:
+    """
+    Download counts wait their turn in pypistats' request budget: the next load shows them.
+    """
+    return Badge(own_label(kind, options), "queued", "lightgrey", is_error=True)
+
+
 #: The longest text a badge shows; longer ones are cut.
 MAX_TEXT = 255
 

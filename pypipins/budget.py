@@ -1,34 +1,233 @@
 """
-A budget of upstream requests: at most so many per second and per minute, as pypistats.org
-asks of its clients (about 5 a second and 30 a minute per address).
+A budget of upstream requests, at most so many per second and per minute as pypistats.org
+asks of its clients (5 a second and 30 a minute per address), and the queue where requests
+wait their turn within it: past the budget a request waits, it is never refused.
 """
 
-from collections import deque
-from typing import Deque, Sequence, Tuple
+from collections import OrderedDict, deque
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.python.failure import Failure
+
+from pypipins.incidents import Incident
+from pypipins.metrics import Metrics
+
+
+#: Seconds added to each window of an upstream's limits: the upstream counts requests as
+#: they arrive, and two sent a window apart may arrive closer (the first waited longer for
+#: its connection), which would be one too many.
+ARRIVAL_MARGIN = 0.25
 
 
 class RequestBudget:
     """
-    At most C{count} requests in any C{seconds}, for each C{(count, seconds)} of C{limits}.
+    At most C{count} requests in any C{seconds} (plus C{margin}), for each C{(count, seconds)}
+    of C{limits}: moving windows, as pypistats' Flask-Limiter counts them.
     """
 
-    def __init__(self, clock: IReactorTime, limits: Sequence[Tuple[int, float]]) -> None:
+    def __init__(
+        self, clock: IReactorTime, limits: Sequence[Tuple[int, float]], margin: float = 0.0
+    ) -> None:
         self._clock = clock
-        self._limits = tuple(limits)
+        self._limits = tuple((count, seconds + margin) for count, seconds in limits)
         self._longest = max(seconds for _, seconds in self._limits)
         self._sent: Deque[float] = deque()
+        self._held_until = 0.0
+
+    def wait(self) -> float:
+        """
+        Seconds until a request fits in the budget; 0 when one does now.
+        """
+        now = self._clock.seconds()
+        while self._sent and now - self._sent[0] >= self._longest:
+            self._sent.popleft()
+        wait = max(0.0, self._held_until - now)
+        for count, seconds in self._limits:
+            if len(self._sent) >= count and now - self._sent[-count] < seconds:
+                # the count-th latest request must leave the window first
+                wait = max(wait, self._sent[-count] + seconds - now)
+        return wait
 
     def take(self) -> bool:
         """
         Spend one request if the budget allows it now; C{False} (and nothing spent) if not.
         """
-        now = self._clock.seconds()
-        while self._sent and now - self._sent[0] >= self._longest:
-            self._sent.popleft()
-        for count, seconds in self._limits:
-            if sum(1 for sent in self._sent if now - sent < seconds) >= count:
-                return False
-        self._sent.append(now)
+        if self.wait() > 0:
+            return False
+        self._sent.append(self._clock.seconds())
         return True
+
+    def hold(self, seconds: float) -> None:
+        """
+        Spend nothing for C{seconds}: the upstream said the address had asked too much
+        (someone else on it may share the allowance).
+        """
+        self._held_until = max(self._held_until, self._clock.seconds() + seconds)
+
+
+class QueueFull(Exception):
+    """
+    The queue holds as many fetches as it may, all of them waited for by clients.
+    """
+
+
+class Dropped(Exception):
+    """
+    A background refresh dropped from a full queue for a fetch a client waits for, or that
+    found no room in it.
+    """
+
+
+class Retry(Exception):
+    """
+    Raised by a fetch that should be made again later, after C{hold} seconds without any
+    request (the upstream answered 429).
+    """
+
+    def __init__(self, hold: float, reason: str) -> None:
+        super().__init__(reason)
+        self.hold = hold
+
+
+class _Entry:
+    def __init__(self, fetch: Callable[[], "Deferred[Any]"], since: float) -> None:
+        self.fetch = fetch
+        self.since = since
+        self.waiters: List["Deferred[Any]"] = []
+
+
+class BudgetQueue:
+    """
+    Fetches waiting for a L{RequestBudget}, one entry per key however many ask for it, sent
+    as soon as the budget allows: first those a client waits for, oldest first, then
+    background refreshes.
+
+    A fetch that asks to be retried (L{Retry}: the upstream answered 429) goes back to the
+    head of its class, and nothing is sent for the time it asks; that is logged once per
+    incident, which ends at the next fetch that does not ask it.
+
+    @param max_entries: entries queued at most; past it the oldest refresh is dropped, and a
+        fetch a client waits for is refused only when every entry is one.
+    @param name: the upstream's, in the log and the metrics.
+    """
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        budget: RequestBudget,
+        max_entries: int,
+        name: str,
+        metrics: Optional[Metrics] = None,
+    ) -> None:
+        self._clock = clock
+        self._budget = budget
+        self._max_entries = max_entries
+        self._name = name
+        self._metrics = metrics
+        self._holding = Incident(
+            f"{name} budget", clock,
+            "sending nothing for the time it asks; counts kept are served, others wait.",
+            unit="requests (429)",
+        )
+        self._clients: "OrderedDict[str, _Entry]" = OrderedDict()
+        self._refreshes: "OrderedDict[str, _Entry]" = OrderedDict()
+        self._timer: Optional[IDelayedCall] = None
+
+    def __len__(self) -> int:
+        return len(self._clients) + len(self._refreshes)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._clients or key in self._refreshes
+
+    def submit(
+        self, key: str, fetch: Callable[[], "Deferred[Any]"], waited_for: bool
+    ) -> "Deferred[Any]":
+        """
+        What C{fetch()} gives once the budget lets it be sent; the entry already queued for
+        C{key}, if any, is shared (and moved ahead of the refreshes when C{waited_for}).
+
+        @param waited_for: whether a client waits for it, rather than a background refresh.
+        """
+        result: "Deferred[Any]" = Deferred()
+        if waited_for:
+            self.hurry(key)
+        entry = self._clients.get(key) or self._refreshes.get(key)
+        if entry is None:
+            if len(self) >= self._max_entries and not self._make_room(waited_for):
+                full = QueueFull if waited_for else Dropped
+                result.errback(Failure(full(f"no room among {len(self)} fetches queued")))
+                return result
+            entry = _Entry(fetch, self._clock.seconds())
+            (self._clients if waited_for else self._refreshes)[key] = entry
+        entry.waiters.append(result)
+        self._pump()
+        return result
+
+    def hurry(self, key: str) -> None:
+        """
+        Move the refresh queued for C{key}, if any, among the fetches clients wait for.
+        """
+        entry = self._refreshes.pop(key, None)
+        if entry is not None:
+            self._clients[key] = entry
+
+    def _make_room(self, waited_for: bool) -> bool:
+        if not waited_for or not self._refreshes:
+            return False
+        _, oldest = self._refreshes.popitem(last=False)
+        _fire(oldest.waiters, Failure(Dropped("dropped from a full queue")))
+        return True
+
+    def _pump(self) -> None:
+        """
+        Send what the budget allows now, and come back when it allows the next.
+        """
+        if self._timer is not None:
+            if self._timer.active():
+                return
+            self._timer = None
+        while len(self):
+            wait = self._budget.wait()
+            if wait > 0:
+                self._timer = self._clock.callLater(wait, self._pump)
+                return
+            self._budget.take()
+            queue = self._clients if self._clients else self._refreshes
+            key, entry = queue.popitem(last=False)
+            self._send(key, entry, queue is self._clients)
+
+    def _send(self, key: str, entry: _Entry, waited_for: bool) -> None:
+        if self._metrics is not None:
+            self._metrics.queued(self._name, self._clock.seconds() - entry.since)
+
+        def done(result: Any) -> None:
+            if isinstance(result, Failure) and result.check(Retry):
+                retry = result.value
+                self._budget.hold(retry.hold)
+                self._holding.failed(f"{retry}; holding off {retry.hold:.0f} s")
+                if self._metrics is not None:
+                    self._metrics.held(self._name)
+                self._requeue(key, entry, waited_for)
+                return
+            self._holding.answered()
+            _fire(entry.waiters, result)
+
+        entry.fetch().addBoth(done)
+
+    def _requeue(self, key: str, entry: _Entry, waited_for: bool) -> None:
+        # back at the head of its class, the waiters still waiting; a client that asked
+        # for the key meanwhile made an entry of its own, whose waiters join this one
+        queue = self._clients if waited_for or key in self._clients else self._refreshes
+        joined = self._clients.pop(key, None) or self._refreshes.pop(key, None)
+        if joined is not None:
+            entry.waiters.extend(joined.waiters)
+        queue[key] = entry
+        queue.move_to_end(key, last=False)
+        self._pump()
+
+
+def _fire(waiters: List["Deferred[Any]"], result: Any) -> None:
+    for waiter in waiters:
+        waiter.callback(result)  # a Failure runs each waiter's errbacks

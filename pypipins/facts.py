@@ -28,6 +28,13 @@ class Unavailable(Exception):
         self.code = code
 
 
+class Queued(Exception):
+    """
+    The answer waits its turn in the upstream's request budget longer than a client waits;
+    the request stays queued, and a later one gets the answer.
+    """
+
+
 @attrs.frozen
 class PackageFacts:
     """

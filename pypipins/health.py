@@ -9,7 +9,7 @@ hold in memory is left, and a new instance would answer nothing but ``unavailabl
 """
 
 import json
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any, Dict, Mapping, Sized, Tuple
 
 import attrs
 from twisted.internet.interfaces import IReactorTime
@@ -51,11 +51,14 @@ class Health:
 
     @param redis: anything with a C{connected} attribute (L{pypipins.cache.RedisCache}).
     @param patience: seconds PyPI may fail everything, Redis away, before it cannot serve.
+    @param queues: the queues of upstreams' request budgets, by upstream (anything with a
+        length): reported, never weighing in the status.
     """
 
     redis: Any
     upstreams: Mapping[str, UpstreamHealth]
     patience: float = FAILING_FOR
+    queues: Mapping[str, Sized] = attrs.field(factory=dict)
 
     def report(self) -> Tuple[int, bytes]:
         """
@@ -68,9 +71,11 @@ class Health:
             name: "failing" if upstream.failures else "ok"
             for name, upstream in self.upstreams.items()
         }
-        body = {
+        body: Dict[str, Any] = {
             "status": "ok" if serving else "unavailable",
             "redis": "connected" if connected else "down",
             "upstream": upstreams,
         }
+        if self.queues:
+            body["queued"] = {name: len(queue) for name, queue in self.queues.items()}
         return (200 if serving else 503), json.dumps(body).encode("ascii")

@@ -2,13 +2,16 @@
 Where a badge's facts come from: the cache, else the upstream, with one upstream request in
 flight per package however many badges wait for it.
 
-Each answer is kept for a week. Younger than its TTL it is simply served; older, it is still
+Each answer is kept for a week. While fresh it is simply served; after that it is still
 served at once (marked stale) while a fresh one is fetched in the background, and it goes on
 being served while the upstream fails, so that after its first fetch a package's badges never
-wait on, nor break with, the upstream.
+wait on, nor break with, the upstream. Package facts are fresh for a TTL; download counts
+until pypistats' next daily update.
 """
 
-from typing import Any, Callable, Dict, Generic, List, Mapping, Optional, Protocol, Tuple, TypeVar
+from typing import (
+    Any, Awaitable, Callable, Dict, Generic, List, Mapping, Optional, Protocol, Tuple, TypeVar,
+)
 
 import attrs
 from twisted.internet.defer import Deferred
@@ -16,8 +19,9 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from pypipins.cache import ABSENT, FallbackCache, MemoryCache
-from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
-from pypipins.pypistats import PyPIStats
+from pypipins.budget import Dropped, QueueFull
+from pypipins.facts import Downloads, NotFound, PackageFacts, Queued, Unavailable
+from pypipins.pypistats import REFRESH_AT, PyPIStats, next_update
 
 #: Seconds the last good answer is kept, to be served when the upstream fails.
 STALE_FOR = 7 * 24 * 60 * 60
@@ -32,6 +36,10 @@ RETRY_AFTER = 30
 
 #: Failures remembered at most; past this the oldest are forgotten (and may be retried early).
 _FAILURES_KEPT = 10_000
+
+#: Seconds a request waits for download counts that wait their turn in pypistats' budget:
+#: image proxies such as GitHub's give up after a few seconds.
+DOWNLOADS_WAIT = 3.0
 
 T = TypeVar("T")
 
@@ -80,7 +88,10 @@ class Lookup:
 
     @param pypi: where package facts come from unless another index is named.
     @param ttl: seconds package facts are fresh (600 in the original).
-    @param downloads_ttl: seconds download counts are fresh; pypistats changes once a day.
+    @param refresh_at: when pypistats' counts change each day, C{(hours, minutes)} UTC:
+        download counts are fresh until then.
+    @param downloads_wait: seconds a request waits for counts not kept, before it is
+        answered L{Queued} (the fetch goes on).
     @param indexes: the other indexes badges may name, by name.
     """
 
@@ -93,7 +104,9 @@ class Lookup:
         stats: PyPIStats,
         clock: IReactorTime,
         ttl: float,
-        downloads_ttl: float,
+        *,
+        refresh_at: Tuple[int, int] = REFRESH_AT,
+        downloads_wait: float = DOWNLOADS_WAIT,
         indexes: Optional[Mapping[str, PackageSource]] = None,
     ) -> None:
         self._cache = cache
@@ -102,7 +115,8 @@ class Lookup:
         self._stats = stats
         self._clock = clock
         self._ttl = ttl
-        self._downloads_ttl = downloads_ttl
+        self._refresh_at = refresh_at
+        self._downloads_wait = downloads_wait
         self._in_flight: Dict[str, List["Deferred[Any]"]] = {}
         self._failed_at: Dict[str, float] = {}
 
@@ -119,28 +133,68 @@ class Lookup:
         key = "pypipins:facts:" if index is None else f"pypipins:index:{index}:facts:"
         if version is None:
             key += name
-            fetch = lambda: source.facts(name)  # noqa: E731
+            fetch = lambda waited_for: source.facts(name)  # noqa: E731
         else:
             key += f"{name}@{version}"
-            fetch = lambda: source.release(name, version)  # noqa: E731
-        return self._get(key, fetch, PackageFacts.from_json, self._ttl)
+            fetch = lambda waited_for: source.release(name, version)  # noqa: E731
+        ttl = self._ttl
+        return self._get(key, fetch, PackageFacts.from_json, lambda fetched_at: fetched_at + ttl)
 
     def downloads(self, name: str) -> "Deferred[Answer[Downloads]]":
         """
-        The recent downloads of C{name}; fails as L{package} does.
+        The recent downloads of C{name}; fails as L{package} does, and with L{Queued} when
+        counts not kept wait their turn in pypistats' budget longer than C{downloads_wait}.
         """
         return self._get(
-            f"pypipins:downloads:{name}", lambda: self._stats.downloads(name),
-            Downloads.from_json, self._downloads_ttl,
+            f"pypipins:downloads:{name}",
+            lambda waited_for: Deferred.fromCoroutine(self._downloads(name, waited_for)),
+            Downloads.from_json,
+            lambda fetched_at: next_update(fetched_at, self._refresh_at),
+            before=lambda: self._known(name),
+            wait=self._downloads_wait,
+            hurry=lambda: self._stats.hurry(name),
         )
+
+    async def _known(self, name: str) -> None:
+        """
+        Fails with L{NotFound} when PyPI does not know C{name}: its counts are not worth a
+        place in pypistats' budget. Whether PyPI answers or not, counts may be asked for.
+        """
+        try:
+            await self.package(name)
+        except Unavailable:
+            pass
+
+    async def _downloads(self, name: str, waited_for: bool) -> Downloads:
+        try:
+            return await self._stats.downloads(name, waited_for)
+        except NotFound:
+            # pypistats has no counts for a package without downloads in its window (a new
+            # or idle one) either: PyPI tells which it is
+            await self.package(name)
+            return Downloads(last_day=0, last_week=0, last_month=0)
 
     def _get(
         self,
         key: str,
-        fetch: Callable[[], "Deferred[Any]"],
+        fetch: Callable[[bool], "Deferred[Any]"],
         decode: Callable[[bytes], T],
-        ttl: float,
+        fresh_until: Callable[[float], float],
+        before: Optional[Callable[[], Awaitable[None]]] = None,
+        wait: Optional[float] = None,
+        hurry: Optional[Callable[[], None]] = None,
     ) -> "Deferred[Answer[T]]":
+        """
+        The answer kept for C{key}, else fetched.
+
+        @param fetch: gets the record, told whether a client waits for it (rather than a
+            refresh of one kept).
+        @param fresh_until: when a record fetched at a time stops being fresh.
+        @param before: run before a fetch a client would wait for; what it raises is the
+            answer.
+        @param wait: seconds a client waits for the fetch before L{Queued}.
+        @param hurry: tells a fetch under way (a refresh) that a client now waits for it.
+        """
         async def get() -> Answer[T]:
             cached = await self._cache.get(key)
             if cached == ABSENT:
@@ -148,18 +202,44 @@ class Lookup:
             kept = None if cached is None else self._decoded(key, cached, decode)
             if kept is not None:
                 fetched_at, value = kept
-                if self._clock.seconds() - fetched_at < ttl:
-                    return Answer(value, fresh_until=fetched_at + ttl)
+                until = fresh_until(fetched_at)
+                if self._clock.seconds() < until:
+                    return Answer(value, fresh_until=until)
                 if not self._failed_recently(key):
                     # answered now, refreshed for the next request
-                    self._shared(key, fetch).addErrback(lambda _: None)
+                    self._shared(key, lambda: fetch(False)).addErrback(lambda _: None)
                 return Answer(value, stale=True)
             if self._failed_recently(key):
                 raise Unavailable(f"{key}: the upstream failed less than {RETRY_AFTER} s ago")
-            value = await self._shared(key, fetch)
-            return Answer(value, fresh_until=self._clock.seconds() + ttl)
+            if key in self._in_flight:
+                if hurry is not None:
+                    hurry()  # a refresh under way, now waited for
+            elif before is not None:
+                await before()
+            shared = self._shared(key, lambda: fetch(True))
+            value = await (shared if wait is None else self._within(shared, wait, key))
+            return Answer(value, fresh_until=fresh_until(self._clock.seconds()))
 
         return Deferred.fromCoroutine(get())
+
+    def _within(self, d: "Deferred[T]", seconds: float, key: str) -> "Deferred[T]":
+        """
+        What C{d} gives if it does within C{seconds}, else L{Queued}; C{d} goes on.
+        """
+        answer: "Deferred[T]" = Deferred()
+
+        def late() -> None:
+            answer.errback(Queued(f"{key}: still queued after {seconds} s"))
+
+        timer = self._clock.callLater(seconds, late)
+
+        def done(result: Any) -> None:
+            if timer.active():
+                timer.cancel()
+                answer.callback(result)
+
+        d.addBoth(done)
+        return answer
 
     def _decoded(
         self, key: str, cached: bytes, decode: Callable[[bytes], T]
@@ -204,6 +284,9 @@ class Lookup:
     async def _fetch_and_store(self, key: str, fetch: Callable[[], "Deferred[Any]"]) -> Any:
         try:
             record = await fetch()
+        except (QueueFull, Dropped) as e:
+            # the budget is no upstream failing: asked again, it may have room
+            raise Unavailable(f"{key}: {e}")
         except NotFound:
             self._failed_at.pop(key, None)
             await self._cache.set(key, ABSENT, NOT_FOUND_TTL)

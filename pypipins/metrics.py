@@ -3,9 +3,9 @@ What the service counts for Prometheus, in a registry of its own (built by C{mak
 so that two services in one process count apart), and the resource that shows it.
 """
 
-from typing import Dict, Tuple
+from typing import Callable, Dict, Tuple
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from twisted.web.iweb import IRequest
 from twisted.web.resource import Resource
@@ -13,6 +13,10 @@ from twisted.web.resource import Resource
 #: Upper bounds, in seconds, of the upstream latency buckets: PyPI answers in tens of
 #: milliseconds when well, and the timeout is 10 s.
 UPSTREAM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+#: Upper bounds, in seconds, of how long fetches wait in a budget's queue: none while the
+#: budget has room, seconds in a burst, up to hours for refreshes after pypistats' update.
+QUEUE_BUCKETS = (0.01, 0.1, 0.5, 1.0, 3.0, 10.0, 30.0, 60.0, 300.0, 1800.0, 3600.0, 21600.0)
 
 #: What a raster drawing can come to (L{pypipins.drawing}'s reasons, and ok).
 RASTER_OUTCOMES = ("ok", "failed", "timed_out", "worker_died")
@@ -62,7 +66,20 @@ class Metrics:
             "Badges drawn from facts past their TTL (being refreshed, or the upstream failing).",
             registry=registry,
         )
-
+        self._queue_seconds = Histogram(
+            "pypipins_queue_wait_seconds",
+            "How long fetches waited in an upstream's request budget before they were sent.",
+            ["upstream"], buckets=QUEUE_BUCKETS, registry=registry,
+        )
+        self._rate_limited = Counter(
+            "pypipins_rate_limited",
+            "429 answers received (requests to that upstream held off for the time it asks).",
+            ["upstream"], registry=registry,
+        )
+        self._queue_length = Gauge(
+            "pypipins_queue_length", "Fetches waiting for an upstream's request budget.",
+            ["upstream"], registry=registry,
+        )
         self._raster_drawings = Counter(
             "pypipins_raster_drawings",
             "Rasters drawn by the worker processes, by outcome: ok, failed (the rasterizer "
@@ -81,6 +98,21 @@ class Metrics:
             "Rasters answered as not drawable from a failure remembered, without a worker.",
             registry=registry,
         )
+
+    def watch_queue(self, upstream: str, length: Callable[[], float]) -> None:
+        """
+        Report C{length()} as the length of C{upstream}'s queue whenever metrics are read.
+        """
+        self._queue_length.labels(upstream).set_function(length)
+
+    def queued(self, upstream: str, seconds: float) -> None:
+        """
+        A fetch leaves C{upstream}'s queue, sent after C{seconds} in it.
+        """
+        self._queue_seconds.labels(upstream).observe(seconds)
+
+    def held(self, upstream: str) -> None:
+        self._rate_limited.labels(upstream).inc()
 
     def raster_drawing(self, outcome: str) -> None:
         self._raster_drawings.labels(outcome).inc()

@@ -196,6 +196,14 @@ def inaccessible(kind: str) -> Badge:
     return Badge(label(kind), "inaccessible", "lightgrey", is_error=True)
 
 
+def queued(kind: str) -> Badge:
+    """
+    pypipins' own: download counts wait their turn in pypistats' budget (where shields says
+    "rate limited by upstream service").
+    """
+    return Badge(label(kind), "queued", "lightgrey", is_error=True)
+
+
 def unknown_index(kind: str) -> Badge:
     # shields has no named indexes: pypipins' words
     return Badge(label(kind), "unknown index", "red", is_error=True)

@@ -15,6 +15,8 @@ from twisted.python import usage
 from pypipins import drawpool, indexes
 from pypipins.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB
 from pypipins.health import FAILING_FOR
+from pypipins.lookup import DOWNLOADS_WAIT
+from pypipins.pypistats import parse_time_of_day
 
 if TYPE_CHECKING:
     from pypipins.metrics import Metrics
@@ -89,10 +91,17 @@ class Options(usage.Options):
         ["stats-url", None, "https://pypistats.org/api",
          "pypistats.org's API; downloads are {stats-url}/packages/{name}/recent."],
         ["cache-ttl", None, 600, "Seconds PyPI's answers are fresh.", int],
-        ["downloads-ttl", None, 6 * 60 * 60,
-         "Seconds pypistats' answers are fresh (its counts change daily).", int],
+        ["stats-refresh-at", None, "01:30",
+         "When pypistats' daily update is done (HH:MM UTC): download counts are fresh until "
+         "then, and asked for again after."],
         ["stats-per-second", None, 5, "Requests to pypistats allowed per second.", int],
         ["stats-per-minute", None, 30, "Requests to pypistats allowed per minute.", int],
+        ["stats-queue", None, 10_000,
+         "Packages whose counts may wait for pypistats' budget; past it the oldest "
+         "background refresh is dropped.", int],
+        ["downloads-wait", None, DOWNLOADS_WAIT,
+         "Seconds a request waits for counts queued for pypistats' budget before its badge "
+         "says 'queued' (the counts are fetched all the same).", float],
         ["upstream-timeout", None, 10.0, "Seconds an upstream has to answer.", float],
         ["unhealthy-after", None, FAILING_FOR,
          "Seconds PyPI may fail every request while Redis is down before /healthz says 503.",
@@ -151,11 +160,15 @@ class Options(usage.Options):
             if urlsplit(self[option]).scheme not in ("http", "https"):
                 raise usage.UsageError(f"--{option} must be an http:// or https:// URL")
             self[option] = self[option].rstrip("/")
-        for option in ("cache-ttl", "downloads-ttl", "stats-per-second", "stats-per-minute",
+        try:
+            self["refresh-at"] = parse_time_of_day(self["stats-refresh-at"])
+        except ValueError as e:
+            raise usage.UsageError(f"--stats-refresh-at: {e}")
+        for option in ("cache-ttl", "stats-per-second", "stats-per-minute", "stats-queue",
                        "ready-memory", "image-memory", "facts-memory"):
             if self[option] <= 0:
                 raise usage.UsageError(f"--{option} must be positive")
-        for option in ("upstream-timeout", "unhealthy-after"):
+        for option in ("upstream-timeout", "unhealthy-after", "downloads-wait"):
             if self[option] <= 0:
                 raise usage.UsageError(f"--{option} must be positive")
         if self["metrics-port"] is not None and self["metrics-port"] == self["port"]:
@@ -194,7 +207,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from twisted.web.client import Agent
     from twisted.web.resource import Resource
 
-    from pypipins.budget import RequestBudget
+    from pypipins.budget import ARRIVAL_MARGIN, BudgetQueue, RequestBudget
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
     from pypipins.http_limits import limited_site
@@ -229,16 +242,20 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         return Fetcher(http, reactor, config["upstream-timeout"], name, upstreams[name], metrics)
 
     budget = RequestBudget(
-        reactor, [(config["stats-per-second"], 1.0), (config["stats-per-minute"], 60.0)]
+        reactor, [(config["stats-per-second"], 1.0), (config["stats-per-minute"], 60.0)],
+        ARRIVAL_MARGIN,
     )
+    stats_queue = BudgetQueue(reactor, budget, config["stats-queue"], "pypistats", metrics)
+    metrics.watch_queue("pypistats", lambda: len(stats_queue))
     lookup = Lookup(
         cache,
         PyPI(fetcher("pypi"), config["pypi-url"]),
-        PyPIStats(fetcher("pypistats"), config["stats-url"], budget),
+        PyPIStats(fetcher("pypistats"), config["stats-url"], stats_queue),
         reactor,
         config["cache-ttl"],
-        config["downloads-ttl"],
-        indexes.sources(config["indexes"], fetcher, reactor),
+        refresh_at=config["refresh-at"],
+        downloads_wait=config["downloads-wait"],
+        indexes=indexes.sources(config["indexes"], fetcher, reactor),
     )
     # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
     pool = drawing_pool(config, reactor, metrics)
@@ -252,7 +269,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             config["shields-url"], images, MemoryCache(reactor, image_memory), reactor,
         )
     badges = BadgeSite(
-        lookup, images, reactor, metrics, Health(redis, upstreams, config["unhealthy-after"]),
+        lookup, images, reactor, metrics,
+        Health(redis, upstreams, config["unhealthy-after"], {"pypistats": stats_queue}),
         config["public-url"], config["ready-memory"] * MiB,
     )
     site = limited_site(badges.resource(), logPath=config["access-log"])

@@ -4,6 +4,7 @@ wrong turned into L{NotFound} or L{Unavailable}.
 """
 
 import json
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable, List, Mapping, Optional, Tuple, TypeVar
 
 import treq
@@ -30,6 +31,36 @@ class TooLarge(Unavailable):
     """
     The body is over the size limit of the request: asking again gets the same answer.
     """
+
+
+class RateLimited(Unavailable):
+    """
+    The upstream answered 429: this address asked too much, and should wait C{retry_after}
+    seconds (L{None} when it did not say) before asking again.
+    """
+
+    def __init__(self, message: str, retry_after: Optional[float]) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after(header: Optional[str], now: float) -> Optional[float]:
+    """
+    The seconds a C{Retry-After} header asks for: a number of seconds or an HTTP date;
+    L{None} when there is none or it is neither.
+    """
+    if header is None:
+        return None
+    header = header.strip()
+    if header.isdigit():
+        return float(header)
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
 
 
 class _QuietFactory(_HTTP11ClientFactory):
@@ -116,6 +147,10 @@ class Fetcher:
                 # an answer over this request's limit (a distribution an index offers as
                 # metadata's last resort): the upstream is well, the document too big
                 outcome = "too_large"
+            elif result.check(RateLimited):
+                # the upstream is well, and says we (or another program on our address)
+                # asked too much: its client holds off, this is no incident of the upstream
+                outcome = "rate_limited"
             else:
                 outcome = "error"
             if self._metrics is not None:
@@ -158,6 +193,12 @@ class Fetcher:
             # Let the connection go back to the pool without reading what is left.
             response.deliverBody(_Discard())
             raise NotFound(url)
+        if response.code == 429:
+            response.deliverBody(_Discard())
+            wait = retry_after(
+                (response.headers.getRawHeaders("retry-after") or [None])[0], self._clock.seconds()
+            )
+            raise RateLimited(f"{url} answered 429", wait)
         if response.code != 200:
             response.deliverBody(_Discard())
             raise Unavailable(f"{url} answered {response.code}", code=response.code)

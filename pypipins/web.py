@@ -31,13 +31,14 @@ from pypipins.badges import (
     invalid_version,
     no_downloads_for_index,
     not_found,
+    queued,
     unavailable,
     unknown_index,
     version_not_found,
 )
 from pypipins.cache import ENTRY_OVERHEAD, READY_IN_MEMORY, MemoryCache
 from pypipins.drawing import CannotDraw, DrawersBusy
-from pypipins.facts import NotFound, Unavailable
+from pypipins.facts import NotFound, Queued, Unavailable
 from pypipins.health import Health
 from pypipins.images import LocalImages, ShieldsImages
 from pypipins.lookup import Answer, Lookup
@@ -56,6 +57,9 @@ MAX_AGE: Dict[str, int] = {
 }
 #: Seconds for an answer that should be asked again soon: an error, or stale facts.
 SHORT_MAX_AGE = 60
+#: Seconds for a badge whose counts wait their turn in pypistats' budget: the next load of
+#: the page should find them.
+QUEUED_MAX_AGE = 30
 #: Seconds browsers and caches may keep a page of the site: it changes with releases of
 #: pypipins only, the badges on it are fetched on their own.
 PAGE_MAX_AGE = 3600
@@ -83,11 +87,15 @@ _VERSION_CHARACTERS = re.compile(r"[0-9][0-9A-Za-z.!+_-]*")
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
-def cache_control(max_age: int) -> str:
-    return (
-        f"public, max-age={max_age}, s-maxage={max_age}, "
-        f"stale-while-revalidate={STALE_WHILE_REVALIDATE}, stale-if-error={STALE_IF_ERROR}"
-    )
+def cache_control(max_age: int, stale: bool = True) -> str:
+    """
+    C{Cache-Control} for C{max_age} seconds, and with C{stale}, for serving it past that while
+    asking again or while failing.
+    """
+    fresh = f"public, max-age={max_age}, s-maxage={max_age}"
+    if not stale:
+        return fresh
+    return f"{fresh}, stale-while-revalidate={STALE_WHILE_REVALIDATE}, stale-if-error={STALE_IF_ERROR}"
 
 
 @attrs.frozen
@@ -100,6 +108,8 @@ class Response:
     content_type: str
     max_age: int
     stale: bool = False
+    #: Whether caches may serve it past its age (not a badge that is only a placeholder).
+    keep_past_age: bool = True
     # strong: the same inputs always give the same bytes
     etag: str = attrs.field(init=False)
     #: The headers, encoded once for all the times the response is sent.
@@ -116,7 +126,7 @@ class Response:
     def _headers(self) -> Tuple[Tuple[bytes, bytes], ...]:
         headers = [
             ("Content-Type", self.content_type),
-            ("Cache-Control", cache_control(self.max_age)),
+            ("Cache-Control", cache_control(self.max_age, self.keep_past_age)),
             ("X-Content-Type-Options", "nosniff"),
             ("ETag", self.etag),
         ]
@@ -327,6 +337,7 @@ NOT_COUNTED = "not counted"
 NOT_FOUND = "not found"
 VERSION_NOT_FOUND = "version not found"
 UNAVAILABLE = "unavailable"
+QUEUED = "queued"
 
 #: Reasons that hold until the server is started otherwise: what they say is kept ready.
 _LASTING = (INVALID_NAME, UNKNOWN_INDEX, INVALID_VERSION, NOT_COUNTED)
@@ -339,6 +350,7 @@ _ERRORS = {
     NOT_FOUND: not_found,
     VERSION_NOT_FOUND: version_not_found,
     UNAVAILABLE: unavailable,
+    QUEUED: queued,
 }
 
 
@@ -347,6 +359,7 @@ _SHIELDS_ERRORS = {
     UNKNOWN_INDEX: shields_badges.unknown_index,
     NOT_COUNTED: shields_badges.not_counted,
     UNAVAILABLE: shields_badges.inaccessible,
+    QUEUED: shields_badges.queued,
 }
 
 
@@ -360,6 +373,8 @@ class Said:
     badge: Badge
     stale: bool = False
     fresh_until: float = 0.0
+    #: A placeholder while the counts wait their turn: ask again soon.
+    queued: bool = False
 
 
 class BadgeSite:
@@ -505,8 +520,13 @@ class BadgeSite:
                 sent = not_drawn(request, ext, error)
                 self._metrics.request("pypi/" + kind if shields else kind, ext, request.code)
                 return sent
-        max_age = SHORT_MAX_AGE if badge.is_error or said.stale else MAX_AGE.get(kind, 3600)
-        response = Response(body, CONTENT_TYPES[ext], max_age, said.stale)
+        if said.queued:
+            response = Response(
+                body, CONTENT_TYPES[ext], QUEUED_MAX_AGE, keep_past_age=False
+            )
+        else:
+            max_age = SHORT_MAX_AGE if badge.is_error or said.stale else MAX_AGE.get(kind, 3600)
+            response = Response(body, CONTENT_TYPES[ext], max_age, said.stale)
         fresh_for = said.fresh_until - self._clock.seconds()
         if fresh_for > 0:
             self._ready.set(key, response, fresh_for)
@@ -550,7 +570,10 @@ class BadgeSite:
     def _error(self, badge: Badge, reason: str) -> Said:
         # the same until the server is started otherwise; the others, ask again
         lasting = reason in _LASTING
-        return Said(badge, fresh_until=self._clock.seconds() + INVALID_KEPT if lasting else 0.0)
+        return Said(
+            badge, fresh_until=self._clock.seconds() + INVALID_KEPT if lasting else 0.0,
+            queued=reason == QUEUED,
+        )
 
     async def _facts(
         self, package: str, asked_version: Optional[str], index: Optional[str], downloads: bool
@@ -586,3 +609,5 @@ class BadgeSite:
             return NOT_FOUND if version is None else VERSION_NOT_FOUND
         except Unavailable:
             return UNAVAILABLE
+        except Queued:
+            return QUEUED

@@ -11,17 +11,23 @@ Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have
 packages as they like. Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
 in each period, so that a test can tell each package's answer from every other's.
 
-Run it on its own with C{python -m tests.standin PORT [FIXTURES]}; then C{/_control/fail?name=N&how=H}
+Like pypistats.org, its C{/stats/} answers no more than 5 requests a second and 30 a minute
+from one client address (moving windows, as pypistats' Flask-Limiter counts them), and a C{429}
+with a small HTML page beyond; L{Upstream.stats_limits} can lift that for a test that needs more.
+
+Run it on its own with C{python -m tests.standin PORT [FIXTURES]}; then
+C{/_control/fail?name=N&how=H}
 (C{name=*} for every name), C{/_control/recover?name=N}, C{/_control/delay?seconds=S} (every
-answer that late) and C{/_control/requests} (how many requests so far) steer it from another
-process.
+answer that late) and C{/_control/requests} (how many requests so far, and how many were
+refused with a 429) steer it from another process.
 """
 
 import json
 import re
 import sys
+from collections import deque
 from pathlib import Path
-from typing import Dict, List
+from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
@@ -43,11 +49,17 @@ FAILURES = ("500", "429", "garbage", "wrong-shape", "hang", "slow")
 #: Seconds a "slow" answer takes.
 SLOW = 0.5
 
+#: pypistats.org's limits per client address: (requests, seconds).
+STATS_LIMITS = ((5, 1.0), (30, 60.0))
+
+#: What pypistats answers past them (Flask-Limiter's page).
+TOO_MANY = b"<!doctype html>\n<title>429 Too Many Requests</title>\n<h1>Too Many Requests</h1>\n<p>5 per 1 second</p>\n"
+
 
 class Upstream(Resource):
     isLeaf = True
 
-    def __init__(self, fixtures: Path = FIXTURES) -> None:
+    def __init__(self, fixtures: Path = FIXTURES, clock: Optional[Callable[[], float]] = None) -> None:
         super().__init__()
         self._fixtures = fixtures
         #: Every path asked for, in order.
@@ -55,6 +67,17 @@ class Upstream(Resource):
         self._failures: Dict[str, str] = {}
         #: Seconds every answer waits.
         self.delay = 0.0
+        #: pypistats' limits, or None for none.
+        self.stats_limits: Optional[Sequence[Tuple[int, float]]] = STATS_LIMITS
+        #: When each client address was last answered by /stats/, in the longest window.
+        self._stats_asked: Dict[str, Deque[float]] = {}
+        #: Requests to /stats/ answered 429.
+        self.refused: List[str] = []
+        if clock is None:
+            from twisted.internet import reactor
+
+            clock = reactor.seconds
+        self._now = clock
 
     def fail(self, name: str, how: str) -> None:
         """
@@ -72,12 +95,34 @@ class Upstream(Resource):
         if path.startswith("/_control/"):
             return self._control(request, path[len("/_control/"):])
         self.requests.append(path)
+        if path.startswith("/stats/") and self._over_the_limit(request):
+            self.refused.append(path)
+            request.setResponseCode(429)
+            request.setHeader("Content-Type", "text/html; charset=utf-8")
+            return TOO_MANY
         for pattern, folder in _ROUTES:
             match = pattern.match(path)
             if match is not None:
                 return self._answer(request, folder, *match.groups())
         request.setResponseCode(404)
         return b'{"message": "Not Found"}'
+
+    def _over_the_limit(self, request: Request) -> bool:
+        """
+        Whether this request from its address is over pypistats' limits; counted if not.
+        """
+        if not self.stats_limits:
+            return False
+        now = self._now()
+        asked = self._stats_asked.setdefault(str(request.getClientAddress().host), deque())
+        longest = max(seconds for _, seconds in self.stats_limits)
+        while asked and now - asked[0] >= longest:
+            asked.popleft()
+        if any(sum(1 for t in asked if now - t < seconds) >= count
+               for count, seconds in self.stats_limits):
+            return True
+        asked.append(now)
+        return False
 
     def _control(self, request: Request, what: str) -> bytes:
         args = {k.decode(): v[0].decode() for k, v in request.args.items()}
@@ -88,7 +133,7 @@ class Upstream(Resource):
         elif what == "delay":
             self.delay = float(args["seconds"])
         request.setHeader("Content-Type", "application/json")
-        return json.dumps({"requests": len(self.requests)}).encode()
+        return json.dumps({"requests": len(self.requests), "refused": len(self.refused)}).encode()
 
     def _answer(self, request: Request, folder: str, name: str, version: str = "") -> object:
         how = self._failures.get(name, self._failures.get("*"))

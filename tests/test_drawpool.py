@@ -306,7 +306,7 @@ async def test_while_a_raster_hangs_the_site_answers(pools, upstream):
     await ready(pool, 1)
     fetcher = Fetcher(HTTPClient(Agent(reactor)), reactor)
     lookup = Lookup(MemoryCache(reactor), PyPI(fetcher, upstream.pypi_url),
-                    PyPIStats(fetcher, upstream.stats_url), reactor, 600, 3600)
+                    PyPIStats(fetcher, upstream.stats_url), reactor, 600)
     site = Site(in_memory_site(lookup, LocalImages(MemoryCache(reactor), pool), reactor).resource())
     port = reactor.listenTCP(0, site, interface="127.0.0.1")
     url = f"http://127.0.0.1:{port.getHost().port}"

@@ -48,12 +48,12 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def site():
-    upstream = Upstream()
     clock = Clock()
     clock.advance(1_000_000)
+    upstream = Upstream(clock=clock.seconds)
     fetcher = Fetcher(StubTreq(upstream), clock)
     lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://pypi.test/pypi"),
-                    PyPIStats(fetcher, "http://pypi.test/stats"), clock, 600, 3600)
+                    PyPIStats(fetcher, "http://pypi.test/stats"), clock, 600)
     # fuzzed texts reach the rasterizer, which aborts on some (test_rasters_of_hostile_text)
     images = LocalImages(MemoryCache(clock), ForkingDrawer(), MemoryCache(clock))
     resource = in_memory_site(lookup, images, clock).resource()

@@ -3,34 +3,42 @@ Where facts come from: cache first, one upstream request per package in flight, 
 over errors and while refreshing, all on a Clock.
 """
 
+import datetime
+
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
+from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from pypipins.budget import RequestBudget
+from pypipins.budget import BudgetQueue, RequestBudget
 from pypipins.cache import MemoryCache
-from pypipins.facts import NotFound, Unavailable
-from pypipins.lookup import NOT_FOUND_TTL, RETRY_AFTER, STALE_FOR, Lookup
+from pypipins.facts import Downloads, NotFound, Queued, Unavailable
+from pypipins.health import UpstreamHealth
+from pypipins.lookup import DOWNLOADS_WAIT, NOT_FOUND_TTL, RETRY_AFTER, STALE_FOR, Answer, Lookup
 from pypipins.pypi import PyPI
-from pypipins.pypistats import PyPIStats
+from pypipins.pypistats import HOLD_AFTER_429, PyPIStats
 from pypipins.upstream import Fetcher
 from tests.conftest import fired
-from tests.standin import Upstream
+from tests.standin import STATS_LIMITS, Upstream
 
 TTL = 600
-DOWNLOADS_TTL = 6 * 3600
+
+#: 2026-11-30 12:00 UTC: counts fetched then are fresh until 01:30 the next day.
+NOON = datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.timezone.utc).timestamp()
 
 
-def make(resource=None, stats_limits=None):
-    upstream = resource or Upstream()
+def make(resource=None, budget=None, max_queued=10_000):
     clock = Clock()
-    clock.advance(1_000_000)  # a clock at 0 would make every timestamp look old
+    clock.advance(NOON)
+    upstream = resource or Upstream(clock=clock.seconds)
     stub = StubTreq(upstream)
-    fetcher = Fetcher(stub, clock)
-    budget = RequestBudget(clock, stats_limits) if stats_limits else None
+    fetcher = Fetcher(stub, clock, health=UpstreamHealth("pypistats", clock))
+    queue = None
+    if budget is not None:
+        queue = BudgetQueue(clock, RequestBudget(clock, budget), max_queued, "pypistats")
     lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://u/pypi"),
-                    PyPIStats(fetcher, "http://u/stats", budget), clock, TTL, DOWNLOADS_TTL)
+                    PyPIStats(fetcher, "http://u/stats", queue), clock, TTL)
     return upstream, clock, lookup, stub
 
 
@@ -81,8 +89,8 @@ def test_kept_for_a_week_only():
 def test_nothing_kept_and_failing_is_unavailable_without_hammering():
     upstream, clock, lookup, _ = make()
     upstream.fail("klein", "429")
-    assert fired(lookup.package("klein")).type is Unavailable
-    assert fired(lookup.package("klein")).type is Unavailable
+    assert fired(lookup.package("klein")).check(Unavailable)
+    assert fired(lookup.package("klein")).check(Unavailable)
     assert upstream.requests == ["/pypi/klein/json"]
     upstream.recover("klein")
     clock.advance(RETRY_AFTER)
@@ -130,29 +138,113 @@ def test_not_found_is_remembered_briefly():
     assert len(upstream.requests) == 2
 
 
-def test_downloads_are_fresh_for_hours():
+def test_downloads_are_fresh_until_pypistats_next_update():
     upstream, clock, lookup, _ = make()
-    assert fired(lookup.downloads("klein")).value.last_month == 61257
-    assert fired(lookup.package("klein")).value.version == "24.8.0"
-    clock.advance(DOWNLOADS_TTL - 1)
+    answer = fired(lookup.downloads("klein"))
+    assert answer.value.last_month == 61257
+    assert answer.fresh_until == NOON + 13.5 * 3600
+    clock.advance(13.5 * 3600 - 1)
     assert fired(lookup.downloads("klein")).stale is False
-    assert upstream.requests == ["/stats/packages/klein/recent", "/pypi/klein/json"]
+    # the PyPI lookup is the one that made sure the package exists before counts were asked
+    assert upstream.requests == ["/pypi/klein/json", "/stats/packages/klein/recent"]
+    clock.advance(1)
+    assert fired(lookup.downloads("klein")).stale is True
+    assert upstream.requests[-1] == "/stats/packages/klein/recent"
+    # fetched at 01:30: fresh for a day
+    assert fired(lookup.downloads("klein")).fresh_until == clock.seconds() + 24 * 3600
 
 
-def test_pypistats_budget():
+def test_no_counts_for_a_package_pypi_knows_is_no_downloads():
     """
-    Past 5 a second or 30 a minute, no request: the kept answer, or unavailable.
+    pypistats answers 404 for a package with no downloads in its window: if PyPI knows the
+    package, that is 0; if not, it does not exist, and pypistats is not even asked.
     """
-    upstream, clock, lookup, _ = make(stats_limits=[(5, 1.0), (30, 60.0)])
-    names = ["klein", "attrs", "twisted", "treq", "txredisapi", "hyperlink", "eggy"]
-    answers = [fired(lookup.downloads(name)) for name in names]
-    assert len(upstream.requests) == 5
-    assert [getattr(a, "type", None) for a in answers[5:]] == [Unavailable, Unavailable]
-    # each second a new name: all asked for until 30 have gone in the minute
-    for second in range(1, 40):
-        clock.advance(1)
-        fired(lookup.downloads(f"pkg{second}"))
-    assert len(upstream.requests) == 30
-    clock.advance(60)
-    assert fired(lookup.downloads("eggy")).value.last_month == 9
-    assert len(upstream.requests) == 31
+    upstream, clock, lookup, _ = make()
+    assert fired(lookup.downloads("scripty")).value == Downloads(0, 0, 0)
+    assert fired(lookup.downloads("nope")).type is NotFound
+    assert upstream.requests == ["/pypi/scripty/json", "/stats/packages/scripty/recent",
+                                 "/pypi/nope/json"]
+
+
+def stats_sent(upstream):
+    return [r for r in upstream.requests if r.startswith("/stats/")]
+
+
+def test_a_burst_of_new_packages_waits_its_turn():
+    """
+    40 new packages at 5/s and 30/min: those the budget allows within the wait are answered,
+    the others are queued (and fetched all the same), and the stand-in, which enforces
+    pypistats' limits, never says 429.
+    """
+    upstream, clock, lookup, _ = make(budget=STATS_LIMITS)
+    asked = [lookup.downloads(f"numbered-{n}") for n in range(1, 41)]
+    while clock.seconds() < NOON + DOWNLOADS_WAIT:
+        clock.advance(0.1)
+    results = [fired(d) for d in asked]
+    answered = [r for r in results if isinstance(r, Answer)]
+    queued = [r for r in results if isinstance(r, Failure) and r.check(Queued)]
+    assert 15 <= len(answered) <= 20 and len(answered) + len(queued) == 40
+    for _ in range(700):
+        clock.advance(0.1)
+    answers = [fired(lookup.downloads(f"numbered-{n}")) for n in range(1, 41)]
+    assert [a.value.last_day for a in answers] == list(range(1, 41))
+    assert len(stats_sent(upstream)) == 40 and upstream.refused == []
+
+
+def test_stale_counts_are_answered_at_once_and_refreshed_after_new_packages():
+    upstream, clock, lookup, _ = make(budget=STATS_LIMITS)
+    for n in range(1, 6):
+        fired(lookup.downloads(f"numbered-{n}"))
+    clock.advance(24 * 3600)
+    # stale ones answered at once; their refreshes queue behind new packages' fetches
+    stale = [fired(lookup.downloads(f"numbered-{n}")) for n in range(1, 6)]
+    assert all(answer.stale for answer in stale)
+    new = [lookup.downloads(f"numbered-{n}") for n in range(6, 11)]
+    clock.advance(1)
+    assert stats_sent(upstream)[5:] == [f"/stats/packages/numbered-{n}/recent" for n in range(1, 11)]
+    assert [fired(d).value.last_day for d in new] == list(range(6, 11))
+
+
+def test_a_429_holds_off_and_is_no_failure_of_pypistats():
+    """
+    Someone else on the address spent the allowance: nothing is sent for a minute (pypistats
+    says no Retry-After), kept counts are served, new ones are queued, then all fetched.
+    """
+    upstream, clock, lookup, stub = make(budget=[(100, 1.0)])
+    fired(lookup.downloads("klein"))
+    clock.advance(24 * 3600)
+    upstream.stats_limits = [(0, 60.0)]  # everything refused
+    assert fired(lookup.downloads("klein")).stale is True
+    cold = lookup.downloads("attrs")
+    clock.advance(DOWNLOADS_WAIT)
+    assert fired(cold).type is Queued
+    assert len(upstream.refused) == 1
+    upstream.stats_limits = None
+    clock.advance(HOLD_AFTER_429 - DOWNLOADS_WAIT - 0.1)
+    assert len(stats_sent(upstream)) == 2
+    clock.advance(0.1)
+    assert fired(lookup.downloads("attrs")).value.last_month > 0
+    assert fired(lookup.downloads("klein")).stale is False
+    assert len(stats_sent(upstream)) == 4
+
+
+def test_a_full_queue_drops_refreshes_for_new_packages():
+    """
+    Two places, one request a minute: refreshes of stale counts give way to new packages'
+    fetches; when all places are new packages', the next one is unavailable, not dropped.
+    """
+    upstream, clock, lookup, _ = make(budget=[(1, 60.0)], max_queued=2)
+    for n in (1, 2):
+        fired(lookup.downloads(f"numbered-{n}"))
+        clock.advance(60)
+    clock.advance(24 * 3600)
+    fired(lookup.downloads("numbered-1"))  # stale, its refresh sent at once
+    fired(lookup.downloads("numbered-2"))  # stale, its refresh queued
+    cold = [lookup.downloads(f"numbered-{n}") for n in (3, 4)]  # the refresh gives way
+    assert fired(lookup.downloads("numbered-5")).check(Unavailable)
+    clock.advance(DOWNLOADS_WAIT)
+    assert [fired(d).type for d in cold] == [Queued, Queued]
+    for _ in range(3):
+        clock.advance(60)
+    assert [fired(lookup.downloads(f"numbered-{n}")).value.last_day for n in (3, 4)] == [3, 4]
+    assert stats_sent(upstream) == [f"/stats/packages/numbered-{n}/recent" for n in (1, 2, 1, 3, 4)]

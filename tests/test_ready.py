@@ -35,12 +35,13 @@ class CountingCache(MemoryCache):
 
 
 def make_site(ready_bytes=None):
-    upstream, clock = Upstream(), Clock()
+    clock = Clock()
     clock.advance(1_000_000)
+    upstream = Upstream(clock=clock.seconds)
     fetcher = Fetcher(StubTreq(upstream), clock)
     cache = CountingCache(clock)
     lookup = Lookup(cache, PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"),
-                    clock, TTL, 3600)
+                    clock, TTL)
     site = in_memory_site(lookup, LocalImages(MemoryCache(clock), InProcessDrawer()), clock, ready_bytes)
     return upstream, clock, cache, site
 

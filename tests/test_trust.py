@@ -40,6 +40,7 @@ async def test_a_paused_daemon_never_says_another_packages_facts(start_daemon, u
     under load, while Redis's replies arrive: every answer is its own package's. Each request
     has a label of its own, so that it reaches Redis rather than a response kept ready.
     """
+    upstream.resource.stats_limits = None  # pypistats' limits are not what this is about
     daemon = start_daemon(
         "--redis", redis.url, "--pypi-url", upstream.pypi_url, "--stats-url", upstream.stats_url,
         "--stats-per-second", "10000", "--stats-per-minute", "100000",

@@ -1,0 +1,155 @@
+"""
+The request budget and the queue where fetches wait their turn in it, on a Clock: order,
+one entry per key, bounds, a 429's hold-off, and never a request past the budget.
+"""
+
+from typing import List
+
+import pytest
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.task import Clock
+
+from pypipins.budget import BudgetQueue, Dropped, QueueFull, RequestBudget, Retry
+from tests.conftest import fired
+
+PYPISTATS = [(5, 1.0), (30, 60.0)]
+
+
+def test_budget_waits_for_the_window_that_is_full():
+    clock = Clock()
+    budget = RequestBudget(clock, PYPISTATS)
+    assert [budget.take() for _ in range(6)] == [True] * 5 + [False]
+    assert budget.wait() == 1.0
+    clock.advance(1)
+    for second in range(5):
+        assert [budget.take() for _ in range(5)] == [True] * 5
+        clock.advance(1)
+    # 30 in the last minute: the next when the first leaves the window
+    assert budget.wait() == 54.0
+    clock.advance(54)
+    # the five of the first second leave it together
+    assert [budget.take() for _ in range(6)] == [True] * 5 + [False]
+    budget.hold(10)
+    assert budget.wait() == 10.0
+
+
+class Upstream:
+    """
+    Fetches answered when the test says, and when each was sent.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.sent: List[tuple] = []
+        self.pending: dict = {}
+
+    def fetch(self, key: str):
+        def fetch() -> Deferred:
+            self.sent.append((self.clock.seconds(), key))
+            d = self.pending[key] = Deferred()
+            return d
+
+        return fetch
+
+    def answer(self, key: str, value=None) -> None:
+        self.pending.pop(key).callback(value if value is not None else f"counts of {key}")
+
+
+def make(max_entries: int = 10_000):
+    clock = Clock()
+    upstream = Upstream(clock)
+    queue = BudgetQueue(clock, RequestBudget(clock, PYPISTATS), max_entries, "pypistats")
+    return clock, upstream, queue
+
+
+def test_clients_first_oldest_first_one_entry_per_key():
+    clock, upstream, queue = make()
+    results = {}
+    for n in range(5):  # the budget's first second
+        queue.submit(f"warm-{n}", upstream.fetch(f"warm-{n}"), waited_for=True)
+    for key, waited_for in [("r1", False), ("c1", True), ("r2", False), ("c2", True), ("c1", True)]:
+        queue.submit(key, upstream.fetch(key), waited_for).addCallback(
+            lambda value, key=key: results.setdefault(key, []).append(value))
+    assert len(queue) == 4
+    clock.advance(1)
+    assert [key for _, key in upstream.sent[5:]] == ["c1", "c2", "r1", "r2"]
+    upstream.answer("c1")
+    assert results == {"c1": ["counts of c1", "counts of c1"]}
+
+
+def test_a_refresh_asked_for_by_a_client_goes_ahead():
+    clock, upstream, queue = make()
+    for n in range(5):
+        queue.submit(f"warm-{n}", upstream.fetch(f"warm-{n}"), waited_for=True)
+    queue.submit("r1", upstream.fetch("r1"), waited_for=False)
+    queue.submit("r2", upstream.fetch("r2"), waited_for=False)
+    queue.submit("c1", upstream.fetch("c1"), waited_for=True)
+    queue.hurry("r2")
+    clock.advance(1)
+    assert [key for _, key in upstream.sent[5:]] == ["c1", "r2", "r1"]
+
+
+def test_the_budget_is_never_exceeded_and_is_used_at_once():
+    """
+    40 packages at once at 5/s and 30/min: 30 in the first six seconds, the rest as the
+    minute's window moves, all within about 62 s; never 6 in a second or 31 in a minute.
+    """
+    clock, upstream, queue = make()
+    for n in range(40):
+        queue.submit(f"p{n}", upstream.fetch(f"p{n}"), waited_for=True)
+    while len(queue):
+        clock.advance(0.1)
+    times = [t for t, _ in upstream.sent]
+    assert len(times) == 40
+    for t in times:
+        assert sum(1 for u in times if t <= u < t + 1) <= 5
+        assert sum(1 for u in times if t <= u < t + 60) <= 30
+    assert times[29] < 6 and 60 <= times[-1] < 62.5
+
+
+def test_the_queue_is_bounded_refreshes_make_room_for_clients():
+    clock, upstream, queue = make(max_entries=3)
+    for n in range(5):
+        queue.submit(f"warm-{n}", upstream.fetch(f"warm-{n}"), waited_for=True)
+    refreshes = [queue.submit(k, upstream.fetch(k), waited_for=False) for k in ("r1", "r2")]
+    client = queue.submit("c1", upstream.fetch("c1"), waited_for=True)
+    # full: a new client's fetch pushes out the oldest refresh
+    queue.submit("c2", upstream.fetch("c2"), waited_for=True)
+    assert fired(refreshes[0]).check(Dropped)
+    # and a new refresh finds no room
+    assert fired(queue.submit("r3", upstream.fetch("r3"), waited_for=False)).check(Dropped)
+    queue.submit("c3", upstream.fetch("c3"), waited_for=True)
+    assert fired(refreshes[1]).check(Dropped)
+    # all clients': the newest is refused, none is dropped
+    assert fired(queue.submit("c4", upstream.fetch("c4"), waited_for=True)).check(QueueFull)
+    assert len(queue) == 3 and not client.called
+
+
+def test_a_429_holds_everything_off_and_the_fetch_goes_again():
+    clock, upstream, queue = make()
+    answers = []
+    attempts = []
+
+    def limited():
+        attempts.append(clock.seconds())
+        if len(attempts) == 1:
+            return fail(Retry(20, "pypistats answered 429"))
+        return succeed("counts")
+
+    queue.submit("a", limited, waited_for=True).addCallback(answers.append)
+    queue.submit("b", upstream.fetch("b"), waited_for=True)
+    assert attempts == [0] and upstream.sent == []
+    clock.advance(19.9)
+    assert upstream.sent == [] and answers == []
+    clock.advance(0.1)
+    # "a" first again, then "b"
+    assert attempts == [0, 20] and answers == ["counts"]
+    assert upstream.sent == [(20, "b")]
+
+
+@pytest.mark.parametrize("waited_for", [True, False])
+def test_a_failure_reaches_every_waiter(waited_for):
+    clock, upstream, queue = make()
+    waiters = [queue.submit("a", lambda: fail(ValueError("x")), waited_for) for _ in range(3)]
+    assert all(fired(w).check(ValueError) for w in waiters)
+    assert len(queue) == 0
