@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pypipins.pypi import condense  # noqa: E402
+from pypipins.upstream.pypi import condense  # noqa: E402
 
 
 def document(releases: int = 3900) -> bytes:

@@ -181,7 +181,7 @@ def budget_best(packages: int, limits: List[Tuple[int, float]]) -> float:
     """
     from twisted.internet.task import Clock
 
-    from pypipins.budget import RequestBudget
+    from pypipins.upstream.budget import RequestBudget
 
     clock = Clock()
     budget = RequestBudget(clock, limits)

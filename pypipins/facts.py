@@ -6,9 +6,10 @@ left of it once condensed, and what the cache stores, as compact JSON.
 """
 
 import json
-from typing import Optional, Tuple
+from typing import Any, Optional, Protocol, Tuple
 
 import attrs
+from twisted.internet.defer import Deferred
 
 
 class NotFound(Exception):
@@ -91,3 +92,63 @@ class Downloads:
     @classmethod
     def from_json(cls, data: bytes) -> "Downloads":
         return cls(**json.loads(data))
+
+
+#: Classifier prefixes that some badge reads; the rest is dropped when condensing.
+_KEPT_CLASSIFIERS = (
+    "Development Status :: ",
+    "License :: ",
+    "Programming Language :: Python :: ",
+    "Typing :: ",
+    "Framework :: ",
+)
+
+#: A license field longer than this is a license text, not a name: no badge shows it, and
+#: cutting it here keeps the record small without changing any badge.
+LICENSE_KEPT = 200
+
+
+def kept_classifiers(classifiers: Any) -> Tuple[str, ...]:
+    """
+    Those of C{classifiers} (a list from a document, of anything) that some badge reads.
+    """
+    if not isinstance(classifiers, list):
+        return ()
+    return tuple(
+        c for c in classifiers if isinstance(c, str) and c.startswith(_KEPT_CLASSIFIERS)
+    )
+
+
+class PackageSource(Protocol):
+    """
+    Where package facts come from: PyPI's JSON API (L{pypipins.upstream.pypi.PyPI}) or another
+    index. Both methods take a valid, normalised name, and fail with L{NotFound} or L{Unavailable}.
+    """
+
+    def facts(self, name: str) -> "Deferred[PackageFacts]":
+        """
+        The facts of the latest release.
+        """
+
+    def release(self, name: str, version: str) -> "Deferred[PackageFacts]":
+        """
+        The facts of release C{version}, a normalised PEP 440 version.
+        """
+
+
+class DownloadsSource(Protocol):
+    """
+    Where download counts come from (L{pypipins.upstream.pypistats.PyPIStats}): within a
+    request budget, so a fetch may wait its turn.
+    """
+
+    def downloads(self, name: str, waited_for: bool = True) -> "Deferred[Downloads]":
+        """
+        The recent downloads of C{name} (valid and normalised); fails with L{NotFound} when
+        there are no counts for it, L{Queued} or L{Unavailable}.
+        """
+
+    def hurry(self, name: str) -> None:
+        """
+        A client now waits for C{name}'s counts: move its queued refresh ahead.
+        """

@@ -18,8 +18,8 @@ from pypipins.drawing import RasterDrawer
 from pypipins.facts import Unavailable
 from pypipins.incidents import Incident
 from pypipins.render import RASTER_FORMATS, draw, svg_text
-from pypipins.static_badge import path
-from pypipins.upstream import Fetcher
+from pypipins.badges.static import path
+from pypipins.upstream.fetcher import Fetcher
 
 #: Seconds a drawn image is reused: drawing is a pure function of its inputs, so this only
 #: bounds memory, and it is what the original kept reusable images for.

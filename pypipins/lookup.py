@@ -10,7 +10,7 @@ until pypistats' next daily update.
 """
 
 from typing import (
-    Any, Awaitable, Callable, Dict, Generic, List, Mapping, Optional, Protocol, Tuple, TypeVar,
+    Any, Awaitable, Callable, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar,
 )
 
 import attrs
@@ -19,9 +19,11 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from pypipins.cache import ABSENT, FallbackCache, MemoryCache
-from pypipins.budget import Dropped, QueueFull
-from pypipins.facts import Downloads, NotFound, PackageFacts, Queued, Unavailable
-from pypipins.pypistats import REFRESH_AT, PyPIStats, next_update
+from pypipins.upstream.budget import Dropped, QueueFull
+from pypipins.facts import (
+    Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, Queued, Unavailable,
+)
+from pypipins.upstream.pypistats import REFRESH_AT, next_update
 
 #: Seconds the last good answer is kept, to be served when the upstream fails.
 STALE_FOR = 7 * 24 * 60 * 60
@@ -42,23 +44,6 @@ _FAILURES_KEPT = 10_000
 DOWNLOADS_WAIT = 3.0
 
 T = TypeVar("T")
-
-
-class PackageSource(Protocol):
-    """
-    Where package facts come from: PyPI's JSON API (L{pypipins.pypi.PyPI}) or another index.
-    Both methods take a valid, normalised name, and fail with L{NotFound} or L{Unavailable}.
-    """
-
-    def facts(self, name: str) -> "Deferred[PackageFacts]":
-        """
-        The facts of the latest release.
-        """
-
-    def release(self, name: str, version: str) -> "Deferred[PackageFacts]":
-        """
-        The facts of release C{version}, a normalised PEP 440 version.
-        """
 
 
 @attrs.frozen
@@ -101,7 +86,7 @@ class Lookup:
         self,
         cache: "FallbackCache | MemoryCache",
         pypi: PackageSource,
-        stats: PyPIStats,
+        stats: DownloadsSource,
         clock: IReactorTime,
         ttl: float,
         *,

@@ -28,10 +28,10 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         from twisted.internet import reactor
 
     from pypipins.cache import IMAGES_IN_MEMORY, MemoryCache
-    from pypipins.http_limits import limited_site
+    from pypipins.web.limits import limited_site
     from pypipins.images import LocalImages
     from pypipins.openfiles import OpenFilesLimit
-    from pypipins.shields import ShieldsSite
+    from pypipins.web.static_badges import ShieldsSite
 
     top = MultiService()
     # before the port: what it accepts counts against it

@@ -12,11 +12,12 @@ from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
-from pypipins import drawpool, indexes
+from pypipins import drawpool
+from pypipins.upstream import indexes
 from pypipins.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB
 from pypipins.health import FAILING_FOR
 from pypipins.lookup import DOWNLOADS_WAIT
-from pypipins.pypistats import parse_time_of_day
+from pypipins.upstream.pypistats import parse_time_of_day
 
 if TYPE_CHECKING:
     from pypipins.metrics import Metrics
@@ -207,18 +208,18 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from twisted.web.client import Agent
     from twisted.web.resource import Resource
 
-    from pypipins.budget import ARRIVAL_MARGIN, BudgetQueue, RequestBudget
+    from pypipins.upstream.budget import ARRIVAL_MARGIN, BudgetQueue, RequestBudget
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
-    from pypipins.http_limits import limited_site
+    from pypipins.web.limits import limited_site
     from pypipins.images import SHIELDS_TIMEOUT, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
     from pypipins.metrics import Metrics, MetricsPage
     from pypipins.openfiles import OpenFilesLimit
-    from pypipins.pypi import PyPI
-    from pypipins.pypistats import PyPIStats
-    from pypipins.upstream import Fetcher, QuietPool
-    from pypipins.web import BadgeSite
+    from pypipins.upstream.pypi import PyPI
+    from pypipins.upstream.pypistats import PyPIStats
+    from pypipins.upstream.fetcher import Fetcher, QuietPool
+    from pypipins.web.routes import BadgeSite
 
     top = MultiService()
     # before the ports: what they accept counts against it

@@ -60,7 +60,7 @@ def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | Non
     from pypipins.cache import RedisCache
     from pypipins.health import Health
     from pypipins.metrics import Metrics
-    from pypipins.web import BadgeSite
+    from pypipins.web.routes import BadgeSite
 
     never_started = RedisCache(clock, "tcp:host=127.0.0.1:port=1")
     extra = {} if ready_bytes is None else {"ready_bytes": ready_bytes}

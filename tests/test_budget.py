@@ -9,7 +9,7 @@ import pytest
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
-from pypipins.budget import BudgetQueue, Dropped, QueueFull, RequestBudget, Retry
+from pypipins.upstream.budget import BudgetQueue, Dropped, QueueFull, RequestBudget, Retry
 from tests.conftest import fired
 
 PYPISTATS = [(5, 1.0), (30, 60.0)]

@@ -297,9 +297,9 @@ async def test_while_a_raster_hangs_the_site_answers(pools, upstream):
     from pypipins.cache import MemoryCache
     from pypipins.images import LocalImages
     from pypipins.lookup import Lookup
-    from pypipins.pypi import PyPI
-    from pypipins.pypistats import PyPIStats
-    from pypipins.upstream import Fetcher
+    from pypipins.upstream.pypi import PyPI
+    from pypipins.upstream.pypistats import PyPIStats
+    from pypipins.upstream.fetcher import Fetcher
     from tests.conftest import in_memory_site
 
     pool = pools(workers=1, max_waiting=0)

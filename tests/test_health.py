@@ -108,7 +108,7 @@ def test_fetcher_outcomes_as_health_and_metrics_count_them():
 
     from pypipins.facts import NotFound, Unavailable
     from pypipins.metrics import Metrics
-    from pypipins.upstream import Fetcher, TooLarge
+    from pypipins.upstream.fetcher import Fetcher, TooLarge
     from tests.standin import Upstream
 
     clock = Clock()

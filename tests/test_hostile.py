@@ -29,17 +29,17 @@ from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
 from pypipins import names
-from pypipins.site import POLICY
+from pypipins.web.pages import POLICY
 from pypipins.badges import KINDS, MAX_TEXT
 from pypipins.cache import MemoryCache
 from pypipins.images import LocalImages
 from pypipins.lookup import Lookup
-from pypipins.pypi import PyPI
-from pypipins.pypistats import PyPIStats
+from pypipins.upstream.pypi import PyPI
+from pypipins.upstream.pypistats import PyPIStats
 from pypipins.render import CONTENT_TYPES, FORMATS
-from pypipins.upstream import Fetcher
-from pypipins.shields_badges import KINDS as SHIELDS_KINDS
-from pypipins.web import release_version
+from pypipins.upstream.fetcher import Fetcher
+from pypipins.badges.shields import KINDS as SHIELDS_KINDS
+from pypipins.web.routes import release_version
 from tests.conftest import Daemon, children, fired, free_port, in_memory_site, wait_for_port
 from tests.drawers import ForkingDrawer
 from tests.standin import FIXTURES, Upstream

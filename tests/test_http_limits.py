@@ -13,7 +13,7 @@ from typing import List, Tuple
 
 import pytest
 
-from pypipins.http_limits import MAX_BODY
+from pypipins.web.limits import MAX_BODY
 
 #: A badge route of each daemon, and what it needs to start.
 ROUTES = {

@@ -7,8 +7,8 @@ import base64
 import pytest
 from twisted.python import usage
 
-from pypipins import indexes
-from pypipins.indexes import Index, IndexOption
+from pypipins.upstream import indexes
+from pypipins.upstream.indexes import Index, IndexOption
 from pypipins.tap import Options
 
 SECRET = "alice:s3cr3t-Pa55"

@@ -11,14 +11,14 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from pypipins.budget import BudgetQueue, RequestBudget
+from pypipins.upstream.budget import BudgetQueue, RequestBudget
 from pypipins.cache import MemoryCache
 from pypipins.facts import Downloads, NotFound, Queued, Unavailable
 from pypipins.health import UpstreamHealth
 from pypipins.lookup import DOWNLOADS_WAIT, NOT_FOUND_TTL, RETRY_AFTER, STALE_FOR, Answer, Lookup
-from pypipins.pypi import PyPI
-from pypipins.pypistats import HOLD_AFTER_429, PyPIStats
-from pypipins.upstream import Fetcher
+from pypipins.upstream.pypi import PyPI
+from pypipins.upstream.pypistats import HOLD_AFTER_429, PyPIStats
+from pypipins.upstream.fetcher import Fetcher
 from tests.conftest import fired
 from tests.standin import STATS_LIMITS, Upstream
 

@@ -10,9 +10,9 @@ from treq.testing import StubTreq
 from twisted.internet.task import Clock
 from twisted.web.resource import Resource
 
-from pypipins import pypi, pypistats
+from pypipins.upstream import pypi, pypistats
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
-from pypipins.upstream import Fetcher, RateLimited, TooLarge
+from pypipins.upstream.fetcher import Fetcher, RateLimited, TooLarge
 from tests.conftest import fired
 from tests.standin import FIXTURES, Upstream
 
@@ -125,7 +125,7 @@ def test_fetch_times_out():
 
 
 def test_body_over_the_limit(monkeypatch):
-    from pypipins import upstream as module
+    from pypipins.upstream import fetcher as module
 
     monkeypatch.setattr(module, "MAX_BODY", 1000)
     upstream, clock, client, stats = clients()
@@ -217,7 +217,7 @@ def test_an_update_hour_of_ones_own():
     ("Mon, 30 Nov 2026 12:01:00 GMT", 60.0), ("Mon, 30 Nov 2026 11:00:00 GMT", 0.0),
 ])
 def test_retry_after(header, seconds):
-    from pypipins.upstream import retry_after
+    from pypipins.upstream.fetcher import retry_after
 
     assert retry_after(header, at("2026-11-30 12:00:00")) == seconds
 

@@ -13,9 +13,9 @@ from pypipins.cache import MemoryCache
 from pypipins.drawing import InProcessDrawer
 from pypipins.images import LocalImages
 from pypipins.lookup import RETRY_AFTER, Lookup
-from pypipins.pypi import PyPI
-from pypipins.pypistats import PyPIStats
-from pypipins.upstream import Fetcher
+from pypipins.upstream.pypi import PyPI
+from pypipins.upstream.pypistats import PyPIStats
+from pypipins.upstream.fetcher import Fetcher
 from tests.conftest import fired, in_memory_site
 from tests.standin import Upstream
 

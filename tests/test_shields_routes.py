@@ -8,7 +8,7 @@ import json
 import pytest
 import pytest_twisted
 
-from pypipins import shields_badges as sb
+from pypipins.badges import shields as sb
 from pypipins.badges import Badge, Options
 from pypipins.facts import Downloads, PackageFacts
 from tests.test_web import svg_texts

@@ -10,10 +10,10 @@ import zipfile
 import pytest
 from packaging.version import Version
 
-from pypipins import coremetadata, simple
-from pypipins.coremetadata import CoreMetadata
+from pypipins.upstream import coremetadata, simple
+from pypipins.upstream.coremetadata import CoreMetadata
 from pypipins.facts import PackageFacts, Unavailable
-from pypipins.simple import DistFile, Release
+from pypipins.upstream.simple import DistFile, Release
 
 PAGE = "https://index.test/simple/corp/"
 

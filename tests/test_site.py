@@ -7,7 +7,7 @@ from html import escape
 import pytest
 import pytest_twisted
 
-from pypipins import site
+from pypipins.web import pages as site
 from pypipins.badges import KINDS, STYLES
 
 

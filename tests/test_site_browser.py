@@ -72,7 +72,7 @@ def test_type_a_name_see_the_badges_copy_a_snippet(browser, standin, start_daemo
     from selenium.webdriver.support.ui import WebDriverWait
 
     from pypipins.badges import STYLES
-    from pypipins.site import KIND_DOCS
+    from pypipins.web.pages import KIND_DOCS
 
     daemon = start_daemon("--redis", redis.url, "--pypi-url", standin + "/pypi",
                           "--stats-url", standin + "/stats")

@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pypipins.render import FORMATS
-from pypipins.static_badge import StaticBadge, escape, parse, path, split_extension, unescape
+from pypipins.badges.static import StaticBadge, escape, parse, path, split_extension, unescape
 
 
 @pytest.mark.parametrize(

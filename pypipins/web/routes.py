@@ -2,22 +2,19 @@
 The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
 """
 
-import hashlib
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
-from urllib.parse import quote, unquote_to_bytes
 
 import attrs
-from klein import Klein
 from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.web import http
 from twisted.web.iweb import IRequest
-from twisted.web.resource import IResource, Resource
-from werkzeug.routing import RequestRedirect
+from twisted.web.resource import IResource
 
-from pypipins import names, shields_badges, site
+from pypipins import names
+from pypipins.badges import shields as shields_badges
+from pypipins.web import pages as site
 from pypipins.badges import (
     DOWNLOADS_BADGES,
     FACTS_BADGES,
@@ -36,7 +33,7 @@ from pypipins.badges import (
     unknown_index,
     version_not_found,
 )
-from pypipins.cache import ENTRY_OVERHEAD, READY_IN_MEMORY, MemoryCache
+from pypipins.cache import READY_IN_MEMORY, MemoryCache
 from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.facts import NotFound, Queued, Unavailable
 from pypipins.health import Health
@@ -44,6 +41,9 @@ from pypipins.images import LocalImages, ShieldsImages
 from pypipins.lookup import Answer, Lookup
 from pypipins.metrics import OTHER, Metrics
 from pypipins.render import CONTENT_TYPES, FORMATS, shields_json
+from pypipins.web.http import (
+    SHORT_MAX_AGE, Response, guarded, no_such_page, not_drawn, page, query, router, send,
+)
 
 
 #: Seconds browsers and caches may keep a badge, by kind: a version changes with each
@@ -55,18 +55,9 @@ MAX_AGE: Dict[str, int] = {
     "license": 3600, "py_versions": 3600, "implementation": 3600, "status": 3600,
     "types": 3600, "requires": 3600, "frameworks": 3600, "djversions": 3600,
 }
-#: Seconds for an answer that should be asked again soon: an error, or stale facts.
-SHORT_MAX_AGE = 60
 #: Seconds for a badge whose counts wait their turn in pypistats' budget: the next load of
 #: the page should find them.
 QUEUED_MAX_AGE = 30
-#: Seconds browsers and caches may keep a page of the site: it changes with releases of
-#: pypipins only, the badges on it are fetched on their own.
-PAGE_MAX_AGE = 3600
-#: How long a cache may serve a badge past its age while it asks again, or while we fail.
-STALE_WHILE_REVALIDATE = 24 * 60 * 60
-STALE_IF_ERROR = 7 * 24 * 60 * 60
-
 #: The query parameters that change a badge; any other is ignored, and so does not make
 #: another response to keep ready.
 BADGE_PARAMETERS = tuple(p.encode("ascii") for p in QUERY_PARAMETERS + ("version", "index"))
@@ -74,196 +65,10 @@ BADGE_PARAMETERS = tuple(p.encode("ascii") for p in QUERY_PARAMETERS + ("version
 #: Seconds the badge of an invalid name is kept ready: it never changes.
 INVALID_KEPT = 3600
 
-#: Set on a badge drawn from facts older than their TTL (the upstream is being asked again,
-#: or is failing).
-STALE_HEADER = "X-Pypipins-Stale"
-
 #: The longest C{?version=} looked up; PyPI's longest versions are far shorter.
 MAX_VERSION = 64
 
 _VERSION_CHARACTERS = re.compile(r"[0-9][0-9A-Za-z.!+_-]*")
-
-#: An SVG shown on its own must not run anything.
-SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-
-
-def cache_control(max_age: int, stale: bool = True) -> str:
-    """
-    C{Cache-Control} for C{max_age} seconds, and with C{stale}, for serving it past that while
-    asking again or while failing.
-    """
-    fresh = f"public, max-age={max_age}, s-maxage={max_age}"
-    if not stale:
-        return fresh
-    return f"{fresh}, stale-while-revalidate={STALE_WHILE_REVALIDATE}, stale-if-error={STALE_IF_ERROR}"
-
-
-@attrs.frozen
-class Response:
-    """
-    A badge as sent: made once, and sent again as long as the facts it says are fresh.
-    """
-
-    body: bytes
-    content_type: str
-    max_age: int
-    stale: bool = False
-    #: Whether caches may serve it past its age (not a badge that is only a placeholder).
-    keep_past_age: bool = True
-    # strong: the same inputs always give the same bytes
-    etag: str = attrs.field(init=False)
-    #: The headers, encoded once for all the times the response is sent.
-    headers: Tuple[Tuple[bytes, bytes], ...] = attrs.field(init=False)
-
-    #: Bytes it holds, roughly.
-    size: int = attrs.field(init=False)
-
-    @etag.default
-    def _etag(self) -> str:
-        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
-
-    @headers.default
-    def _headers(self) -> Tuple[Tuple[bytes, bytes], ...]:
-        headers = [
-            ("Content-Type", self.content_type),
-            ("Cache-Control", cache_control(self.max_age, self.keep_past_age)),
-            ("X-Content-Type-Options", "nosniff"),
-            ("ETag", self.etag),
-        ]
-        if self.content_type.startswith("image/svg"):
-            headers.append(("Content-Security-Policy", SVG_POLICY))
-        if self.stale:
-            headers.append((STALE_HEADER, "true"))
-        return tuple((name.encode("ascii"), value.encode("ascii")) for name, value in headers)
-
-    @size.default
-    def _size(self) -> int:
-        return len(self.body) + sum(len(n) + len(v) for n, v in self.headers) + ENTRY_OVERHEAD
-
-
-def send(request: IRequest, response: Response) -> bytes:
-    """
-    The response's body with the headers every badge has; an empty 304 when the client has
-    it already.
-    """
-    for name, value in response.headers:
-        request.setHeader(name, value)
-    asked = request.getHeader("If-None-Match")
-    if asked is None:
-        return response.body
-    tags = _entity_tags(asked)
-    if response.etag in tags or "*" in tags:
-        request.setResponseCode(http.NOT_MODIFIED)
-        return b""
-    return response.body
-
-
-def _entity_tags(header: "str | bytes | None") -> "set[str]":
-    """
-    The tags of an If-None-Match header, compared weakly as RFC 9110 says: C{W/} ignored.
-    """
-    if not header:
-        return set()
-    text = header.decode("latin-1") if isinstance(header, bytes) else header
-    tags = {tag.strip() for tag in text.split(",")}
-    return {tag[2:] if tag.startswith("W/") else tag for tag in tags}
-
-
-def page(request: IRequest, body: bytes) -> bytes:
-    """
-    A page of the site, with its policy: nothing but its own style and script runs.
-    """
-    request.setHeader("Content-Type", "text/html;charset=utf-8")
-    request.setHeader("Cache-Control", cache_control(PAGE_MAX_AGE))
-    request.setHeader("Content-Security-Policy", site.POLICY)
-    request.setHeader("X-Content-Type-Options", "nosniff")
-    # the snippets name the scheme the proxy in front says
-    request.setHeader("Vary", "X-Forwarded-Proto")
-    return body
-
-
-def no_such_page(request: IRequest, text: bytes) -> bytes:
-    request.setResponseCode(404)
-    request.setHeader("Content-Type", "text/plain;charset=utf-8")
-    request.setHeader("Cache-Control", cache_control(SHORT_MAX_AGE))
-    request.setHeader("X-Content-Type-Options", "nosniff")
-    return text
-
-
-#: Seconds a client is told to wait when too many rasters wait to be drawn.
-RETRY_AFTER = 5
-
-
-def not_drawn(request: IRequest, ext: str, error: "CannotDraw | DrawersBusy") -> bytes:
-    """
-    A raster that cannot be drawn: a 422 that gives the badge's SVG URL, which works (the
-    same path and query, C{.svg}); or a 503 while too many wait to be drawn.
-    """
-    request.setHeader("Content-Type", "text/plain;charset=utf-8")
-    request.setHeader("X-Content-Type-Options", "nosniff")
-    if isinstance(error, DrawersBusy):
-        request.setResponseCode(503)
-        request.setHeader("Retry-After", str(RETRY_AFTER))
-        request.setHeader("Cache-Control", "no-store")
-        return b"Too many badges are being drawn: try again in a few seconds.\n"
-    request.setResponseCode(422)
-    # short, and no stale-*: the SVG is the answer meanwhile
-    request.setHeader("Cache-Control", f"public, max-age={SHORT_MAX_AGE}")
-    path, mark, rest = request.uri.partition(b"?")
-    svg_path = re.sub(rb"(\.|%2[eE])" + re.escape(ext.encode("ascii")) + rb"$", rb"\1svg", path)
-    # escaped as a URL should be: the client's bytes are sent back as ASCII only
-    url = quote(svg_path + mark + rest, safe="/?&=%:@!$'()*+,;~")
-    return f"This badge cannot be drawn as {ext.upper()}. As SVG it can: {url}\n".encode("ascii")
-
-
-class _CheckedPaths(Resource):
-    """
-    A 404, before Klein, for a path that is not UTF-8 once percent-decoded (Klein would answer
-    it with a 400 and a traceback in the log), and unless C{doubled_slashes}, for a path with
-    C{//} in it (Klein reads one at the start as C{/}, so that C{//v/klein/badge.svg} would be a
-    second URL of a badge).
-    """
-
-    isLeaf = True
-
-    def __init__(self, wrapped: IResource, doubled_slashes: bool) -> None:
-        super().__init__()
-        self._wrapped = wrapped
-        self._doubled_slashes = doubled_slashes
-
-    def render(self, request: IRequest) -> bytes:
-        path = request.path
-        if not self._doubled_slashes and b"//" in path:
-            return no_such_page(request, b"No such badge.\n")
-        try:
-            # A plain ASCII path (the hot path) needs no decoding; escapes, or raw bytes a
-            # client sent unescaped, do.
-            if b"%" in path or not path.isascii():
-                unquote_to_bytes(path).decode("utf-8")
-        except UnicodeDecodeError:
-            return no_such_page(request, b"No such badge.\n")
-        return self._wrapped.render(request)
-
-
-def guarded(resource: IResource, doubled_slashes: bool = True) -> IResource:
-    return _CheckedPaths(resource, doubled_slashes)
-
-
-def router() -> Klein:
-    """
-    A Klein app that never answers with a redirect. werkzeug's routing redirects a path with
-    doubled slashes to the one with them merged, and a rule's path without its trailing slash
-    to the one with it, with a C{Location} made of the request's C{Host} (a client's text) and
-    always C{http://}, which Varnish would keep for everyone. Here such a path is a 404.
-    """
-    app = Klein()
-    app.handle_errors(RequestRedirect)(_no_redirect)
-    return app
-
-
-def _no_redirect(instance: object, request: IRequest, failure: object) -> bytes:
-    return no_such_page(request, b"Not found.\n")
-
 
 def release_version(text: str) -> Optional[str]:
     """
@@ -304,17 +109,6 @@ def ready_key(
 
 def _ready_size(key: ReadyKey, response: Response) -> int:
     return len(repr(key)) + response.size
-
-
-def query(request: IRequest) -> Dict[str, str]:
-    """
-    The first value of each query parameter, as text.
-    """
-    return {
-        key.decode("utf-8", "replace"): values[0].decode("utf-8", "replace")
-        for key, values in request.args.items()
-        if values
-    }
 
 
 def _own_address(request: IRequest) -> str:
@@ -384,7 +178,7 @@ class BadgeSite:
     fresh, so that a warm badge costs neither Redis nor drawing.
 
     Two sets of routes share all that: pypip.in's, and shields.io's PyPI routes, which say
-    the same facts in shields' words (L{pypipins.shields_badges}). Around them, the site's
+    the same facts in shields' words (L{pypipins.badges.shields}). Around them, the site's
     pages and C{/healthz}.
 
     @param public_url: the address the site's snippets give, when not the one each request
@@ -467,15 +261,15 @@ class BadgeSite:
     def home(self, request: IRequest) -> bytes:
         code, body = site.home(self._base_url(request), query(request).get("package"))
         request.setResponseCode(code)
-        return page(request, body)
+        return page(request, body, site.POLICY)
 
     @app.route("/badges/<kind>", methods=["GET", "HEAD"])
     def kind_page(self, request: IRequest, kind: str) -> bytes:
         body = site.kind_page(self._base_url(request), kind)
         if body is None:
             request.setResponseCode(404)
-            return page(request, site.not_found_page())
-        return page(request, body)
+            return page(request, site.not_found_page(), site.POLICY)
+        return page(request, body, site.POLICY)
 
     @app.route("/healthz", methods=["GET", "HEAD"])
     def healthz(self, request: IRequest) -> bytes:

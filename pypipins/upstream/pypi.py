@@ -7,38 +7,11 @@ from typing import Any, Iterable, Mapping, Optional, Tuple
 from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
 
-from pypipins.facts import PackageFacts, Unavailable
-from pypipins.upstream import Fetcher
-
-#: Classifier prefixes that some badge reads; the rest is dropped when condensing.
-_KEPT_CLASSIFIERS = (
-    "Development Status :: ",
-    "License :: ",
-    "Programming Language :: Python :: ",
-    "Typing :: ",
-    "Framework :: ",
-)
-
-#: A license field longer than this is a license text, not a name: no badge shows it, and
-#: cutting it here keeps the record small without changing any badge.
-LICENSE_KEPT = 200
-
-
-def _texts(value: Any) -> Iterable[str]:
-    if not isinstance(value, list):
-        return ()
-    return (item for item in value if isinstance(item, str))
-
+from pypipins.facts import LICENSE_KEPT, PackageFacts, Unavailable, kept_classifiers
+from pypipins.upstream.fetcher import Fetcher
 
 def _text(value: Any, limit: int = 200) -> str:
     return value[:limit] if isinstance(value, str) else ""
-
-
-def kept_classifiers(classifiers: Any) -> Tuple[str, ...]:
-    """
-    Those of C{classifiers} (a list from a document, of anything) that some badge reads.
-    """
-    return tuple(c for c in _texts(classifiers) if c.startswith(_KEPT_CLASSIFIERS))
 
 
 def newest(versions: Iterable[str]) -> str:

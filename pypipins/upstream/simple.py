@@ -26,10 +26,10 @@ from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThreadPool
 
-from pypipins import coremetadata
-from pypipins.coremetadata import CoreMetadata
+from pypipins.upstream import coremetadata
+from pypipins.upstream.coremetadata import CoreMetadata
 from pypipins.facts import NotFound, PackageFacts, Unavailable
-from pypipins.upstream import Fetcher, TooLarge
+from pypipins.upstream.fetcher import Fetcher, TooLarge
 
 #: JSON first (PEP 691), HTML if that is all the index speaks (PEP 503; pypiserver).
 ACCEPT = (

@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional, Tuple
 
 import attrs
 
-from pypipins.pypi import LICENSE_KEPT, kept_classifiers
+from pypipins.facts import LICENSE_KEPT, kept_classifiers
 
 #: The largest metadata file read: real ones are a few kilobytes (long descriptions included,
 #: tens of kilobytes).

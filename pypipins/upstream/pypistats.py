@@ -11,9 +11,9 @@ from typing import Any, Optional, Tuple
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
-from pypipins.budget import BudgetQueue, Retry
+from pypipins.upstream.budget import BudgetQueue, Retry
 from pypipins.facts import Downloads, Unavailable
-from pypipins.upstream import Fetcher, RateLimited
+from pypipins.upstream.fetcher import Fetcher, RateLimited
 
 #: When pypistats' counts are taken to have changed each day (UTC): its update starts at
 #: 01:00 and takes about ten minutes.

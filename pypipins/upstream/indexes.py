@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from pypipins.lookup import PackageSource
-from pypipins.pypi import PyPI
-from pypipins.simple import SimpleIndex
-from pypipins.upstream import Fetcher
+from pypipins.facts import PackageSource
+from pypipins.upstream.pypi import PyPI
+from pypipins.upstream.simple import SimpleIndex
+from pypipins.upstream.fetcher import Fetcher
 
 #: What C{?index=} may say: short, and safe in a cache key and a log line.
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")

@@ -13,8 +13,8 @@ from pypipins.badges import Badge, Options, customize
 from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.images import LocalImages
 from pypipins.render import CONTENT_TYPES, FORMATS
-from pypipins.static_badge import parse, split_extension
-from pypipins.web import Response, guarded, no_such_page, not_drawn, query, router, send
+from pypipins.badges.static import parse, split_extension
+from pypipins.web.http import Response, guarded, no_such_page, not_drawn, query, router, send
 
 #: Seconds a static badge may be kept: it never changes.
 MAX_AGE = 24 * 60 * 60

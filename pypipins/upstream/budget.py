@@ -5,7 +5,7 @@ wait their turn within it: past the budget a request waits, it is never refused.
 """
 
 from collections import OrderedDict, deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime

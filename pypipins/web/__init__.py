@@ -1,0 +1,1 @@
+"""The HTTP face: responses and headers, the routes, and the site's pages."""
