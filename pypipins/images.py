@@ -9,7 +9,7 @@ import json
 from http import HTTPStatus
 from urllib.parse import urlencode
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from pypipins.badges import Badge, Options
@@ -148,6 +148,9 @@ class ShieldsImages:
             content_type = (response.headers.getRawHeaders("content-type") or [""])[0]
             if not content_type.startswith("image/"):
                 raise Unavailable(f"{url} sent {content_type or 'no content type'}, not an image")
+        except CancelledError:
+            # the client went away: the server did nothing wrong, and nobody waits for a drawing
+            raise
         except Unavailable as e:
             if e.code == UNPROCESSABLE:
                 # a shields server of ours that cannot draw this one badge: it answers, and

@@ -6,6 +6,7 @@ treq.testing.StubTreq, and time through a Clock.
 import json
 
 import pytest
+from twisted.internet.defer import CancelledError
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 from twisted.web.resource import Resource
@@ -235,3 +236,33 @@ def test_a_429_is_rate_limited_with_the_time_asked():
     stats = pypistats.PyPIStats(Fetcher(StubTreq(Limited()), clock), "http://pypi.test/stats")
     failure = fired(stats.downloads("klein"))
     assert failure.check(RateLimited) and failure.value.retry_after == 17
+
+
+def test_a_cancelled_fetch_is_no_upstream_failure():
+    """
+    A client that goes away cancels the fetch made for it: that is no failure of the upstream
+    (nothing logged, health untouched, metrics say cancelled), and the cancel is not turned
+    into an answer.
+    """
+    from prometheus_client import CollectorRegistry
+
+    from pypipins.health import UpstreamHealth
+    from pypipins.metrics import Metrics
+
+    upstream, clock = Upstream(), Clock()
+    registry = CollectorRegistry()
+    health = UpstreamHealth("pypi", clock)
+    fetcher = Fetcher(StubTreq(upstream), clock, 10.0, "pypi", health, Metrics(registry))
+    upstream.fail("klein", "hang")
+    failures = []
+    d = pypi.PyPI(fetcher, "http://pypi.test/pypi/").facts("klein")
+    d.addErrback(failures.append)
+    clock.advance(1)
+    d.cancel()
+    assert [f.type for f in failures] == [CancelledError]
+    clock.advance(60)  # the timer that would have timed it out is gone too
+    assert len(failures) == 1
+    assert health.failing_since is None
+    count = registry.get_sample_value
+    assert count("pypipins_upstream_requests_total", {"upstream": "pypi", "outcome": "cancelled"}) == 1
+    assert count("pypipins_upstream_requests_total", {"upstream": "pypi", "outcome": "error"}) is None

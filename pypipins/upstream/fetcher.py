@@ -8,9 +8,10 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Callable, List, Mapping, Optional, Tuple, TypeVar
 
 import treq
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.error import ConnectingCancelledError
 from twisted.internet.interfaces import IReactorTime
-from twisted.web.client import HTTPConnectionPool, _HTTP11ClientFactory
+from twisted.web.client import HTTPConnectionPool, ResponseNeverReceived, _HTTP11ClientFactory
 from twisted.python.failure import Failure
 from twisted.web.iweb import IResponse
 
@@ -147,6 +148,9 @@ class Fetcher:
                 # an answer over this request's limit (a distribution an index offers as
                 # metadata's last resort): the upstream is well, the document too big
                 outcome = "too_large"
+            elif result.check(CancelledError):
+                # the caller gave up (its client went away): the upstream did nothing wrong
+                outcome = "cancelled"
             elif result.check(RateLimited):
                 # the upstream is well, and says we (or another program on our address)
                 # asked too much: its client holds off, this is no incident of the upstream
@@ -158,7 +162,7 @@ class Fetcher:
             if self._health is not None:
                 if outcome == "error":
                     self._health.failed(result.getErrorMessage())
-                else:
+                elif outcome != "cancelled":
                     self._health.answered()
             return result
 
@@ -213,7 +217,22 @@ class Fetcher:
             raise Unavailable(f"{url} did not answer within {self._timeout} s")
         if failure.check(NotFound, Unavailable):
             return failure
+        if _cancelled(failure):
+            # not by our timer, so by the caller: its client went away
+            raise CancelledError(url)
         raise Unavailable(f"{url}: {failure.getErrorMessage()}")
+
+
+def _cancelled(failure: Failure) -> bool:
+    """
+    Whether the request failed because it was cancelled, however treq words it: a cancel
+    before the connection is made, or one while the response was awaited.
+    """
+    if failure.check(CancelledError, ConnectingCancelledError):
+        return True
+    if failure.check(ResponseNeverReceived):
+        return all(reason.check(CancelledError) for reason in failure.value.reasons)
+    return False
 
 
 def _decode_json(answer: Tuple[IResponse, bytes], url: str) -> Any:
