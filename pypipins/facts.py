@@ -91,7 +91,15 @@ class Downloads:
 
     @classmethod
     def from_json(cls, data: bytes) -> "Downloads":
-        return cls(**json.loads(data))
+        """
+        The counts of a record; a field this version does not know (one a newer version
+        wrote, during a rolling upgrade) is passed over.
+        """
+        fields = json.loads(data)
+        return cls(**{name: fields[name] for name in _COUNTS})
+
+
+_COUNTS = tuple(field.name for field in attrs.fields(Downloads))
 
 
 #: Classifier prefixes that some badge reads; the rest is dropped when condensing.

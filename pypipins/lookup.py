@@ -17,6 +17,7 @@ import attrs
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from pypipins.cache import ABSENT, FallbackCache, MemoryCache
 from pypipins.upstream.budget import Dropped, QueueFull
@@ -104,6 +105,8 @@ class Lookup:
         self._downloads_wait = downloads_wait
         self._in_flight: Dict[str, List["Deferred[Any]"]] = {}
         self._failed_at: Dict[str, float] = {}
+        #: Keys whose kept record could not be read, logged once until a good one is kept.
+        self._unreadable: Dict[str, None] = {}
 
     def package(
         self, name: str, version: Optional[str] = None, index: Optional[str] = None
@@ -192,7 +195,7 @@ class Lookup:
                     return Answer(value, fresh_until=until)
                 if not self._failed_recently(key):
                     # answered now, refreshed for the next request
-                    self._shared(key, lambda: fetch(False)).addErrback(lambda _: None)
+                    self._shared(key, lambda: fetch(False)).addErrback(self._refresh_failed, key)
                 return Answer(value, stale=True)
             if self._failed_recently(key):
                 raise Unavailable(f"{key}: the upstream failed less than {RETRY_AFTER} s ago")
@@ -235,13 +238,27 @@ class Lookup:
         """
         try:
             fetched_at, record = _unpack(cached)
-            return fetched_at, decode(record)
+            decoded = fetched_at, decode(record)
         except Exception as e:  # whatever decoding a foreign record raises: a miss, not a 500
-            self._log.warn(
-                "The record kept for {key} cannot be read ({error}): asking again.",
-                key=key, error=repr(e)[:200],
-            )
+            if key not in self._unreadable:
+                if len(self._unreadable) >= _FAILURES_KEPT:
+                    self._unreadable.pop(next(iter(self._unreadable)))
+                self._unreadable[key] = None
+                self._log.warn(
+                    "The record kept for {key} cannot be read ({error}): asking again.",
+                    key=key, error=repr(e)[:200],
+                )
             return None
+        return decoded
+
+    def _refresh_failed(self, failure: Failure, key: str) -> None:
+        """
+        A refresh nobody waits for failed. An upstream failing is logged by its health, once
+        per incident, and a package gone is remembered as such; anything else is a fault of
+        ours, logged here rather than lost.
+        """
+        if not failure.check(NotFound, Unavailable, Queued):
+            self._log.failure("Refreshing {key} failed.", failure, key=key)
 
     def _failed_recently(self, key: str) -> bool:
         failed_at = self._failed_at.get(key)
@@ -284,4 +301,5 @@ class Lookup:
             raise
         self._failed_at.pop(key, None)
         await self._cache.set(key, _pack(self._clock.seconds(), record.to_json()), STALE_FOR)
+        self._unreadable.pop(key, None)
         return record

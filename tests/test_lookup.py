@@ -6,6 +6,7 @@ over errors and while refreshing, all on a Clock.
 import datetime
 
 from treq.testing import StubTreq
+from twisted.internet.defer import fail
 from twisted.internet.task import Clock
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
@@ -248,3 +249,69 @@ def test_a_full_queue_drops_refreshes_for_new_packages():
         clock.advance(60)
     assert [fired(lookup.downloads(f"numbered-{n}")).value.last_day for n in (3, 4)] == [3, 4]
     assert stats_sent(upstream) == [f"/stats/packages/numbered-{n}/recent" for n in (1, 2, 1, 3, 4)]
+
+
+def _logged(events, text):
+    return [e for e in events if text in (e.get("log_format") or "")]
+
+
+def test_an_unreadable_record_is_a_miss_logged_once():
+    """
+    A record that cannot be read (another program's value, a corrupt one) is asked for
+    again, never a failure; while the upstream fails, reading it again logs nothing more.
+    """
+    from twisted.logger import globalLogPublisher
+
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        upstream, clock, lookup, _ = make()
+        fired(lookup._cache.set("pypipins:facts:klein", b"not a record", STALE_FOR))
+        upstream.fail("klein", "500")
+        for _ in range(3):
+            assert fired(lookup.package("klein")).type is Unavailable
+            clock.advance(RETRY_AFTER)
+        assert len(_logged(events, "cannot be read")) == 1
+        upstream.recover("klein")
+        assert fired(lookup.package("klein")).value.version == "24.8.0"
+        # read well again, a later unreadable record is a new incident
+        fired(lookup._cache.set("pypipins:facts:klein", b"1.0\n{garbage", STALE_FOR))
+        assert fired(lookup.package("klein")).value.version == "24.8.0"
+        assert len(_logged(events, "cannot be read")) == 2
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+
+
+def test_a_record_with_fields_of_a_newer_version_still_reads():
+    # a rolling upgrade: a newer daemon writes one more field
+    record = b'{"last_day":1,"last_week":2,"last_month":3,"last_year":4}'
+    assert Downloads.from_json(record) == Downloads(last_day=1, last_week=2, last_month=3)
+
+
+def test_a_background_refresh_that_breaks_is_logged():
+    """
+    A refresh nobody waits for that fails unexpectedly is logged with its traceback; one that
+    meets an upstream failing is not (the upstream's health logs that, once per incident).
+    """
+    from twisted.logger import globalLogPublisher
+
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        upstream, clock, lookup, _ = make()
+        fired(lookup.package("klein"))
+        clock.advance(TTL)
+        upstream.fail("klein", "500")
+        assert fired(lookup.package("klein")).stale is True
+        assert [e for e in events if e.get("log_failure") is not None] == []
+        clock.advance(RETRY_AFTER)
+        upstream.recover("klein")
+        lookup._pypi.facts = lambda name: fail(RuntimeError("a bug"))
+        assert fired(lookup.package("klein")).stale is True
+        broken = [e for e in events if e.get("log_failure") is not None]
+        assert len(broken) == 1
+        assert broken[0]["log_failure"].check(RuntimeError)
+        assert "pypipins:facts:klein" in broken[0]["log_format"].format(**broken[0]) \
+            or broken[0].get("key") == "pypipins:facts:klein"
+    finally:
+        globalLogPublisher.removeObserver(events.append)

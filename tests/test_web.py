@@ -315,3 +315,25 @@ async def test_200_concurrent_requests_one_upstream_request(service, upstream):
     assert upstream.requests == ["/pypi/treq/json"]
     data = endpoint(await service.get("/v/treq/badge.json"))
     assert data["message"] == "26.7.0"
+
+
+@pytest.mark.parametrize("stored", ["not a record", "key=pypipins:facts:klein\nnot a record",
+                                    "key=pypipins:facts:klein\n1.0\n[1, 2]"])
+@pytest_twisted.ensureDeferred
+async def test_an_unreadable_record_in_redis_is_a_miss(upstream, redis, stored):
+    """
+    A record the daemon cannot read (written by another program or version) is asked for
+    again, never a 500.
+    """
+    from tests.conftest import make_service
+
+    running = make_service(upstream, redis.url)
+    try:
+        await until(lambda: running.redis.connected)
+        redis.command("SET", "pypipins:facts:klein", stored)
+        response = await running.get("/license/klein/badge.svg")
+        assert response.code == 200
+        assert svg_texts(response.body)["title"] == "license: MIT"
+        assert upstream.requests == ["/pypi/klein/json"]
+    finally:
+        await running.service.stopService()
