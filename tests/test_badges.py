@@ -6,14 +6,15 @@ badge functions implement. No reactor, no I/O, no mocks.
 import pytest
 
 from pypipins import badges
-from pypipins.badges import Badge, Options
+from pypipins.badges import Badge, Options, Reason
+from pypipins.badges.pypip import PYPIP
 from pypipins.facts import Downloads, PackageFacts
 
 # -- the badge kinds (URL table) ------------------------------------------------------------
 
 
 def test_kinds_are_those_of_the_url_table_and_issue_7s():
-    assert badges.KINDS == {
+    assert set(PYPIP.by_name) == {
         # issue 7: beyond pypip.in
         "types",
         "requires",
@@ -50,13 +51,14 @@ def test_kinds_are_those_of_the_url_table_and_issue_7s():
     ],
 )
 def test_facts_badges_dispatch(kind, function):
-    assert badges.FACTS_BADGES[kind] is function
+    assert PYPIP.kind(kind).say is function
+    assert not PYPIP.kind(kind).downloads
 
 
 @pytest.mark.parametrize("kind", ["d", "download"])
 def test_downloads_kinds(kind):
-    assert kind in badges.DOWNLOADS_BADGES
-    assert kind not in badges.FACTS_BADGES
+    assert PYPIP.kind(kind).downloads
+    assert PYPIP.kind(kind).say is badges.downloads_badge
 
 
 # -- metric() -------------------------------------------------------------------------------
@@ -678,28 +680,28 @@ OWN_LABELS = [
 ]
 
 ERRORS = [
-    (badges.not_found, "package not found", "red"),
-    (badges.invalid_name, "invalid package name", "red"),
-    (badges.unavailable, "unavailable", "lightgrey"),
+    (Reason.NOT_FOUND, "package not found", "red"),
+    (Reason.INVALID_NAME, "invalid package name", "red"),
+    (Reason.UNAVAILABLE, "unavailable", "lightgrey"),
 ]
 
 
 @pytest.mark.parametrize("kind, label", OWN_LABELS)
 @pytest.mark.parametrize("error, message, color", ERRORS)
 def test_error_badges_keep_own_label(kind, label, error, message, color):
-    assert error(kind, Options()) == Badge(label, message, color, is_error=True)
+    assert PYPIP.error(PYPIP.kind(kind), error, Options()) == Badge(label, message, color, is_error=True)
 
 
 @pytest.mark.parametrize("kind", ["v", "version"])
 @pytest.mark.parametrize("error, message, color", ERRORS)
 def test_error_version_badge_label_follows_text(kind, error, message, color):
     options = Options.from_query({"text": "version"})
-    assert error(kind, options) == Badge("version", message, color, is_error=True)
+    assert PYPIP.error(PYPIP.kind(kind), error, options) == Badge("version", message, color, is_error=True)
 
 
 @pytest.mark.parametrize("kind, label", OWN_LABELS)
 def test_own_label_matches_the_normal_badges(kind, label):
-    assert badges.own_label(kind, Options()) == label
+    assert PYPIP.kind(kind).own_label(Options()) == label
 
 
 def test_normal_badges_have_their_own_label():
@@ -707,12 +709,10 @@ def test_normal_badges_have_their_own_label():
     The labels of the error badges are those the normal badges have.
     """
     facts = PackageFacts(version="1.0")
-    for kind, function in badges.FACTS_BADGES.items():
-        assert function(facts, Options()).label == badges.own_label(kind, Options())
-        assert not function(facts, Options()).is_error
-    for kind in badges.DOWNLOADS_BADGES:
-        badge = badges.downloads_badge(Downloads(1, 1, 1), Options())
-        assert badge.label == badges.own_label(kind, Options())
+    for kind in PYPIP.kinds:
+        badge = kind.say(Downloads(1, 1, 1) if kind.downloads else facts, Options())
+        assert badge.label == kind.own_label(Options())
+        assert not badge.is_error
 
 
 # -- customize() ----------------------------------------------------------------------------
@@ -721,7 +721,7 @@ def test_normal_badges_have_their_own_label():
 def test_customize_without_options_changes_nothing():
     badge = Badge("pypi", "1.0", "brightgreen")
     assert badges.customize(badge, Options()) == badge
-    error = badges.not_found("v", Options())
+    error = PYPIP.error(PYPIP.kind("v"), Reason.NOT_FOUND, Options())
     assert badges.customize(error, Options()) == error
 
 
@@ -730,9 +730,9 @@ def test_customize_without_options_changes_nothing():
     [
         Badge("pypi", "1.0", "brightgreen"),
         Badge("python", "3.9", "blue"),
-        badges.not_found("py_versions", Options()),
-        badges.invalid_name("d", Options()),
-        badges.unavailable("license", Options()),
+        PYPIP.error(PYPIP.kind("py_versions"), Reason.NOT_FOUND, Options()),
+        PYPIP.error(PYPIP.kind("d"), Reason.INVALID_NAME, Options()),
+        PYPIP.error(PYPIP.kind("license"), Reason.UNAVAILABLE, Options()),
     ],
 )
 def test_customize_label_applies_to_every_badge(badge):
@@ -767,7 +767,7 @@ def test_customize_invalid_color_is_ignored():
 @pytest.mark.parametrize("error, message, color", ERRORS)
 def test_customize_color_does_not_apply_to_errors(kind, label, error, message, color):
     options = Options.from_query({"color": "blue"})
-    assert badges.customize(error(kind, options), options) == Badge(
+    assert badges.customize(PYPIP.error(PYPIP.kind(kind), error, options), options) == Badge(
         label, message, color, is_error=True
     )
 
@@ -777,7 +777,7 @@ def test_customize_label_and_color_together():
     assert badges.customize(Badge("downloads", "1k/month", "brightgreen"), options) == Badge(
         "dl", "1k/month", "#112233"
     )
-    assert badges.customize(badges.not_found("d", options), options) == Badge(
+    assert badges.customize(PYPIP.error(PYPIP.kind("d"), Reason.NOT_FOUND, options), options) == Badge(
         "dl", "package not found", "red", is_error=True
     )
 

@@ -5,7 +5,8 @@ The badges beyond pypip.in (issue 7): types, requires, frameworks, djversions. P
 import pytest
 
 from pypipins import badges
-from pypipins.badges import Badge, Options
+from pypipins.badges import Badge, Options, Reason
+from pypipins.badges.pypip import PYPIP
 from pypipins.facts import PackageFacts
 
 
@@ -98,11 +99,11 @@ def test_pre(version, newest, message, color):
 
 @pytest.mark.parametrize(
     "error, message, color",
-    [(badges.invalid_version, "invalid version", "red"),
-     (badges.version_not_found, "version not found", "red"),
-     (badges.unknown_index, "unknown index", "red"),
-     (badges.no_downloads_for_index, "not counted off PyPI", "lightgrey")],
+    [(Reason.INVALID_VERSION, "invalid version", "red"),
+     (Reason.VERSION_NOT_FOUND, "version not found", "red"),
+     (Reason.UNKNOWN_INDEX, "unknown index", "red"),
+     (Reason.NOT_COUNTED, "not counted off PyPI", "lightgrey")],
 )
 def test_errors_of_versions_and_indexes(error, message, color):
-    assert error("pre", Options()) == Badge("pre-release", message, color, is_error=True)
-    assert error("license", Options()).label == "license"
+    assert PYPIP.error(PYPIP.kind("pre"), error, Options()) == Badge("pre-release", message, color, is_error=True)
+    assert PYPIP.error(PYPIP.kind("license"), error, Options()).label == "license"

@@ -4,9 +4,10 @@ What each badge says: its label, message and colour, as a pure function of the p
 ``../shared/BADGES.md`` is the contract this module implements; nothing here does I/O.
 """
 
+import enum
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import attrs
 from packaging.version import InvalidVersion, Version
@@ -15,6 +16,7 @@ from pypipins import colors, names
 from pypipins.facts import Downloads, PackageFacts
 
 STYLES = ("flat", "flat-square", "plastic", "for-the-badge", "social")
+#: What C{?period=} may ask of a downloads badge.
 PERIODS = ("day", "week", "month")
 
 
@@ -349,91 +351,107 @@ def djversions_badge(facts: PackageFacts, options: Options) -> Badge:
     return frameworks_badge(facts, attrs.evolve(options, framework="django"))
 
 
-# -- the badge kinds ------------------------------------------------------------------------
-
-FACTS_BADGES: Dict[str, Callable[[PackageFacts, Options], Badge]] = {
-    "v": version_badge,
-    "version": version_badge,
-    "pre": pre_badge,
-    "wheel": wheel_badge,
-    "egg": egg_badge,
-    "format": format_badge,
-    "license": license_badge,
-    "py_versions": py_versions_badge,
-    "implementation": implementation_badge,
-    "status": status_badge,
-    "types": types_badge,
-    "requires": requires_badge,
-    "frameworks": frameworks_badge,
-    "djversions": djversions_badge,
-}
-DOWNLOADS_BADGES = ("d", "download")
-KINDS = frozenset(FACTS_BADGES) | frozenset(DOWNLOADS_BADGES)
-
-_LABELS = {
-    "d": "downloads",
-    "download": "downloads",
-    "pre": "pre-release",
-    "wheel": "wheel",
-    "egg": "egg",
-    "format": "format",
-    "license": "license",
-    "py_versions": "python",
-    "implementation": "implementation",
-    "status": "status",
-    "types": "types",
-    "requires": "requires python",
-    "djversions": "django versions",
-}
+# -- the tables: kinds and reasons ---------------------------------------------------------
 
 
-def own_label(kind: str, options: Options) -> str:
+class Reason(enum.Enum):
     """
-    The left text a badge kind has before any ``?label=``; error badges keep it too.
+    Why a badge has no facts to say; each dialect words it in its own table.
     """
-    if kind in ("v", "version"):
-        return options.text
-    if kind == "frameworks":
-        return f"{options.framework} versions" if options.framework else "framework versions"
-    return _LABELS[kind]
+
+    INVALID_NAME = "invalid name"
+    UNKNOWN_INDEX = "unknown index"
+    INVALID_VERSION = "invalid version"
+    NOT_COUNTED = "not counted"
+    NOT_FOUND = "not found"
+    VERSION_NOT_FOUND = "version not found"
+    UNAVAILABLE = "unavailable"
+    QUEUED = "queued"
+
+    @property
+    def lasting(self) -> bool:
+        """
+        Whether it holds until the server is started otherwise, so what it says may be kept.
+        """
+        return self in _LASTING
 
 
-def not_found(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "package not found", "red", is_error=True)
+_LASTING = frozenset({Reason.INVALID_NAME, Reason.UNKNOWN_INDEX, Reason.INVALID_VERSION, Reason.NOT_COUNTED})
+
+#: Reason -> the message and colour an error badge says it with.
+Errors = Mapping[Reason, Tuple[str, str]]
+
+FactsFunction = Callable[[PackageFacts, Options], Badge]
+DownloadsFunction = Callable[[Downloads, Options], Badge]
 
 
-def invalid_name(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "invalid package name", "red", is_error=True)
-
-
-def invalid_version(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "invalid version", "red", is_error=True)
-
-
-def version_not_found(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "version not found", "red", is_error=True)
-
-
-def unknown_index(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "unknown index", "red", is_error=True)
-
-
-def no_downloads_for_index(kind: str, options: Options) -> Badge:
+@attrs.frozen
+class KindDoc:
     """
-    Download counts come from pypistats.org, which counts PyPI's downloads only.
+    What the site's page of a badge kind says of it beyond its name, aliases and label.
     """
-    return Badge(own_label(kind, options), "not counted off PyPI", "lightgrey", is_error=True)
+
+    shows: str
+    #: Query parameters only this kind reads: (name, meaning).
+    parameters: Tuple[Tuple[str, str], ...] = ()
+    #: Query strings worth an example of their own.
+    examples: Tuple[str, ...] = ()
 
 
-def unavailable(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "unavailable", "lightgrey", is_error=True)
-
-
-def queued(kind: str, options: Options) -> Badge:
+@attrs.frozen
+class Kind:
     """
-    Download counts wait their turn in pypistats' request budget: the next load shows them.
+    One badge kind of a dialect: everything the routes, caches and pages know of it.
     """
-    return Badge(own_label(kind, options), "queued", "lightgrey", is_error=True)
+
+    name: str
+    #: The left text before any C{?label=}; error badges keep it too.
+    label: str
+    #: What the badge says: of a release's facts, or (when C{downloads}) of download counts.
+    say: Union[FactsFunction, DownloadsFunction]
+    #: Seconds browsers and caches may keep the badge: a version changes with each release,
+    #: a license or a list of Pythons rarely.
+    max_age: int = 3600
+    aliases: Tuple[str, ...] = ()
+    downloads: bool = False
+    #: The label when it depends on the query (C{?text=}, C{?framework=}).
+    label_for: Optional[Callable[[Options], str]] = None
+    doc: Optional[KindDoc] = None
+
+    def own_label(self, options: Options) -> str:
+        return self.label if self.label_for is None else self.label_for(options)
+
+
+@attrs.frozen
+class Dialect:
+    """
+    A set of badge routes: its kinds, and how it words each L{Reason}.
+
+    @ivar downloads_errors: the words of the downloads kinds, where they differ.
+    """
+
+    kinds: Tuple[Kind, ...]
+    errors: Errors
+    downloads_errors: Optional[Errors] = None
+    by_name: Mapping[str, Kind] = attrs.field(init=False)
+
+    @by_name.default
+    def _by_name(self) -> Mapping[str, Kind]:
+        return {name: kind for kind in self.kinds for name in (kind.name, *kind.aliases)}
+
+    def kind(self, name: str) -> Optional[Kind]:
+        """
+        The kind a URL names, by its name or an alias; L{None} for none.
+        """
+        return self.by_name.get(name)
+
+    def error(self, kind: Kind, reason: Reason, options: Options) -> Badge:
+        """
+        The badge saying C{reason}, under C{kind}'s own label.
+        """
+        errors = self.downloads_errors if kind.downloads and self.downloads_errors else self.errors
+        message, color = errors[reason]
+        return Badge(kind.own_label(options), message, color, is_error=True)
 
 
 #: The longest text a badge shows; longer ones are cut.

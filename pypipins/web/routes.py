@@ -13,26 +13,10 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
 from pypipins import names
-from pypipins.badges import shields as shields_badges
+from pypipins.badges import QUERY_PARAMETERS, Badge, Dialect, Kind, Options, Reason, customize
+from pypipins.badges.pypip import PYPIP
+from pypipins.badges.shields import SHIELDS
 from pypipins.web import pages as site
-from pypipins.badges import (
-    DOWNLOADS_BADGES,
-    FACTS_BADGES,
-    KINDS,
-    QUERY_PARAMETERS,
-    Badge,
-    Options,
-    customize,
-    downloads_badge,
-    invalid_name,
-    invalid_version,
-    no_downloads_for_index,
-    not_found,
-    queued,
-    unavailable,
-    unknown_index,
-    version_not_found,
-)
 from pypipins.cache import READY_IN_MEMORY, MemoryCache
 from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.facts import NotFound, Queued, Unavailable
@@ -46,15 +30,6 @@ from pypipins.web.http import (
 )
 
 
-#: Seconds browsers and caches may keep a badge, by kind: a version changes with each
-#: release, a license or a list of Pythons rarely.
-MAX_AGE: Dict[str, int] = {
-    "v": 300, "version": 300, "pre": 300,
-    "d": 3600, "download": 3600,
-    "wheel": 1800, "egg": 1800, "format": 1800,
-    "license": 3600, "py_versions": 3600, "implementation": 3600, "status": 3600,
-    "types": 3600, "requires": 3600, "frameworks": 3600, "djversions": 3600,
-}
 #: Seconds for a badge whose counts wait their turn in pypistats' budget: the next load of
 #: the page should find them.
 QUEUED_MAX_AGE = 30
@@ -123,40 +98,6 @@ def _own_address(request: IRequest) -> str:
     return host if port is None else f"{host}:{port}"
 
 
-#: Why a badge has no facts to say, for the error badges of both dialects.
-INVALID_NAME = "invalid name"
-UNKNOWN_INDEX = "unknown index"
-INVALID_VERSION = "invalid version"
-NOT_COUNTED = "not counted"
-NOT_FOUND = "not found"
-VERSION_NOT_FOUND = "version not found"
-UNAVAILABLE = "unavailable"
-QUEUED = "queued"
-
-#: Reasons that hold until the server is started otherwise: what they say is kept ready.
-_LASTING = (INVALID_NAME, UNKNOWN_INDEX, INVALID_VERSION, NOT_COUNTED)
-
-_ERRORS = {
-    INVALID_NAME: invalid_name,
-    UNKNOWN_INDEX: unknown_index,
-    INVALID_VERSION: invalid_version,
-    NOT_COUNTED: no_downloads_for_index,
-    NOT_FOUND: not_found,
-    VERSION_NOT_FOUND: version_not_found,
-    UNAVAILABLE: unavailable,
-    QUEUED: queued,
-}
-
-
-#: The errors of shields' routes: it says "not found" for any name or version not on PyPI.
-_SHIELDS_ERRORS = {
-    UNKNOWN_INDEX: shields_badges.unknown_index,
-    NOT_COUNTED: shields_badges.not_counted,
-    UNAVAILABLE: shields_badges.inaccessible,
-    QUEUED: shields_badges.queued,
-}
-
-
 @attrs.frozen
 class Said:
     """
@@ -217,10 +158,11 @@ class BadgeSite:
         ready = self._send_ready(request, key, kind, ext)
         if ready is not None:
             return ready
-        if kind not in KINDS or ext not in FORMATS:
+        found = PYPIP.kind(kind)
+        if found is None or ext not in FORMATS:
             return self._no_such_badge(request)
         return Deferred.fromCoroutine(
-            self._make(request, key, kind, package, None, ext, shields=False)
+            self._make(request, key, PYPIP, found, kind, package, None, ext)
         )
 
     # path: shields takes a release after the name, /pypi/v/<package>/<version>.svg
@@ -233,10 +175,11 @@ class BadgeSite:
         ready = self._send_ready(request, key, "pypi/" + kind, ext)
         if ready is not None:
             return ready
-        if kind not in shields_badges.KINDS or not dot or ext not in FORMATS or "/" in version:
+        found = SHIELDS.kind(kind)
+        if found is None or not dot or ext not in FORMATS or "/" in version:
             return self._no_such_badge(request)
         return Deferred.fromCoroutine(
-            self._make(request, key, kind, package, release, ext, shields=True)
+            self._make(request, key, SHIELDS, found, "pypi/" + kind, package, release, ext)
         )
 
     def _send_ready(
@@ -292,8 +235,8 @@ class BadgeSite:
         )
 
     async def _make(
-        self, request: IRequest, key: ReadyKey, kind: str, package: str,
-        version: Optional[str], ext: str, shields: bool,
+        self, request: IRequest, key: ReadyKey, dialect: Dialect, kind: Kind, counted_as: str,
+        package: str, version: Optional[str], ext: str,
     ) -> bytes:
         # a badge made is a badge that was not kept ready
         self._metrics.ready_miss.inc()
@@ -301,25 +244,23 @@ class BadgeSite:
         options = Options.from_query(asked)
         if version is None:
             version = asked.get("version")
-        said = await (self._say_shields if shields else self._say)(
-            kind, package, options, version, asked.get("index")
-        )
+        said = await self._say(dialect, kind, package, options, version, asked.get("index"))
         badge = customize(said.badge, options)
-        if shields and ext == "json":
+        if dialect is SHIELDS and ext == "json":
             body = shields_json(badge, options)
         else:
             try:
                 body = await self._images.image(badge, options, ext)
             except (CannotDraw, DrawersBusy) as error:
                 sent = not_drawn(request, ext, error)
-                self._metrics.request("pypi/" + kind if shields else kind, ext, request.code)
+                self._metrics.request(counted_as, ext, request.code)
                 return sent
         if said.queued:
             response = Response(
                 body, CONTENT_TYPES[ext], QUEUED_MAX_AGE, keep_past_age=False
             )
         else:
-            max_age = SHORT_MAX_AGE if badge.is_error or said.stale else MAX_AGE.get(kind, 3600)
+            max_age = SHORT_MAX_AGE if badge.is_error or said.stale else kind.max_age
             response = Response(body, CONTENT_TYPES[ext], max_age, said.stale)
         fresh_for = said.fresh_until - self._clock.seconds()
         if fresh_for > 0:
@@ -327,54 +268,37 @@ class BadgeSite:
         if said.stale:
             self._metrics.stale_answers.inc()
         sent = send(request, response)
-        self._metrics.request("pypi/" + kind if shields else kind, ext, request.code)
+        self._metrics.request(counted_as, ext, request.code)
         return sent
 
     async def _say(
-        self, kind: str, package: str, options: Options, version: Optional[str], index: Optional[str]
+        self, dialect: Dialect, kind: Kind, package: str, options: Options,
+        version: Optional[str], index: Optional[str],
     ) -> Said:
         """
-        What a pypip.in badge says, errors included: a README shows why there is no answer.
+        What a badge of C{dialect} says, errors included: a README shows why there is no answer.
         """
-        downloads = kind in DOWNLOADS_BADGES
-        answer = await self._facts(package, version, index, downloads)
-        if isinstance(answer, str):
-            return self._error(_ERRORS[answer](kind, options), answer)
-        if downloads:
-            return self._said(downloads_badge(answer.value, options), answer)
-        return self._said(FACTS_BADGES[kind](answer.value, options), answer)
-
-    async def _say_shields(
-        self, kind: str, package: str, options: Options, version: Optional[str], index: Optional[str]
-    ) -> Said:
-        """
-        What shields' badge of that route says of the same facts, in shields' words.
-        """
-        downloads = kind in shields_badges.PERIODS
-        answer = await self._facts(package, version, index, downloads)
-        if isinstance(answer, str):
-            return self._error(_SHIELDS_ERRORS.get(answer, shields_badges.not_found)(kind), answer)
-        if downloads:
-            return self._said(shields_badges.downloads_badge(kind, answer.value), answer)
-        return self._said(shields_badges.FACTS_BADGES[kind](answer.value, options), answer)
+        answer = await self._facts(package, version, index, kind.downloads)
+        if isinstance(answer, Reason):
+            return self._error(dialect.error(kind, answer, options), answer)
+        return self._said(kind.say(answer.value, options), answer)
 
     def _said(self, badge: Badge, answer: "Answer[Any]") -> Said:
         return Said(badge, answer.stale, 0.0 if answer.stale else answer.fresh_until)
 
-    def _error(self, badge: Badge, reason: str) -> Said:
+    def _error(self, badge: Badge, reason: Reason) -> Said:
         # the same until the server is started otherwise; the others, ask again
-        lasting = reason in _LASTING
         return Said(
-            badge, fresh_until=self._clock.seconds() + INVALID_KEPT if lasting else 0.0,
-            queued=reason == QUEUED,
+            badge, fresh_until=self._clock.seconds() + INVALID_KEPT if reason.lasting else 0.0,
+            queued=reason is Reason.QUEUED,
         )
 
     async def _facts(
         self, package: str, asked_version: Optional[str], index: Optional[str], downloads: bool
-    ) -> "Answer[Any] | str":
+    ) -> "Answer[Any] | Reason":
         """
         The facts a badge reads (download counts, or a release's facts), or the reason there
-        are none (L{INVALID_NAME} and the others).
+        are none.
 
         @param asked_version: C{?version=}, a release to describe instead of the latest.
         @param index: C{?index=}, one of the indexes the server was started with; C{pypi}
@@ -382,26 +306,26 @@ class BadgeSite:
         """
         # Checked before anything else: no upstream request is built from unchecked input.
         if not names.is_valid(package):
-            return INVALID_NAME
+            return Reason.INVALID_NAME
         if index == "pypi":
             index = None
         if index is not None and index not in self._lookup.indexes:
-            return UNKNOWN_INDEX
+            return Reason.UNKNOWN_INDEX
         version = None
         if asked_version is not None and not downloads:
             version = release_version(asked_version)
             if version is None:
-                return INVALID_VERSION
+                return Reason.INVALID_VERSION
         if downloads and index is not None:
-            return NOT_COUNTED
+            return Reason.NOT_COUNTED
         name = names.normalize(package)
         try:
             if downloads:
                 return await self._lookup.downloads(name)
             return await self._lookup.package(name, version, index)
         except NotFound:
-            return NOT_FOUND if version is None else VERSION_NOT_FOUND
+            return Reason.NOT_FOUND if version is None else Reason.VERSION_NOT_FOUND
         except Unavailable:
-            return UNAVAILABLE
+            return Reason.UNAVAILABLE
         except Queued:
-            return QUEUED
+            return Reason.QUEUED
