@@ -24,7 +24,8 @@ from pypipins.health import Health
 from pypipins.images import LocalImages, ShieldsImages
 from pypipins.lookup import Answer, Lookup
 from pypipins.metrics import OTHER, Metrics
-from pypipins.render import CONTENT_TYPES, FORMATS, shields_json
+from pypipins.render import CONTENT_TYPES, FORMATS
+from pypipins.render import json as render_json
 from pypipins.web.http import (
     SHORT_MAX_AGE, Response, guarded, no_such_page, not_drawn, page, query, router, send,
 )
@@ -246,8 +247,13 @@ class BadgeSite:
             version = asked.get("version")
         said = await self._say(dialect, kind, package, options, version, asked.get("index"))
         badge = customize(said.badge, options)
-        if dialect is SHIELDS and ext == "json":
-            body = shields_json(badge, options)
+        # JSON is data, made here; only pictures are drawn
+        if ext == "json" and dialect is SHIELDS:
+            body = render_json.shields(badge.label, badge.message, badge.color, options.label_color)
+        elif ext == "json":
+            body = render_json.endpoint(
+                badge.label, badge.message, badge.color, options.label_color, badge.is_error
+            )
         else:
             try:
                 body = await self._images.image(badge, options, ext)
