@@ -1,6 +1,7 @@
 """
 Pure tests of the dialects' tables (L{pypipins.badges.pypip}, L{pypipins.badges.shields}):
-every name and alias finds its kind, every reason is worded in each dialect.
+every name and alias finds its kind, every reason is worded in each dialect; and of what
+L{pypipins.web.answers} makes of a lookup's answer. No reactor.
 """
 
 import pytest
@@ -9,6 +10,9 @@ from pypipins.badges import Badge, Options, Reason
 from pypipins.badges.pypip import PYPIP
 from pypipins.badges.shields import SHIELDS
 from pypipins.facts import Downloads, PackageFacts
+from pypipins.lookup import Answer
+from pypipins.web import answers
+from pypipins.web.http import SHORT_MAX_AGE
 
 DIALECTS = [PYPIP, SHIELDS]
 
@@ -63,3 +67,47 @@ def test_shields_words_not_found_by_route():
 
 def test_every_pypip_kind_has_its_page():
     assert all(kind.doc is not None for kind in PYPIP.kinds)
+
+
+# -- what a badge says of an answer (pypipins.web.answers) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "package, version, index, downloads, reason",
+    [
+        ("-nope-", None, None, False, Reason.INVALID_NAME),
+        ("klein", None, "elsewhere", False, Reason.UNKNOWN_INDEX),
+        ("klein", "not a version", None, False, Reason.INVALID_VERSION),
+        ("klein", None, "private", True, Reason.NOT_COUNTED),
+    ],
+)
+def test_check_says_why_nothing_is_looked_up(package, version, index, downloads, reason):
+    assert answers.check(package, version, index, downloads, {"private"}) is reason
+
+
+def test_check_normalises_what_is_looked_up():
+    assert answers.check("Zope.Interface", "1.0-RC1", "pypi", False, set()) == answers.Asked(
+        "zope-interface", "1.0rc1", None, False)
+    # download counts are of the package, whatever release is asked
+    assert answers.check("klein", "nonsense", None, True, set()) == answers.Asked("klein", None, None, True)
+
+
+def test_lasting_reasons_are_kept_and_others_asked_again():
+    kind = PYPIP.kind("v")
+    kept = answers.say(PYPIP, kind, Reason.INVALID_NAME, Options(), now=100.0)
+    assert kept.fresh_until == 100.0 + answers.INVALID_KEPT and kept.badge.is_error
+    again = answers.say(PYPIP, kind, Reason.UNAVAILABLE, Options(), now=100.0)
+    assert again.fresh_until == 0.0 and not again.queued
+
+
+def test_max_age_of_a_response():
+    kind = PYPIP.kind("v")
+    fresh = answers.say(PYPIP, kind, Answer(PackageFacts(version="1.0"), False, 500.0), Options(), now=100.0)
+    assert fresh.fresh_until == 500.0
+    assert answers.response(fresh, kind, fresh.badge, b"x", "image/svg+xml").max_age == kind.max_age == 300
+    stale = answers.say(PYPIP, kind, Answer(PackageFacts(version="1.0"), True, 500.0), Options(), now=100.0)
+    assert stale.fresh_until == 0.0
+    assert answers.response(stale, kind, stale.badge, b"x", "image/svg+xml").max_age == SHORT_MAX_AGE
+    queued = answers.say(PYPIP, PYPIP.kind("d"), Reason.QUEUED, Options(), now=100.0)
+    response = answers.response(queued, PYPIP.kind("d"), queued.badge, b"x", "image/svg+xml")
+    assert (response.max_age, response.keep_past_age) == (answers.QUEUED_MAX_AGE, False)

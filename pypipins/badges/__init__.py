@@ -7,7 +7,7 @@ What each badge says: its label, message and colour, as a pure function of the p
 import enum
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Callable, List, Mapping, Optional, Tuple, Union
 
 import attrs
 from packaging.version import InvalidVersion, Version
