@@ -6,6 +6,7 @@ import pytest
 
 from pypipins import badges
 from pypipins.badges import Badge, Options, Reason
+from pypipins.badges import pypip
 from pypipins.badges.pypip import PYPIP
 from pypipins.facts import PackageFacts
 
@@ -28,7 +29,7 @@ def facts(classifiers=(), requires_python="", name="pkg"):
     ],
 )
 def test_types(classifiers, name, message, color):
-    assert badges.types_badge(facts(classifiers, name=name), Options()) == Badge("types", message, color)
+    assert pypip.types_badge(facts(classifiers, name=name), Options()) == Badge("types", message, color)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +38,7 @@ def test_types(classifiers, name, message, color):
      ("   ", "any", "lightgrey")],
 )
 def test_requires(requires, message, color):
-    assert badges.requires_badge(facts(requires_python=requires), Options()) == Badge("requires python", message, color)
+    assert pypip.requires_badge(facts(requires_python=requires), Options()) == Badge("requires python", message, color)
 
 
 DJANGO = ["Framework :: Django", "Framework :: Django :: 5.0", "Framework :: Django :: 4.2",
@@ -57,22 +58,22 @@ DJANGO = ["Framework :: Django", "Framework :: Django :: 5.0", "Framework :: Dja
     ],
 )
 def test_frameworks(query, label, message, color):
-    assert badges.frameworks_badge(facts(DJANGO), Options.from_query(query)) == Badge(label, message, color)
+    assert pypip.frameworks_badge(facts(DJANGO), Options.from_query(query)) == Badge(label, message, color)
 
 
 def test_unknown_framework_is_an_error():
-    badge = badges.frameworks_badge(facts(DJANGO), Options.from_query({"framework": "rails"}))
+    badge = pypip.frameworks_badge(facts(DJANGO), Options.from_query({"framework": "rails"}))
     assert badge == Badge("framework versions", "unknown framework", "red", is_error=True)
 
 
 def test_djversions_is_django_whatever_the_query():
     options = Options.from_query({"framework": "plone"})
-    assert badges.djversions_badge(facts(DJANGO), options) == Badge("django versions", "3.9, 3.10, 4.2, 5.0", "blue")
+    assert pypip.djversions_badge(facts(DJANGO), options) == Badge("django versions", "3.9, 3.10, 4.2, 5.0", "blue")
 
 
 def test_every_framework_reads_its_classifiers():
     for key, name in badges.FRAMEWORKS.items():
-        versions = badges.framework_versions(facts([f"Framework :: {name} :: 1.2", f"Framework :: {name}"]), key)
+        versions = pypip.framework_versions(facts([f"Framework :: {name} :: 1.2", f"Framework :: {name}"]), key)
         assert versions == ["1.2"], key
 
 
@@ -93,7 +94,7 @@ def test_records_cached_before_names_were_kept_still_load():
     ],
 )
 def test_pre(version, newest, message, color):
-    said = badges.pre_badge(PackageFacts(version=version, newest=newest), Options())
+    said = pypip.pre_badge(PackageFacts(version=version, newest=newest), Options())
     assert said == Badge("pre-release", message, color)
 
 

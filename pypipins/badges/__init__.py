@@ -1,7 +1,10 @@
 """
-What each badge says: its label, message and colour, as a pure function of the package facts.
+What a badge says, and the words both dialects share: L{Badge}, the query's L{Options}, the
+types of a dialect's table (L{Kind}, L{Dialect}) and the L{Reason}s a badge has no facts to
+say; numbers and licenses as both write them. Each dialect's kinds and their pure functions
+are in its own module: L{pypipins.badges.pypip}, L{pypipins.badges.shields}.
 
-``../shared/BADGES.md`` is the contract this module implements; nothing here does I/O.
+``../shared/BADGES.md`` is the contract; nothing here does I/O.
 """
 
 import enum
@@ -10,12 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, List, Mapping, Optional, Tuple, Union
 
 import attrs
-from packaging.version import InvalidVersion, Version
 
-from pypipins import colors, names
+from pypipins import colors
 from pypipins.facts import Downloads, PackageFacts
+from pypipins.render.svg import STYLES
 
-STYLES = ("flat", "flat-square", "plastic", "for-the-badge", "social")
 #: What C{?period=} may ask of a downloads badge.
 PERIODS = ("day", "week", "month")
 
@@ -115,59 +117,6 @@ def downloads_color(n: int) -> str:
     return "brightgreen"
 
 
-def downloads_badge(downloads: Downloads, options: Options) -> Badge:
-    n = getattr(downloads, "last_" + options.period)
-    return Badge("downloads", f"{metric(n)}/{options.period}", downloads_color(n))
-
-
-# -- version --------------------------------------------------------------------------------
-
-
-def version_color(version: str) -> str:
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        return "lightgrey"
-    # is_prerelease is true for dev releases too
-    return "orange" if parsed.is_prerelease else "brightgreen"
-
-
-def version_badge(facts: PackageFacts, options: Options) -> Badge:
-    return Badge(options.text, facts.version, version_color(facts.version))
-
-
-def pre_badge(facts: PackageFacts, options: Options) -> Badge:
-    """
-    The newest release, pre-releases included: what C{pip install --pre} would take. A
-    release's own document (C{?version=}) lists no others, so it says that release.
-    """
-    newest = facts.newest or facts.version
-    return Badge("pre-release", newest, version_color(newest))
-
-
-# -- files ----------------------------------------------------------------------------------
-
-
-def wheel_badge(facts: PackageFacts, options: Options) -> Badge:
-    if "bdist_wheel" in facts.packagetypes:
-        return Badge("wheel", "yes", "brightgreen")
-    return Badge("wheel", "no", "red")
-
-
-def egg_badge(facts: PackageFacts, options: Options) -> Badge:
-    if "bdist_egg" in facts.packagetypes:
-        return Badge("egg", "yes", "red")
-    return Badge("egg", "no", "brightgreen")
-
-
-def format_badge(facts: PackageFacts, options: Options) -> Badge:
-    if "bdist_wheel" in facts.packagetypes:
-        return Badge("format", "wheel", "brightgreen")
-    if "bdist_egg" in facts.packagetypes:
-        return Badge("format", "egg", "red")
-    return Badge("format", "source", "yellow")
-
-
 # -- license --------------------------------------------------------------------------------
 
 _LICENSE_ALIASES = {
@@ -216,106 +165,6 @@ def licenses(facts: PackageFacts) -> List[str]:
     return names
 
 
-def license_badge(facts: PackageFacts, options: Options) -> Badge:
-    names = licenses(facts)
-    if not names:
-        return Badge("license", "unknown", "red")
-    return Badge("license", ", ".join(names), "blue")
-
-
-# -- python versions ------------------------------------------------------------------------
-
-_PY_VERSION = re.compile(r"^Programming Language :: Python :: (\d+(?:\.\d+)*)$")
-_PY_ONLY = re.compile(r"^Programming Language :: Python :: (\d+) :: Only$")
-
-
-def _version_key(version: str) -> Tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
-def python_versions(facts: PackageFacts) -> List[str]:
-    """
-    The Python versions the classifiers name, sorted as numbers; empty when none does.
-    """
-    versions = _matches(_PY_VERSION, facts.classifiers)
-    if not versions:
-        versions = _matches(_PY_ONLY, facts.classifiers)
-    majors_with_minor = {v.split(".")[0] for v in versions if "." in v}
-    versions = [v for v in versions if "." in v or v not in majors_with_minor]
-    return sorted(versions, key=_version_key)
-
-
-def _matches(pattern: "re.Pattern[str]", classifiers: Tuple[str, ...]) -> List[str]:
-    found: List[str] = []
-    for classifier in classifiers:
-        match = pattern.match(classifier)
-        if match is not None and match.group(1) not in found:
-            found.append(match.group(1))
-    return found
-
-
-def py_versions_badge(facts: PackageFacts, options: Options) -> Badge:
-    versions = python_versions(facts)
-    if versions:
-        return Badge("python", ", ".join(versions), "blue")
-    if facts.requires_python.strip():
-        return Badge("python", "".join(facts.requires_python.split()), "blue")
-    return Badge("python", "unknown", "lightgrey")
-
-
-# -- implementation -------------------------------------------------------------------------
-
-_IMPLEMENTATION = "Programming Language :: Python :: Implementation :: "
-
-
-def implementation_badge(facts: PackageFacts, options: Options) -> Badge:
-    names = sorted(
-        {c[len(_IMPLEMENTATION) :].lower() for c in facts.classifiers if c.startswith(_IMPLEMENTATION)}
-    )
-    return Badge("implementation", ", ".join(names) or "cpython", "blue")
-
-
-# -- status ---------------------------------------------------------------------------------
-
-_STATUS = re.compile(r"^Development Status :: (\d+) - (.+)$")
-_STATUS_COLORS = {1: "red", 2: "red", 3: "red", 4: "yellow", 5: "brightgreen", 6: "brightgreen", 7: "red"}
-
-
-def status_badge(facts: PackageFacts, options: Options) -> Badge:
-    best: Optional[Tuple[int, str]] = None
-    for classifier in facts.classifiers:
-        match = _STATUS.match(classifier)
-        if match is not None:
-            level = (int(match.group(1)), match.group(2))
-            if best is None or level[0] > best[0]:
-                best = level
-    if best is None:
-        return Badge("status", "unknown", "lightgrey")
-    text = best[1].strip().lower()
-    if text == "production/stable":
-        text = "stable"
-    return Badge("status", text, _STATUS_COLORS.get(best[0], "lightgrey"))
-
-
-# -- typing, requirements, frameworks ---------------------------------------------------------
-
-
-def types_badge(facts: PackageFacts, options: Options) -> Badge:
-    name = names.normalize(facts.name) if facts.name and names.is_valid(facts.name) else ""
-    if "Typing :: Typed" in facts.classifiers:
-        return Badge("types", "typed", "brightgreen")
-    if "Typing :: Stubs Only" in facts.classifiers or name.startswith("types-") or name.endswith("-stubs"):
-        return Badge("types", "stubs", "brightgreen")
-    return Badge("types", "untyped", "red")
-
-
-def requires_badge(facts: PackageFacts, options: Options) -> Badge:
-    specifier = "".join(facts.requires_python.split())
-    if not specifier:
-        return Badge("requires python", "any", "lightgrey")
-    return Badge("requires python", specifier, "blue")
-
-
 #: ``?framework=`` -> the name its classifiers use, ``Framework :: <name> :: X.Y``.
 FRAMEWORKS = {
     "django": "Django",
@@ -327,28 +176,6 @@ FRAMEWORKS = {
     "aws-cdk": "AWS CDK",
     "jupyterlab": "Jupyter :: JupyterLab",
 }
-
-
-def framework_versions(facts: PackageFacts, framework: str) -> List[str]:
-    """
-    The versions of C{framework} (a key of L{FRAMEWORKS}) the classifiers name, as numbers sort.
-    """
-    pattern = re.compile(r"^Framework :: " + re.escape(FRAMEWORKS[framework]) + r" :: (\d+(?:\.\d+)*)$")
-    return sorted(_matches(pattern, facts.classifiers), key=_version_key)
-
-
-def frameworks_badge(facts: PackageFacts, options: Options) -> Badge:
-    if options.framework is None:
-        return Badge("framework versions", "unknown framework", "red", is_error=True)
-    label = f"{options.framework} versions"
-    versions = framework_versions(facts, options.framework)
-    if not versions:
-        return Badge(label, "unknown", "lightgrey")
-    return Badge(label, ", ".join(versions), "blue")
-
-
-def djversions_badge(facts: PackageFacts, options: Options) -> Badge:
-    return frameworks_badge(facts, attrs.evolve(options, framework="django"))
 
 
 # -- the tables: kinds and reasons ---------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Dict, List, Tuple
 
 from packaging.version import InvalidVersion, Version
 
-from pypipins import badges
+from pypipins.badges import pypip
 from pypipins.badges import (
     Badge, Dialect, DownloadsFunction, Errors, Kind, Options, Reason, downloads_color, licenses, metric,
 )
@@ -165,7 +165,7 @@ def downloads_for(period: str) -> DownloadsFunction:
     return downloads_badge
 
 
-#: shields' downloads route -> the period it counts (not C{?period=}'s L{badges.PERIODS}).
+#: shields' downloads route -> the period it counts (not C{?period=}'s L{pypipins.badges.PERIODS}).
 ROUTE_PERIODS = {"dd": "day", "dw": "week", "dm": "month"}
 
 # -- the table ------------------------------------------------------------------------------
@@ -178,8 +178,8 @@ KINDS = (
     Kind("implementation", "implementation", implementation_badge),
     Kind("status", "status", status_badge),
     # pypip.in's and shields' say the same
-    Kind("wheel", "wheel", badges.wheel_badge, 1800),
-    Kind("format", "format", badges.format_badge, 1800),
+    Kind("wheel", "wheel", pypip.wheel_badge, 1800),
+    Kind("format", "format", pypip.format_badge, 1800),
     Kind("types", "types", types_badge),
     *(Kind(route, "downloads", downloads_for(period), downloads=True) for route, period in ROUTE_PERIODS.items()),
 )
