@@ -5,7 +5,7 @@ lookup and send; this decides.
 """
 
 import re
-from typing import Any, Optional
+from typing import Any, Container, Optional
 
 import attrs
 from packaging.version import InvalidVersion, Version
@@ -58,7 +58,7 @@ class Asked:
 
 def check(
     package: str, asked_version: Optional[str], index: Optional[str], downloads: bool,
-    indexes: Any,
+    indexes: Container[str],
 ) -> "Asked | Reason":
     """
     The lookup a request asks for, or the reason there is none to make. Checked before
