@@ -1,7 +1,8 @@
 """
-A badge's image: drawn here and remembered (SVG and JSON in-process, rasters by a
+A badge's picture: drawn here and remembered (SVG in-process, rasters by a
 L{RasterDrawer}), or fetched from a shields server as the original pypip.in did, with our
-own drawing standing in whenever that server fails.
+own drawing standing in whenever that server fails. Pictures only: JSON is data, which the
+routes make with L{pypipins.render.json}.
 """
 
 import hashlib
@@ -17,7 +18,7 @@ from pypipins.cache import FallbackCache, MemoryCache
 from pypipins.drawing import RasterDrawer
 from pypipins.facts import Unavailable
 from pypipins.incidents import Incident
-from pypipins.render import RASTER_FORMATS, draw, svg_text
+from pypipins.render import RASTER_FORMATS, svg
 from pypipins.badges.static import path
 from pypipins.upstream.fetcher import Fetcher
 
@@ -50,9 +51,13 @@ def shareable(options: Options) -> bool:
     return options.label is None and options.color is None and options.label_color is None
 
 
+def _svg(badge: Badge, options: Options) -> str:
+    return svg.render(badge.label, badge.message, badge.color, options.label_color, options.style)
+
+
 class LocalImages:
     """
-    Images we draw: SVG and JSON in-process, rasters by C{drawer}; the recent ones kept in
+    Images we draw: SVG in-process, rasters by C{drawer}; the recent ones kept in
     memory, and rasters (costly to draw) of badges as the service says them also in the
     shared cache.
     """
@@ -81,8 +86,10 @@ class LocalImages:
             return body
         if ext in RASTER_FORMATS:
             body = await self._raster(key, badge, options, ext)
+        elif ext == "svg":
+            body = _svg(badge, options).encode("utf-8")
         else:
-            body = draw(badge, options, ext)
+            raise ValueError(f"{ext!r} is not a picture")
         await self._memory.set(key, body, IMAGE_TTL)
         return body
 
@@ -92,7 +99,7 @@ class LocalImages:
             body = await shared.get(key)
             if body is not None:
                 return body
-        body = await self._drawer.draw(svg_text(badge, options), ext)
+        body = await self._drawer.draw(_svg(badge, options), ext)
         if shared is not None:
             await shared.set(key, body, IMAGE_TTL)
         return body
@@ -100,9 +107,8 @@ class LocalImages:
 
 class ShieldsImages:
     """
-    Images from a shields server at C{base_url}, C{{base_url}/badge/{label}-{message}-{color}.{ext}};
-    JSON, which is data rather than a drawing, is always made in-process. Whenever that server
-    fails, the badge is drawn in-process instead, and the incident is logged once.
+    Images from a shields server at C{base_url}, C{{base_url}/badge/{label}-{message}-{color}.{ext}}.
+    Whenever that server fails, the badge is drawn in-process instead, and the incident is logged once.
     """
 
     def __init__(
@@ -133,8 +139,6 @@ class ShieldsImages:
         return url
 
     def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
-        if ext == "json":
-            return self._local.image(badge, options, ext)
         return Deferred.fromCoroutine(self._image(badge, options, ext))
 
     async def _image(self, badge: Badge, options: Options, ext: str) -> bytes:

@@ -6,14 +6,16 @@ badge functions implement. No reactor, no I/O, no mocks.
 import pytest
 
 from pypipins import badges
-from pypipins.badges import Badge, Options
+from pypipins.badges import Badge, Options, Reason
+from pypipins.badges import pypip
+from pypipins.badges.pypip import PYPIP
 from pypipins.facts import Downloads, PackageFacts
 
 # -- the badge kinds (URL table) ------------------------------------------------------------
 
 
 def test_kinds_are_those_of_the_url_table_and_issue_7s():
-    assert badges.KINDS == {
+    assert set(PYPIP.by_name) == {
         # issue 7: beyond pypip.in
         "types",
         "requires",
@@ -38,25 +40,26 @@ def test_kinds_are_those_of_the_url_table_and_issue_7s():
 @pytest.mark.parametrize(
     "kind, function",
     [
-        ("v", badges.version_badge),
-        ("version", badges.version_badge),
-        ("wheel", badges.wheel_badge),
-        ("egg", badges.egg_badge),
-        ("format", badges.format_badge),
-        ("license", badges.license_badge),
-        ("py_versions", badges.py_versions_badge),
-        ("implementation", badges.implementation_badge),
-        ("status", badges.status_badge),
+        ("v", pypip.version_badge),
+        ("version", pypip.version_badge),
+        ("wheel", pypip.wheel_badge),
+        ("egg", pypip.egg_badge),
+        ("format", pypip.format_badge),
+        ("license", pypip.license_badge),
+        ("py_versions", pypip.py_versions_badge),
+        ("implementation", pypip.implementation_badge),
+        ("status", pypip.status_badge),
     ],
 )
 def test_facts_badges_dispatch(kind, function):
-    assert badges.FACTS_BADGES[kind] is function
+    assert PYPIP.kind(kind).say is function
+    assert not PYPIP.kind(kind).downloads
 
 
 @pytest.mark.parametrize("kind", ["d", "download"])
 def test_downloads_kinds(kind):
-    assert kind in badges.DOWNLOADS_BADGES
-    assert kind not in badges.FACTS_BADGES
+    assert PYPIP.kind(kind).downloads
+    assert PYPIP.kind(kind).say is pypip.downloads_badge
 
 
 # -- metric() -------------------------------------------------------------------------------
@@ -151,7 +154,7 @@ def test_metric_negative(n, expected):
 )
 def test_downloads_color_thresholds(n, color):
     assert badges.downloads_color(n) == color
-    badge = badges.downloads_badge(Downloads(n, n, n), Options())
+    badge = pypip.downloads_badge(Downloads(n, n, n), Options())
     assert badge == Badge("downloads", f"{badges.metric(n)}/month", color)
 
 
@@ -169,27 +172,27 @@ DOWNLOADS = Downloads(last_day=5, last_week=1100, last_month=1578896212)
 def test_downloads_periods(period, expected):
     options = Options.from_query({"period": period})
     assert options.period == period
-    assert badges.downloads_badge(DOWNLOADS, options) == expected
+    assert pypip.downloads_badge(DOWNLOADS, options) == expected
 
 
 @pytest.mark.parametrize("query", [{}, {"period": "year"}, {"period": ""}, {"period": "Day"}])
 def test_downloads_period_defaults_and_falls_back_to_month(query):
     options = Options.from_query(query)
     assert options.period == "month"
-    assert badges.downloads_badge(DOWNLOADS, options) == Badge(
+    assert pypip.downloads_badge(DOWNLOADS, options) == Badge(
         "downloads", "1.6G/month", "brightgreen"
     )
 
 
 def test_downloads_period_picks_its_own_count_for_colour():
     downloads = Downloads(last_day=0, last_week=50, last_month=500)
-    assert badges.downloads_badge(downloads, Options(period="day")) == Badge(
+    assert pypip.downloads_badge(downloads, Options(period="day")) == Badge(
         "downloads", "0/day", "red"
     )
-    assert badges.downloads_badge(downloads, Options(period="week")) == Badge(
+    assert pypip.downloads_badge(downloads, Options(period="week")) == Badge(
         "downloads", "50/week", "yellowgreen"
     )
-    assert badges.downloads_badge(downloads, Options(period="month")) == Badge(
+    assert pypip.downloads_badge(downloads, Options(period="month")) == Badge(
         "downloads", "500/month", "green"
     )
 
@@ -198,7 +201,7 @@ def test_downloads_gone_pypi_counter():
     """
     PyPI's own counters are always -1: red, and shown as they are.
     """
-    badge = badges.downloads_badge(Downloads(-1, -1, -1), Options())
+    badge = pypip.downloads_badge(Downloads(-1, -1, -1), Options())
     assert badge == Badge("downloads", "-1/month", "red")
 
 
@@ -225,12 +228,12 @@ def test_downloads_gone_pypi_counter():
 )
 def test_version_badge(version, color):
     facts = PackageFacts(version=version)
-    assert badges.version_badge(facts, Options()) == Badge("pypi", version, color)
+    assert pypip.version_badge(facts, Options()) == Badge("pypi", version, color)
 
 
 @pytest.mark.parametrize("version", ["1.0a1", "1.0-foo-bar", "01.00", "1.0.0-RC1", "v2.0"])
 def test_version_message_is_the_version_as_it_is(version):
-    badge = badges.version_badge(PackageFacts(version=version), Options())
+    badge = pypip.version_badge(PackageFacts(version=version), Options())
     assert badge.message == version
 
 
@@ -247,7 +250,7 @@ def test_version_message_is_the_version_as_it_is(version):
 def test_version_label(query, label):
     options = Options.from_query(query)
     assert options.text == label
-    badge = badges.version_badge(PackageFacts(version="1.0"), options)
+    badge = pypip.version_badge(PackageFacts(version="1.0"), options)
     assert badge == Badge(label, "1.0", "brightgreen")
 
 
@@ -280,7 +283,7 @@ PACKAGETYPES = {
 )
 def test_wheel_badge(files, expected):
     facts = PackageFacts(version="1.0", packagetypes=PACKAGETYPES[files])
-    assert badges.wheel_badge(facts, Options()) == expected
+    assert pypip.wheel_badge(facts, Options()) == expected
 
 
 @pytest.mark.parametrize(
@@ -298,7 +301,7 @@ def test_wheel_badge(files, expected):
 )
 def test_egg_badge(files, expected):
     facts = PackageFacts(version="1.0", packagetypes=PACKAGETYPES[files])
-    assert badges.egg_badge(facts, Options()) == expected
+    assert pypip.egg_badge(facts, Options()) == expected
 
 
 @pytest.mark.parametrize(
@@ -316,14 +319,14 @@ def test_egg_badge(files, expected):
 )
 def test_format_badge(files, expected):
     facts = PackageFacts(version="1.0", packagetypes=PACKAGETYPES[files])
-    assert badges.format_badge(facts, Options()) == expected
+    assert pypip.format_badge(facts, Options()) == expected
 
 
 # -- license --------------------------------------------------------------------------------
 
 
 def _license(**fields) -> Badge:
-    return badges.license_badge(PackageFacts(version="1.0", **fields), Options())
+    return pypip.license_badge(PackageFacts(version="1.0", **fields), Options())
 
 
 MIT_CLASSIFIER = ("License :: OSI Approved :: MIT License",)
@@ -502,7 +505,7 @@ def _py(classifiers=(), requires_python="") -> Badge:
     facts = PackageFacts(
         version="1.0", classifiers=tuple(classifiers), requires_python=requires_python
     )
-    return badges.py_versions_badge(facts, Options())
+    return pypip.py_versions_badge(facts, Options())
 
 
 PY = "Programming Language :: Python :: "
@@ -609,7 +612,7 @@ IMPL = "Programming Language :: Python :: Implementation :: "
 )
 def test_implementation_badge(classifiers, message):
     facts = PackageFacts(version="1.0", classifiers=tuple(classifiers))
-    assert badges.implementation_badge(facts, Options()) == Badge("implementation", message, "blue")
+    assert pypip.implementation_badge(facts, Options()) == Badge("implementation", message, "blue")
 
 
 # -- status ---------------------------------------------------------------------------------
@@ -631,7 +634,7 @@ DS = "Development Status :: "
 )
 def test_status_each_level(classifier, message, color):
     facts = PackageFacts(version="1.0", classifiers=(DS + classifier,))
-    assert badges.status_badge(facts, Options()) == Badge("status", message, color)
+    assert pypip.status_badge(facts, Options()) == Badge("status", message, color)
 
 
 @pytest.mark.parametrize(
@@ -646,7 +649,7 @@ def test_status_each_level(classifier, message, color):
 )
 def test_status_highest_wins(levels, message, color):
     facts = PackageFacts(version="1.0", classifiers=tuple(DS + level for level in levels))
-    assert badges.status_badge(facts, Options()) == Badge("status", message, color)
+    assert pypip.status_badge(facts, Options()) == Badge("status", message, color)
 
 
 @pytest.mark.parametrize(
@@ -658,7 +661,7 @@ def test_status_highest_wins(levels, message, color):
 )
 def test_status_unknown(classifiers):
     facts = PackageFacts(version="1.0", classifiers=classifiers)
-    assert badges.status_badge(facts, Options()) == Badge("status", "unknown", "lightgrey")
+    assert pypip.status_badge(facts, Options()) == Badge("status", "unknown", "lightgrey")
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -678,28 +681,28 @@ OWN_LABELS = [
 ]
 
 ERRORS = [
-    (badges.not_found, "package not found", "red"),
-    (badges.invalid_name, "invalid package name", "red"),
-    (badges.unavailable, "unavailable", "lightgrey"),
+    (Reason.NOT_FOUND, "package not found", "red"),
+    (Reason.INVALID_NAME, "invalid package name", "red"),
+    (Reason.UNAVAILABLE, "unavailable", "lightgrey"),
 ]
 
 
 @pytest.mark.parametrize("kind, label", OWN_LABELS)
 @pytest.mark.parametrize("error, message, color", ERRORS)
 def test_error_badges_keep_own_label(kind, label, error, message, color):
-    assert error(kind, Options()) == Badge(label, message, color, is_error=True)
+    assert PYPIP.error(PYPIP.kind(kind), error, Options()) == Badge(label, message, color, is_error=True)
 
 
 @pytest.mark.parametrize("kind", ["v", "version"])
 @pytest.mark.parametrize("error, message, color", ERRORS)
 def test_error_version_badge_label_follows_text(kind, error, message, color):
     options = Options.from_query({"text": "version"})
-    assert error(kind, options) == Badge("version", message, color, is_error=True)
+    assert PYPIP.error(PYPIP.kind(kind), error, options) == Badge("version", message, color, is_error=True)
 
 
 @pytest.mark.parametrize("kind, label", OWN_LABELS)
 def test_own_label_matches_the_normal_badges(kind, label):
-    assert badges.own_label(kind, Options()) == label
+    assert PYPIP.kind(kind).own_label(Options()) == label
 
 
 def test_normal_badges_have_their_own_label():
@@ -707,12 +710,10 @@ def test_normal_badges_have_their_own_label():
     The labels of the error badges are those the normal badges have.
     """
     facts = PackageFacts(version="1.0")
-    for kind, function in badges.FACTS_BADGES.items():
-        assert function(facts, Options()).label == badges.own_label(kind, Options())
-        assert not function(facts, Options()).is_error
-    for kind in badges.DOWNLOADS_BADGES:
-        badge = badges.downloads_badge(Downloads(1, 1, 1), Options())
-        assert badge.label == badges.own_label(kind, Options())
+    for kind in PYPIP.kinds:
+        badge = kind.say(Downloads(1, 1, 1) if kind.downloads else facts, Options())
+        assert badge.label == kind.own_label(Options())
+        assert not badge.is_error
 
 
 # -- customize() ----------------------------------------------------------------------------
@@ -721,7 +722,7 @@ def test_normal_badges_have_their_own_label():
 def test_customize_without_options_changes_nothing():
     badge = Badge("pypi", "1.0", "brightgreen")
     assert badges.customize(badge, Options()) == badge
-    error = badges.not_found("v", Options())
+    error = PYPIP.error(PYPIP.kind("v"), Reason.NOT_FOUND, Options())
     assert badges.customize(error, Options()) == error
 
 
@@ -730,9 +731,9 @@ def test_customize_without_options_changes_nothing():
     [
         Badge("pypi", "1.0", "brightgreen"),
         Badge("python", "3.9", "blue"),
-        badges.not_found("py_versions", Options()),
-        badges.invalid_name("d", Options()),
-        badges.unavailable("license", Options()),
+        PYPIP.error(PYPIP.kind("py_versions"), Reason.NOT_FOUND, Options()),
+        PYPIP.error(PYPIP.kind("d"), Reason.INVALID_NAME, Options()),
+        PYPIP.error(PYPIP.kind("license"), Reason.UNAVAILABLE, Options()),
     ],
 )
 def test_customize_label_applies_to_every_badge(badge):
@@ -767,7 +768,7 @@ def test_customize_invalid_color_is_ignored():
 @pytest.mark.parametrize("error, message, color", ERRORS)
 def test_customize_color_does_not_apply_to_errors(kind, label, error, message, color):
     options = Options.from_query({"color": "blue"})
-    assert badges.customize(error(kind, options), options) == Badge(
+    assert badges.customize(PYPIP.error(PYPIP.kind(kind), error, options), options) == Badge(
         label, message, color, is_error=True
     )
 
@@ -777,7 +778,7 @@ def test_customize_label_and_color_together():
     assert badges.customize(Badge("downloads", "1k/month", "brightgreen"), options) == Badge(
         "dl", "1k/month", "#112233"
     )
-    assert badges.customize(badges.not_found("d", options), options) == Badge(
+    assert badges.customize(PYPIP.error(PYPIP.kind("d"), Reason.NOT_FOUND, options), options) == Badge(
         "dl", "package not found", "red", is_error=True
     )
 

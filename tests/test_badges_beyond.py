@@ -5,7 +5,9 @@ The badges beyond pypip.in (issue 7): types, requires, frameworks, djversions. P
 import pytest
 
 from pypipins import badges
-from pypipins.badges import Badge, Options
+from pypipins.badges import Badge, Options, Reason
+from pypipins.badges import pypip
+from pypipins.badges.pypip import PYPIP
 from pypipins.facts import PackageFacts
 
 
@@ -27,7 +29,7 @@ def facts(classifiers=(), requires_python="", name="pkg"):
     ],
 )
 def test_types(classifiers, name, message, color):
-    assert badges.types_badge(facts(classifiers, name=name), Options()) == Badge("types", message, color)
+    assert pypip.types_badge(facts(classifiers, name=name), Options()) == Badge("types", message, color)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +38,7 @@ def test_types(classifiers, name, message, color):
      ("   ", "any", "lightgrey")],
 )
 def test_requires(requires, message, color):
-    assert badges.requires_badge(facts(requires_python=requires), Options()) == Badge("requires python", message, color)
+    assert pypip.requires_badge(facts(requires_python=requires), Options()) == Badge("requires python", message, color)
 
 
 DJANGO = ["Framework :: Django", "Framework :: Django :: 5.0", "Framework :: Django :: 4.2",
@@ -56,22 +58,22 @@ DJANGO = ["Framework :: Django", "Framework :: Django :: 5.0", "Framework :: Dja
     ],
 )
 def test_frameworks(query, label, message, color):
-    assert badges.frameworks_badge(facts(DJANGO), Options.from_query(query)) == Badge(label, message, color)
+    assert pypip.frameworks_badge(facts(DJANGO), Options.from_query(query)) == Badge(label, message, color)
 
 
 def test_unknown_framework_is_an_error():
-    badge = badges.frameworks_badge(facts(DJANGO), Options.from_query({"framework": "rails"}))
+    badge = pypip.frameworks_badge(facts(DJANGO), Options.from_query({"framework": "rails"}))
     assert badge == Badge("framework versions", "unknown framework", "red", is_error=True)
 
 
 def test_djversions_is_django_whatever_the_query():
     options = Options.from_query({"framework": "plone"})
-    assert badges.djversions_badge(facts(DJANGO), options) == Badge("django versions", "3.9, 3.10, 4.2, 5.0", "blue")
+    assert pypip.djversions_badge(facts(DJANGO), options) == Badge("django versions", "3.9, 3.10, 4.2, 5.0", "blue")
 
 
 def test_every_framework_reads_its_classifiers():
     for key, name in badges.FRAMEWORKS.items():
-        versions = badges.framework_versions(facts([f"Framework :: {name} :: 1.2", f"Framework :: {name}"]), key)
+        versions = pypip.framework_versions(facts([f"Framework :: {name} :: 1.2", f"Framework :: {name}"]), key)
         assert versions == ["1.2"], key
 
 
@@ -92,17 +94,17 @@ def test_records_cached_before_names_were_kept_still_load():
     ],
 )
 def test_pre(version, newest, message, color):
-    said = badges.pre_badge(PackageFacts(version=version, newest=newest), Options())
+    said = pypip.pre_badge(PackageFacts(version=version, newest=newest), Options())
     assert said == Badge("pre-release", message, color)
 
 
 @pytest.mark.parametrize(
     "error, message, color",
-    [(badges.invalid_version, "invalid version", "red"),
-     (badges.version_not_found, "version not found", "red"),
-     (badges.unknown_index, "unknown index", "red"),
-     (badges.no_downloads_for_index, "not counted off PyPI", "lightgrey")],
+    [(Reason.INVALID_VERSION, "invalid version", "red"),
+     (Reason.VERSION_NOT_FOUND, "version not found", "red"),
+     (Reason.UNKNOWN_INDEX, "unknown index", "red"),
+     (Reason.NOT_COUNTED, "not counted off PyPI", "lightgrey")],
 )
 def test_errors_of_versions_and_indexes(error, message, color):
-    assert error("pre", Options()) == Badge("pre-release", message, color, is_error=True)
-    assert error("license", Options()).label == "license"
+    assert PYPIP.error(PYPIP.kind("pre"), error, Options()) == Badge("pre-release", message, color, is_error=True)
+    assert PYPIP.error(PYPIP.kind("license"), error, Options()).label == "license"

@@ -30,7 +30,9 @@ from twisted.internet.task import Clock
 
 from pypipins import names
 from pypipins.web.pages import POLICY
-from pypipins.badges import KINDS, MAX_TEXT
+from pypipins.badges import MAX_TEXT
+from pypipins.badges.pypip import PYPIP
+from pypipins.badges.shields import SHIELDS
 from pypipins.cache import MemoryCache
 from pypipins.images import LocalImages
 from pypipins.lookup import Lookup
@@ -38,11 +40,13 @@ from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.upstream.fetcher import Fetcher
-from pypipins.badges.shields import KINDS as SHIELDS_KINDS
-from pypipins.web.routes import release_version
+from pypipins.web.answers import release_version
 from tests.conftest import Daemon, children, fired, free_port, in_memory_site, wait_for_port
 from tests.drawers import ForkingDrawer
 from tests.standin import FIXTURES, Upstream
+
+KINDS = frozenset(PYPIP.by_name)
+SHIELDS_KINDS = frozenset(SHIELDS.by_name)
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -88,8 +88,8 @@ def test_implementation():
 )
 def test_files(types, wheel, format):
     f = PackageFacts(version="1", packagetypes=types)
-    assert sb.FACTS_BADGES["wheel"](f, Options()) == Badge("wheel", *wheel)
-    assert sb.FACTS_BADGES["format"](f, Options()) == Badge("format", *format)
+    assert sb.SHIELDS.kind("wheel").say(f, Options()) == Badge("wheel", *wheel)
+    assert sb.SHIELDS.kind("format").say(f, Options()) == Badge("format", *format)
 
 
 def test_types_by_classifier_only():
@@ -100,9 +100,9 @@ def test_types_by_classifier_only():
 
 def test_downloads():
     counts = Downloads(last_day=5, last_week=1234, last_month=0)
-    assert sb.downloads_badge("dd", counts) == Badge("downloads", "5/day", "yellow")
-    assert sb.downloads_badge("dw", counts) == Badge("downloads", "1.2k/week", "brightgreen")
-    assert sb.downloads_badge("dm", counts) == Badge("downloads", "0/month", "red")
+    assert sb.SHIELDS.kind("dd").say(counts, Options()) == Badge("downloads", "5/day", "yellow")
+    assert sb.SHIELDS.kind("dw").say(counts, Options()) == Badge("downloads", "1.2k/week", "brightgreen")
+    assert sb.SHIELDS.kind("dm").say(counts, Options()) == Badge("downloads", "0/month", "red")
 
 
 # -- end to end -----------------------------------------------------------------------------

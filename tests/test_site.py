@@ -8,7 +8,8 @@ import pytest
 import pytest_twisted
 
 from pypipins.web import pages as site
-from pypipins.badges import KINDS, STYLES
+from pypipins.badges import STYLES
+from pypipins.badges.pypip import PYPIP
 
 
 def test_snippets_point_at_this_server():
@@ -63,7 +64,7 @@ def test_home_shows_every_badge_in_every_style_with_snippets():
 
 
 def test_every_badge_kind_is_documented():
-    assert set(site.DOCS) == set(KINDS)
+    assert set(site.DOCS) == set(PYPIP.by_name)
 
 
 @pytest.mark.parametrize("name", ['<script>alert(1)</script>', '"onmouseover="x', "a" * 500,

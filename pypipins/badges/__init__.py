@@ -1,20 +1,24 @@
 """
-What each badge says: its label, message and colour, as a pure function of the package facts.
+What a badge says, and the words both dialects share: L{Badge}, the query's L{Options}, the
+types of a dialect's table (L{Kind}, L{Dialect}) and the L{Reason}s a badge has no facts to
+say; numbers and licenses as both write them. Each dialect's kinds and their pure functions
+are in its own module: L{pypipins.badges.pypip}, L{pypipins.badges.shields}.
 
-``../shared/BADGES.md`` is the contract this module implements; nothing here does I/O.
+``../shared/BADGES.md`` is the contract; nothing here does I/O.
 """
 
+import enum
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Callable, List, Mapping, Optional, Tuple, Union
 
 import attrs
-from packaging.version import InvalidVersion, Version
 
-from pypipins import colors, names
+from pypipins import colors
 from pypipins.facts import Downloads, PackageFacts
+from pypipins.render.svg import STYLES
 
-STYLES = ("flat", "flat-square", "plastic", "for-the-badge", "social")
+#: What C{?period=} may ask of a downloads badge.
 PERIODS = ("day", "week", "month")
 
 
@@ -113,59 +117,6 @@ def downloads_color(n: int) -> str:
     return "brightgreen"
 
 
-def downloads_badge(downloads: Downloads, options: Options) -> Badge:
-    n = getattr(downloads, "last_" + options.period)
-    return Badge("downloads", f"{metric(n)}/{options.period}", downloads_color(n))
-
-
-# -- version --------------------------------------------------------------------------------
-
-
-def version_color(version: str) -> str:
-    try:
-        parsed = Version(version)
-    except InvalidVersion:
-        return "lightgrey"
-    # is_prerelease is true for dev releases too
-    return "orange" if parsed.is_prerelease else "brightgreen"
-
-
-def version_badge(facts: PackageFacts, options: Options) -> Badge:
-    return Badge(options.text, facts.version, version_color(facts.version))
-
-
-def pre_badge(facts: PackageFacts, options: Options) -> Badge:
-    """
-    The newest release, pre-releases included: what C{pip install --pre} would take. A
-    release's own document (C{?version=}) lists no others, so it says that release.
-    """
-    newest = facts.newest or facts.version
-    return Badge("pre-release", newest, version_color(newest))
-
-
-# -- files ----------------------------------------------------------------------------------
-
-
-def wheel_badge(facts: PackageFacts, options: Options) -> Badge:
-    if "bdist_wheel" in facts.packagetypes:
-        return Badge("wheel", "yes", "brightgreen")
-    return Badge("wheel", "no", "red")
-
-
-def egg_badge(facts: PackageFacts, options: Options) -> Badge:
-    if "bdist_egg" in facts.packagetypes:
-        return Badge("egg", "yes", "red")
-    return Badge("egg", "no", "brightgreen")
-
-
-def format_badge(facts: PackageFacts, options: Options) -> Badge:
-    if "bdist_wheel" in facts.packagetypes:
-        return Badge("format", "wheel", "brightgreen")
-    if "bdist_egg" in facts.packagetypes:
-        return Badge("format", "egg", "red")
-    return Badge("format", "source", "yellow")
-
-
 # -- license --------------------------------------------------------------------------------
 
 _LICENSE_ALIASES = {
@@ -214,106 +165,6 @@ def licenses(facts: PackageFacts) -> List[str]:
     return names
 
 
-def license_badge(facts: PackageFacts, options: Options) -> Badge:
-    names = licenses(facts)
-    if not names:
-        return Badge("license", "unknown", "red")
-    return Badge("license", ", ".join(names), "blue")
-
-
-# -- python versions ------------------------------------------------------------------------
-
-_PY_VERSION = re.compile(r"^Programming Language :: Python :: (\d+(?:\.\d+)*)$")
-_PY_ONLY = re.compile(r"^Programming Language :: Python :: (\d+) :: Only$")
-
-
-def _version_key(version: str) -> Tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
-def python_versions(facts: PackageFacts) -> List[str]:
-    """
-    The Python versions the classifiers name, sorted as numbers; empty when none does.
-    """
-    versions = _matches(_PY_VERSION, facts.classifiers)
-    if not versions:
-        versions = _matches(_PY_ONLY, facts.classifiers)
-    majors_with_minor = {v.split(".")[0] for v in versions if "." in v}
-    versions = [v for v in versions if "." in v or v not in majors_with_minor]
-    return sorted(versions, key=_version_key)
-
-
-def _matches(pattern: "re.Pattern[str]", classifiers: Tuple[str, ...]) -> List[str]:
-    found: List[str] = []
-    for classifier in classifiers:
-        match = pattern.match(classifier)
-        if match is not None and match.group(1) not in found:
-            found.append(match.group(1))
-    return found
-
-
-def py_versions_badge(facts: PackageFacts, options: Options) -> Badge:
-    versions = python_versions(facts)
-    if versions:
-        return Badge("python", ", ".join(versions), "blue")
-    if facts.requires_python.strip():
-        return Badge("python", "".join(facts.requires_python.split()), "blue")
-    return Badge("python", "unknown", "lightgrey")
-
-
-# -- implementation -------------------------------------------------------------------------
-
-_IMPLEMENTATION = "Programming Language :: Python :: Implementation :: "
-
-
-def implementation_badge(facts: PackageFacts, options: Options) -> Badge:
-    names = sorted(
-        {c[len(_IMPLEMENTATION) :].lower() for c in facts.classifiers if c.startswith(_IMPLEMENTATION)}
-    )
-    return Badge("implementation", ", ".join(names) or "cpython", "blue")
-
-
-# -- status ---------------------------------------------------------------------------------
-
-_STATUS = re.compile(r"^Development Status :: (\d+) - (.+)$")
-_STATUS_COLORS = {1: "red", 2: "red", 3: "red", 4: "yellow", 5: "brightgreen", 6: "brightgreen", 7: "red"}
-
-
-def status_badge(facts: PackageFacts, options: Options) -> Badge:
-    best: Optional[Tuple[int, str]] = None
-    for classifier in facts.classifiers:
-        match = _STATUS.match(classifier)
-        if match is not None:
-            level = (int(match.group(1)), match.group(2))
-            if best is None or level[0] > best[0]:
-                best = level
-    if best is None:
-        return Badge("status", "unknown", "lightgrey")
-    text = best[1].strip().lower()
-    if text == "production/stable":
-        text = "stable"
-    return Badge("status", text, _STATUS_COLORS.get(best[0], "lightgrey"))
-
-
-# -- typing, requirements, frameworks ---------------------------------------------------------
-
-
-def types_badge(facts: PackageFacts, options: Options) -> Badge:
-    name = names.normalize(facts.name) if facts.name and names.is_valid(facts.name) else ""
-    if "Typing :: Typed" in facts.classifiers:
-        return Badge("types", "typed", "brightgreen")
-    if "Typing :: Stubs Only" in facts.classifiers or name.startswith("types-") or name.endswith("-stubs"):
-        return Badge("types", "stubs", "brightgreen")
-    return Badge("types", "untyped", "red")
-
-
-def requires_badge(facts: PackageFacts, options: Options) -> Badge:
-    specifier = "".join(facts.requires_python.split())
-    if not specifier:
-        return Badge("requires python", "any", "lightgrey")
-    return Badge("requires python", specifier, "blue")
-
-
 #: ``?framework=`` -> the name its classifiers use, ``Framework :: <name> :: X.Y``.
 FRAMEWORKS = {
     "django": "Django",
@@ -327,113 +178,107 @@ FRAMEWORKS = {
 }
 
 
-def framework_versions(facts: PackageFacts, framework: str) -> List[str]:
+# -- the tables: kinds and reasons ---------------------------------------------------------
+
+
+class Reason(enum.Enum):
     """
-    The versions of C{framework} (a key of L{FRAMEWORKS}) the classifiers name, as numbers sort.
+    Why a badge has no facts to say; each dialect words it in its own table.
     """
-    pattern = re.compile(r"^Framework :: " + re.escape(FRAMEWORKS[framework]) + r" :: (\d+(?:\.\d+)*)$")
-    return sorted(_matches(pattern, facts.classifiers), key=_version_key)
+
+    INVALID_NAME = "invalid name"
+    UNKNOWN_INDEX = "unknown index"
+    INVALID_VERSION = "invalid version"
+    NOT_COUNTED = "not counted"
+    NOT_FOUND = "not found"
+    VERSION_NOT_FOUND = "version not found"
+    UNAVAILABLE = "unavailable"
+    QUEUED = "queued"
+
+    @property
+    def lasting(self) -> bool:
+        """
+        Whether it holds until the server is started otherwise, so what it says may be kept.
+        """
+        return self in _LASTING
 
 
-def frameworks_badge(facts: PackageFacts, options: Options) -> Badge:
-    if options.framework is None:
-        return Badge("framework versions", "unknown framework", "red", is_error=True)
-    label = f"{options.framework} versions"
-    versions = framework_versions(facts, options.framework)
-    if not versions:
-        return Badge(label, "unknown", "lightgrey")
-    return Badge(label, ", ".join(versions), "blue")
+_LASTING = frozenset({Reason.INVALID_NAME, Reason.UNKNOWN_INDEX, Reason.INVALID_VERSION, Reason.NOT_COUNTED})
+
+#: Reason -> the message and colour an error badge says it with.
+Errors = Mapping[Reason, Tuple[str, str]]
+
+FactsFunction = Callable[[PackageFacts, Options], Badge]
+DownloadsFunction = Callable[[Downloads, Options], Badge]
 
 
-def djversions_badge(facts: PackageFacts, options: Options) -> Badge:
-    return frameworks_badge(facts, attrs.evolve(options, framework="django"))
-
-
-# -- the badge kinds ------------------------------------------------------------------------
-
-FACTS_BADGES: Dict[str, Callable[[PackageFacts, Options], Badge]] = {
-    "v": version_badge,
-    "version": version_badge,
-    "pre": pre_badge,
-    "wheel": wheel_badge,
-    "egg": egg_badge,
-    "format": format_badge,
-    "license": license_badge,
-    "py_versions": py_versions_badge,
-    "implementation": implementation_badge,
-    "status": status_badge,
-    "types": types_badge,
-    "requires": requires_badge,
-    "frameworks": frameworks_badge,
-    "djversions": djversions_badge,
-}
-DOWNLOADS_BADGES = ("d", "download")
-KINDS = frozenset(FACTS_BADGES) | frozenset(DOWNLOADS_BADGES)
-
-_LABELS = {
-    "d": "downloads",
-    "download": "downloads",
-    "pre": "pre-release",
-    "wheel": "wheel",
-    "egg": "egg",
-    "format": "format",
-    "license": "license",
-    "py_versions": "python",
-    "implementation": "implementation",
-    "status": "status",
-    "types": "types",
-    "requires": "requires python",
-    "djversions": "django versions",
-}
-
-
-def own_label(kind: str, options: Options) -> str:
+@attrs.frozen
+class KindDoc:
     """
-    The left text a badge kind has before any ``?label=``; error badges keep it too.
+    What the site's page of a badge kind says of it beyond its name, aliases and label.
     """
-    if kind in ("v", "version"):
-        return options.text
-    if kind == "frameworks":
-        return f"{options.framework} versions" if options.framework else "framework versions"
-    return _LABELS[kind]
+
+    shows: str
+    #: Query parameters only this kind reads: (name, meaning).
+    parameters: Tuple[Tuple[str, str], ...] = ()
+    #: Query strings worth an example of their own.
+    examples: Tuple[str, ...] = ()
 
 
-def not_found(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "package not found", "red", is_error=True)
-
-
-def invalid_name(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "invalid package name", "red", is_error=True)
-
-
-def invalid_version(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "invalid version", "red", is_error=True)
-
-
-def version_not_found(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "version not found", "red", is_error=True)
-
-
-def unknown_index(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "unknown index", "red", is_error=True)
-
-
-def no_downloads_for_index(kind: str, options: Options) -> Badge:
+@attrs.frozen
+class Kind:
     """
-    Download counts come from pypistats.org, which counts PyPI's downloads only.
+    One badge kind of a dialect: everything the routes, caches and pages know of it.
     """
-    return Badge(own_label(kind, options), "not counted off PyPI", "lightgrey", is_error=True)
+
+    name: str
+    #: The left text before any C{?label=}; error badges keep it too.
+    label: str
+    #: What the badge says: of a release's facts, or (when C{downloads}) of download counts.
+    say: Union[FactsFunction, DownloadsFunction]
+    #: Seconds browsers and caches may keep the badge: a version changes with each release,
+    #: a license or a list of Pythons rarely.
+    max_age: int = 3600
+    aliases: Tuple[str, ...] = ()
+    downloads: bool = False
+    #: The label when it depends on the query (C{?text=}, C{?framework=}).
+    label_for: Optional[Callable[[Options], str]] = None
+    doc: Optional[KindDoc] = None
+
+    def own_label(self, options: Options) -> str:
+        return self.label if self.label_for is None else self.label_for(options)
 
 
-def unavailable(kind: str, options: Options) -> Badge:
-    return Badge(own_label(kind, options), "unavailable", "lightgrey", is_error=True)
-
-
-def queued(kind: str, options: Options) -> Badge:
+@attrs.frozen
+class Dialect:
     """
-    Download counts wait their turn in pypistats' request budget: the next load shows them.
+    A set of badge routes: its kinds, and how it words each L{Reason}.
+
+    @ivar downloads_errors: the words of the downloads kinds, where they differ.
     """
-    return Badge(own_label(kind, options), "queued", "lightgrey", is_error=True)
+
+    kinds: Tuple[Kind, ...]
+    errors: Errors
+    downloads_errors: Optional[Errors] = None
+    by_name: Mapping[str, Kind] = attrs.field(init=False)
+
+    @by_name.default
+    def _by_name(self) -> Mapping[str, Kind]:
+        return {name: kind for kind in self.kinds for name in (kind.name, *kind.aliases)}
+
+    def kind(self, name: str) -> Optional[Kind]:
+        """
+        The kind a URL names, by its name or an alias; L{None} for none.
+        """
+        return self.by_name.get(name)
+
+    def error(self, kind: Kind, reason: Reason, options: Options) -> Badge:
+        """
+        The badge saying C{reason}, under C{kind}'s own label.
+        """
+        errors = self.downloads_errors if kind.downloads and self.downloads_errors else self.errors
+        message, color = errors[reason]
+        return Badge(kind.own_label(options), message, color, is_error=True)
 
 
 #: The longest text a badge shows; longer ones are cut.

@@ -6,12 +6,14 @@ texts. Pure functions of the same package facts the pypipins badges read.
 """
 
 import re
-from typing import Callable, Dict, List, Mapping, Tuple
+from typing import Dict, List, Tuple
 
 from packaging.version import InvalidVersion, Version
 
-from pypipins import badges
-from pypipins.badges import Badge, Options, downloads_color, licenses, metric
+from pypipins.badges import pypip
+from pypipins.badges import (
+    Badge, Dialect, DownloadsFunction, Errors, Kind, Options, Reason, downloads_color, licenses, metric,
+)
 from pypipins.facts import Downloads, PackageFacts
 
 # -- versions -------------------------------------------------------------------------------
@@ -148,66 +150,61 @@ def types_badge(facts: PackageFacts, options: Options) -> Badge:
     return Badge("types", "untyped", "red")
 
 
-FACTS_BADGES: Mapping[str, Callable[[PackageFacts, Options], Badge]] = {
-    "v": version_badge,
-    "l": license_badge,
-    "pyversions": py_versions_badge,
-    "implementation": implementation_badge,
-    "status": status_badge,
-    # pypip.in's and shields' say the same
-    "wheel": badges.wheel_badge,
-    "format": badges.format_badge,
-    "types": types_badge,
-}
-
 # -- downloads ------------------------------------------------------------------------------
 
-#: shields' route -> the period it counts.
-PERIODS = {"dd": "day", "dw": "week", "dm": "month"}
 
-
-def downloads_badge(kind: str, downloads: Downloads) -> Badge:
-    period = PERIODS[kind]
-    n = getattr(downloads, "last_" + period)
-    return Badge("downloads", f"{metric(n)}/{period}", downloads_color(n))
-
-
-KINDS = frozenset(FACTS_BADGES) | frozenset(PERIODS)
-
-_LABELS = {"v": "pypi", "l": "license", "pyversions": "python", **{k: "downloads" for k in PERIODS}}
-
-
-def label(kind: str) -> str:
-    return _LABELS.get(kind, kind)
-
-
-def not_found(kind: str) -> Badge:
+def downloads_for(period: str) -> DownloadsFunction:
     """
-    A 404 from the upstream, or a name or version that cannot be on it, as shields says it.
+    The badge of shields' downloads route that counts C{period}.
     """
-    what = "package not found" if kind in PERIODS else "package or version not found"
-    return Badge(label(kind), what, "red", is_error=True)
+
+    def downloads_badge(downloads: Downloads, options: Options) -> Badge:
+        n = getattr(downloads, "last_" + period)
+        return Badge("downloads", f"{metric(n)}/{period}", downloads_color(n))
+
+    return downloads_badge
 
 
-def inaccessible(kind: str) -> Badge:
-    """
-    The upstream failing, with nothing kept, as shields says it.
-    """
-    return Badge(label(kind), "inaccessible", "lightgrey", is_error=True)
+#: shields' downloads route -> the period it counts (not C{?period=}'s L{pypipins.badges.PERIODS}).
+ROUTE_PERIODS = {"dd": "day", "dw": "week", "dm": "month"}
 
+# -- the table ------------------------------------------------------------------------------
 
-def queued(kind: str) -> Badge:
-    """
-    pypipins' own: download counts wait their turn in pypistats' budget (where shields says
-    "rate limited by upstream service").
-    """
-    return Badge(label(kind), "queued", "lightgrey", is_error=True)
+#: shields' PyPI routes, C{/pypi/<kind>/<package>.<ext>}; the max-ages are pypip.in's kinds'.
+KINDS = (
+    Kind("v", "pypi", version_badge, 300),
+    Kind("l", "license", license_badge),
+    Kind("pyversions", "python", py_versions_badge),
+    Kind("implementation", "implementation", implementation_badge),
+    Kind("status", "status", status_badge),
+    # pypip.in's and shields' say the same
+    Kind("wheel", "wheel", pypip.wheel_badge, 1800),
+    Kind("format", "format", pypip.format_badge, 1800),
+    Kind("types", "types", types_badge),
+    *(Kind(route, "downloads", downloads_for(period), downloads=True) for route, period in ROUTE_PERIODS.items()),
+)
 
+#: shields says "not found" for any name or version not on PyPI; "unknown index" and "not
+#: counted off PyPI" are pypipins' words (shields has no named indexes), and so is "queued"
+#: (where shields says "rate limited by upstream service").
+ERRORS: Errors = {
+    Reason.INVALID_NAME: ("package or version not found", "red"),
+    Reason.UNKNOWN_INDEX: ("unknown index", "red"),
+    Reason.INVALID_VERSION: ("package or version not found", "red"),
+    Reason.NOT_COUNTED: ("not counted off PyPI", "lightgrey"),
+    Reason.NOT_FOUND: ("package or version not found", "red"),
+    Reason.VERSION_NOT_FOUND: ("package or version not found", "red"),
+    # the upstream failing, with nothing kept
+    Reason.UNAVAILABLE: ("inaccessible", "lightgrey"),
+    Reason.QUEUED: ("queued", "lightgrey"),
+}
+#: A downloads route takes no release: only the package can be missing.
+DOWNLOADS_ERRORS: Errors = {
+    **ERRORS,
+    Reason.INVALID_NAME: ("package not found", "red"),
+    Reason.INVALID_VERSION: ("package not found", "red"),
+    Reason.NOT_FOUND: ("package not found", "red"),
+    Reason.VERSION_NOT_FOUND: ("package not found", "red"),
+}
 
-def unknown_index(kind: str) -> Badge:
-    # shields has no named indexes: pypipins' words
-    return Badge(label(kind), "unknown index", "red", is_error=True)
-
-
-def not_counted(kind: str) -> Badge:
-    return Badge(label(kind), "not counted off PyPI", "lightgrey", is_error=True)
+SHIELDS = Dialect(KINDS, ERRORS, DOWNLOADS_ERRORS)

@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 import attrs
 
 from pypipins import names
-from pypipins.badges import FRAMEWORKS, PERIODS, STYLES
+from pypipins.badges import STYLES
+from pypipins.badges.pypip import PYPIP
 from pypipins.render import FORMATS
 
 #: The package the badge kind pages show their examples for.
@@ -46,54 +47,10 @@ class KindDoc:
     examples: Tuple[str, ...] = ()
 
 
-#: Every badge kind, in the order the home page shows them; the texts are README's and
-#: BADGES.md's.
-KIND_DOCS: Tuple[KindDoc, ...] = (
-    KindDoc("v", ("version",), "pypi",
-            "The latest version on PyPI, brightgreen; orange for a pre- or development "
-            "release, lightgrey for a version that is not PEP 440.",
-            (("text", "the left text: pypi (the default) or version."),), ("text=version",)),
-    KindDoc("pre", (), "pre-release",
-            "The newest release of all, pre-releases included (what pip install --pre takes): "
-            "orange for a pre-release, brightgreen when the newest is a release; yanked "
-            "releases are passed over."),
-    KindDoc("d", ("download",), "downloads",
-            "Recent downloads from pypistats.org, written as shields.io writes numbers "
-            "(61k/month); red for none, then yellow, yellowgreen, green, brightgreen from a "
-            "thousand.",
-            (("period", ", ".join(PERIODS) + "; month by default."),), ("period=week", "period=day")),
-    KindDoc("wheel", (), "wheel",
-            "Whether the latest release has a wheel: yes (brightgreen) or no (red)."),
-    KindDoc("egg", (), "egg",
-            "Whether the latest release has an egg: yes (red) or no (brightgreen)."),
-    KindDoc("format", (), "format",
-            "The best file format of the latest release: wheel (brightgreen), egg (red) or "
-            "source (yellow)."),
-    KindDoc("license", (), "license",
-            "The license: the PEP 639 license expression, else a short license field, else "
-            "short names of the License classifiers (MIT, BSD, Apache-2.0...); unknown in red."),
-    KindDoc("py_versions", (), "python",
-            "The Python versions the classifiers name (3.9, 3.10, 3.11), else requires_python; "
-            "unknown in lightgrey."),
-    KindDoc("implementation", (), "implementation",
-            "The Python implementations the classifiers name (cpython, pypy); cpython when "
-            "none does."),
-    KindDoc("status", (), "status",
-            "The development status from the classifiers (planning, alpha, beta, stable, "
-            "mature, inactive); the highest wins."),
-    KindDoc("types", (), "types",
-            "typed (classifier Typing :: Typed) or stubs (Typing :: Stubs Only, or a types-* "
-            "or *-stubs name), brightgreen; else untyped, red."),
-    KindDoc("requires", (), "requires python",
-            "The release's requires_python, blue; any, lightgrey, when it is unset."),
-    KindDoc("frameworks", (), "django versions",
-            "The versions of a framework the classifiers name (Framework :: Django :: 4.2), "
-            "sorted as numbers; unknown when none.",
-            (("framework", ", ".join(FRAMEWORKS) + "; django by default."),),
-            ("framework=plone",)),
-    KindDoc("djversions", (), "django versions",
-            "The Django versions the classifiers name: frameworks for Django, under shields' "
-            "name."),
+#: Every badge kind, in the order the home page shows them, as pypip.in's table has them.
+KIND_DOCS: Tuple[KindDoc, ...] = tuple(
+    KindDoc(kind.name, kind.aliases, kind.label, kind.doc.shows, kind.doc.parameters, kind.doc.examples)
+    for kind in PYPIP.kinds if kind.doc is not None
 )
 DOCS: Dict[str, KindDoc] = {
     name: doc for doc in KIND_DOCS for name in (doc.kind, *doc.aliases)

@@ -1,114 +1,31 @@
 """
-The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them.
+The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them, shields.io's PyPI
+routes, the site's pages and C{/healthz}. Thin: they read the request and send a response;
+what a badge says is L{pypipins.web.answers}', the responses kept ready L{pypipins.web.ready}'s.
 """
 
-import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Optional
 
-import attrs
-from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
-from pypipins import names
-from pypipins.badges import shields as shields_badges
-from pypipins.web import pages as site
-from pypipins.badges import (
-    DOWNLOADS_BADGES,
-    FACTS_BADGES,
-    KINDS,
-    QUERY_PARAMETERS,
-    Badge,
-    Options,
-    customize,
-    downloads_badge,
-    invalid_name,
-    invalid_version,
-    no_downloads_for_index,
-    not_found,
-    queued,
-    unavailable,
-    unknown_index,
-    version_not_found,
-)
-from pypipins.cache import READY_IN_MEMORY, MemoryCache
+from pypipins.badges import Badge, Dialect, Kind, Options, Reason, customize
+from pypipins.badges.pypip import PYPIP
+from pypipins.badges.shields import SHIELDS
+from pypipins.cache import READY_IN_MEMORY
 from pypipins.drawing import CannotDraw, DrawersBusy
-from pypipins.facts import NotFound, Queued, Unavailable
 from pypipins.health import Health
 from pypipins.images import LocalImages, ShieldsImages
 from pypipins.lookup import Answer, Lookup
 from pypipins.metrics import OTHER, Metrics
-from pypipins.render import CONTENT_TYPES, FORMATS, shields_json
-from pypipins.web.http import (
-    SHORT_MAX_AGE, Response, guarded, no_such_page, not_drawn, page, query, router, send,
-)
-
-
-#: Seconds browsers and caches may keep a badge, by kind: a version changes with each
-#: release, a license or a list of Pythons rarely.
-MAX_AGE: Dict[str, int] = {
-    "v": 300, "version": 300, "pre": 300,
-    "d": 3600, "download": 3600,
-    "wheel": 1800, "egg": 1800, "format": 1800,
-    "license": 3600, "py_versions": 3600, "implementation": 3600, "status": 3600,
-    "types": 3600, "requires": 3600, "frameworks": 3600, "djversions": 3600,
-}
-#: Seconds for a badge whose counts wait their turn in pypistats' budget: the next load of
-#: the page should find them.
-QUEUED_MAX_AGE = 30
-#: The query parameters that change a badge; any other is ignored, and so does not make
-#: another response to keep ready.
-BADGE_PARAMETERS = tuple(p.encode("ascii") for p in QUERY_PARAMETERS + ("version", "index"))
-
-#: Seconds the badge of an invalid name is kept ready: it never changes.
-INVALID_KEPT = 3600
-
-#: The longest C{?version=} looked up; PyPI's longest versions are far shorter.
-MAX_VERSION = 64
-
-_VERSION_CHARACTERS = re.compile(r"[0-9][0-9A-Za-z.!+_-]*")
-
-def release_version(text: str) -> Optional[str]:
-    """
-    C{?version=} normalised as PEP 440 says (C{1.0-RC1} is C{1.0rc1}), or L{None} when it is
-    not a version: only a version makes it into an upstream URL.
-    """
-    # Version() would also take surrounding spaces and a leading "v"; a URL should not
-    if len(text) > MAX_VERSION or not _VERSION_CHARACTERS.fullmatch(text):
-        return None
-    try:
-        return str(Version(text))
-    except InvalidVersion:
-        return None
-
-
-#: What a response is kept ready under: the route, kind, name, release and format, and the
-#: query parameters that change the badge.
-ReadyKey = Tuple[str, str, Optional[str], Optional[str], str, Tuple[Tuple[bytes, bytes], ...]]
-
-
-def ready_key(
-    route: str,
-    kind: str,
-    package: str,
-    version: Optional[str],
-    ext: str,
-    args: Mapping[bytes, List[bytes]],
-) -> ReadyKey:
-    """
-    The request as far as it matters to the badge: any spelling of a name is the same
-    package, every invalid name says the same, and a parameter no badge reads is no part of
-    it, so that no junk makes another response to keep.
-    """
-    name = names.normalize(package) if names.is_valid(package) else None
-    asked = tuple((p, args[p][0]) for p in BADGE_PARAMETERS if args.get(p))
-    return (route, kind, name, version, ext, asked)
-
-
-def _ready_size(key: ReadyKey, response: Response) -> int:
-    return len(repr(key)) + response.size
+from pypipins.render import CONTENT_TYPES, FORMATS
+from pypipins.render import json as render_json
+from pypipins.web import answers
+from pypipins.web import pages as site
+from pypipins.web.http import guarded, no_such_page, not_drawn, page, query, router, send
+from pypipins.web.ready import Ready, ReadyKey, ready_key
 
 
 def _own_address(request: IRequest) -> str:
@@ -123,58 +40,19 @@ def _own_address(request: IRequest) -> str:
     return host if port is None else f"{host}:{port}"
 
 
-#: Why a badge has no facts to say, for the error badges of both dialects.
-INVALID_NAME = "invalid name"
-UNKNOWN_INDEX = "unknown index"
-INVALID_VERSION = "invalid version"
-NOT_COUNTED = "not counted"
-NOT_FOUND = "not found"
-VERSION_NOT_FOUND = "version not found"
-UNAVAILABLE = "unavailable"
-QUEUED = "queued"
-
-#: Reasons that hold until the server is started otherwise: what they say is kept ready.
-_LASTING = (INVALID_NAME, UNKNOWN_INDEX, INVALID_VERSION, NOT_COUNTED)
-
-_ERRORS = {
-    INVALID_NAME: invalid_name,
-    UNKNOWN_INDEX: unknown_index,
-    INVALID_VERSION: invalid_version,
-    NOT_COUNTED: no_downloads_for_index,
-    NOT_FOUND: not_found,
-    VERSION_NOT_FOUND: version_not_found,
-    UNAVAILABLE: unavailable,
-    QUEUED: queued,
-}
-
-
-#: The errors of shields' routes: it says "not found" for any name or version not on PyPI.
-_SHIELDS_ERRORS = {
-    UNKNOWN_INDEX: shields_badges.unknown_index,
-    NOT_COUNTED: shields_badges.not_counted,
-    UNAVAILABLE: shields_badges.inaccessible,
-    QUEUED: shields_badges.queued,
-}
-
-
-@attrs.frozen
-class Said:
+def _json(dialect: Dialect, badge: Badge, options: Options) -> bytes:
     """
-    What a badge says; whether from facts older than their TTL; until when it may be said
-    again without asking (0 for errors and stale facts: ask again).
+    The badge as data, in the words of the dialect's own C{.json} URLs.
     """
-
-    badge: Badge
-    stale: bool = False
-    fresh_until: float = 0.0
-    #: A placeholder while the counts wait their turn: ask again soon.
-    queued: bool = False
+    if dialect is SHIELDS:
+        return render_json.shields(badge.label, badge.message, badge.color, options.label_color)
+    return render_json.endpoint(badge.label, badge.message, badge.color, options.label_color, badge.is_error)
 
 
 class BadgeSite:
     """
     The badge routes: the facts from a L{Lookup}, the pictures from L{LocalImages} or
-    L{ShieldsImages}, and recent responses kept ready, each for as long as its facts are
+    L{ShieldsImages}, and recent responses kept L{Ready}, each for as long as its facts are
     fresh, so that a warm badge costs neither Redis nor drawing.
 
     Two sets of routes share all that: pypip.in's, and shields.io's PyPI routes, which say
@@ -203,7 +81,7 @@ class BadgeSite:
         self._metrics = metrics
         self._health = health
         self._public_url = public_url
-        self._ready = MemoryCache(clock, ready_bytes, _ready_size)
+        self._ready = Ready(clock, ready_bytes)
 
     def resource(self) -> IResource:
         # no badge or page has an empty segment in its path
@@ -217,10 +95,11 @@ class BadgeSite:
         ready = self._send_ready(request, key, kind, ext)
         if ready is not None:
             return ready
-        if kind not in KINDS or ext not in FORMATS:
+        found = PYPIP.kind(kind)
+        if found is None or ext not in FORMATS:
             return self._no_such_badge(request)
         return Deferred.fromCoroutine(
-            self._make(request, key, kind, package, None, ext, shields=False)
+            self._make(request, key, PYPIP, found, kind, package, None, ext)
         )
 
     # path: shields takes a release after the name, /pypi/v/<package>/<version>.svg
@@ -233,10 +112,11 @@ class BadgeSite:
         ready = self._send_ready(request, key, "pypi/" + kind, ext)
         if ready is not None:
             return ready
-        if kind not in shields_badges.KINDS or not dot or ext not in FORMATS or "/" in version:
+        found = SHIELDS.kind(kind)
+        if found is None or not dot or ext not in FORMATS or "/" in version:
             return self._no_such_badge(request)
         return Deferred.fromCoroutine(
-            self._make(request, key, kind, package, release, ext, shields=True)
+            self._make(request, key, SHIELDS, found, "pypi/" + kind, package, release, ext)
         )
 
     def _send_ready(
@@ -244,12 +124,14 @@ class BadgeSite:
     ) -> Optional[bytes]:
         """
         The response kept ready for this request, sent; L{None} when there is none, to be made.
+
+        Synchronous on purpose, no Deferred: a warm badge is the hot path.
         """
-        ready = self._ready.lookup(key)
+        ready = self._ready.get(key)
         if ready is None:
             return None
         self._metrics.ready_hit.inc()
-        body = send(request, ready[0])
+        body = send(request, ready)
         self._metrics.request(counted_as, ext, request.code)
         return body
 
@@ -292,8 +174,8 @@ class BadgeSite:
         )
 
     async def _make(
-        self, request: IRequest, key: ReadyKey, kind: str, package: str,
-        version: Optional[str], ext: str, shields: bool,
+        self, request: IRequest, key: ReadyKey, dialect: Dialect, kind: Kind, counted_as: str,
+        package: str, version: Optional[str], ext: str,
     ) -> bytes:
         # a badge made is a badge that was not kept ready
         self._metrics.ready_miss.inc()
@@ -301,107 +183,35 @@ class BadgeSite:
         options = Options.from_query(asked)
         if version is None:
             version = asked.get("version")
-        said = await (self._say_shields if shields else self._say)(
-            kind, package, options, version, asked.get("index")
-        )
+        checked = answers.check(package, version, asked.get("index"), kind.downloads, self._lookup.indexes)
+        answer = checked if isinstance(checked, Reason) else await self._answer(checked)
+        said = answers.say(dialect, kind, answer, options, self._clock.seconds())
         badge = customize(said.badge, options)
-        if shields and ext == "json":
-            body = shields_json(badge, options)
+        if ext == "json":
+            # data, made here: only pictures are drawn
+            body = _json(dialect, badge, options)
         else:
             try:
                 body = await self._images.image(badge, options, ext)
             except (CannotDraw, DrawersBusy) as error:
                 sent = not_drawn(request, ext, error)
-                self._metrics.request("pypi/" + kind if shields else kind, ext, request.code)
+                self._metrics.request(counted_as, ext, request.code)
                 return sent
-        if said.queued:
-            response = Response(
-                body, CONTENT_TYPES[ext], QUEUED_MAX_AGE, keep_past_age=False
-            )
-        else:
-            max_age = SHORT_MAX_AGE if badge.is_error or said.stale else MAX_AGE.get(kind, 3600)
-            response = Response(body, CONTENT_TYPES[ext], max_age, said.stale)
-        fresh_for = said.fresh_until - self._clock.seconds()
-        if fresh_for > 0:
-            self._ready.set(key, response, fresh_for)
+        response = answers.response(said, kind, badge, body, CONTENT_TYPES[ext])
+        self._ready.keep(key, response, said.fresh_until)
         if said.stale:
             self._metrics.stale_answers.inc()
         sent = send(request, response)
-        self._metrics.request("pypi/" + kind if shields else kind, ext, request.code)
+        self._metrics.request(counted_as, ext, request.code)
         return sent
 
-    async def _say(
-        self, kind: str, package: str, options: Options, version: Optional[str], index: Optional[str]
-    ) -> Said:
+    async def _answer(self, asked: answers.Asked) -> "Answer[Any] | Reason":
         """
-        What a pypip.in badge says, errors included: a README shows why there is no answer.
+        The facts a badge reads (download counts, or a release's facts), or why there are none.
         """
-        downloads = kind in DOWNLOADS_BADGES
-        answer = await self._facts(package, version, index, downloads)
-        if isinstance(answer, str):
-            return self._error(_ERRORS[answer](kind, options), answer)
-        if downloads:
-            return self._said(downloads_badge(answer.value, options), answer)
-        return self._said(FACTS_BADGES[kind](answer.value, options), answer)
-
-    async def _say_shields(
-        self, kind: str, package: str, options: Options, version: Optional[str], index: Optional[str]
-    ) -> Said:
-        """
-        What shields' badge of that route says of the same facts, in shields' words.
-        """
-        downloads = kind in shields_badges.PERIODS
-        answer = await self._facts(package, version, index, downloads)
-        if isinstance(answer, str):
-            return self._error(_SHIELDS_ERRORS.get(answer, shields_badges.not_found)(kind), answer)
-        if downloads:
-            return self._said(shields_badges.downloads_badge(kind, answer.value), answer)
-        return self._said(shields_badges.FACTS_BADGES[kind](answer.value, options), answer)
-
-    def _said(self, badge: Badge, answer: "Answer[Any]") -> Said:
-        return Said(badge, answer.stale, 0.0 if answer.stale else answer.fresh_until)
-
-    def _error(self, badge: Badge, reason: str) -> Said:
-        # the same until the server is started otherwise; the others, ask again
-        lasting = reason in _LASTING
-        return Said(
-            badge, fresh_until=self._clock.seconds() + INVALID_KEPT if lasting else 0.0,
-            queued=reason == QUEUED,
-        )
-
-    async def _facts(
-        self, package: str, asked_version: Optional[str], index: Optional[str], downloads: bool
-    ) -> "Answer[Any] | str":
-        """
-        The facts a badge reads (download counts, or a release's facts), or the reason there
-        are none (L{INVALID_NAME} and the others).
-
-        @param asked_version: C{?version=}, a release to describe instead of the latest.
-        @param index: C{?index=}, one of the indexes the server was started with; C{pypi}
-            is PyPI's, as is none.
-        """
-        # Checked before anything else: no upstream request is built from unchecked input.
-        if not names.is_valid(package):
-            return INVALID_NAME
-        if index == "pypi":
-            index = None
-        if index is not None and index not in self._lookup.indexes:
-            return UNKNOWN_INDEX
-        version = None
-        if asked_version is not None and not downloads:
-            version = release_version(asked_version)
-            if version is None:
-                return INVALID_VERSION
-        if downloads and index is not None:
-            return NOT_COUNTED
-        name = names.normalize(package)
         try:
-            if downloads:
-                return await self._lookup.downloads(name)
-            return await self._lookup.package(name, version, index)
-        except NotFound:
-            return NOT_FOUND if version is None else VERSION_NOT_FOUND
-        except Unavailable:
-            return UNAVAILABLE
-        except Queued:
-            return QUEUED
+            if asked.downloads:
+                return await self._lookup.downloads(asked.name)
+            return await self._lookup.package(asked.name, asked.version, asked.index)
+        except answers.FAILURES as error:
+            return answers.reason_of(error, asked)

@@ -13,6 +13,7 @@ from pypipins.badges import Badge, Options, customize
 from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.images import LocalImages
 from pypipins.render import CONTENT_TYPES, FORMATS
+from pypipins.render import json as render_json
 from pypipins.badges.static import parse, split_extension
 from pypipins.web.http import Response, guarded, no_such_page, not_drawn, query, router, send
 
@@ -56,6 +57,12 @@ class ShieldsSite:
         # badge-maker draws a colour it does not know in its default, brightgreen
         color = colors.parse(static.color) or "brightgreen"
         badge = customize(Badge(static.label, static.message, color), options)
+        if ext == "json":
+            # data, not a picture
+            body = render_json.endpoint(
+                badge.label, badge.message, badge.color, options.label_color, badge.is_error
+            )
+            return send(request, Response(body, CONTENT_TYPES[ext], MAX_AGE))
         try:
             body = await self._images.image(badge, options, ext)
         except (CannotDraw, DrawersBusy) as error:

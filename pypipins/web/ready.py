@@ -1,0 +1,78 @@
+"""
+Responses kept ready: a badge made once is sent again, as it was, for as long as the facts it
+says are fresh, so that a warm badge costs neither Redis nor drawing.
+
+Everything here is synchronous on purpose: a badge kept ready is the hot path, and it is
+answered without a Deferred.
+"""
+
+from typing import List, Mapping, Optional, Tuple
+
+from twisted.internet.interfaces import IReactorTime
+
+from pypipins import names
+from pypipins.badges import QUERY_PARAMETERS
+from pypipins.cache import READY_IN_MEMORY, MemoryCache
+from pypipins.web.http import Response
+
+#: The query parameters that change a badge; any other is ignored, and so does not make
+#: another response to keep ready.
+BADGE_PARAMETERS = tuple(p.encode("ascii") for p in QUERY_PARAMETERS + ("version", "index"))
+
+#: What a response is kept ready under: the route, kind, name, release and format, and the
+#: query parameters that change the badge.
+ReadyKey = Tuple[str, str, Optional[str], Optional[str], str, Tuple[Tuple[bytes, bytes], ...]]
+
+
+def ready_key(
+    route: str,
+    kind: str,
+    package: str,
+    version: Optional[str],
+    ext: str,
+    args: Mapping[bytes, List[bytes]],
+) -> ReadyKey:
+    """
+    The request as far as it matters to the badge: any spelling of a name is the same
+    package, every invalid name says the same, and a parameter no badge reads is no part of
+    it, so that no junk makes another response to keep.
+    """
+    name = names.normalize(package) if names.is_valid(package) else None
+    asked = tuple((p, args[p][0]) for p in BADGE_PARAMETERS if args.get(p))
+    return (route, kind, name, version, ext, asked)
+
+
+def _ready_size(key: ReadyKey, response: Response) -> int:
+    return len(repr(key)) + response.size
+
+
+class Ready:
+    """
+    The responses kept ready, bounded by the bytes they hold.
+    """
+
+    def __init__(self, clock: IReactorTime, max_bytes: int = READY_IN_MEMORY) -> None:
+        self._clock = clock
+        self._responses = MemoryCache(clock, max_bytes, _ready_size)
+
+    def __len__(self) -> int:
+        return len(self._responses)
+
+    @property
+    def bytes(self) -> int:
+        """
+        The bytes the responses kept hold, roughly.
+        """
+        return self._responses.bytes
+
+    def get(self, key: ReadyKey) -> Optional[Response]:
+        found = self._responses.lookup(key)
+        return None if found is None else found[0]
+
+    def keep(self, key: ReadyKey, response: Response, fresh_until: float) -> None:
+        """
+        Keep C{response} until C{fresh_until} (the clock's seconds); one already stale is not kept.
+        """
+        fresh_for = fresh_until - self._clock.seconds()
+        if fresh_for > 0:
+            self._responses.set(key, response, fresh_for)

@@ -1,0 +1,113 @@
+"""
+Pure tests of the dialects' tables (L{pypipins.badges.pypip}, L{pypipins.badges.shields}):
+every name and alias finds its kind, every reason is worded in each dialect; and of what
+L{pypipins.web.answers} makes of a lookup's answer. No reactor.
+"""
+
+import pytest
+
+from pypipins.badges import Badge, Options, Reason
+from pypipins.badges.pypip import PYPIP
+from pypipins.badges.shields import SHIELDS
+from pypipins.facts import Downloads, PackageFacts
+from pypipins.lookup import Answer
+from pypipins.web import answers
+from pypipins.web.http import SHORT_MAX_AGE
+
+DIALECTS = [PYPIP, SHIELDS]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_name_and_alias_resolves_to_its_kind(dialect):
+    for kind in dialect.kinds:
+        for name in (kind.name, *kind.aliases):
+            assert dialect.kind(name) is kind
+    assert dialect.kind("no-such-kind") is None
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_no_name_is_taken_twice(dialect):
+    names = [name for kind in dialect.kinds for name in (kind.name, *kind.aliases)]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("reason", list(Reason))
+def test_every_reason_has_a_message_and_colour(dialect, reason):
+    for kind in dialect.kinds:
+        badge = dialect.error(kind, reason, Options())
+        assert badge.message and badge.color
+        assert badge == Badge(kind.own_label(Options()), badge.message, badge.color, is_error=True)
+
+
+def test_aliases_of_pypip():
+    assert PYPIP.kind("version") is PYPIP.kind("v")
+    assert PYPIP.kind("download") is PYPIP.kind("d")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_each_kind_says_its_own_label(dialect):
+    for kind in dialect.kinds:
+        said = kind.say(Downloads(1, 1, 1) if kind.downloads else PackageFacts(version="1.0"), Options())
+        assert said.label == kind.own_label(Options())
+        assert kind.max_age > 0
+
+
+def test_lasting_reasons_are_those_of_the_request_itself():
+    lasting = {reason for reason in Reason if reason.lasting}
+    assert lasting == {Reason.INVALID_NAME, Reason.UNKNOWN_INDEX, Reason.INVALID_VERSION, Reason.NOT_COUNTED}
+
+
+def test_shields_words_not_found_by_route():
+    assert SHIELDS.error(SHIELDS.kind("v"), Reason.INVALID_NAME, Options()) == Badge(
+        "pypi", "package or version not found", "red", is_error=True)
+    assert SHIELDS.error(SHIELDS.kind("dm"), Reason.NOT_FOUND, Options()) == Badge(
+        "downloads", "package not found", "red", is_error=True)
+
+
+def test_every_pypip_kind_has_its_page():
+    assert all(kind.doc is not None for kind in PYPIP.kinds)
+
+
+# -- what a badge says of an answer (pypipins.web.answers) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "package, version, index, downloads, reason",
+    [
+        ("-nope-", None, None, False, Reason.INVALID_NAME),
+        ("klein", None, "elsewhere", False, Reason.UNKNOWN_INDEX),
+        ("klein", "not a version", None, False, Reason.INVALID_VERSION),
+        ("klein", None, "private", True, Reason.NOT_COUNTED),
+    ],
+)
+def test_check_says_why_nothing_is_looked_up(package, version, index, downloads, reason):
+    assert answers.check(package, version, index, downloads, {"private"}) is reason
+
+
+def test_check_normalises_what_is_looked_up():
+    assert answers.check("Zope.Interface", "1.0-RC1", "pypi", False, set()) == answers.Asked(
+        "zope-interface", "1.0rc1", None, False)
+    # download counts are of the package, whatever release is asked
+    assert answers.check("klein", "nonsense", None, True, set()) == answers.Asked("klein", None, None, True)
+
+
+def test_lasting_reasons_are_kept_and_others_asked_again():
+    kind = PYPIP.kind("v")
+    kept = answers.say(PYPIP, kind, Reason.INVALID_NAME, Options(), now=100.0)
+    assert kept.fresh_until == 100.0 + answers.INVALID_KEPT and kept.badge.is_error
+    again = answers.say(PYPIP, kind, Reason.UNAVAILABLE, Options(), now=100.0)
+    assert again.fresh_until == 0.0 and not again.queued
+
+
+def test_max_age_of_a_response():
+    kind = PYPIP.kind("v")
+    fresh = answers.say(PYPIP, kind, Answer(PackageFacts(version="1.0"), False, 500.0), Options(), now=100.0)
+    assert fresh.fresh_until == 500.0
+    assert answers.response(fresh, kind, fresh.badge, b"x", "image/svg+xml").max_age == kind.max_age == 300
+    stale = answers.say(PYPIP, kind, Answer(PackageFacts(version="1.0"), True, 500.0), Options(), now=100.0)
+    assert stale.fresh_until == 0.0
+    assert answers.response(stale, kind, stale.badge, b"x", "image/svg+xml").max_age == SHORT_MAX_AGE
+    queued = answers.say(PYPIP, PYPIP.kind("d"), Reason.QUEUED, Options(), now=100.0)
+    response = answers.response(queued, PYPIP.kind("d"), queued.badge, b"x", "image/svg+xml")
+    assert (response.max_age, response.keep_past_age) == (answers.QUEUED_MAX_AGE, False)
