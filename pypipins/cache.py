@@ -4,7 +4,7 @@ cache beside it, so that badges are served whether Redis answers or not.
 """
 
 from collections import OrderedDict
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Optional, Protocol, Tuple
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, TimeoutError, succeed
@@ -55,6 +55,23 @@ def entry_size(key: Any, value: Any) -> int:
     The bytes an entry of a text key and a bytes value holds, roughly.
     """
     return len(key) + len(value) + ENTRY_OVERHEAD
+
+
+class Cache(Protocol):
+    """
+    What lookups and images keep bytes in: L{MemoryCache}, L{RedisCache}, or the two
+    together (L{FallbackCache}). A failing store answers a miss, never an error.
+    """
+
+    def get(self, key: str) -> "Deferred[Optional[bytes]]":
+        """
+        The bytes kept under C{key}, or L{None}.
+        """
+
+    def set(self, key: str, value: bytes, ttl: float) -> "Deferred[None]":
+        """
+        Keep C{value} under C{key} for C{ttl} seconds.
+        """
 
 
 class MemoryCache:
@@ -299,5 +316,5 @@ class FallbackCache:
         return result
 
     def _redis_failed(self, failure: Failure, instead: Callable[[], Any]) -> Any:
-        self._incident.failed(failure.getErrorMessage() or failure.type.__name__)
+        self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)
         return instead()

@@ -109,11 +109,13 @@ class _Worker(ProcessProtocol):
         self._buffer = bytearray()
 
     def connectionMade(self) -> None:
+        assert self.transport is not None
         self.pid = self.transport.pid
 
     def send(self, job: _Job) -> None:
         self.job = job
         self.stderr = b""
+        assert self.transport is not None
         self.transport.write(job.request)
 
     def childDataReceived(self, childFD: int, data: bytes) -> None:
@@ -142,6 +144,7 @@ class _Worker(ProcessProtocol):
 
     def signal(self, name: str) -> None:
         self.ending = True
+        assert self.transport is not None
         try:
             self.transport.signalProcess(name)
         except ProcessExitedAlready:
@@ -343,7 +346,7 @@ class DrawingPool(Service):
             if not self._workers and self._stopped is not None:
                 if self._stop_kill is not None and self._stop_kill.active():
                     self._stop_kill.cancel()
-                self._stopped, stopped = None, self._stopped
+                stopped, self._stopped = self._stopped, None
                 stopped.callback(None)
             return
         if job is not None:

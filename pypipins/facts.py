@@ -6,7 +6,7 @@ left of it once condensed, and what the cache stores, as compact JSON.
 """
 
 import json
-from typing import Any, Optional, Protocol, Tuple
+from typing import Any, Dict, Optional, Protocol, Tuple
 
 import attrs
 from twisted.internet.defer import Deferred
@@ -64,12 +64,13 @@ class PackageFacts:
         A record as L{to_json} wrote it, by this version or an earlier one: records stay in
         Redis for a week across upgrades, so a field it lacks takes its default.
         """
-        fields = json.loads(data)
-        return cls(**{
+        fields: Dict[str, Any] = json.loads(data)
+        known: Dict[str, Any] = {
             name: tuple(fields[name]) if name in _TUPLES else fields[name]
             for name in _FIELDS
             if name in fields
-        })
+        }
+        return cls(**known)
 
 
 _FIELDS = tuple(field.name for field in attrs.fields(PackageFacts))

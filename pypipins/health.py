@@ -9,7 +9,7 @@ hold in memory is left, and a new instance would answer nothing but ``unavailabl
 """
 
 import json
-from typing import Any, Dict, Mapping, Sized, Tuple
+from typing import Any, Dict, Mapping, Protocol, Sized, Tuple
 
 import attrs
 from twisted.internet.interfaces import IReactorTime
@@ -44,18 +44,30 @@ def can_serve(redis_connected: bool, essential_failing_for: float, patience: flo
     return redis_connected or essential_failing_for < patience
 
 
+class Connected(Protocol):
+    """
+    What health asks of Redis' client (L{pypipins.cache.RedisCache}).
+    """
+
+    @property
+    def connected(self) -> bool:
+        """
+        Whether a connection is up now.
+        """
+
+
 @attrs.frozen
 class Health:
     """
     The answer to C{/healthz}: made from C{redis.connected} and the upstreams' states.
 
-    @param redis: anything with a C{connected} attribute (L{pypipins.cache.RedisCache}).
+    @param redis: Redis' client, whose connection is reported.
     @param patience: seconds PyPI may fail everything, Redis away, before it cannot serve.
     @param queues: the queues of upstreams' request budgets, by upstream (anything with a
         length): reported, never weighing in the status.
     """
 
-    redis: Any
+    redis: Connected
     upstreams: Mapping[str, UpstreamHealth]
     patience: float = FAILING_FOR
     queues: Mapping[str, Sized] = attrs.field(factory=dict)

@@ -8,13 +8,14 @@ routes make with L{pypipins.render.json}.
 import hashlib
 import json
 from http import HTTPStatus
+from typing import Optional, Protocol
 from urllib.parse import urlencode
 
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from pypipins.badges import Badge, Options
-from pypipins.cache import FallbackCache, MemoryCache
+from pypipins.cache import Cache, MemoryCache
 from pypipins.drawing import RasterDrawer
 from pypipins.facts import Unavailable
 from pypipins.incidents import Incident
@@ -55,6 +56,19 @@ def _svg(badge: Badge, options: Options) -> str:
     return svg.render(badge.label, badge.message, badge.color, options.label_color, options.style)
 
 
+class Images(Protocol):
+    """
+    What draws a badge's picture in a format (SVG or a raster; JSON is no picture and never
+    asked of it): L{LocalImages}, or L{ShieldsImages} through a shields server.
+    """
+
+    def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
+        """
+        The picture, kept or drawn; fails with L{pypipins.drawing.CannotDraw} or
+        L{pypipins.drawing.DrawersBusy} for a raster that cannot be drawn now.
+        """
+
+
 class LocalImages:
     """
     Images we draw: SVG in-process, rasters by C{drawer}; the recent ones kept in
@@ -66,7 +80,7 @@ class LocalImages:
         self,
         memory: MemoryCache,
         drawer: RasterDrawer,
-        shared: "FallbackCache | MemoryCache | None" = None,
+        shared: Optional[Cache] = None,
     ) -> None:
         self._memory = memory
         self._drawer = drawer

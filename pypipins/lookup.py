@@ -19,7 +19,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from pypipins.cache import ABSENT, FallbackCache, MemoryCache
+from pypipins.cache import ABSENT, Cache
 from pypipins.upstream.budget import Dropped, QueueFull
 from pypipins.facts import (
     Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, Queued, Unavailable,
@@ -85,7 +85,7 @@ class Lookup:
 
     def __init__(
         self,
-        cache: "FallbackCache | MemoryCache",
+        cache: Cache,
         pypi: PackageSource,
         stats: DownloadsSource,
         clock: IReactorTime,

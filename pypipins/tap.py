@@ -212,7 +212,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
     from pypipins.web.limits import limited_site
-    from pypipins.images import SHIELDS_TIMEOUT, LocalImages, ShieldsImages
+    from pypipins.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
     from pypipins.metrics import Metrics, MetricsPage
     from pypipins.openfiles import OpenFilesLimit
@@ -262,12 +262,13 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     pool = drawing_pool(config, reactor, metrics)
     pool.setServiceParent(top)
     image_memory = config["image-memory"] * MiB
-    images = LocalImages(MemoryCache(reactor, image_memory), pool, cache)
+    local = LocalImages(MemoryCache(reactor, image_memory), pool, cache)
+    images: Images = local
     if config["shields-url"] is not None:
         # its failures are logged once per incident by ShieldsImages, which draws instead
         images = ShieldsImages(
             Fetcher(http, reactor, SHIELDS_TIMEOUT, "shields", metrics=metrics),
-            config["shields-url"], images, MemoryCache(reactor, image_memory), reactor,
+            config["shields-url"], local, MemoryCache(reactor, image_memory), reactor,
         )
     badges = BadgeSite(
         lookup, images, reactor, metrics,

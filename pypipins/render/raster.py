@@ -59,7 +59,7 @@ _SAVE_OPTIONS: Dict[str, Dict[str, str]] = {"TIFF": {"compression": "tiff_adobe_
 def _converted(svg: str, format: str, flatten: bool) -> bytes:
     from PIL import Image
 
-    image = Image.open(io.BytesIO(png(svg)))
+    image: Image.Image = Image.open(io.BytesIO(png(svg)))
     if flatten:
         # JPEG has no transparency: the corners go white, as on most pages.
         background = Image.new("RGB", image.size, "white")

@@ -203,7 +203,7 @@ class BudgetQueue:
             self._metrics.queued(self._name, self._clock.seconds() - entry.since)
 
         def done(result: Any) -> None:
-            if isinstance(result, Failure) and result.check(Retry):
+            if isinstance(result, Failure) and isinstance(result.value, Retry):
                 retry = result.value
                 self._budget.hold(retry.hold)
                 self._holding.failed(f"{retry}; holding off {retry.hold:.0f} s")

@@ -5,7 +5,7 @@ wrong turned into L{NotFound} or L{Unavailable}.
 
 import json
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, List, Mapping, Optional, Tuple, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Tuple, TypeVar, Union
 
 import treq
 from twisted.internet.defer import CancelledError, Deferred
@@ -77,6 +77,21 @@ class QuietPool(HTTPConnectionPool):
     _factory = _QuietFactory
 
 
+class HTTPClient(Protocol):
+    """
+    What a fetcher asks of its HTTP client: L{treq.client.HTTPClient} in the daemons,
+    L{treq.testing.StubTreq} over a stand-in's resource in the tests.
+    """
+
+    def get(
+        self, url: str, /, *, headers: Dict[Union[bytes, str], Union[bytes, str]],
+        allow_redirects: bool,
+    ) -> Awaitable[IResponse]:
+        """
+        The response to a GET of C{url}, redirects followed or not.
+        """
+
+
 class Fetcher:
     """
     Gets documents over HTTP with a time and a size limit, telling C{health} and C{metrics}
@@ -90,7 +105,7 @@ class Fetcher:
 
     def __init__(
         self,
-        http: Any,
+        http: HTTPClient,
         clock: IReactorTime,
         timeout: float = DEFAULT_TIMEOUT,
         name: str = "upstream",
@@ -114,9 +129,7 @@ class Fetcher:
         failing too).
         """
         d = self._fetch(url, "application/json", headers, None)
-        d.addCallback(_decode_json, url)
-        d.addCallback(condense)
-        return self._observed(d)
+        return self._observed(d.addCallback(_decode_json, url).addCallback(condense))
 
     def get(
         self,
@@ -190,9 +203,9 @@ class Fetcher:
     async def _get(
         self, url: str, accept: str, headers: Mapping[str, str], limit: int
     ) -> Tuple[IResponse, bytes]:
-        response: IResponse = await self._http.get(
-            url, headers={**headers, "Accept": accept}, allow_redirects=True
-        )
+        asked: Dict[Union[bytes, str], Union[bytes, str]] = dict(headers.items())
+        asked["Accept"] = accept
+        response: IResponse = await self._http.get(url, headers=asked, allow_redirects=True)
         if response.code == 404:
             # Let the connection go back to the pool without reading what is left.
             response.deliverBody(_Discard())
@@ -230,7 +243,7 @@ def _cancelled(failure: Failure) -> bool:
     """
     if failure.check(CancelledError, ConnectingCancelledError):
         return True
-    if failure.check(ResponseNeverReceived):
+    if isinstance(failure.value, ResponseNeverReceived):
         return all(reason.check(CancelledError) for reason in failure.value.reasons)
     return False
 

@@ -15,10 +15,11 @@ line; C{user:password}, or a bare token, which is sent as user C{__token__} as P
 
 import base64
 import re
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import attrs
+from twisted.internet.interfaces import IReactorThreads
 
 from pypipins.facts import PackageSource
 from pypipins.upstream.pypi import PyPI
@@ -59,7 +60,7 @@ class Index:
     #: The C{Authorization} header value: never shown, in a repr or anywhere else.
     authorization: Optional[str] = attrs.field(default=None, repr=False)
 
-    def source(self, fetcher: Fetcher, reactor: Any) -> PackageSource:
+    def source(self, fetcher: Fetcher, reactor: IReactorThreads) -> PackageSource:
         """
         The client badges get this index's facts from; C{reactor}'s threads open the
         distributions a Simple API index offers no metadata file for.
@@ -190,7 +191,7 @@ def configure_all(
 
 
 def sources(
-    indexes: Iterable[Index], fetcher: Callable[[str], Fetcher], reactor: Any
+    indexes: Iterable[Index], fetcher: Callable[[str], Fetcher], reactor: IReactorThreads
 ) -> Dict[str, PackageSource]:
     """
     The clients of the indexes, by name, for L{pypipins.lookup.Lookup}; C{fetcher} gives the

@@ -6,7 +6,7 @@ fetched once are good until its next update, and it allows an address 5 requests
 and 30 a minute: its requests wait their turn in a L{BudgetQueue}.
 """
 
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple, cast
 
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
@@ -38,7 +38,7 @@ def condense(document: Any) -> Downloads:
     # bool is an int in Python, but never a count
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
         raise Unavailable("a pypistats document without counts")
-    return Downloads(*counts)
+    return Downloads(*cast(List[int], counts))
 
 
 def parse_time_of_day(text: str) -> Tuple[int, int]:
@@ -106,5 +106,6 @@ class PyPIStats:
 
 def _retried(failure: Failure) -> None:
     failure.trap(RateLimited)
+    assert isinstance(failure.value, RateLimited)
     wait = failure.value.retry_after
     raise Retry(HOLD_AFTER_429 if wait is None else wait, failure.getErrorMessage())

@@ -24,6 +24,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorThreads
 from twisted.internet.threads import deferToThreadPool
 
 from pypipins.upstream import coremetadata
@@ -313,7 +314,7 @@ class SimpleIndex:
     """
 
     def __init__(
-        self, fetcher: Fetcher, reactor: Any, base_url: str, authorization: Optional[str] = None
+        self, fetcher: Fetcher, reactor: IReactorThreads, base_url: str, authorization: Optional[str] = None
     ) -> None:
         self._fetcher = fetcher
         self._reactor = reactor

@@ -5,12 +5,13 @@ headers and entity tag, the plain-text answers, and the guard against paths Klei
 
 import hashlib
 import re
-from typing import Dict, Tuple
+from typing import Dict, Tuple, cast
 from urllib.parse import quote, unquote_to_bytes
 
 import attrs
 from klein import Klein
-from twisted.web import http
+from twisted.web import http, server
+from twisted.python.failure import Failure
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 from werkzeug.routing import RequestRedirect
@@ -213,8 +214,17 @@ def router() -> Klein:
     return app
 
 
-def _no_redirect(instance: object, request: IRequest, failure: object) -> bytes:
+def _no_redirect(self: object, request: IRequest, failure: Failure) -> bytes:
+    # named as Klein's error methods are: Klein passes the app's instance first
     return no_such_page(request, b"Not found.\n")
+
+
+def status(request: IRequest) -> int:
+    """
+    The status code set on C{request} so far: every twisted.web request has one, though
+    L{IRequest} does not declare it.
+    """
+    return cast(server.Request, request).code
 
 
 def query(request: IRequest) -> Dict[str, str]:

@@ -4,7 +4,7 @@ as it arrives, never read whole.
 """
 
 from io import BytesIO
-from typing import Any, Optional
+from typing import Any, Optional, Protocol, cast
 
 from twisted.internet.interfaces import IDelayedCall
 from twisted.python.failure import Failure
@@ -29,6 +29,17 @@ _TOO_LARGE = (
     b"Connection: close\r\n"
     b"\r\n" % len(_REFUSAL)
 ) + _REFUSAL
+
+
+class _Connection(Protocol):
+    """
+    What a refusal does with a TCP connection (a L{twisted.internet.tcp.Connection}).
+    """
+
+    def write(self, data: bytes) -> None: ...
+    def unregisterProducer(self) -> None: ...
+    def loseWriteConnection(self) -> None: ...
+    def abortConnection(self) -> None: ...
 
 
 class LimitedRequest(Request):
@@ -65,6 +76,7 @@ class LimitedRequest(Request):
         if self._received > MAX_BODY:
             self._refuse()
             return
+        assert self.content is not None  # only a refused request has none
         self.content.write(data)
 
     def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
@@ -86,7 +98,7 @@ class LimitedRequest(Request):
         # The channel sends "100 Continue" after gotLength to a client that expects it: a
         # client refused must not be told to go on.
         self.requestHeaders.removeHeader(b"Expect")
-        transport = self.channel.transport
+        transport = cast(_Connection, self.channel.transport)
         transport.write(_TOO_LARGE)
         # the channel is the transport's producer: no half-close while it is
         transport.unregisterProducer()

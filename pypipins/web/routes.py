@@ -17,14 +17,14 @@ from pypipins.badges.shields import SHIELDS
 from pypipins.cache import READY_IN_MEMORY
 from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.health import Health
-from pypipins.images import LocalImages, ShieldsImages
+from pypipins.images import Images
 from pypipins.lookup import Answer, Lookup
 from pypipins.metrics import OTHER, Metrics
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.render import json as render_json
 from pypipins.web import answers
 from pypipins.web import pages as site
-from pypipins.web.http import guarded, no_such_page, not_drawn, page, query, router, send
+from pypipins.web.http import guarded, no_such_page, not_drawn, page, query, router, send, status
 from pypipins.web.ready import Ready, ReadyKey, ready_key
 
 
@@ -68,7 +68,7 @@ class BadgeSite:
     def __init__(
         self,
         lookup: Lookup,
-        images: "LocalImages | ShieldsImages",
+        images: Images,
         clock: IReactorTime,
         metrics: Metrics,
         health: Health,
@@ -132,7 +132,7 @@ class BadgeSite:
             return None
         self._metrics.ready_hit.inc()
         body = send(request, ready)
-        self._metrics.request(counted_as, ext, request.code)
+        self._metrics.request(counted_as, ext, status(request))
         return body
 
     def _no_such_badge(self, request: IRequest) -> bytes:
@@ -195,14 +195,14 @@ class BadgeSite:
                 body = await self._images.image(badge, options, ext)
             except (CannotDraw, DrawersBusy) as error:
                 sent = not_drawn(request, ext, error)
-                self._metrics.request(counted_as, ext, request.code)
+                self._metrics.request(counted_as, ext, status(request))
                 return sent
         response = answers.response(said, kind, badge, body, CONTENT_TYPES[ext])
         self._ready.keep(key, response, said.fresh_until)
         if said.stale:
             self._metrics.stale_answers.inc()
         sent = send(request, response)
-        self._metrics.request(counted_as, ext, request.code)
+        self._metrics.request(counted_as, ext, status(request))
         return sent
 
     async def _answer(self, asked: answers.Asked) -> "Answer[Any] | Reason":
