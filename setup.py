@@ -14,7 +14,10 @@ setup(
     # A path entry for editable installs, which a default (import-hook) editable install
     # lacks, and without which Twisted cannot find the plugin.
     package_dir={"": "."},
-    package_data={"pypipins.render": ["*.json", "*.txt"]},
+    package_data={
+        "pypipins.render": ["*.json", "*.txt"],
+        "pypipins.web": ["templates/*.xml", "static/*.css", "static/*.js"],
+    },
     install_requires=[
         "Twisted[tls]>=22.10",
         "treq>=22.1",

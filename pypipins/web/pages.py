@@ -2,23 +2,26 @@
 The web site around the badges, as pypip.in had one: a home page that shows every badge of a
 package in every style with the snippets to paste into a README, and a page per badge kind.
 
-Pure functions from a base URL and the query to HTML; no asset is fetched from anywhere, and
-everything works without JavaScript but the copy buttons.
+Pages are made with twisted.web.template, which escapes every text and attribute: the
+document is C{templates/page.xml}, its style and script C{static/site.css} and
+C{static/site.js} (package data, inlined so that the policy can name them by hash). No asset
+is fetched from anywhere, and everything works without JavaScript but the copy buttons.
 """
 
 import base64
 import hashlib
-import re
-from html import escape
+from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
-from urllib.parse import urlencode
 
 import attrs
+from twisted.python.filepath import FilePath
+from twisted.web.template import Tag, XMLFile, flattenString, tags
 
 from pypipins import names
-from pypipins.badges import STYLES
 from pypipins.badges.pypip import PYPIP
 from pypipins.render import FORMATS
+from pypipins.render.svg import STYLES
+from pypipins.web.snippets import Snippets, badge_path, snippets, style_query
 
 #: The package the badge kind pages show their examples for.
 EXAMPLE_PACKAGE = "twisted"
@@ -26,9 +29,10 @@ EXAMPLE_PACKAGE = "twisted"
 #: How much of an invalid name the page repeats: enough to recognise it.
 ECHO_MAX = 200
 
-#: What a Host header may be: a name or an IPv4 address, or an IPv6 one in brackets, and a
-#: port. Anything else (quotes, angle brackets...) would end up in the page's markup.
-_HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+_HERE = Path(__file__).parent
+_PAGE = XMLFile(FilePath(str(_HERE / "templates" / "page.xml")))
+_STYLE = (_HERE / "static" / "site.css").read_text(encoding="utf-8")
+_SCRIPT = (_HERE / "static" / "site.js").read_text(encoding="utf-8")
 
 
 @attrs.frozen
@@ -74,128 +78,6 @@ COMMON_PARAMETERS = (
 EXTENSIONS = ", ".join(sorted(FORMATS))
 
 
-def base_url(
-    host: Optional[bytes], secure: bool, forwarded_proto: Optional[bytes], fallback: str
-) -> str:
-    """
-    This server's address as the client reached it, for the snippets: the scheme the proxy
-    in front says (C{X-Forwarded-Proto}) or the connection's, and the C{Host} header if it is
-    a host name, else C{fallback} (the address the connection came in on).
-    """
-    scheme = "https" if secure else "http"
-    if forwarded_proto in (b"http", b"https"):
-        scheme = forwarded_proto.decode("ascii")
-    text = host.decode("latin-1") if host else ""
-    if not _HOST.fullmatch(text):
-        text = fallback
-    return f"{scheme}://{text}"
-
-
-@attrs.frozen
-class Snippets:
-    """
-    A badge as a README embeds it, linking to the package's PyPI page.
-    """
-
-    markdown: str
-    rst: str
-    html: str
-
-    def by_name(self) -> List[Tuple[str, str]]:
-        return [("Markdown", self.markdown), ("reStructuredText", self.rst), ("HTML", self.html)]
-
-
-def badge_path(kind: str, package: str, query: str = "") -> str:
-    return f"/{kind}/{package}/badge.svg" + (f"?{query}" if query else "")
-
-
-def style_query(style: str) -> str:
-    # flat is the default: the shortest URL says it
-    return "" if style == "flat" else urlencode({"style": style})
-
-
-def snippets(base: str, kind: str, package: str, query: str, alt: str) -> Snippets:
-    """
-    The snippets for badge C{kind} of C{package} (a valid name) with C{query}, on C{base}.
-    """
-    image = base + badge_path(kind, package, query)
-    target = f"https://pypi.org/project/{package}/"
-    return Snippets(
-        markdown=f"[![{alt}]({image})]({target})",
-        rst=f".. image:: {image}\n    :target: {target}\n    :alt: {alt}",
-        html=f'<a href="{escape(target)}"><img src="{escape(image)}" alt="{escape(alt)}"></a>',
-    )
-
-
-# -- the pages ----------------------------------------------------------------------------------
-
-_STYLE = """
-:root { color-scheme: light dark; --bg: #fff; --fg: #1f2328; --muted: #59636e;
-  --line: #d1d9e0; --code: #f6f8fa; --accent: #0969da; }
-@media (prefers-color-scheme: dark) {
-  :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #3d444d;
-    --code: #151b23; --accent: #4493f8; }
-}
-body { background: var(--bg); color: var(--fg); margin: 0 auto; max-width: 62rem;
-  padding: 1rem 1.5rem 3rem; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }
-a { color: var(--accent); }
-header { border-bottom: 1px solid var(--line); margin-bottom: 1.5rem; }
-header a { color: var(--fg); text-decoration: none; font-weight: 600; font-size: 1.3rem; }
-form { display: flex; gap: .5rem; margin: 1rem 0; }
-input[type=text] { flex: 1; font: inherit; padding: .4rem .6rem; color: var(--fg);
-  background: var(--code); border: 1px solid var(--line); border-radius: 6px; }
-button { font: inherit; padding: .3rem .8rem; color: var(--fg); background: var(--code);
-  border: 1px solid var(--line); border-radius: 6px; cursor: pointer; }
-section { border-top: 1px solid var(--line); padding-top: .5rem; margin-top: 1.5rem; }
-.styles { display: flex; flex-wrap: wrap; gap: 1rem 1.5rem; align-items: center; }
-figure { margin: 0; }
-figcaption { color: var(--muted); font-size: .8rem; }
-.snippet { display: flex; gap: .5rem; align-items: flex-start; margin: .4rem 0; }
-.snippet span { width: 9rem; flex: none; color: var(--muted); font-size: .85rem; }
-pre { flex: 1; margin: 0; padding: .4rem .6rem; background: var(--code); overflow-x: auto;
-  border: 1px solid var(--line); border-radius: 6px; font-size: .85rem; user-select: all; }
-.error { color: #d1242f; font-weight: 600; }
-table { border-collapse: collapse; }
-td, th { border-bottom: 1px solid var(--line); padding: .3rem .6rem; text-align: left;
-  vertical-align: top; }
-code { background: var(--code); padding: 0 .2rem; border-radius: 4px; }
-"""
-
-# The copy buttons: hidden in the markup, shown by this script, so that without JavaScript
-# there is no button that does nothing.
-_SCRIPT = """
-function copyByHand(text) {
-  var area = document.createElement("textarea");
-  area.value = text;
-  area.setAttribute("readonly", "");
-  area.style.position = "fixed";
-  area.style.opacity = "0";
-  document.body.appendChild(area);
-  area.select();
-  var copied = false;
-  try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
-  document.body.removeChild(area);
-  return copied;
-}
-document.querySelectorAll("button[data-copy]").forEach(function (button) {
-  button.hidden = false;
-  button.addEventListener("click", function () {
-    var text = document.getElementById(button.getAttribute("data-copy")).textContent;
-    function said(word) {
-      button.textContent = word;
-      setTimeout(function () { button.textContent = "Copy"; }, 1500);
-    }
-    function byHand() { said(copyByHand(text) ? "Copied" : "Select and copy"); }
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(text).then(function () { said("Copied"); }, byHand);
-    } else {
-      byHand();
-    }
-  });
-});
-"""
-
-
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
@@ -209,75 +91,80 @@ POLICY = (
 )
 
 
-def _document(title: str, body: str) -> bytes:
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<meta name=\"color-scheme\" content=\"light dark\">"
-        # no icon, rather than a request for /favicon.ico that is a 404
-        "<link rel=\"icon\" href=\"data:,\">"
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        "<header><p><a href=\"/\">pypipins</a> &middot; badges for PyPI packages</p></header>"
-        f"{body}<script>{_SCRIPT}</script></body></html>\n"
-    ).encode("utf-8")
+def _document(title: str, *content: "Tag | str") -> bytes:
+    page = _PAGE.load()[0]
+    assert isinstance(page, Tag)
+    page.fillSlots(title=title, style=_STYLE, script=_SCRIPT, content=list(content))
+    flattened: List[bytes] = []
+    # nothing in a page waits on anything: flattened at once
+    flattenString(None, page).addCallback(flattened.append)
+    # the template's parser keeps no doctype
+    return b"<!DOCTYPE html>\n" + flattened[0] + b"\n"
 
 
-def _form(value: str) -> str:
-    return (
-        '<form action="/" method="get" role="search">'
-        '<label for="package" hidden>Package</label>'
-        f'<input type="text" id="package" name="package" value="{escape(value)}" '
-        'placeholder="a package on PyPI, such as klein" autocomplete="off" spellcheck="false" '
-        'required maxlength="128">'
-        '<button type="submit">Show badges</button></form>'
+def _form(value: str) -> Tag:
+    return tags.form(action="/", method="get", role="search")(
+        tags.label(hidden="", **{"for": "package"})("Package"),
+        tags.input(
+            type="text", id="package", name="package", value=value,
+            placeholder="a package on PyPI, such as klein", autocomplete="off",
+            spellcheck="false", required="", maxlength="128",
+        ),
+        tags.button(type="submit")("Show badges"),
     )
 
 
-def _snippet_rows(ident: str, found: Snippets) -> str:
+def _snippet_rows(ident: str, found: Snippets) -> List[Tag]:
     rows = []
     for n, (name, text) in enumerate(found.by_name()):
         pre_id = f"{ident}-{n}"
-        rows.append(
-            f'<div class="snippet"><span>{name}</span><pre id="{pre_id}">{escape(text)}</pre>'
-            f'<button type="button" data-copy="{pre_id}" hidden>Copy</button></div>'
-        )
-    return "".join(rows)
+        rows.append(tags.div(class_="snippet")(
+            tags.span(name), tags.pre(id=pre_id)(text),
+            tags.button(type="button", hidden="", **{"data-copy": pre_id})("Copy"),
+        ))
+    return rows
 
 
-def _kind_list() -> str:
-    items = "".join(
-        f'<li><a href="/badges/{doc.kind}">{doc.kind}</a>: {escape(doc.shows)}</li>'
+def _kind_list() -> Tag:
+    return tags.ul(*(
+        tags.li(tags.a(href=f"/badges/{doc.kind}")(doc.kind), ": ", doc.shows)
         for doc in KIND_DOCS
-    )
-    return f"<ul>{items}</ul>"
+    ))
 
 
-def _badges_of(base: str, package: str) -> str:
+def _badges_of(base: str, package: str) -> List[Tag]:
     sections = []
     for doc in KIND_DOCS:
-        figures = "".join(
-            f'<figure><img src="{escape(badge_path(doc.kind, package, style_query(style)))}" '
-            f'alt="{escape(doc.label)} badge of {escape(package)}, {style}">'
-            f"<figcaption>{style}</figcaption></figure>"
+        figures = [
+            tags.figure(
+                tags.img(src=badge_path(doc.kind, package, style_query(style)),
+                         alt=f"{doc.label} badge of {package}, {style}"),
+                tags.figcaption(style),
+            )
             for style in STYLES
-        )
-        flat = _snippet_rows(f"{doc.kind}-flat", snippets(base, doc.kind, package, "", doc.label))
-        others = "".join(
-            f"<h4>{style}</h4>"
-            + _snippet_rows(
+        ]
+        others: List["Tag | List[Tag]"] = []
+        for style in STYLES[1:]:
+            others.append(tags.h4(style))
+            others.append(_snippet_rows(
                 f"{doc.kind}-{style}",
                 snippets(base, doc.kind, package, style_query(style), doc.label),
-            )
-            for style in STYLES[1:]
-        )
-        sections.append(
-            f'<section id="{doc.kind}"><h2><a href="/badges/{doc.kind}">{doc.kind}</a></h2>'
-            f"<p>{escape(doc.shows)}</p><div class=\"styles\">{figures}</div>"
-            f"<h3>flat</h3>{flat}"
-            f"<details><summary>Snippets for the other styles</summary>{others}</details>"
-            "</section>"
-        )
-    return "".join(sections)
+            ))
+        sections.append(tags.section(id=doc.kind)(
+            tags.h2(tags.a(href=f"/badges/{doc.kind}")(doc.kind)),
+            tags.p(doc.shows), tags.div(class_="styles")(*figures),
+            tags.h3("flat"),
+            _snippet_rows(f"{doc.kind}-flat", snippets(base, doc.kind, package, "", doc.label)),
+            tags.details(tags.summary("Snippets for the other styles"), *others),
+        ))
+    return sections
+
+
+_INTRO = (
+    tags.h1("Badges for PyPI packages"),
+    tags.p("Type a package's name to see its badges, in every style, with the Markdown, "
+           "reStructuredText and HTML to put them in a README."),
+)
 
 
 def home(base: str, package: Optional[str]) -> Tuple[int, bytes]:
@@ -286,35 +173,26 @@ def home(base: str, package: Optional[str]) -> Tuple[int, bytes]:
     for a name that cannot be a PyPI project's.
     """
     package = (package or "").strip()
-    intro = (
-        "<h1>Badges for PyPI packages</h1>"
-        "<p>Type a package's name to see its badges, in every style, with the Markdown, "
-        "reStructuredText and HTML to put them in a README.</p>"
-    )
     if not package:
-        return 200, _document("pypipins", intro + _form("") + "<h2>The badges</h2>" + _kind_list())
+        return 200, _document("pypipins", *_INTRO, _form(""), tags.h2("The badges"), _kind_list())
     if not names.is_valid(package):
         shown = package[:ECHO_MAX]
-        message = (
-            f'<p class="error">&ldquo;{escape(shown)}&rdquo; cannot be the name of a PyPI '
-            "project: names are letters, digits, '-', '_' and '.', start and end with a letter "
-            "or digit, and are at most 128 characters long.</p>"
+        message = tags.p(class_="error")(
+            f"\u201c{shown}\u201d cannot be the name of a PyPI project: names are letters, "
+            "digits, '-', '_' and '.', start and end with a letter or digit, and are at most "
+            "128 characters long."
         )
-        return 400, _document("pypipins: invalid name", intro + _form(shown) + message)
-    body = (
-        intro + _form(package)
-        + f'<p>Badges of <a href="https://pypi.org/project/{escape(package)}/">'
-        f"{escape(package)}</a>, served by <code>{escape(base)}</code>:</p>"
-        + _badges_of(base, package)
+        return 400, _document("pypipins: invalid name", *_INTRO, _form(shown), message)
+    return 200, _document(
+        f"pypipins: {package}", *_INTRO, _form(package),
+        tags.p("Badges of ", tags.a(href=f"https://pypi.org/project/{package}/")(package),
+               ", served by ", tags.code(base), ":"),
+        *_badges_of(base, package),
     )
-    return 200, _document(f"pypipins: {package}", body)
 
 
-def _parameter_rows(parameters: Iterable[Tuple[str, str]]) -> str:
-    return "".join(
-        f"<tr><th><code>{escape(name)}</code></th><td>{escape(meaning)}</td></tr>"
-        for name, meaning in parameters
-    )
+def _parameter_rows(parameters: Iterable[Tuple[str, str]]) -> List[Tag]:
+    return [tags.tr(tags.th(tags.code(name)), tags.td(meaning)) for name, meaning in parameters]
 
 
 def kind_page(base: str, kind: str) -> Optional[bytes]:
@@ -325,34 +203,38 @@ def kind_page(base: str, kind: str) -> Optional[bytes]:
     doc = DOCS.get(kind)
     if doc is None:
         return None
-    aliases = "".join(f" (also <code>/{alias}/</code>)" for alias in doc.aliases)
+    aliases = [[" (also ", tags.code(f"/{alias}/"), ")"] for alias in doc.aliases]
     queries = [style_query(style) for style in STYLES] + list(doc.examples) + [
         "label=my%20label", "color=orange", "labelColor=007ec6",
     ]
-    examples = "".join(
-        f'<tr><td><img src="{escape(badge_path(doc.kind, EXAMPLE_PACKAGE, q))}" '
-        f'alt="{escape(doc.label)} badge, {escape(q or "style=flat")}"></td>'
-        f"<td><code>{escape(base + badge_path(doc.kind, EXAMPLE_PACKAGE, q))}</code></td></tr>"
+    examples = [
+        tags.tr(
+            tags.td(tags.img(src=badge_path(doc.kind, EXAMPLE_PACKAGE, q),
+                             alt=f"{doc.label} badge, {q or 'style=flat'}")),
+            tags.td(tags.code(base + badge_path(doc.kind, EXAMPLE_PACKAGE, q))),
+        )
         for q in queries
+    ]
+    return _document(
+        f"pypipins: the {doc.kind} badge",
+        tags.h1(f"The {doc.kind} badge"), tags.p(doc.shows),
+        tags.p(
+            "Label: ", tags.code(doc.label), ". URL: ",
+            tags.code(f"{base}/{doc.kind}/<package>/badge.<ext>"), aliases,
+            ", where ", tags.code("<ext>"), f" is one of {EXTENSIONS} (json is shields.io's "
+            "endpoint schema). A package PyPI does not know says ",
+            tags.em("package not found"), ", a name that cannot be one says ",
+            tags.em("invalid package name"), ", and an upstream that fails with nothing kept "
+            "says ", tags.em("unavailable"), ".",
+        ),
+        tags.h2("Query parameters"),
+        tags.table(*_parameter_rows(doc.parameters + COMMON_PARAMETERS)),
+        tags.h2(f"Examples, for {EXAMPLE_PACKAGE}"), tags.table(*examples),
+        tags.h2("Another package"), _form(""),
     )
-    body = (
-        f"<h1>The {escape(doc.kind)} badge</h1><p>{escape(doc.shows)}</p>"
-        f"<p>Label: <code>{escape(doc.label)}</code>. URL: "
-        f"<code>{escape(base)}/{escape(doc.kind)}/&lt;package&gt;/badge.&lt;ext&gt;</code>"
-        f"{aliases}, where <code>&lt;ext&gt;</code> is one of {escape(EXTENSIONS)} "
-        "(json is shields.io's endpoint schema). A package PyPI does not know says "
-        "<em>package not found</em>, a name that cannot be one says <em>invalid package "
-        "name</em>, and an upstream that fails with nothing kept says <em>unavailable</em>.</p>"
-        "<h2>Query parameters</h2><table>"
-        + _parameter_rows(doc.parameters + COMMON_PARAMETERS)
-        + f"</table><h2>Examples, for {EXAMPLE_PACKAGE}</h2><table>{examples}</table>"
-        "<h2>Another package</h2>" + _form("")
-    )
-    return _document(f"pypipins: the {doc.kind} badge", body)
 
 
 def not_found_page() -> bytes:
     return _document(
-        "pypipins: no such page",
-        "<h1>No such page</h1><p>The badges are:</p>" + _kind_list(),
+        "pypipins: no such page", tags.h1("No such page"), tags.p("The badges are:"), _kind_list()
     )

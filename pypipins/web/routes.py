@@ -24,6 +24,7 @@ from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.render import json as render_json
 from pypipins.web import answers
 from pypipins.web import pages as site
+from pypipins.web import snippets
 from pypipins.web.http import guarded, no_such_page, not_drawn, page, query, router, send, status
 from pypipins.web.ready import Ready, ReadyKey, ready_key
 
@@ -166,7 +167,7 @@ class BadgeSite:
     def _base_url(self, request: IRequest) -> str:
         if self._public_url is not None:
             return self._public_url
-        return site.base_url(
+        return snippets.base_url(
             (request.requestHeaders.getRawHeaders(b"Host") or [None])[0],
             request.isSecure(),
             (request.requestHeaders.getRawHeaders(b"X-Forwarded-Proto") or [None])[0],
