@@ -10,7 +10,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
 from pypipins.upstream.budget import BudgetQueue, Dropped, QueueFull, RequestBudget, Retry
-from tests.conftest import fired
+from tests.helpers import fired
 
 PYPISTATS = [(5, 1.0), (30, 60.0)]
 

@@ -15,7 +15,7 @@ from twisted.logger import globalLogPublisher
 
 from pypipins.cache import ABSENT, ENTRY_OVERHEAD, FallbackCache, MemoryCache, RedisCache
 from pypipins.metrics import Metrics
-from tests.conftest import fired, free_port, until
+from tests.helpers import fired, free_port, until
 
 
 def test_memory_cache_expires():

@@ -22,7 +22,7 @@ from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
-from tests.conftest import TWISTD, free_port, wait_for_port
+from tests.helpers import TWISTD, free_port, wait_for_port
 
 ROOT = Path(__file__).parent.parent
 ETC = ROOT / "etc"

@@ -10,7 +10,7 @@ import json
 import pytest_twisted
 import treq
 
-from tests.conftest import until
+from tests.helpers import until
 
 WAIT = 1.0
 
@@ -64,7 +64,7 @@ async def test_no_counts_means_no_downloads_when_pypi_knows_the_package(start_da
 
 @pytest_twisted.ensureDeferred
 async def test_the_queue_in_metrics_and_healthz(start_daemon, upstream, redis):
-    from tests.conftest import free_port
+    from tests.helpers import free_port
 
     metrics_port = free_port()
     daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,

@@ -22,7 +22,7 @@ from pypipins.drawing import FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, Drawers
 from pypipins.drawpool import REMEMBERED_FOR, RESTART_DELAY_MAX, STOP_GRACE, WAIT_LIMIT, DrawingPool
 from pypipins.metrics import Metrics
 from pypipins.render import svg
-from tests.conftest import alive, until
+from tests.helpers import alive, until
 from tests.test_operating import sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -300,7 +300,7 @@ async def test_while_a_raster_hangs_the_site_answers(pools, upstream):
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats
     from pypipins.upstream.fetcher import Fetcher
-    from tests.conftest import in_memory_site
+    from tests.helpers import in_memory_site
 
     pool = pools(workers=1, max_waiting=0)
     await ready(pool, 1)

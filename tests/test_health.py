@@ -9,7 +9,7 @@ from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
 from pypipins.health import FAILING_FOR, Health, UpstreamHealth, can_serve
-from tests.conftest import until
+from tests.helpers import until
 
 
 class Redis:

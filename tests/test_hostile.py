@@ -41,7 +41,7 @@ from pypipins.upstream.pypistats import PyPIStats
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.upstream.fetcher import Fetcher
 from pypipins.web.answers import release_version
-from tests.conftest import Daemon, children, fired, free_port, in_memory_site, wait_for_port
+from tests.helpers import Daemon, children, fired, free_port, in_memory_site, wait_for_port
 from tests.drawers import ForkingDrawer
 from tests.standin import FIXTURES, Upstream
 

@@ -21,7 +21,7 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.web.server import Site
 
-from tests.conftest import RunningService, free_port, make_service, until, wait_for_port
+from tests.helpers import RunningService, free_port, make_service, until, wait_for_port
 from tests.simple_standin import BasicAuthGuard, SimpleIndex
 from tests.standin import Upstream
 

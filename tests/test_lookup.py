@@ -20,7 +20,7 @@ from pypipins.lookup import DOWNLOADS_WAIT, NOT_FOUND_TTL, RETRY_AFTER, STALE_FO
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import HOLD_AFTER_429, PyPIStats
 from pypipins.upstream.fetcher import Fetcher
-from tests.conftest import fired
+from tests.helpers import fired
 from tests.standin import STATS_LIMITS, Upstream
 
 TTL = 600

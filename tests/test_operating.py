@@ -10,7 +10,7 @@ import re
 import pytest_twisted
 import treq
 
-from tests.conftest import free_port, until
+from tests.helpers import free_port, until
 
 
 async def get(url, **kwargs):

@@ -14,7 +14,7 @@ from twisted.web.resource import Resource
 from pypipins.upstream import pypi, pypistats
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
 from pypipins.upstream.fetcher import Fetcher, RateLimited, TooLarge
-from tests.conftest import fired
+from tests.helpers import fired
 from tests.standin import FIXTURES, Upstream
 
 RECORDED = sorted(p.stem for p in (FIXTURES / "pypi").glob("*.json"))

@@ -16,7 +16,7 @@ from pypipins.lookup import RETRY_AFTER, Lookup
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
 from pypipins.upstream.fetcher import Fetcher
-from tests.conftest import fired, in_memory_site
+from tests.helpers import fired, in_memory_site
 from tests.standin import Upstream
 
 TTL = 600

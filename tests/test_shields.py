@@ -12,8 +12,15 @@ import treq
 from twisted.internet.defer import Deferred, gatherResults
 from twisted.logger import globalLogPublisher
 
+from treq.testing import StubTreq
+from twisted.internet.task import Clock
+
+from pypipins.cache import MemoryCache
+from pypipins.drawing import InProcessDrawer
+from pypipins.images import LocalImages
 from pypipins.render import raster, svg
-from tests.conftest import TWISTD, alive, children, free_port, make_service, until
+from pypipins.web.static_badges import ShieldsSite
+from tests.helpers import TWISTD, alive, children, fired, free_port, make_service, until
 
 
 @pytest.fixture
@@ -48,10 +55,15 @@ def test_twistd_lists_shields(tmp_path):
         ("/badge/caf%C3%A9-%E2%9C%93-orange.svg", "café", "✓", "orange", None, "flat"),
     ],
 )
-@pytest_twisted.ensureDeferred
-async def test_static_badges(shields, path, label, message, color, label_color, style):
-    code, content_type, body = await fetch(shields.url(path))
-    assert (code, content_type) == (200, "image/svg+xml;charset=utf-8")
+def test_static_badges(path, label, message, color, label_color, style):
+    # in memory, over the resource twistd shields serves (end to end: the tests below)
+    clock = Clock()
+    site = ShieldsSite(LocalImages(MemoryCache(clock), InProcessDrawer()))
+    stub = StubTreq(site.resource())
+    response = fired(stub.get("http://shields.test" + path))
+    content_type = response.headers.getRawHeaders("content-type", [""])[0]
+    assert (response.code, content_type) == (200, "image/svg+xml;charset=utf-8")
+    body = fired(stub.content(response))
     assert body == svg.render(label, message, color, label_color, style).encode("utf-8")
 
 

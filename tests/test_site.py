@@ -118,7 +118,7 @@ async def test_pages_served(service, upstream):
 
 @pytest_twisted.ensureDeferred
 async def test_public_url_wins(upstream, redis):
-    from tests.conftest import make_service
+    from tests.helpers import make_service
 
     running = make_service(upstream, redis.url, "--public-url", "https://badges.example.org/")
     try:

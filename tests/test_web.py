@@ -11,7 +11,7 @@ from typing import Any, Dict
 import pytest
 import pytest_twisted
 
-from tests.conftest import until
+from tests.helpers import until
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -208,7 +208,7 @@ async def test_stale_over_errors(upstream, redis, how):
     """
     Facts past their TTL are served when the upstream fails, marked, and kept shortly.
     """
-    from tests.conftest import make_service
+    from tests.helpers import make_service
 
     running = make_service(upstream, redis.url, "--upstream-timeout", "0.5")
     try:
@@ -233,7 +233,7 @@ async def test_stale_over_errors(upstream, redis, how):
 
 @pytest_twisted.ensureDeferred
 async def test_unreachable_and_slow_upstreams(upstream, redis):
-    from tests.conftest import free_port, make_service
+    from tests.helpers import free_port, make_service
 
     upstream.resource.fail("klein", "hang")
     running = make_service(upstream, redis.url, "--upstream-timeout", "0.5")
@@ -325,7 +325,7 @@ async def test_an_unreadable_record_in_redis_is_a_miss(upstream, redis, stored):
     A record the daemon cannot read (written by another program or version) is asked for
     again, never a 500.
     """
-    from tests.conftest import make_service
+    from tests.helpers import make_service
 
     running = make_service(upstream, redis.url)
     try:

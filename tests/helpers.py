@@ -1,0 +1,257 @@
+"""
+What the tests (and bench/) share: free ports, real Redis servers, the stand-in upstreams on
+loopback, the service in-process and the daemons as users start them, and the little
+helpers for Deferreds. Fixtures built on them are in conftest.py.
+"""
+
+import inspect
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, List
+
+import pytest
+import treq
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from twisted.internet.task import deferLater
+
+from tests.standin import Upstream
+
+TWISTD = str(Path(sys.executable).parent / "twistd")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, process: "subprocess.Popen[Any] | None" = None) -> None:
+    """
+    Block until something listens on loopback C{port}; only for processes of their own, since
+    the reactor does not run meanwhile.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | None" = None,
+                   **upstreams: Any) -> Any:
+    """
+    A L{BadgeSite} on a Clock, with no Redis (one never started) and metrics of its own.
+    """
+    from prometheus_client import CollectorRegistry
+
+    from pypipins.cache import RedisCache
+    from pypipins.health import Health
+    from pypipins.metrics import Metrics
+    from pypipins.web.routes import BadgeSite
+
+    never_started = RedisCache(clock, "tcp:host=127.0.0.1:port=1")
+    extra = {} if ready_bytes is None else {"ready_bytes": ready_bytes}
+    return BadgeSite(lookup, images, clock, Metrics(CollectorRegistry()),
+                     Health(never_started, upstreams), **extra)
+
+
+def fired(d: "Deferred[Any]") -> Any:
+    """
+    What C{d} has already fired with: its result, or its Failure.
+    """
+    results: List[Any] = []
+    d.addBoth(results.append)
+    assert results, f"{d} has not fired"
+    return results[0]
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 20.0, step: float = 0.05) -> None:
+    """
+    Wait, letting the reactor run, until C{predicate()} (or what it returns, awaited) holds.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {predicate}")
+        await deferLater(reactor, step, lambda: None)
+
+
+def children(pid: int) -> List[int]:
+    """
+    The processes whose parent is C{pid}, zombies left out.
+    """
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # ended meanwhile
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def alive(pid: int) -> bool:
+    """
+    Whether process C{pid} exists and is no zombie.
+    """
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+class RedisServer:
+    """
+    A redis-server of our own, in the foreground, as a child of the test process.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            pytest.fail("redis-server is not installed: apt-get install redis-server")
+        self.port = free_port()
+        self.directory = directory
+        self.process: "subprocess.Popen[bytes] | None" = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, process=self.process)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def cached(self, key: str) -> "tuple[float, dict]":
+        """
+        When the record at C{key} was fetched, and the record.
+        """
+        tag, fetched_at, record = self.command("GET", key).split("\n", 2)
+        assert tag == f"key={key}", tag
+        return float(fetched_at), json.loads(record)
+
+    def keep(self, key: str, fetched_at: float, record: dict) -> None:
+        """
+        Put a record in the cache as the service stores it, as if fetched at C{fetched_at}.
+        """
+        self.command("SET", key, f"key={key}\n{fetched_at:.3f}\n{json.dumps(record)}")
+
+    def command(self, *args: str) -> str:
+        """
+        Run a command with redis-cli (for looking into the cache from outside).
+        """
+        return subprocess.run(
+            ["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+
+class RunningUpstream:
+    def __init__(self, resource: Upstream, port: int) -> None:
+        self.resource = resource
+        self.port = port
+
+    @property
+    def requests(self) -> List[str]:
+        return self.resource.requests
+
+    @property
+    def pypi_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/pypi"
+
+    @property
+    def stats_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/stats"
+
+
+class RunningService:
+    def __init__(self, port: int, service: Any) -> None:
+        self.port = port
+        self.service = service
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def redis(self) -> Any:
+        return self.service.namedServices["redis"]
+
+    def get(self, path: str, **kwargs: Any) -> "Deferred[Any]":
+        """
+        The response to a GET of C{path}, with its body read into C{.body}.
+        """
+        async def get() -> Any:
+            response = await treq.get(self.url(path), **kwargs)
+            response.body = await response.content()
+            return response
+
+        return Deferred.fromCoroutine(get())
+
+
+def make_service(upstream: RunningUpstream, redis_url: str, *extra: str) -> RunningService:
+    from pypipins.tap import Options, makeService
+
+    port = free_port()
+    config = Options()
+    config.parseOptions([
+        "--port", f"tcp:{port}:interface=127.0.0.1", "--redis", redis_url,
+        "--pypi-url", upstream.pypi_url, "--stats-url", upstream.stats_url, *extra,
+    ])
+    service = makeService(config, reactor)
+    service.startService()
+    return RunningService(port, service)
+
+
+class Daemon:
+    """
+    C{twistd -n pypipins} (or another of our plugins), started as a user starts it; C{popen}
+    goes to C{subprocess.Popen} (C{env}, C{preexec_fn}).
+    """
+
+    def __init__(self, directory: Path, plugin: str, args: List[str], **popen: Any) -> None:
+        self.port = free_port()
+        self.log = directory / f"twistd-{plugin}-{self.port}.log"
+        self.process = subprocess.Popen(
+            [TWISTD, "-n", "--pidfile=", plugin,
+             "--port", f"tcp:{self.port}:interface=127.0.0.1", *args],
+            cwd=directory, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, **popen,
+        )
+        try:
+            wait_for_port(self.port, process=self.process)
+        except RuntimeError:
+            raise RuntimeError(self.log.read_text())
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=20)
+        return self.log.read_text()
+
