@@ -225,7 +225,7 @@ class Fetcher:
             raise TooLarge(f"{url} sent {response.length} bytes, over {limit}")
         return response, await _collect(response, url, limit)
 
-    def _explain(self, failure: Any, url: str, timer: Any) -> Any:
+    def _explain(self, failure: Failure, url: str, timer: Any) -> Failure:
         if timer.called:
             raise Unavailable(f"{url} did not answer within {self._timeout} s")
         if failure.check(NotFound, Unavailable):
@@ -281,5 +281,5 @@ class _Discard:
     def dataReceived(self, data: bytes) -> None:
         pass
 
-    def connectionLost(self, reason: Any) -> None:
+    def connectionLost(self, reason: Failure) -> None:
         pass
