@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import RedisServer, free_port, wait_for_port  # noqa: E402
+from tests.helpers import RedisServer, free_port, wait_for_port  # noqa: E402
 
 PACKAGES = ["klein", "attrs", "twisted", "treq", "txredisapi", "hyperlink", "pytest-twisted",
             "eggy", "prerelease-pkg", "dev-pkg", "weird-version", "bare", "requires-only",

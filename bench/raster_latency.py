@@ -25,7 +25,7 @@ from typing import Dict, List
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import RedisServer, children, free_port, wait_for_port  # noqa: E402
+from tests.helpers import RedisServer, children, free_port, wait_for_port  # noqa: E402
 
 
 def memory_kb(pid: int, field: str = "VmRSS") -> int:

@@ -26,7 +26,7 @@ from typing import Dict, List, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import RedisServer, free_port, wait_for_port  # noqa: E402
+from tests.helpers import RedisServer, free_port, wait_for_port  # noqa: E402
 
 KINDS = ["v", "version", "wheel", "egg", "format", "license", "py_versions", "implementation", "status"]
 WARM_ONE = ["/license/klein/badge.svg"]
