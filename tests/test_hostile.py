@@ -45,6 +45,8 @@ from tests.conftest import Daemon, children, fired, free_port, in_memory_site, w
 from tests.drawers import ForkingDrawer
 from tests.standin import FIXTURES, Upstream
 
+pytestmark = pytest.mark.system
+
 KINDS = frozenset(PYPIP.by_name)
 SHIELDS_KINDS = frozenset(SHIELDS.by_name)
 

@@ -15,6 +15,8 @@ from twisted.logger import globalLogPublisher
 from pypipins.render import raster, svg
 from tests.conftest import TWISTD, alive, children, free_port, make_service, until
 
+pytestmark = pytest.mark.system
+
 
 @pytest.fixture
 def shields(start_daemon):
