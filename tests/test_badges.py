@@ -11,6 +11,8 @@ from pypipins.badges import pypip
 from pypipins.badges.pypip import PYPIP
 from pypipins.facts import Downloads, PackageFacts
 
+pytestmark = pytest.mark.pure
+
 # -- the badge kinds (URL table) ------------------------------------------------------------
 
 

@@ -10,6 +10,8 @@ from pypipins.badges import pypip
 from pypipins.badges.pypip import PYPIP
 from pypipins.facts import PackageFacts
 
+pytestmark = pytest.mark.pure
+
 
 def facts(classifiers=(), requires_python="", name="pkg"):
     return PackageFacts(version="1.0", classifiers=tuple(classifiers), requires_python=requires_python, name=name)

@@ -12,6 +12,8 @@ from twisted.internet.task import Clock
 from pypipins.upstream.budget import BudgetQueue, Dropped, QueueFull, RequestBudget, Retry
 from tests.helpers import fired
 
+pytestmark = pytest.mark.pure
+
 PYPISTATS = [(5, 1.0), (30, 60.0)]
 
 

@@ -17,6 +17,8 @@ from pypipins.cache import ABSENT, ENTRY_OVERHEAD, FallbackCache, MemoryCache, R
 from pypipins.metrics import Metrics
 from tests.helpers import fired, free_port, until
 
+pytestmark = pytest.mark.system
+
 
 def test_memory_cache_expires():
     clock = Clock()

@@ -6,6 +6,8 @@ import pytest
 
 from pypipins import colors, names
 
+pytestmark = pytest.mark.pure
+
 # -- colors ---------------------------------------------------------------------------------
 
 

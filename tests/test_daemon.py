@@ -18,6 +18,8 @@ from twisted.internet.defer import Deferred, gatherResults
 from tests.helpers import TWISTD, alive, children, free_port, until
 from tests.test_operating import sample
 
+pytestmark = pytest.mark.system
+
 
 async def get(url):
     response = await treq.get(url)

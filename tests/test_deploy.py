@@ -24,6 +24,8 @@ import pytest
 
 from tests.helpers import TWISTD, free_port, wait_for_port
 
+pytestmark = pytest.mark.system
+
 ROOT = Path(__file__).parent.parent
 ETC = ROOT / "etc"
 VENV = Path(sys.executable).parent.parent

@@ -7,10 +7,13 @@ soon after, and provokes no 429.
 
 import json
 
+import pytest
 import pytest_twisted
 import treq
 
 from tests.helpers import until
+
+pytestmark = pytest.mark.system
 
 WAIT = 1.0
 

@@ -25,6 +25,8 @@ from pypipins.render import svg
 from tests.helpers import alive, until
 from tests.test_operating import sample
 
+pytestmark = pytest.mark.system
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

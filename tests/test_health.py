@@ -4,12 +4,15 @@
 
 import json
 
+import pytest
 import pytest_twisted
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
 from pypipins.health import FAILING_FOR, Health, UpstreamHealth, can_serve
 from tests.helpers import until
+
+pytestmark = pytest.mark.system
 
 
 class Redis:

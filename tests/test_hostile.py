@@ -45,6 +45,8 @@ from tests.helpers import Daemon, children, fired, free_port, in_memory_site, wa
 from tests.drawers import ForkingDrawer
 from tests.standin import FIXTURES, Upstream
 
+pytestmark = pytest.mark.system
+
 KINDS = frozenset(PYPIP.by_name)
 SHIELDS_KINDS = frozenset(SHIELDS.by_name)
 

@@ -10,6 +10,8 @@ import pytest_twisted
 import treq
 from twisted.logger import globalLogPublisher
 
+pytestmark = pytest.mark.system
+
 
 def header(response, name):
     return (response.headers.getRawHeaders(name) or [None])[0]

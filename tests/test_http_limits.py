@@ -15,6 +15,8 @@ import pytest
 
 from pypipins.web.limits import MAX_BODY
 
+pytestmark = pytest.mark.system
+
 #: A badge route of each daemon, and what it needs to start.
 ROUTES = {
     "pypipins": b"/license/klein/badge.svg",

@@ -3,6 +3,7 @@ Images from a shields server (C{--shields-url}), in memory: the server is a Twis
 behind treq.testing.StubTreq, time a Clock.
 """
 
+import pytest
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.task import Clock
 from twisted.web.resource import Resource
@@ -13,6 +14,8 @@ from pypipins.badges import Badge, Options
 from pypipins.cache import MemoryCache
 from pypipins.images import LocalImages, ShieldsImages
 from pypipins.upstream.fetcher import Fetcher
+
+pytestmark = pytest.mark.memory
 
 
 class _Hanging(Resource):

@@ -2,10 +2,13 @@
 An incident is two lines of log, however many failures it holds; on a Clock.
 """
 
+import pytest
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
 from pypipins.incidents import Incident
+
+pytestmark = pytest.mark.pure
 
 
 def logged(run):

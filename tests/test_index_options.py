@@ -11,6 +11,8 @@ from pypipins.upstream import indexes
 from pypipins.upstream.indexes import Index, IndexOption
 from pypipins.tap import Options
 
+pytestmark = pytest.mark.pure
+
 SECRET = "alice:s3cr3t-Pa55"
 
 

@@ -25,6 +25,8 @@ from tests.helpers import RunningService, free_port, make_service, until, wait_f
 from tests.simple_standin import BasicAuthGuard, SimpleIndex
 from tests.standin import Upstream
 
+pytestmark = pytest.mark.system
+
 PYPI_SERVER = str(Path(sys.executable).parent / "pypi-server")
 
 USER, PASSWORD = "alice", "s3cr3t-Pa55"

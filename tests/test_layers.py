@@ -8,6 +8,8 @@ from typing import Iterator, Set
 
 import pytest
 
+pytestmark = pytest.mark.pure
+
 PACKAGE = Path(__file__).resolve().parent.parent / "pypipins"
 
 #: Modules that do no I/O; render/ may import only these (and itself).

@@ -5,6 +5,7 @@ over errors and while refreshing, all on a Clock.
 
 import datetime
 
+import pytest
 from treq.testing import StubTreq
 from twisted.internet.defer import fail
 from twisted.internet.task import Clock
@@ -22,6 +23,8 @@ from pypipins.upstream.pypistats import HOLD_AFTER_429, PyPIStats
 from pypipins.upstream.fetcher import Fetcher
 from tests.helpers import fired
 from tests.standin import STATS_LIMITS, Upstream
+
+pytestmark = pytest.mark.memory
 
 TTL = 600
 

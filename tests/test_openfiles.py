@@ -13,6 +13,8 @@ import pytest
 import pytest_twisted
 import treq
 
+pytestmark = pytest.mark.system
+
 #: More idle connections than a soft limit of 1024 allows (the daemon's own files count too).
 IDLE = 1100
 

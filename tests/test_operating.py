@@ -7,10 +7,13 @@ once.
 import json
 import re
 
+import pytest
 import pytest_twisted
 import treq
 
 from tests.helpers import free_port, until
+
+pytestmark = pytest.mark.system
 
 
 async def get(url, **kwargs):

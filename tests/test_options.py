@@ -4,6 +4,8 @@ L{usage.UsageError}'s text). tests/test_daemon.py runs one of each through twist
 """
 
 import pytest
+
+pytestmark = pytest.mark.pure
 from twisted.python import usage
 
 from pypipins import shields_tap, tap

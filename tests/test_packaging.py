@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.system
+
 ROOT = Path(__file__).parent.parent
 SOURCES = ["setup.py", "README.rst", "requirements.txt", "pypipins", "twisted"]
 

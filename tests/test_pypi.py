@@ -17,6 +17,8 @@ from pypipins.upstream.fetcher import Fetcher, RateLimited, TooLarge
 from tests.helpers import fired
 from tests.standin import FIXTURES, Upstream
 
+pytestmark = pytest.mark.memory
+
 RECORDED = sorted(p.stem for p in (FIXTURES / "pypi").glob("*.json"))
 
 

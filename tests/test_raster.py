@@ -11,6 +11,8 @@ from PIL import Image
 from pypipins.badges import MAX_TEXT
 from pypipins.render import raster, svg
 
+pytestmark = pytest.mark.pure
+
 FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "gif": "GIF", "tiff": "TIFF"}
 
 

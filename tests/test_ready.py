@@ -5,6 +5,7 @@ the facts they say are fresh; never for errors or stale facts. On a Clock, in me
 
 import json
 
+import pytest
 import treq
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
@@ -18,6 +19,8 @@ from pypipins.upstream.pypistats import PyPIStats
 from pypipins.upstream.fetcher import Fetcher
 from tests.helpers import fired, in_memory_site
 from tests.standin import Upstream
+
+pytestmark = pytest.mark.memory
 
 TTL = 600
 

@@ -9,6 +9,8 @@ import pytest_twisted
 from pypipins.web.answers import release_version
 from tests.test_web import endpoint
 
+pytestmark = pytest.mark.system
+
 
 def said(data):
     return data["label"], data["message"], data["color"]

@@ -16,6 +16,8 @@ import pytest
 from pypipins.render import widths
 from pypipins.render.svg import STYLES, render
 
+pytestmark = pytest.mark.pure
+
 FIXTURES = Path(__file__).parent / "fixtures" / "render" / "cases.json"
 CASES: List[Dict[str, Any]] = json.loads(FIXTURES.read_text(encoding="utf-8"))["cases"]
 

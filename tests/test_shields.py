@@ -22,6 +22,8 @@ from pypipins.render import raster, svg
 from pypipins.web.static_badges import ShieldsSite
 from tests.helpers import TWISTD, alive, children, fired, free_port, make_service, until
 
+pytestmark = pytest.mark.system
+
 
 @pytest.fixture
 def shields(start_daemon):

@@ -13,6 +13,8 @@ from pypipins.badges import Badge, Options
 from pypipins.facts import Downloads, PackageFacts
 from tests.test_web import svg_texts
 
+pytestmark = pytest.mark.system
+
 
 def facts(*classifiers, **fields):
     return PackageFacts(**{"version": "1.0", "classifiers": tuple(classifiers), **fields})

@@ -15,6 +15,8 @@ from pypipins.upstream.coremetadata import CoreMetadata
 from pypipins.facts import PackageFacts, Unavailable
 from pypipins.upstream.simple import DistFile, Release
 
+pytestmark = pytest.mark.pure
+
 PAGE = "https://index.test/simple/corp/"
 
 

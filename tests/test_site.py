@@ -12,6 +12,8 @@ from pypipins.web import snippets
 from pypipins.badges import STYLES
 from pypipins.badges.pypip import PYPIP
 
+pytestmark = pytest.mark.system
+
 
 def test_snippets_point_at_this_server():
     found = snippets.snippets("https://badges.example.org", "license", "Klein", "style=flat-square",

@@ -15,6 +15,8 @@ import pytest
 
 from tests.helpers import free_port, wait_for_port
 
+pytestmark = pytest.mark.system
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from pypipins.render import FORMATS
 from pypipins.badges.static import StaticBadge, escape, parse, path, split_extension, unescape
 
+pytestmark = pytest.mark.pure
+
 
 @pytest.mark.parametrize(
     "content, badge",

@@ -14,6 +14,8 @@ from pypipins.lookup import Answer
 from pypipins.web import answers
 from pypipins.web.http import SHORT_MAX_AGE
 
+pytestmark = pytest.mark.pure
+
 DIALECTS = [PYPIP, SHIELDS]
 
 

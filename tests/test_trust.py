@@ -7,11 +7,14 @@ bound when every request asks for something new.
 import json
 import signal
 
+import pytest
 import pytest_twisted
 import treq
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
 from twisted.internet.task import deferLater
+
+pytestmark = pytest.mark.system
 
 
 PACKAGES = 120

@@ -13,6 +13,8 @@ import pytest_twisted
 
 from tests.helpers import until
 
+pytestmark = pytest.mark.system
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 
