@@ -38,12 +38,19 @@ class _CountingDrawer:
         return Deferred()
 
 
-def test_a_client_gone_is_neither_a_failing_shields_server_nor_drawn_for_nobody():
+def _through_a_hanging_server():
+    """
+    Images from a shields server that never answers, drawn in-process by a counting drawer.
+    """
     clock = Clock()
     fetcher = Fetcher(StubTreq(_Hanging()), clock, 3.0, "shields")
     drawer = _CountingDrawer()
     local = LocalImages(MemoryCache(clock), drawer)
-    images = ShieldsImages(fetcher, "http://shields.test", local, MemoryCache(clock), clock)
+    return clock, drawer, ShieldsImages(fetcher, "http://shields.test", local, MemoryCache(clock), clock)
+
+
+def test_a_client_gone_is_neither_a_failing_shields_server_nor_drawn_for_nobody():
+    clock, drawer, images = _through_a_hanging_server()
     failures = []
     d = images.image(Badge("license", "MIT", "blue"), Options(), "png")
     d.addErrback(failures.append)
@@ -55,11 +62,7 @@ def test_a_client_gone_is_neither_a_failing_shields_server_nor_drawn_for_nobody(
 
 
 def test_a_shields_server_that_does_not_answer_is_drawn_in_process():
-    clock = Clock()
-    fetcher = Fetcher(StubTreq(_Hanging()), clock, 3.0, "shields")
-    drawer = _CountingDrawer()
-    local = LocalImages(MemoryCache(clock), drawer)
-    images = ShieldsImages(fetcher, "http://shields.test", local, MemoryCache(clock), clock)
+    clock, drawer, images = _through_a_hanging_server()
     images.image(Badge("license", "MIT", "blue"), Options(), "png")
     clock.advance(3.1)
     assert images._incident.failing_since is not None
