@@ -45,6 +45,16 @@ _FAILURES_KEPT = 10_000
 DOWNLOADS_WAIT = 3.0
 
 T = TypeVar("T")
+V = TypeVar("V")
+
+
+def _remember(kept: Dict[str, V], key: str, value: V) -> None:
+    """
+    Keep C{value} for C{key} in C{kept}, forgetting the oldest past L{_FAILURES_KEPT}.
+    """
+    if key not in kept and len(kept) >= _FAILURES_KEPT:
+        kept.pop(next(iter(kept)))
+    kept[key] = value
 
 
 @attrs.frozen
@@ -241,9 +251,7 @@ class Lookup:
             decoded = fetched_at, decode(record)
         except Exception as e:  # whatever decoding a foreign record raises: a miss, not a 500
             if key not in self._unreadable:
-                if len(self._unreadable) >= _FAILURES_KEPT:
-                    self._unreadable.pop(next(iter(self._unreadable)))
-                self._unreadable[key] = None
+                _remember(self._unreadable, key, None)
                 self._log.warn(
                     "The record kept for {key} cannot be read ({error}): asking again.",
                     key=key, error=repr(e)[:200],
@@ -295,9 +303,7 @@ class Lookup:
             raise
         except Unavailable:
             # logged by the upstream's health, once per incident rather than per package
-            if len(self._failed_at) >= _FAILURES_KEPT:
-                self._failed_at.pop(next(iter(self._failed_at)))
-            self._failed_at[key] = self._clock.seconds()
+            _remember(self._failed_at, key, self._clock.seconds())
             raise
         self._failed_at.pop(key, None)
         await self._cache.set(key, _pack(self._clock.seconds(), record.to_json()), STALE_FOR)
