@@ -3,11 +3,14 @@ Remembering upstream answers: in Redis (shared, survives restarts) and in a boun
 cache beside it, so that badges are served whether Redis answers or not.
 """
 
+import functools
 from collections import OrderedDict
-from typing import Any, Callable, Optional, Protocol, Tuple
+from typing import Any, Callable, Optional, Protocol, Tuple, Union
+from urllib.parse import unquote, urlsplit
 
+import attrs
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, TimeoutError, succeed
+from twisted.internet.defer import Deferred, TimeoutError, fail, succeed
 from twisted.internet.endpoints import clientFromString
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
@@ -22,6 +25,10 @@ REDIS_TIMEOUT = 0.5
 #: Longest wait, in seconds, between two attempts to reach a Redis that is gone; so this
 #: long at most after Redis returns, it is used again.
 REDIS_RETRY_MAX = 5.0
+
+#: Seconds the sentinels have to name the master before a connection attempt fails (and is
+#: tried again): txredisapi's default, 10 s, would hold back the move to a new master.
+SENTINEL_DISCOVERY_TIMEOUT = 1.0
 
 #: Seconds Redis must go without a failure before an incident is over: a Redis at
 #: C{maxmemory} refuses every write and answers every read, which is one incident.
@@ -135,6 +142,86 @@ class MemoryCache:
             self.bytes -= entry[2]
 
 
+@attrs.frozen
+class Sentinels:
+    """
+    A Redis service found through Redis Sentinel: its name, and the sentinels asked for its
+    master (all of them at once; the first to name a master that is up is believed).
+    """
+
+    service: str
+    addresses: Tuple[Tuple[str, int], ...]
+
+
+@attrs.frozen
+class RedisAddress:
+    """
+    Where Redis is (a Twisted client endpoint string, or L{Sentinels}), which database, and
+    the password it wants.
+    """
+
+    where: Union[str, Sentinels]
+    db: int = 0
+    password: Optional[str] = None
+
+
+def parse_redis_url(url: str) -> RedisAddress:
+    """
+    The address of a Redis URL: C{redis://[:password@]host[:port][/db]},
+    C{unix:///path/to.sock[?db=N]}, or
+    C{redis+sentinel://[:password@]host[:port][,host[:port]...]/SERVICE[/db]} (the password
+    is the master's; sentinels listen on 26379 unless told).
+
+    @raise ValueError: for anything else.
+    """
+    parts = urlsplit(url)
+    # what the errors show: never the password
+    credentials, at, _ = parts.netloc.rpartition("@")
+    if at:
+        url = url.replace(credentials + "@", "***@", 1)
+    where: Union[str, Sentinels]
+    if parts.scheme == "redis+sentinel":
+        password, at, hosts = parts.netloc.rpartition("@")
+        service, _, db = parts.path.strip("/").partition("/")
+        if not service:
+            raise ValueError(f"no service name in {url!r}")
+        where = Sentinels(service, tuple(_host_port(each, url) for each in hosts.split(",")))
+        password = unquote(password.partition(":")[2]) if at else ""
+        db = db or "0"
+    elif parts.scheme == "redis":
+        if not parts.hostname:
+            raise ValueError(f"no host in {url!r}")
+        password = unquote(parts.password or "")
+        db = parts.path.strip("/") or "0"
+        where = f"tcp:host={parts.hostname}:port={parts.port or 6379}"
+    elif parts.scheme == "unix":
+        if not parts.path:
+            raise ValueError(f"no socket path in {url!r}")
+        password = unquote(parts.password or "")
+        query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+        db = query.get("db", "0")
+        where = "unix:path=" + parts.path.replace(":", r"\:")
+    else:
+        raise ValueError(f"{url!r} is not redis://, redis+sentinel:// nor unix://")
+    if not db.isdigit():
+        raise ValueError(f"database {db!r} in {url!r} is not a number")
+    return RedisAddress(where, int(db), password or None)
+
+
+def _host_port(text: str, url: str) -> Tuple[str, int]:
+    """
+    C{(host, port)} of a sentinel's C{host[:port]} (C{[::1]:26379} for IPv6).
+    """
+    parts = urlsplit("//" + text)
+    try:
+        port = parts.port or 26379
+    except ValueError:
+        port = 0
+    if not parts.hostname or not port or parts.username or parts.password:
+        raise ValueError(f"{text!r} in {url!r} is not host:port")
+    return parts.hostname, port
+
+
 class RedisCache(Service):
     """
     Bytes in Redis with a TTL, over one txredisapi connection kept open (and re-opened) while
@@ -146,20 +233,33 @@ class RedisCache(Service):
     connection (txredisapi's can hand a late reply to the next command), and a command that
     takes too long drops the connection for a new one instead.
 
-    @param endpoint: a Twisted client endpoint string (C{tcp:host=...:port=...} or
-        C{unix:path=...}).
+    Through L{Sentinels}, the master is asked of the sentinels before each connection, and a
+    connection that finds a replica (a master since demoted) is dropped for another attempt:
+    after a failover, commands go to the new master as soon as the sentinels name it.
+
+    @param where: a Twisted client endpoint string (C{tcp:host=...:port=...} or
+        C{unix:path=...}), or L{Sentinels}.
     """
 
     _log = Logger()
 
     def __init__(
-        self, reactor: Any, endpoint: str, dbid: int = 0, password: Optional[str] = None
+        self,
+        reactor: Any,
+        where: Union[str, Sentinels],
+        dbid: int = 0,
+        password: Optional[str] = None,
     ) -> None:
         self._reactor = reactor
-        self._endpoint = endpoint
+        self._where = where
         self._dbid = dbid
         self._password = password
         self._factory: Any = None
+        self._sentinel: Any = None
+
+    @classmethod
+    def at(cls, reactor: Any, address: RedisAddress) -> "RedisCache":
+        return cls(reactor, address.where, address.db, address.password)
 
     @property
     def connected(self) -> bool:
@@ -170,22 +270,42 @@ class RedisCache(Service):
         import txredisapi
 
         super().startService()
-        self._factory = txredisapi.RedisFactory(
-            self._endpoint,
-            self._dbid,
-            poolsize=1,
-            isLazy=True,
-            charset=None,
-            password=self._password,
+        options = dict(
+            poolsize=1, isLazy=True, charset=None, password=self._password,
             convertNumbers=False,
         )
+        if isinstance(self._where, str):
+            self._factory = txredisapi.RedisFactory(self._where, self._dbid, **options)
+            endpoint = clientFromString(self._reactor, self._where)
+        else:
+            self._sentinel = txredisapi.Sentinel(list(self._where.addresses))
+            self._sentinel.discovery_timeout = SENTINEL_DISCOVERY_TIMEOUT
+            self._factory = _MasterFactory(
+                sentinel_manager=self._sentinel, service_name=self._where.service,
+                is_master=True, uuid=None, dbid=self._dbid, **options,
+            )
+            endpoint = txredisapi._SentinelEndpoint(self._factory)
         self._factory.maxDelay = REDIS_RETRY_MAX
-        self._factory.startConnecting(clientFromString(self._reactor, self._endpoint))
+        self._factory.startConnecting(endpoint)
 
     def stopService(self) -> "Deferred[Any]":
         super().stopService()
         factory, self._factory = self._factory, None
-        return factory.disconnect()
+        d: Deferred[Any] = factory.disconnect()
+        if self._sentinel is not None:
+            sentinel, self._sentinel = self._sentinel, None
+            d.addBoth(lambda _: sentinel.disconnect())
+        return d
+
+    def execute(self, name: str, *args: Any, **kwargs: Any) -> "Deferred[Any]":
+        """
+        Another command of txredisapi's (C{eval}, C{set} with C{only_if_not_exists}...), on
+        bytes, failing after L{REDIS_TIMEOUT} as the cache's own do; for callers that keep
+        something other than a cache's records.
+        """
+        if not self.connected:
+            return fail(ConnectionError("Redis is not connected"))
+        return self._command(name, *args, **kwargs)
 
     def get(self, key: str) -> "Deferred[Optional[bytes]]":
         return self._command("get", key).addCallback(self._for_key, key)
@@ -223,6 +343,40 @@ class RedisCache(Service):
         for connection in list(self._factory.pool if self._factory is not None else ()):
             connection.transport.abortConnection()
         return Failure(TimeoutError(f"Redis did not answer within {timeout} s"))
+
+
+@functools.lru_cache(maxsize=None)
+def _master_factory() -> Any:
+    # Made when first needed: txredisapi installs the default reactor when imported.
+    import txredisapi
+
+    class MasterProtocol(txredisapi.SentinelRedisProtocol):
+        """
+        txredisapi's connection to a master found through Sentinel, whose check that it reached
+        the master compares the role to a text: on a connection that reads bytes (as this cache
+        does) it never equals, and every connection was dropped. Decoded here.
+        """
+
+        def connectionMade(self) -> Any:
+            def check_role(role: Any) -> Any:
+                name = role[0].decode() if isinstance(role[0], bytes) else role[0]
+                if name != "master":
+                    self.transport.loseConnection()
+                    return None
+                return txredisapi.RedisProtocol.connectionMade(self)
+
+            if self.password is not None:
+                self.auth(self.password, self.username)
+            return self.role().addCallback(check_role)
+
+    class MasterFactory(txredisapi.SentinelConnectionFactory):
+        protocol = MasterProtocol
+
+    return MasterFactory
+
+
+def _MasterFactory(**kwargs: Any) -> Any:
+    return _master_factory()(**kwargs)
 
 
 #: What each value stored in Redis starts with, before the name of its key and a newline.

@@ -20,6 +20,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from pypipins.cache import ABSENT, Cache
+from pypipins.fleet import Claim, Claims, Outcome
 from pypipins.upstream.budget import Dropped, QueueFull
 from pypipins.facts import (
     Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, Queued, Unavailable,
@@ -89,6 +90,9 @@ class Lookup:
     @param downloads_wait: seconds a request waits for counts not kept, before it is
         answered L{Queued} (the fetch goes on).
     @param indexes: the other indexes badges may name, by name.
+    @param claims: the fleet's claims, when daemons share the cache: one of them fetches a
+        key while the others wait for it. Without, or while Redis does not answer, this
+        daemon fetches on its own (still once per key for all its requests).
     """
 
     _log = Logger()
@@ -104,6 +108,7 @@ class Lookup:
         refresh_at: Tuple[int, int] = REFRESH_AT,
         downloads_wait: float = DOWNLOADS_WAIT,
         indexes: Optional[Mapping[str, PackageSource]] = None,
+        claims: Optional[Claims] = None,
     ) -> None:
         self._cache = cache
         self._pypi = pypi
@@ -113,6 +118,7 @@ class Lookup:
         self._ttl = ttl
         self._refresh_at = refresh_at
         self._downloads_wait = downloads_wait
+        self._claims = claims
         self._in_flight: Dict[str, List["Deferred[Any]"]] = {}
         self._failed_at: Dict[str, float] = {}
         #: Keys whose kept record could not be read, logged once until a good one is kept.
@@ -193,6 +199,18 @@ class Lookup:
         @param wait: seconds a client waits for the fetch before L{Queued}.
         @param hurry: tells a fetch under way (a refresh) that a client now waits for it.
         """
+        async def fresh() -> Optional[T]:
+            """
+            The record kept for C{key} if it is fresh: another daemon fetched it meanwhile.
+            """
+            cached = await self._cache.get(key)
+            if cached == ABSENT:
+                raise NotFound(key)
+            found = None if cached is None else self._decoded(key, cached, decode)
+            if found is None or self._clock.seconds() >= fresh_until(found[0]):
+                return None
+            return found[1]
+
         async def get() -> Answer[T]:
             cached = await self._cache.get(key)
             if cached == ABSENT:
@@ -205,7 +223,9 @@ class Lookup:
                     return Answer(value, fresh_until=until)
                 if not self._failed_recently(key):
                     # answered now, refreshed for the next request
-                    self._shared(key, lambda: fetch(False)).addErrback(self._refresh_failed, key)
+                    self._shared(key, lambda: fetch(False), fresh).addErrback(
+                        self._refresh_failed, key
+                    )
                 return Answer(value, stale=True)
             if self._failed_recently(key):
                 raise Unavailable(f"{key}: the upstream failed less than {RETRY_AFTER} s ago")
@@ -214,7 +234,7 @@ class Lookup:
                     hurry()  # a refresh under way, now waited for
             elif before is not None:
                 await before()
-            shared = self._shared(key, lambda: fetch(True))
+            shared = self._shared(key, lambda: fetch(True), fresh)
             value = await (shared if wait is None else self._within(shared, wait, key))
             return Answer(value, fresh_until=fresh_until(self._clock.seconds()))
 
@@ -272,9 +292,17 @@ class Lookup:
         failed_at = self._failed_at.get(key)
         return failed_at is not None and self._clock.seconds() - failed_at < RETRY_AFTER
 
-    def _shared(self, key: str, fetch: Callable[[], "Deferred[Any]"]) -> "Deferred[Any]":
+    def _shared(
+        self,
+        key: str,
+        fetch: Callable[[], "Deferred[Any]"],
+        kept: Callable[[], Awaitable[Any]],
+    ) -> "Deferred[Any]":
         """
-        The record fetched (and stored) for C{key}, or the fetch for it already under way.
+        The record fetched (and stored) for C{key}, or the fetch for it already under way, in
+        this daemon or (L{Claims}) in another.
+
+        @param kept: the record kept for C{key} if fresh, else L{None}.
         """
         waiter: "Deferred[Any]" = Deferred()
         waiters = self._in_flight.get(key)
@@ -288,8 +316,63 @@ class Lookup:
             for each in waiters:
                 each.callback(result)  # a Failure runs each waiter's errbacks
 
-        Deferred.fromCoroutine(self._fetch_and_store(key, fetch)).addBoth(done)
+        Deferred.fromCoroutine(self._claimed(key, fetch, kept)).addBoth(done)
         return waiter
+
+    async def _claimed(
+        self,
+        key: str,
+        fetch: Callable[[], "Deferred[Any]"],
+        kept: Callable[[], Awaitable[Any]],
+    ) -> Any:
+        """
+        The record of C{key}, fetched by this daemon once it holds the fleet's claim on it,
+        or by the daemon that does.
+        """
+        # A fetch that ended elsewhere between this daemon's miss and its claim left its
+        # outcome under the claim (for OUTCOME_FOR): the record need only be looked for
+        # again once a claim was found gone.
+        gone = False
+        while self._claims is not None:
+            claim = await self._claims.take(key)
+            if claim is None:
+                claim = await self._claims.wait(key)
+            if claim is Outcome.GONE:
+                gone = True
+                continue  # its holder died, or its outcome expired: take it
+            if claim is Outcome.UNSHARED:
+                break
+            if claim is Outcome.FAILED:
+                _remember(self._failed_at, key, self._clock.seconds())
+                raise Unavailable(f"{key}: another daemon's fetch failed")
+            if claim is Outcome.DONE:
+                record = await kept()
+                if record is None:
+                    break  # stored elsewhere, not here (Redis lost it): fetch alone
+                return record
+            assert isinstance(claim, Claim)
+            return await self._with_claim(claim, fetch, kept if gone else None)
+        return await self._fetch_and_store(key, fetch)
+
+    async def _with_claim(
+        self,
+        claim: Claim,
+        fetch: Callable[[], "Deferred[Any]"],
+        kept: Optional[Callable[[], Awaitable[Any]]],
+    ) -> Any:
+        outcome = Outcome.DONE
+        try:
+            record = None if kept is None else await kept()
+            if record is None:
+                record = await self._fetch_and_store(claim.key, fetch)
+            return record
+        except NotFound:
+            raise
+        except BaseException:
+            outcome = Outcome.FAILED
+            raise
+        finally:
+            await claim.settle(outcome)
 
     async def _fetch_and_store(self, key: str, fetch: Callable[[], "Deferred[Any]"]) -> Any:
         try:

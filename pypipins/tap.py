@@ -5,8 +5,8 @@ C{twistd pypipins}: the options, and the service they build.
 import gc
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Tuple
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import urlsplit
 
 from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
@@ -14,7 +14,9 @@ from twisted.python import usage
 
 from pypipins import drawpool
 from pypipins.upstream import indexes
-from pypipins.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB
+from pypipins.cache import (
+    FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB, parse_redis_url,
+)
 from pypipins.health import FAILING_FOR
 from pypipins.lookup import DOWNLOADS_WAIT
 from pypipins.upstream.pypistats import parse_time_of_day
@@ -24,33 +26,6 @@ if TYPE_CHECKING:
 
 #: The backend port of the original Varnish set-up.
 DEFAULT_PORT = "tcp:8888:interface=127.0.0.1"
-
-
-def parse_redis_url(url: str) -> Tuple[str, int, Optional[str]]:
-    """
-    The client endpoint string, database number and password of a Redis URL:
-    C{redis://[:password@]host[:port][/db]} or C{unix:///path/to.sock[?db=N]}.
-
-    @raise ValueError: for anything else.
-    """
-    parts = urlsplit(url)
-    password = unquote(parts.password) if parts.password else None
-    if parts.scheme == "redis":
-        if not parts.hostname:
-            raise ValueError(f"no host in {url!r}")
-        db = parts.path.strip("/") or "0"
-        endpoint = f"tcp:host={parts.hostname}:port={parts.port or 6379}"
-    elif parts.scheme == "unix":
-        if not parts.path:
-            raise ValueError(f"no socket path in {url!r}")
-        query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-        db = query.get("db", "0")
-        endpoint = "unix:path=" + parts.path.replace(":", r"\:")
-    else:
-        raise ValueError(f"{url!r} is neither redis:// nor unix://")
-    if not db.isdigit():
-        raise ValueError(f"database {db!r} in {url!r} is not a number")
-    return endpoint, int(db), password
 
 
 #: The raster workers' options, which C{twistd shields} has too.
@@ -86,7 +61,8 @@ class Options(usage.Options):
     optParameters = RASTER_OPTIONS + [
         ["port", "p", DEFAULT_PORT, "Endpoint to serve badges on."],
         ["redis", None, "redis://127.0.0.1:6379/0",
-         "Redis to cache in: redis://host:port/db or unix:///path/to.sock."],
+         "Redis to cache in: redis://[:password@]host:port/db, unix:///path/to.sock?db=N, or "
+         "through Sentinel, redis+sentinel://[:password@]host:port[,host:port...]/SERVICE/db."],
         ["pypi-url", None, "https://pypi.org/pypi",
          "PyPI's JSON API; documents are {pypi-url}/{name}/json."],
         ["stats-url", None, "https://pypistats.org/api",
@@ -97,6 +73,9 @@ class Options(usage.Options):
          "then, and asked for again after."],
         ["stats-per-second", None, 5, "Requests to pypistats allowed per second.", int],
         ["stats-per-minute", None, 30, "Requests to pypistats allowed per minute.", int],
+        ["fleet-size", None, 1,
+         "Daemons sharing this Redis (and so pypistats' budget, which they spend together "
+         "through it): while Redis does not answer, each spends a share this size of it.", int],
         ["stats-queue", None, 10_000,
          "Packages whose counts may wait for pypistats' budget; past it the oldest "
          "background refresh is dropped.", int],
@@ -150,9 +129,7 @@ class Options(usage.Options):
         except ValueError as e:
             raise usage.UsageError(f"--index: {e}")
         try:
-            self["redis-endpoint"], self["redis-db"], self["redis-password"] = parse_redis_url(
-                self["redis"]
-            )
+            self["redis-address"] = parse_redis_url(self["redis"])
         except ValueError as e:
             raise usage.UsageError(f"--redis: {e}")
         for option in ("pypi-url", "stats-url", "shields-url", "public-url"):
@@ -166,7 +143,7 @@ class Options(usage.Options):
         except ValueError as e:
             raise usage.UsageError(f"--stats-refresh-at: {e}")
         for option in ("cache-ttl", "stats-per-second", "stats-per-minute", "stats-queue",
-                       "ready-memory", "image-memory", "facts-memory"):
+                       "fleet-size", "ready-memory", "image-memory", "facts-memory"):
             if self[option] <= 0:
                 raise usage.UsageError(f"--{option} must be positive")
         for option in ("upstream-timeout", "unhealthy-after", "downloads-wait"):
@@ -208,7 +185,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from twisted.web.client import Agent
     from twisted.web.resource import Resource
 
-    from pypipins.upstream.budget import ARRIVAL_MARGIN, BudgetQueue, RequestBudget
+    from pypipins.fleet import Claims, SharedBudget, owner_name
+    from pypipins.upstream.budget import ARRIVAL_MARGIN, BudgetQueue
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
     from pypipins.web.limits import limited_site
@@ -226,9 +204,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     OpenFilesLimit().setServiceParent(top)
     GCTuning().setServiceParent(top)
     metrics = Metrics(CollectorRegistry())
-    redis = RedisCache(
-        reactor, config["redis-endpoint"], config["redis-db"], config["redis-password"]
-    )
+    redis = RedisCache.at(reactor, config["redis-address"])
     redis.setName("redis")
     redis.setServiceParent(top)
     cache = FallbackCache(
@@ -242,9 +218,12 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     def fetcher(name: str) -> Fetcher:
         return Fetcher(http, reactor, config["upstream-timeout"], name, upstreams[name], metrics)
 
-    budget = RequestBudget(
-        reactor, [(config["stats-per-second"], 1.0), (config["stats-per-minute"], 60.0)],
-        ARRIVAL_MARGIN,
+    # what daemons sharing the Redis share besides the cache: who fetches, and the budget
+    owner = owner_name()
+    budget = SharedBudget(
+        redis, reactor, "pypistats",
+        [(config["stats-per-second"], 1.0), (config["stats-per-minute"], 60.0)],
+        ARRIVAL_MARGIN, owner, config["fleet-size"],
     )
     stats_queue = BudgetQueue(reactor, budget, config["stats-queue"], "pypistats", metrics)
     metrics.watch_queue("pypistats", lambda: len(stats_queue))
@@ -257,6 +236,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         refresh_at=config["refresh-at"],
         downloads_wait=config["downloads-wait"],
         indexes=indexes.sources(config["indexes"], fetcher, reactor),
+        claims=Claims(redis, reactor, owner),
     )
     # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
     pool = drawing_pool(config, reactor, metrics)

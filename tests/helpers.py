@@ -123,7 +123,8 @@ class RedisServer:
     A redis-server of our own, in the foreground, as a child of the test process.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *args: str) -> None:
+        self.args = args
         self.binary = shutil.which("redis-server")
         if self.binary is None:
             pytest.fail("redis-server is not installed: apt-get install redis-server")
@@ -138,7 +139,7 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory), *self.args],
             stdout=subprocess.DEVNULL,
         )
         wait_for_port(self.port, process=self.process)

@@ -92,10 +92,9 @@ async def test_redis_cache_unix_socket_and_db(tmp_path, redis_server):
                                 "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     try:
         await until(sock.exists)
-        from pypipins.tap import parse_redis_url
+        from pypipins.cache import parse_redis_url
 
-        where, db, password = parse_redis_url(f"unix://{sock}?db=3")
-        cache = RedisCache(reactor, where, db, password)
+        cache = RedisCache.at(reactor, parse_redis_url(f"unix://{sock}?db=3"))
         cache.startService()
         await until(lambda: cache.connected)
         await cache.set("k", b"v", ttl=30)

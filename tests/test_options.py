@@ -9,6 +9,7 @@ pytestmark = pytest.mark.pure
 from twisted.python import usage
 
 from pypipins import shields_tap, tap
+from pypipins.cache import RedisAddress, Sentinels, parse_redis_url
 
 
 def refusal(options: usage.Options, args):
@@ -19,7 +20,13 @@ def refusal(options: usage.Options, args):
 
 @pytest.mark.parametrize(
     "args, says",
-    [(["--redis", "http://x"], "--redis: 'http://x' is neither redis:// nor unix://"),
+    [(["--redis", "http://x"], "--redis: 'http://x' is not redis://, redis+sentinel:// nor unix://"),
+     (["--redis", "redis+sentinel://h:26379"], "no service name"),
+     (["--redis", "redis+sentinel://h:x/mymaster"], "'h:x' in"),
+     (["--redis", "redis+sentinel://h,/mymaster"], "'' in"),
+     (["--redis", "redis+sentinel://h/mymaster/x"], "database 'x'"),
+     (["--redis", "redis+sentinel://:s3cr3t@h:x/mymaster"], "'h:x' in 'redis+sentinel://***@"),
+     (["--redis", "redis://:s3cr3t@h/x"], "database 'x'"),
      (["--redis", "redis://h/x"], "database 'x'"),
      (["--cache-ttl", "0"], "--cache-ttl must be positive"),
      (["--pypi-url", "ftp://x"], "--pypi-url must be an http:// or https:// URL"),
@@ -47,6 +54,18 @@ def test_bad_options_are_refused(args, says):
 @pytest.mark.parametrize("options", [tap.Options, shields_tap.Options], ids=["pypipins", "shields"])
 def test_bad_raster_options_are_refused(options, args, says):
     assert says in refusal(options(), args)
+
+
+@pytest.mark.parametrize("url, address", [
+    ("redis://127.0.0.1:6380/2", RedisAddress("tcp:host=127.0.0.1:port=6380", 2)),
+    ("redis://:p%40ss@redis.example", RedisAddress("tcp:host=redis.example:port=6379", 0, "p@ss")),
+    ("unix:///run/redis.sock?db=3", RedisAddress("unix:path=/run/redis.sock", 3)),
+    ("redis+sentinel://:pw@h1:26380,h2,[::1]:5000/mymaster/2",
+     RedisAddress(Sentinels("mymaster", (("h1", 26380), ("h2", 26379), ("::1", 5000))), 2, "pw")),
+    ("redis+sentinel://127.0.0.1/cache", RedisAddress(Sentinels("cache", (("127.0.0.1", 26379),)))),
+])
+def test_redis_urls(url, address):
+    assert parse_redis_url(url) == address
 
 
 def test_good_options_are_taken():

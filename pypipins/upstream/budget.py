@@ -5,9 +5,9 @@ wait their turn within it: past the budget a request waits, it is never refused.
 """
 
 from collections import OrderedDict, deque
-from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, List, Optional, Protocol, Sequence, Tuple
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.python.failure import Failure
 
@@ -19,6 +19,28 @@ from pypipins.metrics import Metrics
 #: they arrive, and two sent a window apart may arrive closer (the first waited longer for
 #: its connection), which would be one too many.
 ARRIVAL_MARGIN = 0.25
+
+
+class Budget(Protocol):
+    """
+    Where a L{BudgetQueue} spends: a daemon's own L{RequestBudget}, or one a fleet shares
+    (L{pypipins.fleet.SharedBudget}), which must ask Redis.
+    """
+
+    def reserve(self) -> "Deferred[float]":
+        """
+        0 when a request has been spent from the budget; else the seconds until one may be,
+        and nothing spent.
+        """
+
+    def hold(self, seconds: float) -> None:
+        """
+        Spend nothing for C{seconds}.
+        """
+
+
+#: Seconds before a budget that failed to answer is asked again.
+RESERVE_FAILED_WAIT = 1.0
 
 
 class RequestBudget:
@@ -58,6 +80,12 @@ class RequestBudget:
             return False
         self._sent.append(self._clock.seconds())
         return True
+
+    def reserve(self) -> "Deferred[float]":
+        wait = self.wait()
+        if wait == 0:
+            self.take()
+        return succeed(wait)
 
     def hold(self, seconds: float) -> None:
         """
@@ -116,7 +144,7 @@ class BudgetQueue:
     def __init__(
         self,
         clock: IReactorTime,
-        budget: RequestBudget,
+        budget: Budget,
         max_entries: int,
         name: str,
         metrics: Optional[Metrics] = None,
@@ -134,6 +162,10 @@ class BudgetQueue:
         self._clients: "OrderedDict[str, _Entry]" = OrderedDict()
         self._refreshes: "OrderedDict[str, _Entry]" = OrderedDict()
         self._timer: Optional[IDelayedCall] = None
+        #: Whether the budget is being asked for a place (a shared one answers later).
+        self._reserving = False
+        #: Whether L{_pump}'s loop runs, which a budget that answers at once feeds.
+        self._pumping = False
 
     def __len__(self) -> int:
         return len(self._clients) + len(self._refreshes)
@@ -184,19 +216,32 @@ class BudgetQueue:
         """
         Send what the budget allows now, and come back when it allows the next.
         """
+        if self._pumping or self._reserving:
+            return
         if self._timer is not None:
             if self._timer.active():
                 return
             self._timer = None
-        while len(self):
-            wait = self._budget.wait()
-            if wait > 0:
-                self._timer = self._clock.callLater(wait, self._pump)
-                return
-            self._budget.take()
+        self._pumping = True
+        try:
+            # a budget of this process answers at once: loop rather than recurse
+            while len(self) and not self._reserving and self._timer is None:
+                self._reserving = True
+                self._budget.reserve().addBoth(self._reserved)
+        finally:
+            self._pumping = False
+
+    def _reserved(self, wait: Any) -> None:
+        self._reserving = False
+        if isinstance(wait, Failure):
+            wait = RESERVE_FAILED_WAIT  # a budget's own fault: not spent, asked again
+        if wait > 0:
+            self._timer = self._clock.callLater(wait, self._pump)
+        elif len(self):
             queue = self._clients if self._clients else self._refreshes
             key, entry = queue.popitem(last=False)
             self._send(key, entry, queue is self._clients)
+        self._pump()
 
     def _send(self, key: str, entry: _Entry, waited_for: bool) -> None:
         if self._metrics is not None:

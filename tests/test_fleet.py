@@ -1,0 +1,278 @@
+"""
+Several daemons sharing one Redis: the claims that make one upstream request per key across
+them, pypistats' budget spent together, and Redis behind Sentinel followed through a
+failover. Against a real redis-server (and sentinels), and real C{twistd -n pypipins}
+daemons.
+"""
+
+import json
+import time
+from typing import Any, List
+
+import pytest
+import pytest_twisted
+import treq
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
+from twisted.internet.task import deferLater
+
+from pypipins.cache import RedisCache, Sentinels, parse_redis_url
+from pypipins.fleet import Claim, Claims, Outcome, SharedBudget
+from tests.helpers import until
+from tests.sentinels import RedisGroup
+
+pytestmark = pytest.mark.system
+
+
+async def connected(url: str) -> RedisCache:
+    redis = RedisCache.at(reactor, parse_redis_url(url))
+    redis.startService()
+    await until(lambda: redis.connected)
+    return redis
+
+
+@pytest.fixture
+def group(tmp_path):
+    redis = RedisGroup(tmp_path)
+    yield redis
+    redis.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_one_claim_at_a_time_and_its_outcome(redis):
+    one, other = await connected(redis.url), await connected(redis.url)
+    try:
+        a, b = Claims(one, reactor, "a"), Claims(other, reactor, "b")
+        claim = await a.take("k")
+        assert isinstance(claim, Claim)
+        assert await b.take("k") is None
+        waited = Deferred.fromCoroutine(b.wait("k"))
+        await claim.settle(Outcome.DONE)
+        assert await waited is Outcome.DONE
+        # the outcome stays a moment for those still to look, then the key is free again
+        assert await b.take("k") is Outcome.DONE
+        redis.command("DEL", "pypipins:claim:k")
+        failing = await b.take("k")
+        await failing.settle(Outcome.FAILED)
+        assert await a.take("k") is Outcome.FAILED
+        # a daemon never settles another's claim
+        redis.command("DEL", "pypipins:claim:k")
+        held = await a.take("k")
+        await Claim(b, "k").settle(Outcome.DONE)
+        assert redis.command("GET", "pypipins:claim:k").startswith("fetching a")
+        await held.settle(Outcome.DONE)
+    finally:
+        await one.stopService()
+        await other.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_claim_is_renewed_while_held_and_taken_over_when_its_holder_dies(redis):
+    one, other = await connected(redis.url), await connected(redis.url)
+    try:
+        a, b = Claims(one, reactor, "a", claim_for=0.6), Claims(other, reactor, "b", claim_for=0.6)
+        claim = await a.take("k")
+        await deferLater(reactor, 1.5, lambda: None)
+        assert await b.take("k") is None  # renewed, still a's
+        await claim.settle(Outcome.DONE)
+        redis.command("DEL", "pypipins:claim:k")
+        dead = await a.take("k")
+        dead._renewal.cancel()  # as if its daemon died holding it
+        started = time.monotonic()
+        assert await b.wait("k") is Outcome.GONE
+        assert time.monotonic() - started < 3
+        assert isinstance(await b.take("k"), Claim)
+    finally:
+        await one.stopService()
+        await other.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_claims_without_redis_leave_each_daemon_on_its_own(redis):
+    gone = RedisCache(reactor, "tcp:host=127.0.0.1:port=1")  # never connected
+    assert await Claims(gone, reactor, "a").take("k") is Outcome.UNSHARED
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_shared_budget_holds_for_all_its_spenders(redis):
+    spenders = [await connected(redis.url) for _ in range(3)]
+    try:
+        budgets = [SharedBudget(r, reactor, "test", [(5, 1.0), (8, 60.0)], 0.0, f"d{n}", 3)
+                   for n, r in enumerate(spenders)]
+        waits = [await budgets[n % 3].reserve() for n in range(12)]
+        # five at once in the first second, whoever asks; the next wait for it
+        assert waits[:5] == [0] * 5 and all(0 < w <= 1.0 for w in waits[5:]), waits
+        await deferLater(reactor, max(waits[5:]) + 0.05, lambda: None)
+        waits = [await budgets[n % 3].reserve() for n in range(6)]
+        # three more in the minute, then nothing for the rest of it
+        assert waits[:3] == [0] * 3 and all(55 < w <= 60 for w in waits[3:]), waits
+        budgets[0].hold(120)
+        await until(lambda: redis.command("EXISTS", "pypipins:budget:test:held") == "1")
+        assert 115 < await budgets[1].reserve() <= 120
+    finally:
+        for each in spenders:
+            await each.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_without_redis_a_daemon_spends_its_share():
+    gone = RedisCache(reactor, "tcp:host=127.0.0.1:port=1")
+    budget = SharedBudget(gone, reactor, "test", [(5, 1.0), (30, 60.0)], 0.0, "d", 2)
+    waits = [await budget.reserve() for _ in range(3)]
+    assert waits[:2] == [0, 0] and waits[2] > 0
+
+
+# The daemons
+
+
+def start_fleet(start_daemon, upstream, redis_url: str, count: int = 2, *extra: str) -> List[Any]:
+    return [start_daemon("--redis", redis_url, "--pypi-url", upstream.pypi_url,
+                         "--stats-url", upstream.stats_url, *extra) for _ in range(count)]
+
+
+async def get(url: str) -> dict:
+    response = await treq.get(url, timeout=30)
+    body = await response.content()
+    assert response.code == 200, (url, response.code, body[:200])
+    return json.loads(body)
+
+
+async def all_at_once(urls: List[str], at_most: int = 50) -> List[dict]:
+    semaphore = DeferredSemaphore(at_most)
+    return await gatherResults(
+        [semaphore.run(lambda u=u: Deferred.fromCoroutine(get(u))) for u in urls]
+    )
+
+
+@pytest_twisted.ensureDeferred
+async def test_two_daemons_ask_pypi_once_per_package(start_daemon, upstream, redis):
+    daemons = start_fleet(start_daemon, upstream, redis.url)
+    names = [f"numbered-{n}" for n in range(1, 11)]
+    urls = [daemons[i % 2].url(f"/v/{names[i % 10]}/badge.json") for i in range(200)]
+    answers = await all_at_once(urls, at_most=200)
+    assert [a["message"] for a in answers] == [f"{(i % 10) + 1}.0" for i in range(200)]
+    asked = [r for r in upstream.requests if r.startswith("/pypi/")]
+    assert sorted(asked) == sorted(f"/pypi/{name}/json" for name in names)
+
+
+@pytest_twisted.ensureDeferred
+async def test_two_daemons_keep_to_pypistats_limits_together(start_daemon, upstream, redis):
+    daemons = start_fleet(start_daemon, upstream, redis.url, 2, "--downloads-wait", "0.5")
+    # 20 new packages, ten on each: alone, each daemon would send five in the first second
+    paths = [f"/d/numbered-{n}/badge.json?period=day" for n in range(1, 21)]
+    await all_at_once([daemons[n % 2].url(p) for n, p in enumerate(paths)])
+
+    async def all_counted() -> bool:
+        answers = await all_at_once([daemons[n % 2].url(p) for n, p in enumerate(paths)])
+        return [a["message"] for a in answers] == [f"{n}/day" for n in range(1, 21)]
+
+    await until(all_counted, timeout=30, step=0.5)
+    assert upstream.resource.refused == []
+    stats = [r for r in upstream.requests if r.startswith("/stats/")]
+    assert sorted(stats) == sorted(f"/stats/packages/numbered-{n}/recent" for n in range(1, 21))
+
+
+@pytest_twisted.ensureDeferred
+async def test_without_redis_each_daemon_keeps_to_its_share(start_daemon, upstream):
+    daemons = start_fleet(start_daemon, upstream, "redis://127.0.0.1:1/0", 2,
+                          "--downloads-wait", "0.5", "--fleet-size", "2")
+    paths = [f"/d/numbered-{n}/badge.json?period=day" for n in range(1, 13)]
+
+    async def all_counted() -> bool:
+        answers = await all_at_once([daemons[n % 2].url(p) for n, p in enumerate(paths)])
+        return [a["message"] for a in answers] == [f"{n}/day" for n in range(1, 13)]
+
+    await until(all_counted, timeout=30, step=0.5)
+    assert upstream.resource.refused == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_daemon_follows_the_master_through_sentinel(group):
+    assert parse_redis_url(group.url).where == Sentinels(
+        "pypipins", tuple(("127.0.0.1", s.port) for s in group.sentinels)
+    )
+    redis = await connected(group.url)
+    try:
+        await redis.set("before", b"1", 60)
+        assert group.master.command("EXISTS", "before") == "1"
+        await until(lambda: group.replica.command("EXISTS", "before") == "1")
+        group.kill_master()
+        await until(group.promoted, timeout=30, step=0.2)
+
+        async def written() -> bool:
+            try:
+                await redis.set("after", b"2", 60)
+            except Exception:
+                return False
+            return group.replica.command("EXISTS", "after") == "1"
+
+        await until(written, timeout=30, step=0.2)
+        assert await redis.get("before") == b"1"
+    finally:
+        await redis.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_two_daemons_serve_through_a_failover(start_daemon, upstream, group):
+    """
+    A stream of requests across two daemons, over packages cold and warm, while the master
+    is killed and the replica promoted: every answer is a 200 with the package's own facts.
+    """
+    daemons = start_fleet(start_daemon, upstream, group.url)
+    answered: List[float] = []
+    failures: List[Any] = []
+    killed_at: List[float] = []
+    promoted_at: List[float] = []
+    counter = iter(range(10**6))
+
+    async def one(n: int) -> None:
+        name = f"numbered-{n % 400}"
+        if n % 2:
+            url, expected = daemons[n // 2 % 2].url(f"/v/{name}/badge.json"), f"{n % 400}.0"
+        else:
+            url, expected = daemons[n // 2 % 2].url(f"/pypi/l/{name}.json"), "MIT"
+        try:
+            answer = await get(url)
+            if answer.get("message") != expected:
+                failures.append((url, answer))
+        except Exception as e:
+            failures.append((url, repr(e)))
+        answered.append(time.monotonic())
+
+    async def stream() -> None:
+        # at least TOTAL requests, and on for a second after the promotion
+        for n in counter:
+            if n >= TOTAL and promoted_at and time.monotonic() > promoted_at[0] + 1:
+                return
+            await one(n)
+
+    async def kill_when_under_way() -> None:
+        await until(lambda: len(answered) > TOTAL // 4, timeout=60, step=0.01)
+        group.kill_master()
+        killed_at.append(time.monotonic())
+        await until(group.promoted, timeout=30, step=0.05)
+        promoted_at.append(time.monotonic())
+
+    started = time.monotonic()
+    killer = Deferred.fromCoroutine(kill_when_under_way())
+    await gatherResults([Deferred.fromCoroutine(stream()) for _ in range(20)])
+    await killer
+    assert failures == [], failures[:5]
+    # after it, what each daemon fetches is written to the new master, once it has found it
+    fresh = iter(range(10_000, 20_000))
+
+    async def written_to_new_master() -> bool:
+        names = [f"numbered-{next(fresh)}" for _ in daemons]
+        for daemon, name in zip(daemons, names):
+            await get(daemon.url(f"/v/{name}/badge.json"))
+        await deferLater(reactor, 0.1, lambda: None)
+        return all(group.replica.command("EXISTS", f"pypipins:facts:{name}") == "1"
+                   for name in names)
+
+    await until(written_to_new_master, timeout=30, step=0.2)
+    print(f"failover: {len(answered)} requests, {len(failures)} failed; the replica promoted "
+          f"{promoted_at[0] - killed_at[0]:.1f} s after the kill, both daemons writing to it "
+          f"{time.monotonic() - killed_at[0]:.1f} s after; stream {answered[-1] - started:.1f} s")
+
+#: Requests at least in the failover's stream.
+TOTAL = 3000
