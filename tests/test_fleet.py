@@ -148,8 +148,18 @@ async def all_at_once(urls: List[str], at_most: int = 50) -> List[dict]:
 async def test_two_daemons_ask_pypi_once_per_package(start_daemon, upstream, redis):
     daemons = start_fleet(start_daemon, upstream, redis.url)
     names = [f"numbered-{n}" for n in range(1, 11)]
-    urls = [daemons[i % 2].url(f"/v/{names[i % 10]}/badge.json") for i in range(200)]
-    answers = await all_at_once(urls, at_most=200)
+    for name in names:
+        upstream.resource.fail(name, "slow")  # so that both daemons wait for each at once
+    # a hundred requests to the first daemon, and a hundred to the other while the first
+    # daemon's fetches are under way
+    first = Deferred.fromCoroutine(
+        all_at_once([daemons[0].url(f"/v/{names[i % 10]}/badge.json") for i in range(100)], 100)
+    )
+    await until(lambda: len(upstream.requests) == 10)
+    second = Deferred.fromCoroutine(
+        all_at_once([daemons[1].url(f"/v/{names[i % 10]}/badge.json") for i in range(100)], 100)
+    )
+    answers = await first + await second
     assert [a["message"] for a in answers] == [f"{(i % 10) + 1}.0" for i in range(200)]
     asked = [r for r in upstream.requests if r.startswith("/pypi/")]
     assert sorted(asked) == sorted(f"/pypi/{name}/json" for name in names)
