@@ -26,6 +26,7 @@ class Sentinel:
         # a sentinel rewrites its file as it learns: one each
         self.config.write_text(
             f"port {self.port}\nbind 127.0.0.1\ndir {directory}\n"
+            f"logfile {directory / 'sentinel.log'}\n"
             f"sentinel monitor {SERVICE} 127.0.0.1 {master_port} 2\n"
             f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER}\n"
             f"sentinel failover-timeout {SERVICE} 10000\n"
@@ -51,12 +52,13 @@ class RedisGroup:
     """
 
     def __init__(self, directory: Path) -> None:
-        self.master = RedisServer(directory / "master")
+        self.master = RedisServer(directory / "master", "--logfile", str(directory / "master.log"))
         (directory / "master").mkdir()
         self.master.start()
         (directory / "replica").mkdir()
         self.replica = RedisServer(
             directory / "replica", "--replicaof", "127.0.0.1", str(self.master.port),
+            "--logfile", str(directory / "replica.log"),
         )
         self.replica.start()
         self.sentinels: List[Sentinel] = [

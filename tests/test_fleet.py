@@ -250,9 +250,9 @@ async def test_two_daemons_serve_through_a_failover(start_daemon, upstream, grou
         answered.append(time.monotonic())
 
     async def stream() -> None:
-        # at least TOTAL requests, and on for a second after the promotion
+        # at least TOTAL requests, and on for a second after the promotion (or its failure)
         for n in counter:
-            if n >= TOTAL and promoted_at and time.monotonic() > promoted_at[0] + 1:
+            if n >= TOTAL and killer.called and time.monotonic() > max(promoted_at or [0]) + 1:
                 return
             await one(n)
 
@@ -264,7 +264,7 @@ async def test_two_daemons_serve_through_a_failover(start_daemon, upstream, grou
         promoted_at.append(time.monotonic())
 
     started = time.monotonic()
-    killer = Deferred.fromCoroutine(kill_when_under_way())
+    killer: Deferred[None] = Deferred.fromCoroutine(kill_when_under_way())
     await gatherResults([Deferred.fromCoroutine(stream()) for _ in range(20)])
     await killer
     assert failures == [], failures[:5]
