@@ -30,6 +30,11 @@ REDIS_RETRY_MAX = 5.0
 #: tried again): txredisapi's default, 10 s, would hold back the move to a new master.
 SENTINEL_DISCOVERY_TIMEOUT = 1.0
 
+#: Longest wait between two attempts to reach the master through Sentinel: each attempt asks
+#: the sentinels first, and a failover is over within seconds, so that is soon noticed.
+#: (txredisapi also takes it for the connection's timeout.)
+SENTINEL_RETRY_MAX = 1.0
+
 #: Seconds Redis must go without a failure before an incident is over: a Redis at
 #: C{maxmemory} refuses every write and answers every read, which is one incident.
 REDIS_CALM = 10.0
@@ -285,7 +290,9 @@ class RedisCache(Service):
                 is_master=True, uuid=None, dbid=self._dbid, **options,
             )
             endpoint = txredisapi._SentinelEndpoint(self._factory)
-        self._factory.maxDelay = REDIS_RETRY_MAX
+        self._factory.maxDelay = (
+            REDIS_RETRY_MAX if isinstance(self._where, str) else SENTINEL_RETRY_MAX
+        )
         self._factory.startConnecting(endpoint)
 
     def stopService(self) -> "Deferred[Any]":
