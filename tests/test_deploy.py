@@ -518,9 +518,25 @@ def socket_tls(port: int, context: ssl.SSLContext):
 # -- supervisor ---------------------------------------------------------------------------
 
 
+def free_ports_in_a_row(count: int) -> int:
+    """
+    The first of C{count} consecutive free loopback ports, for supervisor's numprocs.
+    """
+    while True:
+        first = free_port()
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+
+
 class Supervisor:
     """
-    A real supervisord running etc/supervisor's programs, paths and ports filled in.
+    A real supervisord running etc/supervisor's programs, paths and ports filled in: the
+    daemons on C{ports}, named C{pypipins:pypipins-<port>} in supervisorctl.
     """
 
     def __init__(self, processes: Processes, backend: Tuple[int, int], redis, **popen) -> None:
@@ -530,13 +546,18 @@ class Supervisor:
                           "is private): the programs run as root in this test")
         upstream, _ = backend
         directory = processes.open
-        self.port, self.shields_port = free_port(), free_port()
+        numprocs = re.search(r"^numprocs=(\d+)$", (ETC / "supervisor" / "pypipins.conf").read_text(),
+                             re.MULTILINE)
+        assert numprocs, "etc/supervisor/pypipins.conf runs no fleet"
+        first = free_ports_in_a_row(int(numprocs.group(1)))
+        self.ports = list(range(first, first + int(numprocs.group(1))))
+        self.shields_port = free_port()
         programs = ((ETC / "supervisor" / "pypipins.conf").read_text()
                     .replace("/srv/pypipins/.venv", str(VENV))
                     .replace("directory=/srv/pypipins", f"directory={directory}")
                     .replace("user=pypipins", f"user={self.user}")
                     .replace("/var/log/pypipins", str(directory))
-                    .replace("tcp:8888:interface=127.0.0.1", f"tcp:{self.port}:interface=127.0.0.1")
+                    .replace("numprocs_start=8881", f"numprocs_start={first}")
                     .replace("tcp:9000:interface=127.0.0.1",
                              f"tcp:{self.shields_port}:interface=127.0.0.1")
                     .replace("--redis redis://127.0.0.1:6379/0",
@@ -567,9 +588,17 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 files = {directory}/programs.conf
 """)
         self.process = processes.start(
-            "supervisord", [str(VENV / "bin" / "supervisord"), "-c", str(self.config)], self.port,
-            **popen)
-        wait_for_port(self.shields_port)
+            "supervisord", [str(VENV / "bin" / "supervisord"), "-c", str(self.config)],
+            self.shields_port, **popen)
+        for port in self.ports:
+            wait_for_port(port)
+
+    @property
+    def daemons(self) -> List[str]:
+        """
+        The daemons' names for supervisorctl.
+        """
+        return [f"pypipins:pypipins-{port}" for port in self.ports]
 
     def pid(self, program: str) -> int:
         out = subprocess.run([str(VENV / "bin" / "supervisorctl"), "-c", str(self.config), "pid",
@@ -589,27 +618,29 @@ def open_files(pid: int) -> Tuple[int, int]:
 
 def test_supervisor_restarts_a_killed_daemon(processes, backend, redis):
     """
-    etc/supervisor's programs, paths filled in, under a real supervisord: SIGKILL the daemon,
-    and the badges come back.
+    etc/supervisor's programs, paths filled in, under a real supervisord: every daemon of the
+    fleet answers on its port; SIGKILL one, and supervisor starts it again while the other
+    goes on answering.
     """
     supervisor = Supervisor(processes, backend, redis)
-    port = supervisor.port
-    code, _, body = get(port, "/license/klein/badge.svg")
-    assert code == 200 and b"license: MIT" in body
+    assert len(supervisor.ports) == 2
+    for port in supervisor.ports:
+        code, _, body = get(port, "/license/klein/badge.svg")
+        assert code == 200 and b"license: MIT" in body
     code, _, body = get(supervisor.shields_port, "/badge/a-b-red.svg")
     assert code == 200
 
-    first = supervisor.pid("pypipins")
-    assert first > 0
+    pids = [supervisor.pid(daemon) for daemon in supervisor.daemons]
+    assert 0 not in pids and len(set(pids)) == 2
     if supervisor.user == "nobody":
-        assert "\nUid:\t65534\t" in Path(f"/proc/{first}/status").read_text()
-    subprocess.run(["kill", "-KILL", str(first)], check=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (supervisor.pid("pypipins") in (0, first)):
-        time.sleep(0.2)
-    assert supervisor.pid("pypipins") not in (0, first)
-    wait_for_port(port)
-    code, _, body = get(port, "/license/klein/badge.svg")
+        assert "\nUid:\t65534\t" in Path(f"/proc/{pids[0]}/status").read_text()
+    subprocess.run(["kill", "-KILL", str(pids[0])], check=True)
+    code, _, body = get(supervisor.ports[1], "/license/attrs/badge.svg")
+    assert code == 200 and b"license: MIT" in body
+    wait_until(lambda: supervisor.pid(supervisor.daemons[0]) not in (0, pids[0]), timeout=30)
+    assert supervisor.pid(supervisor.daemons[1]) == pids[1]
+    wait_for_port(supervisor.ports[0])
+    code, _, body = get(supervisor.ports[0], "/license/klein/badge.svg")
     assert code == 200 and b"license: MIT" in body
 
 
@@ -627,7 +658,7 @@ def test_supervisor_gives_the_programs_open_files(processes, backend, redis):
     assert open_files(supervisor.process.pid)[0] >= supervisor.minfds
     assert (f"Increased RLIMIT_NOFILE limit to {supervisor.minfds}"
             in (processes.open / "supervisord.log").read_text())
-    for program in ("pypipins", "shields"):
+    for program in [*supervisor.daemons, "shields"]:
         soft, hard = open_files(supervisor.pid(program))
         assert soft >= supervisor.minfds and soft == hard, program
 
