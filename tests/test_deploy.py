@@ -678,12 +678,17 @@ def runs_as_nobody(executable: str) -> bool:
 # -- systemd ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("unit", ["pypipins.service", "shields.service"])
-def test_systemd_units_verify(tmp_path, unit):
+@pytest.mark.parametrize("unit, instance", [("pypipins@.service", "pypipins@8881.service"),
+                                            ("shields.service", "shields.service")])
+def test_systemd_units_verify(tmp_path, unit, instance):
+    """
+    The units, paths filled in, verify; the daemons' template as an instance (the port), as
+    C{systemctl enable --now pypipins@8881} starts it.
+    """
     analyze = require("systemd-analyze", "systemd")
     text = ((ETC / "systemd" / unit).read_text()
             .replace("/srv/pypipins/.venv", str(VENV)).replace("/srv/pypipins", str(ROOT))
             .replace("User=pypipins", "User=nobody"))
     (tmp_path / unit).write_text(text)
-    out = subprocess.run([analyze, "verify", str(tmp_path / unit)], capture_output=True, text=True)
+    out = subprocess.run([analyze, "verify", str(tmp_path / instance)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
