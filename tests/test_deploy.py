@@ -9,6 +9,7 @@ import datetime
 import http.client
 import itertools
 import ipaddress
+import random
 import re
 import resource
 import shutil
@@ -520,10 +521,14 @@ def socket_tls(port: int, context: ssl.SSLContext):
 
 def free_ports_in_a_row(count: int) -> int:
     """
-    The first of C{count} consecutive free loopback ports, for supervisor's numprocs.
+    The first of C{count} consecutive free loopback ports, for supervisor's numprocs. They are
+    taken below the kernel's ephemeral range, since in it every other port is where outgoing
+    connections get theirs (and C{free_port()} the others): one could take a port between
+    this check and the daemon's listening.
     """
+    ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     while True:
-        first = free_port()
+        first = random.randrange(10000, ephemeral - count)
         try:
             for port in range(first, first + count):
                 with socket.socket() as sock:
