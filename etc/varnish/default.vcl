@@ -10,7 +10,7 @@
 # A fleet: one daemon per core on 8881, 8882... (etc/supervisor/pypipins.conf, or
 # etc/systemd/pypipins@.service), taken in turn. A daemon that stops answering /healthz is
 # left out within two seconds, and a fetch it fails is tried again on the next one, so that
-# no client sees the failure. One more daemon: one more backend, add_backend and retry line.
+# no client sees the failure. One more daemon: one more backend, and its add_backend line.
 vcl 4.1;
 
 import directors;
@@ -85,8 +85,9 @@ sub vcl_recv {
 }
 
 sub vcl_backend_fetch {
-    # A retry goes to the daemon after the one that failed. The director's turn is shared by
-    # every request at once, so its next pick could be the failed daemon again.
+    # A retry goes to another daemon than the one that failed: the first, or the second if
+    # the first failed. Not the director's next pick: its turn is shared by every request at
+    # once, so that could be the failed daemon again.
     if (bereq.retries > 0) {
         if (bereq.http.X-Pypipins-Failed == "pypipins_8881") {
             set bereq.backend = pypipins_8882;
