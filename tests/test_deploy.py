@@ -1,24 +1,29 @@
 """
-The deployment of etc/, run for real on loopback: supervisord restarting a killed daemon,
-Varnish caching in front of it, nginx terminating TLS in front of Varnish, systemd units that
-verify. Every part is a process of its own, so these tests block instead of using the reactor.
+The deployment of etc/, run for real on loopback: supervisord running a fleet of daemons and
+restarting a killed one, Varnish caching in front of them and leaving out a dead one, nginx
+terminating TLS in front of Varnish, systemd units that verify. Every part is a process of its
+own, so these tests block instead of using the reactor.
 """
 
 import datetime
 import http.client
+import itertools
 import ipaddress
+import random
 import re
 import resource
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -99,23 +104,62 @@ def processes(tmp_path) -> Iterator[Processes]:
     running.stop()
 
 
+def start_pypipins(processes: Processes, name: str, upstream: int, redis) -> Tuple[int, subprocess.Popen]:
+    """
+    C{twistd -n pypipins} as a process logging to C{name}.log: its port, and the process.
+    """
+    port = free_port()
+    daemon = processes.start(name, [
+        TWISTD, "-n", "--pidfile=", "pypipins", "--port", f"tcp:{port}:interface=127.0.0.1",
+        "--redis", redis.url, "--pypi-url", f"http://127.0.0.1:{upstream}/pypi",
+        "--stats-url", f"http://127.0.0.1:{upstream}/stats"], port, cwd=processes.directory)
+    return port, daemon
+
+
+def start_standin(processes: Processes) -> int:
+    upstream = free_port()
+    processes.start("standin", [sys.executable, "-m", "tests.standin", str(upstream)], upstream, cwd=ROOT)
+    return upstream
+
+
 @pytest.fixture
 def backend(processes, redis) -> Tuple[int, int]:
     """
     The upstream stand-in and C{twistd -n pypipins}, as processes; their ports.
     """
-    upstream = free_port()
-    processes.start("standin", [sys.executable, "-m", "tests.standin", str(upstream)], upstream, cwd=ROOT)
-    daemon = free_port()
-    processes.start("pypipins", [
-        TWISTD, "-n", "--pidfile=", "pypipins", "--port", f"tcp:{daemon}:interface=127.0.0.1",
-        "--redis", redis.url, "--pypi-url", f"http://127.0.0.1:{upstream}/pypi",
-        "--stats-url", f"http://127.0.0.1:{upstream}/stats"], daemon, cwd=processes.directory)
-    return upstream, daemon
+    upstream = start_standin(processes)
+    return upstream, start_pypipins(processes, "pypipins", upstream, redis)[0]
+
+
+@pytest.fixture
+def fleet(processes, redis) -> List[Tuple[int, subprocess.Popen]]:
+    """
+    The upstream stand-in and two daemons on one Redis, logging to pypipins-1.log and
+    pypipins-2.log: as etc/ runs them on one machine.
+    """
+    upstream = start_standin(processes)
+    return [start_pypipins(processes, f"pypipins-{n}", upstream, redis) for n in (1, 2)]
 
 
 def daemon_saw(processes: Processes, path: str) -> int:
-    return processes.log("pypipins").count(f'"GET {path} HTTP/1.1"')
+    """
+    How many times the daemon was asked for C{path} by a client: Varnish's health probes, which
+    say so in their User-Agent, are left out.
+    """
+    return sum(1 for line in processes.log("pypipins").splitlines()
+               if f'"GET {path} HTTP/1.1"' in line and "varnish-probe" not in line)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> float:
+    """
+    Poll C{predicate} until it holds; how many seconds that took.
+    """
+    started = time.monotonic()
+    while not predicate():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"still not true after {timeout} s: {predicate}")
+        time.sleep(0.05)
+    return time.monotonic() - started
 
 
 # -- Varnish ------------------------------------------------------------------------------
@@ -128,16 +172,47 @@ def test_vcl_compiles():
     assert out.returncode == 0, out.stderr[-2000:]
 
 
-def start_varnish(processes: Processes, backend_port: int) -> int:
+#: The backends' ports in etc/varnish/default.vcl, in order.
+VCL_PORTS = (8881, 8882)
+
+
+def fleet_vcl(ports: List[int]) -> str:
+    """
+    etc/'s VCL with its backends on C{ports}, one per backend; the same port twice makes a
+    fleet of one daemon.
+    """
+    assert len(ports) == len(VCL_PORTS)
+    text = (ETC / "varnish" / "default.vcl").read_text()
+    for ours, theirs in zip(VCL_PORTS, ports):
+        assert text.count(f'.port = "{ours}";') == 1
+        text = text.replace(f'.port = "{ours}";', f'.port = "{theirs}";')
+    return text
+
+
+def start_varnish(processes: Processes, *backend_ports: int) -> int:
+    """
+    varnishd with etc/'s VCL in front of the daemons on C{backend_ports} (one is both
+    backends), its CLI open to C{varnishadm -n}; its port.
+    """
     varnishd = require("varnishd", "varnish")
     vcl = processes.open / "default.vcl"
-    vcl.write_text((ETC / "varnish" / "default.vcl").read_text()
-                   .replace('.port = "8888";', f'.port = "{backend_port}";'))
+    ports = list(backend_ports) * 2 if len(backend_ports) == 1 else list(backend_ports)
+    vcl.write_text(fleet_vcl(ports))
     port = free_port()
     processes.start("varnish", [
         varnishd, "-F", "-a", f"127.0.0.1:{port}", "-f", str(vcl), "-n", str(processes.open / "varnish"),
-        "-s", "malloc,32m", "-T", "none"], port)
+        "-s", "malloc,32m", "-T", f"127.0.0.1:{free_port()}"], port)
     return port
+
+
+def backends(processes: Processes) -> Dict[str, str]:
+    """
+    Each backend's health as Varnish sees it (C{varnishadm backend.list}): C{healthy} or
+    C{sick}, by name (C{pypipins_8881}...).
+    """
+    out = subprocess.run(["varnishadm", "-n", str(processes.open / "varnish"), "backend.list"],
+                         capture_output=True, text=True, timeout=10)
+    return dict(re.findall(r"^boot\.(pypipins_\d+)\s+\S+\s+\S+\s+(\w+)", out.stdout, re.MULTILINE))
 
 
 def test_varnish_in_front(processes, backend):
@@ -234,6 +309,79 @@ def test_varnish_keeps_no_longer_than_the_backend_says(processes, backend):
     assert vcl_ttls, out.stdout + out.stderr
     ttl, grace = float(vcl_ttls[-1][-5]), float(vcl_ttls[-1][-4])
     assert ttl == 300 and grace == 6 * 3600
+
+
+def varnish_backend_log(processes: Processes, query: str, tags: str) -> List[str]:
+    """
+    The records C{tags} of Varnish's backend fetches that match C{query} (a varnishlog query).
+    """
+    out = subprocess.run(
+        ["varnishlog", "-d", "-b", "-n", str(processes.open / "varnish"), "-q", query, "-i", tags],
+        capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return [line.strip() for line in out.stdout.splitlines() if line.startswith("-")]
+
+
+def test_varnish_leaves_out_a_dead_daemon(processes, fleet):
+    """
+    Two daemons behind etc/'s VCL take turns. One killed (SIGKILL) under a steady stream of
+    requests costs no client a failure, since what it fails is fetched again from the other,
+    and within seconds its probe has it left out: requests then go to the live one only.
+    """
+    (first, killed), (second, _) = fleet
+    varnish = start_varnish(processes, first, second)
+    wait_until(lambda: backends(processes) == {"pypipins_8881": "healthy", "pypipins_8882": "healthy"})
+
+    # Every URL distinct (the daemon ignores a parameter it does not know), so that each
+    # reaches a daemon rather than Varnish's cache.
+    numbers = itertools.count()
+    answered: List[str] = []
+    failures: List[str] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        while not stop.is_set():
+            path = f"/license/klein/badge.svg?n={next(numbers)}"
+            try:
+                code, _, body = get(varnish, path)
+            except OSError as e:
+                code, body = 0, repr(e).encode()
+            if code != 200 or b"<title>license: MIT</title>" not in body:
+                failures.append(f"{path}: {code} {body[:200]!r}")
+            answered.append(path)
+
+    def asked(name: str) -> int:
+        return processes.log(name).count("/license/klein/badge.svg?n=")
+
+    clients = [threading.Thread(target=client) for _ in range(4)]
+    for thread in clients:
+        thread.start()
+    try:
+        wait_until(lambda: asked("pypipins-1") >= 50 and asked("pypipins-2") >= 50)
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+        left_out_after = wait_until(lambda: backends(processes).get("pypipins_8881") == "sick")
+        # the stream goes on a while with one daemon
+        more = len(answered) + 200
+        wait_until(lambda: len(answered) >= more)
+    finally:
+        stop.set()
+        for thread in clients:
+            thread.join()
+
+    assert failures == []
+    assert left_out_after < 5
+    assert backends(processes) == {"pypipins_8881": "sick", "pypipins_8882": "healthy"}
+    # the dead daemon's turns were taken by the other: fetches were retried
+    assert [line for line in varnish_backend_log(processes, 'BereqURL ~ "[?]n="', "Link")
+            if line.endswith(" retry")]
+
+    # left out: every request reaches the live daemon at the first try
+    for n in range(20):
+        code, _, body = get(varnish, f"/license/klein/badge.svg?after={n}")
+        assert code == 200 and b"<title>license: MIT</title>" in body
+    assert processes.log("pypipins-2").count("/license/klein/badge.svg?after=") == 20
+    assert varnish_backend_log(processes, 'BereqURL ~ "after="', "FetchError,Link") == []
 
 
 # -- nginx --------------------------------------------------------------------------------
@@ -364,8 +512,6 @@ def test_nginx_forwards_only_get_and_head(processes, backend):
 
 
 def socket_tls(port: int, context: ssl.SSLContext):
-    import socket
-
     raw = socket.create_connection(("127.0.0.1", port), timeout=10)
     return context.wrap_socket(raw, server_hostname="127.0.0.1")
 
@@ -373,9 +519,29 @@ def socket_tls(port: int, context: ssl.SSLContext):
 # -- supervisor ---------------------------------------------------------------------------
 
 
+def free_ports_in_a_row(count: int) -> int:
+    """
+    The first of C{count} consecutive free loopback ports, for supervisor's numprocs. They are
+    taken below the kernel's ephemeral range, since in it every other port is where outgoing
+    connections get theirs (and C{free_port()} the others): one could take a port between
+    this check and the daemon's listening.
+    """
+    ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    while True:
+        first = random.randrange(10000, ephemeral - count)
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+
+
 class Supervisor:
     """
-    A real supervisord running etc/supervisor's programs, paths and ports filled in.
+    A real supervisord running etc/supervisor's programs, paths and ports filled in: the
+    daemons on C{ports}, named C{pypipins:pypipins-<port>} in supervisorctl.
     """
 
     def __init__(self, processes: Processes, backend: Tuple[int, int], redis, **popen) -> None:
@@ -385,13 +551,18 @@ class Supervisor:
                           "is private): the programs run as root in this test")
         upstream, _ = backend
         directory = processes.open
-        self.port, self.shields_port = free_port(), free_port()
+        numprocs = re.search(r"^numprocs=(\d+)$", (ETC / "supervisor" / "pypipins.conf").read_text(),
+                             re.MULTILINE)
+        assert numprocs, "etc/supervisor/pypipins.conf runs no fleet"
+        first = free_ports_in_a_row(int(numprocs.group(1)))
+        self.ports = list(range(first, first + int(numprocs.group(1))))
+        self.shields_port = free_port()
         programs = ((ETC / "supervisor" / "pypipins.conf").read_text()
                     .replace("/srv/pypipins/.venv", str(VENV))
                     .replace("directory=/srv/pypipins", f"directory={directory}")
                     .replace("user=pypipins", f"user={self.user}")
                     .replace("/var/log/pypipins", str(directory))
-                    .replace("tcp:8888:interface=127.0.0.1", f"tcp:{self.port}:interface=127.0.0.1")
+                    .replace("numprocs_start=8881", f"numprocs_start={first}")
                     .replace("tcp:9000:interface=127.0.0.1",
                              f"tcp:{self.shields_port}:interface=127.0.0.1")
                     .replace("--redis redis://127.0.0.1:6379/0",
@@ -422,9 +593,17 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 files = {directory}/programs.conf
 """)
         self.process = processes.start(
-            "supervisord", [str(VENV / "bin" / "supervisord"), "-c", str(self.config)], self.port,
-            **popen)
-        wait_for_port(self.shields_port)
+            "supervisord", [str(VENV / "bin" / "supervisord"), "-c", str(self.config)],
+            self.shields_port, **popen)
+        for port in self.ports:
+            wait_for_port(port)
+
+    @property
+    def daemons(self) -> List[str]:
+        """
+        The daemons' names for supervisorctl.
+        """
+        return [f"pypipins:pypipins-{port}" for port in self.ports]
 
     def pid(self, program: str) -> int:
         out = subprocess.run([str(VENV / "bin" / "supervisorctl"), "-c", str(self.config), "pid",
@@ -444,27 +623,29 @@ def open_files(pid: int) -> Tuple[int, int]:
 
 def test_supervisor_restarts_a_killed_daemon(processes, backend, redis):
     """
-    etc/supervisor's programs, paths filled in, under a real supervisord: SIGKILL the daemon,
-    and the badges come back.
+    etc/supervisor's programs, paths filled in, under a real supervisord: every daemon of the
+    fleet answers on its port; SIGKILL one, and supervisor starts it again while the other
+    goes on answering.
     """
     supervisor = Supervisor(processes, backend, redis)
-    port = supervisor.port
-    code, _, body = get(port, "/license/klein/badge.svg")
-    assert code == 200 and b"license: MIT" in body
+    assert len(supervisor.ports) == 2
+    for port in supervisor.ports:
+        code, _, body = get(port, "/license/klein/badge.svg")
+        assert code == 200 and b"license: MIT" in body
     code, _, body = get(supervisor.shields_port, "/badge/a-b-red.svg")
     assert code == 200
 
-    first = supervisor.pid("pypipins")
-    assert first > 0
+    pids = [supervisor.pid(daemon) for daemon in supervisor.daemons]
+    assert 0 not in pids and len(set(pids)) == 2
     if supervisor.user == "nobody":
-        assert "\nUid:\t65534\t" in Path(f"/proc/{first}/status").read_text()
-    subprocess.run(["kill", "-KILL", str(first)], check=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (supervisor.pid("pypipins") in (0, first)):
-        time.sleep(0.2)
-    assert supervisor.pid("pypipins") not in (0, first)
-    wait_for_port(port)
-    code, _, body = get(port, "/license/klein/badge.svg")
+        assert "\nUid:\t65534\t" in Path(f"/proc/{pids[0]}/status").read_text()
+    subprocess.run(["kill", "-KILL", str(pids[0])], check=True)
+    code, _, body = get(supervisor.ports[1], "/license/attrs/badge.svg")
+    assert code == 200 and b"license: MIT" in body
+    wait_until(lambda: supervisor.pid(supervisor.daemons[0]) not in (0, pids[0]), timeout=30)
+    assert supervisor.pid(supervisor.daemons[1]) == pids[1]
+    wait_for_port(supervisor.ports[0])
+    code, _, body = get(supervisor.ports[0], "/license/klein/badge.svg")
     assert code == 200 and b"license: MIT" in body
 
 
@@ -482,7 +663,7 @@ def test_supervisor_gives_the_programs_open_files(processes, backend, redis):
     assert open_files(supervisor.process.pid)[0] >= supervisor.minfds
     assert (f"Increased RLIMIT_NOFILE limit to {supervisor.minfds}"
             in (processes.open / "supervisord.log").read_text())
-    for program in ("pypipins", "shields"):
+    for program in [*supervisor.daemons, "shields"]:
         soft, hard = open_files(supervisor.pid(program))
         assert soft >= supervisor.minfds and soft == hard, program
 
@@ -502,12 +683,17 @@ def runs_as_nobody(executable: str) -> bool:
 # -- systemd ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("unit", ["pypipins.service", "shields.service"])
-def test_systemd_units_verify(tmp_path, unit):
+@pytest.mark.parametrize("unit, instance", [("pypipins@.service", "pypipins@8881.service"),
+                                            ("shields.service", "shields.service")])
+def test_systemd_units_verify(tmp_path, unit, instance):
+    """
+    The units, paths filled in, verify; the daemons' template as an instance (the port), as
+    C{systemctl enable --now pypipins@8881} starts it.
+    """
     analyze = require("systemd-analyze", "systemd")
     text = ((ETC / "systemd" / unit).read_text()
             .replace("/srv/pypipins/.venv", str(VENV)).replace("/srv/pypipins", str(ROOT))
             .replace("User=pypipins", "User=nobody"))
     (tmp_path / unit).write_text(text)
-    out = subprocess.run([analyze, "verify", str(tmp_path / unit)], capture_output=True, text=True)
+    out = subprocess.run([analyze, "verify", str(tmp_path / instance)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
