@@ -6,7 +6,7 @@
  * Regenerate with:
  *
  *   mkdir -p /tmp/bm && (cd /tmp/bm && npm install badge-maker@6.0.0 simple-icons@16.37.0 \
- *       svg-path-bbox@2.1.0 svgpath@2.6.0 joi@17.13.3)
+ *       svg-path-bbox@2.1.0 svgpath@2.6.0 joi@17.13.9)
  *   node tools/make_logo_fixtures.mjs /tmp/bm/node_modules
  *
  * It writes tests/fixtures/render/logos.json:

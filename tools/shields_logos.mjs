@@ -9,7 +9,7 @@
  *   shields.logo({ logo: 'python', logoColor: 'white', style: 'flat', logoSize: 'auto' })
  *   // -> { logo: 'data:image/svg+xml;base64,...', logoWidth: 13.84... } (either may be undefined)
  *
- * Needs simple-icons@16.37.0, svg-path-bbox@2.1.0, svgpath@2.6.0, joi@17 and
+ * Needs simple-icons@16.37.0, svg-path-bbox@2.1.0, svgpath@2.6.0, joi@17.13.9 and
  * badge-maker@6.0.0 in NODE_MODULES.
  */
 import fs from 'fs'
