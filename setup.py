@@ -15,7 +15,7 @@ setup(
     # lacks, and without which Twisted cannot find the plugin.
     package_dir={"": "."},
     package_data={
-        "pypipins.render": ["*.json", "*.txt"],
+        "pypipins.render": ["*.json", "*.json.gz", "*.txt"],
         "pypipins.web": ["templates/*.xml", "static/*.css", "static/*.js"],
     },
     install_requires=[

@@ -752,8 +752,9 @@ def test_customize_label_applies_to_every_badge(badge):
     [
         ({"color": "blue"}, "blue"),
         ({"color": "success"}, "brightgreen"),
-        ({"color": "abc"}, "#aabbcc"),
+        ({"color": "abc"}, "#abc"),
         ({"color": "#FF0000"}, "#ff0000"),
+        ({"color": "rebeccapurple"}, "rebeccapurple"),
     ],
 )
 def test_customize_color_applies_to_normal_badges(query, color):
@@ -778,7 +779,7 @@ def test_customize_color_does_not_apply_to_errors(kind, label, error, message, c
 def test_customize_label_and_color_together():
     options = Options.from_query({"label": "dl", "color": "#123"})
     assert badges.customize(Badge("downloads", "1k/month", "brightgreen"), options) == Badge(
-        "dl", "1k/month", "#112233"
+        "dl", "1k/month", "#123"
     )
     assert badges.customize(PYPIP.error(PYPIP.kind("d"), Reason.NOT_FOUND, options), options) == Badge(
         "dl", "package not found", "red", is_error=True
@@ -828,26 +829,31 @@ COLOR_CASES = [
     ("critical", "red"),
     ("informational", "blue"),
     ("inactive", "lightgrey"),
-    # 3- and 6-digit hex, with or without '#', as lower-case '#rrggbb'
-    ("abc", "#aabbcc"),
-    ("#abc", "#aabbcc"),
-    ("ABC", "#aabbcc"),
-    ("#4B0", "#44bb00"),
-    ("123", "#112233"),
+    # 3- and 6-digit hex, with or without '#', lower-cased with a '#' (3 digits kept, as
+    # badge-maker draws them)
+    ("abc", "#abc"),
+    ("#abc", "#abc"),
+    ("ABC", "#abc"),
+    ("#4B0", "#4b0"),
+    ("123", "#123"),
     ("a1b2c3", "#a1b2c3"),
     ("#a1b2c3", "#a1b2c3"),
     ("#A1B2C3", "#a1b2c3"),
     ("FFFFFF", "#ffffff"),
     ("000000", "#000000"),
+    # CSS colours, which badge-maker passes through (4-digit hex with a '#' among them)
+    ("purple", "purple"),
+    ("#abcd", "#abcd"),
+    ("rgb(1,2,3)", "rgb(1,2,3)"),
+    ("hsla(120, 50%, 50%, .5)", "hsla(120, 50%, 50%, .5)"),
     # invalid
     ("", None),
     ("#", None),
-    ("purple", None),
+    ("Purple", None),
     ("notacolor", None),
     ("ab", None),
     ("#ab", None),
     ("abcd", None),
-    ("#abcd", None),
     ("abcde", None),
     ("abcdefa", None),
     ("#abcdefa", None),
@@ -855,7 +861,7 @@ COLOR_CASES = [
     ("#12345g", None),
     ("##abc", None),
     ("red;", None),
-    ("rgb(1,2,3)", None),
+    ("rgb(1,2)", None),
 ]
 
 
@@ -874,7 +880,7 @@ def test_options_label_color(value, expected):
 def test_options_color_and_label_color_are_independent():
     options = Options.from_query({"color": "red", "labelColor": "#abc"})
     assert options.color == "red"
-    assert options.label_color == "#aabbcc"
+    assert options.label_color == "#abc"
 
 
 @pytest.mark.parametrize(

@@ -68,32 +68,93 @@ def test_aliases(alias, name):
 @pytest.mark.parametrize(
     "value, expected",
     [
-        ("abc", "#aabbcc"),
-        ("#abc", "#aabbcc"),
-        ("#ABC", "#aabbcc"),
-        ("4b0", "#44bb00"),
+        # hex: lower-cased, 3 digits kept as 3 (badge-maker draws #abc)
+        ("abc", "#abc"),
+        ("#abc", "#abc"),
+        ("#ABC", "#abc"),
+        ("ABC", "#abc"),
+        ("4b0", "#4b0"),
         ("123456", "#123456"),
         ("#ABCDEF", "#abcdef"),
+        ("#abcd", "#abcd"),
+        ("#12345678", "#12345678"),
         ("", None),
         ("#12", None),
         ("1234", None),
         ("#1234567", None),
         ("xyz", None),
-        ("magenta", None),
+        # CSS colours, passed through lower-cased as badge-maker does
+        ("magenta", "magenta"),
+        ("black", "black"),
+        ("rebeccapurple", "rebeccapurple"),
+        ("rgb(1,2,3)", "rgb(1,2,3)"),
+        ("rgba(255, 255, 255, .5)", "rgba(255, 255, 255, .5)"),
+        ("rgb(10% 20% 30% / 50%)", "rgb(10% 20% 30% / 50%)"),
+        ("hsl(120, 50%, 50%)", "hsl(120, 50%, 50%)"),
+        ("hsla(1turn, 50%, 50%, 0.5)", "hsla(1turn, 50%, 50%, 0.5)"),
+        ("#ABCD", "#abcd"),
+        (" black", " black"),  # checked trimmed, kept as given
+        # ...and what it does not take: names and functions are case-sensitive
+        ("Black", None),
+        ("Red", None),
+        ("RGB(1,2,3)", None),
+        ("rgb(1,2)", None),
+        ("rgb(50%,1,2)", None),
+        ("hsl(120,50,50)", None),
+        ("rgb(1.5,2,3)", None),
+        ("rgb(1,2,3)\n", "rgb(1,2,3)\n"),  # trimmed only to check it
+        ("toString", None),
     ],
 )
 def test_parse(value, expected):
     assert colors.parse(value) == expected
 
 
-@pytest.mark.parametrize("value", ["abc", "#a1b2c3", "red", "gray"])
+@pytest.mark.parametrize(
+    "value, fill, brightness",
+    [
+        ("red", "#dd4343", 0.44),
+        ("gray", "#555", 0.33),
+        ("abc", "#abc", 0.72),
+        ("black", "black", 0.0),
+        ("white", "white", 1.0),
+        ("rgb(100%, 50%, 0%)", "rgb(100%, 50%, 0%)", 0.59),
+        ("hsl(120, 100%, 50%)", "hsl(120, 100%, 50%)", 0.59),
+        (" white", " white", 0.0),  # css-color-converter does not read it untrimmed
+        ("nope", None, 0.0),
+    ],
+)
+def test_to_svg_and_brightness(value, fill, brightness):
+    assert colors.to_svg(value) == fill
+    assert colors.brightness(fill) == brightness
+
+
+@pytest.mark.parametrize(
+    "number, text",
+    [
+        (130, "130"),
+        (130.0, "130"),
+        (0.1, "0.1"),
+        (13.846807861635797, "13.846807861635797"),
+        (1e-7, "1e-7"),
+        (0.000001, "0.000001"),
+        (1.5e21, "1.5e+21"),
+        (1e21, "1e+21"),
+        (123456789012345680000.0, "123456789012345680000"),
+        (-2.5, "-2.5"),
+        (float("nan"), "NaN"),
+    ],
+)
+def test_js_number(number, text):
+    assert colors.js_number(number) == text
+
+
+@pytest.mark.parametrize("value", ["abc", "#a1b2c3", "red", "gray", "black", "rgb(1,2,3)"])
 def test_parse_result_is_drawable(value):
     """
-    Whatever parse() accepts, to_hex() turns into a '#' hex value.
+    Whatever parse() accepts, to_hex() turns into a fill badge-maker draws the same way.
     """
-    hex_value = colors.to_hex(colors.parse(value))
-    assert hex_value.startswith("#")
-    assert len(hex_value) in (4, 7)
+    assert colors.to_hex(colors.parse(value)) == colors.to_svg(value)
 
 
 # -- names.is_valid -------------------------------------------------------------------------

@@ -26,6 +26,13 @@ LIST_PLUGINS = (
 )
 
 
+DRAW_WITH_LOGO = (
+    "from pypipins.render.logos import logo_data_uri\n"
+    "from pypipins.render.svg import render\n"
+    "print(render('pypi', 'v1', 'blue', logo=logo_data_uri('python')[0]))\n"
+)
+
+
 def venv(where: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
     python = where / "bin" / "python"
@@ -73,3 +80,9 @@ def test_install_makes_twistd_list_the_plugin(tmp_path, editable):
         # the plugin was copied into the venv: it does not come from the source tree
         shutil.rmtree(source)
         assert "pypipins" in plugins(python, elsewhere)
+        # and so was the package data: text widths and logos
+        drawn = subprocess.run(
+            [str(python), "-c", DRAW_WITH_LOGO], cwd=elsewhere, capture_output=True, text=True,
+            check=True,
+        ).stdout
+        assert drawn.startswith("<svg") and 'href="data:image/svg+xml;base64,' in drawn

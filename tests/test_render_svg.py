@@ -26,7 +26,16 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def draw(case: Dict[str, Any]) -> str:
-    return render(case["label"], case["message"], case["color"], case["labelColor"], case["style"])
+    return render(
+        case["label"],
+        case["message"],
+        case["color"],
+        case["labelColor"],
+        case["style"],
+        logo=case["logo"],
+        logo_width=case["logoWidth"],
+        links=case["links"] or (),
+    )
 
 
 def first_difference(ours: str, theirs: str) -> str:
@@ -69,10 +78,18 @@ def first_difference(ours: str, theirs: str) -> str:
 
 def test_fixtures_cover_the_promise() -> None:
     """
-    The reference suite really does hold every style, and a few hundred cases.
+    The reference suite really does hold every style, and over a thousand cases: logos, logo
+    widths, one and two links, and CSS colours among them, in every style.
     """
-    assert len(CASES) >= 300
+    assert len(CASES) >= 1000
     assert {case["style"] for case in CASES} == set(STYLES)
+    for style in STYLES:
+        mine = [case for case in CASES if case["style"] == style]
+        assert any(case["logo"] for case in mine)
+        assert any(case["logoWidth"] for case in mine)
+        assert any(case["links"] and len(case["links"]) == 1 and case["links"][0] for case in mine)
+        assert any(case["links"] and len(case["links"]) == 2 and all(case["links"]) for case in mine)
+        assert any(case["color"] and case["color"].startswith("hsl(") for case in mine)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
@@ -84,7 +101,9 @@ def test_same_as_badge_maker(case: Dict[str, Any]) -> None:
     if ours != case["svg"]:
         pytest.fail(
             f"label={case['label']!r} message={case['message']!r} color={case['color']!r} "
-            f"labelColor={case['labelColor']!r} style={case['style']!r}\n"
+            f"labelColor={case['labelColor']!r} style={case['style']!r} "
+            f"logo={(case['logo'] or '')[:40]!r} logoWidth={case['logoWidth']!r} "
+            f"links={case['links']!r}\n"
             + first_difference(ours, case["svg"]),
             pytrace=False,
         )
@@ -97,11 +116,16 @@ def test_same_as_badge_maker(case: Dict[str, Any]) -> None:
 )
 def test_well_formed(case: Dict[str, Any]) -> None:
     """
-    Every badge parses as XML, an SVG root with its title first.
+    Every badge parses as XML, an SVG root with its title first (none when both parts are
+    links: each says where it goes).
     """
     root = ET.fromstring(draw(case))
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    assert root[0].tag == "{http://www.w3.org/2000/svg}title"
+    links = case["links"] or []
+    if len(links) == 2 and all(links):
+        assert root[0].tag != "{http://www.w3.org/2000/svg}title"
+    else:
+        assert root[0].tag == "{http://www.w3.org/2000/svg}title"
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -157,12 +181,32 @@ def test_widths(text: str, font: str, width: float, preferred: int) -> None:
     assert widths.preferred_width(text, font) == preferred
 
 
-@pytest.mark.parametrize("color", ["black", "rgb(0,0,0)", "toString", "__proto__"])
-def test_other_colours_fall_back(color: str) -> None:
+@pytest.mark.parametrize("color", ["toString", "__proto__", "constructor", "valueOf"])
+def test_object_prototype_names_fall_back(color: str) -> None:
     """
-    Colours badge-maker would pass through (CSS ones), or trip over (``Object.prototype``
-    names, drawn as ``fill="undefined"``), are invalid here: the default colours instead.
+    Names JavaScript finds on ``Object.prototype`` badge-maker trips over (it draws
+    ``fill="undefined"``); they are invalid here: the default colours instead.
     """
     for style in STYLES:
         assert render("a", "b", color, color, style) == render("a", "b", "x", "x", style)
         assert render("a", "b", color, color, style) == render("a", "b", "#4b0", None, style)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_css_colours_drawn(style: str) -> None:
+    svg = render("a", "b", "rebeccapurple", "hsl(120, 50%, 50%)", style)
+    if style != "social":
+        assert 'fill="rebeccapurple"' in svg
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_too_many_links(style: str) -> None:
+    with pytest.raises(ValueError):
+        render("a", "b", "red", style=style, links=["x", "y", "z"])
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_links_escaped(style: str) -> None:
+    svg = render("a", "b", "red", style=style, links=['https://e.org/?a=1&b="<x>"'])
+    assert 'href="https://e.org/?a=1&amp;b=&quot;&lt;x&gt;&quot;"' in svg
+    ET.fromstring(svg)

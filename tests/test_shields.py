@@ -49,7 +49,7 @@ def test_twistd_lists_shields(tmp_path):
         ("/badge/license-MIT-blue", "license", "MIT", "blue", None, "flat"),
         ("/badge/MIT-blue.svg", "", "MIT", "blue", None, "flat"),
         ("/badge/a--b-c__d_e-ff0000.svg", "a-b", "c_d e", "#ff0000", None, "flat"),
-        ("/badge/just%20text-61k%2Fmonth-abc.svg", "just text", "61k/month", "#aabbcc", None, "flat"),
+        ("/badge/just%20text-61k%2Fmonth-abc.svg", "just text", "61k/month", "#abc", None, "flat"),
         ("/badge/x-y-red.svg?style=for-the-badge&labelColor=123456", "x", "y", "red", "#123456", "for-the-badge"),
         ("/badge/x-y-red.svg?style=social&colorA=blue", "x", "y", "red", "blue", "social"),
         ("/badge/x-y-red.svg?style=plastic&colorB=green&label=lbl", "lbl", "y", "green", None, "plastic"),

@@ -133,7 +133,7 @@ async def test_query_parameters(service):
     data = endpoint(await service.get("/v/klein/badge.json?text=version"))
     assert (data["label"], data["message"]) == ("version", "24.8.0")
     data = endpoint(await service.get("/v/klein/badge.json?label=latest&color=ABC&labelColor=%23123456"))
-    assert data == {"schemaVersion": 1, "label": "latest", "message": "24.8.0", "color": "#aabbcc",
+    assert data == {"schemaVersion": 1, "label": "latest", "message": "24.8.0", "color": "#abc",
                     "labelColor": "#123456"}
     data = endpoint(await service.get("/license/klein/badge.json?color=success&labelColor=nonsense"))
     assert data == {"schemaVersion": 1, "label": "license", "message": "MIT", "color": "brightgreen"}

@@ -4,16 +4,21 @@
  *
  * Regenerate with:
  *
- *   mkdir -p /tmp/bm && (cd /tmp/bm && npm install badge-maker@6.0.0 anafanafo@2.0.0)
+ *   mkdir -p /tmp/bm && (cd /tmp/bm && npm install badge-maker@6.0.0 anafanafo@2.0.0 \
+ *       simple-icons@16.37.0 svg-path-bbox@2.1.0 svgpath@2.6.0 joi@17.13.9)
  *   node tools/make_render_fixtures.js /tmp/bm/node_modules
  *
  * It writes tests/fixtures/render/cases.json: a list of
- * {id, label, message, color, labelColor, style, svg}, where the inputs are exactly what
- * makeBadge() was given (null: the field was left out, as render() does for label_color=None)
- * and svg is its output. Same inputs and versions give the same file, byte for byte.
+ * {id, label, message, color, labelColor, style, logo, logoWidth, links, svg}, where the
+ * inputs are exactly what badge-maker was given (null: the field was left out, as render()
+ * does for None) and svg is its output. Same inputs and versions give the same file, byte
+ * for byte.
  *
- * Cases are a cross of texts, colours and the five styles; see below. Every input here is
- * one pypipins.render.svg.render() promises to draw identically, so every case must match.
+ * Cases are a cross of texts, colours and the five styles, drawn by the public makeBadge();
+ * then logos, logo widths and links, drawn by lib/make-badge.js, the function shields.io's
+ * server calls (the public one takes no logoWidth), with named logos made as shields makes
+ * them (tools/shields_logos.mjs). Every input here is one pypipins.render.svg.render()
+ * promises to draw identically, so every case must match.
  */
 'use strict'
 
@@ -46,6 +51,17 @@ const HEX = [
   ' #ABC', '#abc\t',
 ]
 const INVALID = ['', 'notacolor', 'Red', 'BRIGHTGREEN', '#ggg', '#abcde', 'abcd', '#', '#4c1;']
+// CSS colours, which badge-maker passes through (css-color-converter validates them), and
+// near misses it does not take.
+const CSS = [
+  'black', 'white', 'rebeccapurple', 'aliceblue', 'darkslategray', 'magenta',
+  'rgb(1,2,3)', 'rgb( 255 , 255 , 255 )', 'rgba(255,255,255,0.5)', 'rgb(100%, 50%, 0%)',
+  'rgb(1 2 3)', 'rgb(200 200 200 / .5)', 'rgba(300,300,300,1)', 'rgb(50%,50%,50%)',
+  'hsl(120, 50%, 50%)', 'hsla(0, 0%, 100%, 0.3)', 'hsl(1turn, 100%, 50%)',
+  'hsl(3rad, 60%, 40%)', 'hsl(400grad,10%,90%)', 'hsl(60deg, 100%, 50%)', 'hsl(720, 100%, 90%)',
+  ' black', 'white\t', 'Black', 'RGB(1,2,3)', 'rgb(1,2)', 'rgb(50%,1,2)', 'hsl(120,50,50)',
+  'rgb(1.5,2,3)',
+]
 
 const LONG = 'x'.repeat(300)
 const LONG_MIXED = 'Wide Mm 1.2.3 café 下载 '.repeat(14).slice(0, 300)
@@ -103,8 +119,43 @@ for (const c of [...NAMED, ...ALIASES, '#4c1', '#fff', 'abc', ' #ABC', 'notacolo
 for (const c of ['red', '#fff', 'notacolor']) {
   COLOR_CASES.push(['', 'no label, labelColor ' + c, 'green', c])
 }
+for (const c of CSS) {
+  COLOR_CASES.push(['css', c, c, null])
+  COLOR_CASES.push(['css label', c, 'blue', c])
+}
 COLOR_CASES.push(['', '', 'red', 'blue'])
 COLOR_CASES.push(['both', 'light', '#eee', '#ddd'])
+
+// Logos drawn whatever their content: a small SVG of our own, at several widths.
+const CUSTOM =
+  'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAyIDIiPjxyZWN0IHdpZHRoPSIyIiBoZWlnaHQ9IjIiLz48L3N2Zz4='
+const CUSTOM_WIDTHS = [null, 30, 7.5, 19.519271430925406, 1]
+// Named logos as shields makes them, per style: {logo, logoColor, logoSize}.
+const NAMED_LOGOS = [
+  { logo: 'python' },
+  { logo: 'docker', logoSize: 'auto' },
+  { logo: 'gitter', logoSize: 'auto' },
+  { logo: 'Python', logoSize: 'auto' },
+  { logo: 'github', logoColor: 'white' },
+  { logo: 'image/svg xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=' },
+]
+const LOGO_TEXTS = [
+  ['build', 'passing'],
+  ['', 'message only'],
+  ['label', ''],
+  ['', ''],
+  ['café 下载', 'ok ✅ 🎉'],
+]
+// [color, labelColor]
+const LOGO_COLORS = [['blue', null], ['#e05d44', 'red'], ['yellow', '#fff']]
+const LINKS = [
+  ['https://example.com/left'],
+  ['https://example.com/left', 'https://example.com/right'],
+  ['', 'https://example.com/right'],
+  ['https://example.com/left', ''],
+  ['https://example.com/?a=1&b="2"<3>\'4\''],
+  [''],
+]
 
 async function main() {
   const nodeModules = process.argv[2]
@@ -121,6 +172,13 @@ async function main() {
   const { makeBadge } = await import(
     pathToFileURL(path.join(nodeModules, 'badge-maker', 'lib', 'index.js')).href
   )
+  const { default: serverMakeBadge } = await import(
+    pathToFileURL(path.join(nodeModules, 'badge-maker', 'lib', 'make-badge.js')).href
+  )
+  const { loadShieldsLogos } = await import(
+    pathToFileURL(path.join(__dirname, 'shields_logos.mjs')).href
+  )
+  const shields = await loadShieldsLogos(nodeModules)
 
   const cases = []
   function add(label, message, color, labelColor, style) {
@@ -135,7 +193,30 @@ async function main() {
       color,
       labelColor,
       style,
+      logo: null,
+      logoWidth: null,
+      links: null,
       svg: makeBadge(format),
+    })
+  }
+  function addServer(label, message, color, labelColor, style, logo, logoWidth, links) {
+    const format = { label, message, style }
+    if (color !== null) format.color = color
+    if (labelColor !== null) format.labelColor = labelColor
+    if (logo !== null) format.logo = logo
+    if (logoWidth !== null) format.logoWidth = logoWidth
+    if (links !== null) format.links = links
+    cases.push({
+      id: `${cases.length}-${style}`,
+      label,
+      message,
+      color,
+      labelColor,
+      style,
+      logo,
+      logoWidth,
+      links,
+      svg: serverMakeBadge(format),
     })
   }
 
@@ -148,6 +229,28 @@ async function main() {
     })
     for (const [label, message, color, labelColor] of COLOR_CASES) {
       add(label, message, color, labelColor, style)
+    }
+  }
+
+  for (const style of STYLES) {
+    for (const width of CUSTOM_WIDTHS) {
+      for (const [label, message] of LOGO_TEXTS) {
+        for (const [color, labelColor] of LOGO_COLORS) {
+          addServer(label, message, color, labelColor, style, CUSTOM, width, null)
+        }
+      }
+    }
+    for (const request of NAMED_LOGOS) {
+      const { logo, logoWidth } = shields.logo({ ...request, style })
+      for (const [label, message] of LOGO_TEXTS.slice(0, 2)) {
+        addServer(label, message, 'blue', null, style, logo, logoWidth ?? null, null)
+      }
+    }
+    for (const links of LINKS) {
+      for (const [label, message] of LOGO_TEXTS.slice(0, 4)) {
+        addServer(label, message, 'green', null, style, null, null, links)
+        addServer(label, message, 'green', '#fff', style, CUSTOM, null, links)
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 """
-Drawing badges, as pure functions of label, message, colours and style: SVG (L{svg}), rasters
-drawn from it (L{raster}), and JSON for those who draw it themselves (L{json}).
+Drawing badges, as pure functions of label, message, colours, style, logo and links: SVG
+(L{svg}), the logos shields.io finds for a name or data URI (L{logos}), rasters drawn from the
+SVG (L{raster}), and JSON for those who draw it themselves (L{json}).
 """
 
 from typing import Dict

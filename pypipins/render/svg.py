@@ -3,20 +3,24 @@ SVG badges, byte for byte as shields.io draws them.
 
 A port of ``makeBadge`` from the npm package badge-maker 6.0.0 (``lib/index.js``,
 ``make-badge.js``, ``badge-renderers.js``, ``color.js``, ``xml.js``; MIT OR Apache-2.0,
-Copyright (c) Thaddée Tyl, Paul Melnikow, Pierre-Yves Bigourdan and contributors), without
-logos and links, and with an empty ``idSuffix``. ``tests/fixtures/render/cases.json`` holds
-badge-maker's own output for a few hundred inputs; ``tests/test_render_svg.py`` holds us to it.
+Copyright (c) Thaddée Tyl, Paul Melnikow, Pierre-Yves Bigourdan and contributors), logos and
+links included, with an empty ``idSuffix``. ``tests/fixtures/render/cases.json`` holds
+badge-maker's own output for several hundred inputs; ``tests/test_render_svg.py`` holds us
+to it.
 
 Where badge-maker computes with JavaScript semantics (UTF-16 lengths, ``trim()``, ``\\s``,
-number-to-string, ``toFixed``), so do we: those decide the bytes.
+number-to-string, ``toFixed``, the order of floating-point operations), so do we: those
+decide the bytes.
 """
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
-from typing import Callable, Dict, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from pypipins.colors import ALIASES, NAMED
+import attrs
+
+from pypipins.colors import JS_WHITESPACE as _JS_WHITESPACE
+from pypipins.colors import brightness, js_number, to_svg
 from pypipins.render.widths import (
     HELVETICA_11_BOLD,
     VERDANA_10,
@@ -39,22 +43,44 @@ _SCALE_DOWN = "scale(.1)"
 _WHITE = "#fff"
 _DEFAULT_COLOR = "#4b0"
 _DEFAULT_LABEL_COLOR = "#555"
+#: Logos are drawn this high, and (unless told otherwise) this wide.
+_LOGO_HEIGHT = 14
+#: Between a logo and the label, when there is a label.
+_LOGO_PADDING = 3
+#: A link's clickable area: a transparent rect.
+_TRANSPARENT = "rgba(0,0,0,0)"
 
-#: What JavaScript's ``trim()`` and regex ``\s`` take for white space (Python's ``str.strip``
-#: and ``\s`` differ: they also take U+001C-U+001F and U+0085, and leave U+FEFF).
-_JS_WHITESPACE = (
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
-    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
 _AFTER_TAG_SPACE = re.compile(f">[{_JS_WHITESPACE}]+")
 _TAG_OPEN_SPACE = re.compile(f"<[{_JS_WHITESPACE}]+")
 
-# badge-maker's isHexColor (bare digits), and css-color-converter's hex forms (with '#').
-_BARE_HEX = re.compile("(?:[0-9a-fA-F]{3}){1,2}")
-_CSS_HEX = re.compile("#([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
-
 Number = Union[int, float]
 Attrs = Dict[str, Union[str, Number]]
+
+
+@attrs.frozen
+class _Extras:
+    """
+    What a badge has besides its texts and colours: a logo (a data URI, as C{href}), the
+    width to draw it (0 without a logo), the padding after it (only with a label), and the
+    links, left and right (C{""} for none).
+    """
+
+    logo: str = ""
+    logo_width: Number = 0
+    logo_padding: int = 0
+    left_link: str = ""
+    right_link: str = ""
+
+    @property
+    def both_links(self) -> bool:
+        return bool(self.left_link) and bool(self.right_link)
+
+    @property
+    def body_link(self) -> bool:
+        """
+        One link only, on the left: the whole badge is that link.
+        """
+        return bool(self.left_link) and not self.right_link
 
 
 def render(
@@ -63,28 +89,59 @@ def render(
     color: str,
     label_color: Optional[str] = None,
     style: str = "flat",
+    *,
+    logo: Optional[str] = None,
+    logo_width: Optional[float] = None,
+    links: Sequence[str] = (),
 ) -> str:
     """
-    The SVG that badge-maker's ``makeBadge({label, message, color, labelColor, style})``
-    draws, with C{label_color=None} meaning no ``labelColor`` given.
+    The SVG that shields.io's server draws with badge-maker's ``makeBadge({label, message,
+    color, labelColor, style, logo, logoWidth, links})``, with C{None} meaning the field is
+    not given.
 
-    Colours are shields names or aliases (``brightgreen``, ``critical``...), or hex digits with
-    or without ``#``; one badge-maker does not understand falls back to its default
-    (``#4b0`` on the right, ``#555`` on the left). Two deliberate differences, both outside
-    that domain: badge-maker passes other CSS colours (``black``, ``rgb(...)``) through, and
-    draws ``fill="undefined"`` for names JavaScript finds on ``Object.prototype``
-    (``toString``, ``constructor``...); we treat both as invalid, and fall back.
+    Colours are what badge-maker takes: shields names and aliases (``brightgreen``,
+    ``critical``...), hex digits with or without ``#`` (3 of them drawn as 3), CSS colour
+    names (``black``, ``rebeccapurple``), ``rgb()``, ``rgba()``, ``hsl()`` and ``hsla()`` (see
+    L{pypipins.colors.parse}); one it does not take falls back to its default (``#4b0`` on
+    the right, ``#555`` on the left). One deliberate difference, outside that domain:
+    badge-maker draws ``fill="undefined"`` for names JavaScript finds on ``Object.prototype``
+    (``toString``, ``constructor``...); we take them as invalid, and fall back.
 
-    @raise ValueError: C{style} is not one of L{STYLES}.
+    @param logo: a logo's URI, drawn as an C{<image>} (badge-maker's ``logoBase64``): a
+        data URI, such as L{pypipins.render.logos.logo_data_uri} gives; C{None} or C{""}
+        for none.
+    @param logo_width: the width to draw the logo (shields' ``logoWidth``, which
+        ``logoSize=auto`` sets); C{None} (or 0) for the default, 14.
+    @param links: at most two URLs (badge-maker's ``links``): with one, the whole badge
+        links to it; with two, the left and the right part each link to theirs. An empty
+        string is no link.
+
+    @raise ValueError: C{style} is not one of L{STYLES}, or more than two links.
     """
     draw = _STYLES.get(style)
     if draw is None:
         raise ValueError(f"unknown badge style {style!r}, expected one of {STYLES}")
+    links = list(links)
+    if len(links) > 2:
+        raise ValueError("at most two links")
+    label = label.strip(_JS_WHITESPACE)
+    # make-badge.js: ``+logoWidth || (logo ? 14 : 0)``.
+    width: Number = logo_width if logo_width else (_LOGO_HEIGHT if logo else 0)
+    if width != width:  # NaN, falsy in JavaScript
+        width = _LOGO_HEIGHT if logo else 0
+    extras = _Extras(
+        logo=logo or "",
+        logo_width=width,
+        logo_padding=_LOGO_PADDING if logo and label else 0,
+        left_link=links[0] if links else "",
+        right_link=links[1] if len(links) > 1 else "",
+    )
     svg = draw(
-        label.strip(_JS_WHITESPACE),
+        label,
         message.strip(_JS_WHITESPACE),
         _to_svg_color(color) or _DEFAULT_COLOR,
         _to_svg_color(label_color),
+        extras,
     )
     return _strip_xml_whitespace(svg)
 
@@ -96,36 +153,18 @@ def _to_svg_color(color: Optional[str]) -> Optional[str]:
     """
     The fill for a user's colour (badge-maker's ``toSvgColor``), L{None} if it is not one.
 
-    Only exact, lower-case names count. Hex with a ``#`` comes back lower-cased but otherwise
-    as given, surrounding white space included, since badge-maker only trims it to validate.
+    Only exact names count (CSS ones too, lower-case). Hex and CSS colours come back
+    lower-cased but otherwise as given, surrounding white space included, since
+    badge-maker only trims them to validate.
     """
-    if color is None:
-        return None
-    if color in NAMED:
-        return NAMED[color]
-    if color in ALIASES:
-        return NAMED[ALIASES[color]]
-    if _BARE_HEX.fullmatch(color):
-        return "#" + color.lower()
-    if _CSS_HEX.fullmatch(color.strip(_JS_WHITESPACE)):
-        return color.lower()
-    return None
+    return to_svg(color)
 
 
 def _brightness(color: str) -> float:
     """
     The perceived brightness of a fill, 0 to 1 to two decimals (0 if it is not parseable).
     """
-    match = _CSS_HEX.fullmatch(color)
-    if match is None:
-        return 0.0
-    digits = match.group(1)
-    if len(digits) <= 4:
-        digits = "".join(d * 2 for d in digits)
-    r, g, b = (int(digits[i : i + 2], 16) for i in (0, 2, 4))
-    # JavaScript's toFixed(2): the decimal nearest the double, ties away from zero.
-    value = Decimal((r * 299 + g * 587 + b * 114) / 255000)
-    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return brightness(color)
 
 
 def _text_colors(background: str) -> Tuple[str, str]:
@@ -153,18 +192,6 @@ def _escape(text: str) -> str:
     )
 
 
-def _js_number(value: Number) -> str:
-    """
-    A number as JavaScript writes it in a template string: ``130``, not ``130.0``.
-
-    Our numbers are pixel coordinates, far from the ranges where JavaScript and Python switch
-    to exponents differently.
-    """
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return repr(value)
-
-
 def _element(name: str, attrs: Attrs, *content: str) -> str:
     """
     badge-maker's ``XmlElement.render()``: C{content} is markup (escape text with L{_escape});
@@ -172,7 +199,7 @@ def _element(name: str, attrs: Attrs, *content: str) -> str:
     L{_strip_xml_whitespace} removes again, as in badge-maker.
     """
     rendered = "".join(
-        f' {key}="{_escape(value) if isinstance(value, str) else _js_number(value)}"'
+        f' {key}="{_escape(value) if isinstance(value, str) else js_number(value)}"'
         for key, value in attrs.items()
     )
     if content:
@@ -189,18 +216,23 @@ def _strip_xml_whitespace(xml: str) -> str:
     return _TAG_OPEN_SPACE.sub("<", xml).strip(_JS_WHITESPACE)
 
 
-def _svg_document(width: Number, height: int, accessible_text: str, *content: str) -> str:
+def _svg_document(
+    width: Number, height: int, accessible_text: str, extras: _Extras, *content: str
+) -> str:
     """
-    The outer ``<svg>``, titled with the badge's text for screen readers.
+    badge-maker's ``renderBadge``: the outer ``<svg>``, titled with the badge's text for
+    screen readers, unless both parts are links; with one link, the whole body is that link.
     """
-    attrs: Attrs = {
-        "xmlns": "http://www.w3.org/2000/svg",
-        "width": width,
-        "height": height,
-        "role": "img",
-        "aria-label": accessible_text,
-    }
-    return _element("svg", attrs, _element("title", {}, _escape(accessible_text)), "".join(content))
+    attrs: Attrs = {"xmlns": "http://www.w3.org/2000/svg", "width": width, "height": height}
+    title = ""
+    if not extras.both_links:
+        attrs["role"] = "img"
+        attrs["aria-label"] = accessible_text
+        title = _element("title", {}, _escape(accessible_text))
+    body = "".join(content)
+    if extras.body_link:
+        body = _element("a", {"target": "_blank", "href": extras.left_link}, *content)
+    return _element("svg", attrs, title, body)
 
 
 def _accessible_text(label: str, message: str) -> str:
@@ -214,6 +246,22 @@ def _with_text_fill(attrs: Attrs, text_color: str) -> Attrs:
     return attrs if text_color == _WHITE else {**attrs, "fill": text_color}
 
 
+def _logo(extras: _Extras, x: Number, badge_height: int) -> str:
+    """
+    The logo, vertically centred, at C{x}; nothing without one.
+    """
+    if not extras.logo:
+        return ""
+    return _element("image", {
+        "x": x, "y": 0.5 * (badge_height - _LOGO_HEIGHT), "width": extras.logo_width,
+        "height": _LOGO_HEIGHT, "href": extras.logo,
+    })
+
+
+def _link(href: str, *content: str) -> str:
+    return _element("a", {"target": "_blank", "href": href}, *content)
+
+
 def _utf16_length(text: str) -> int:
     """
     JavaScript's ``String.length``: astral characters count twice.
@@ -225,13 +273,19 @@ def _utf16_length(text: str) -> int:
 
 
 def _classic(
-    label: str, message: str, color: str, label_color: Optional[str], style: str
+    label: str,
+    message: str,
+    color: str,
+    label_color: Optional[str],
+    extras: _Extras,
+    style: str,
 ) -> str:
     """
     flat, flat-square and plastic: badge-maker's ``Badge`` class and its three subclasses.
 
     A label colour alone (with an empty label) still draws a 10px label box in that colour;
-    with neither, the whole badge takes the message colour.
+    with neither (nor a logo), the whole badge takes the message colour. A logo goes on the
+    left, inside the label box when there is one.
     """
     height, vertical_margin, shadow = {
         "flat": (20, 0, True),
@@ -239,22 +293,37 @@ def _classic(
         "plastic": (18, -10, True),
     }[style]
     padding = 5
+    has_logo = bool(extras.logo)
+    total_logo_width = extras.logo_width + extras.logo_padding
     has_label = bool(label) or label_color is not None
     if label_color is None:
         label_color = _DEFAULT_LABEL_COLOR
-    if not has_label:
+    if not (has_label or has_logo):
         label_color = color
 
+    label_margin = total_logo_width + 1
     label_width = preferred_width(label, VERDANA_11) if label else 0
-    left_width = label_width + 2 * padding if has_label else 0
+    left_width: Number = label_width + 2 * padding + total_logo_width if has_label else 0
     message_width = preferred_width(message, VERDANA_11)
     message_margin = left_width - (1 if message else 0)
     if not has_label:
-        message_margin += 1
-    right_width = message_width + 2 * padding
+        if has_logo:
+            message_margin = message_margin + total_logo_width + padding
+        else:
+            message_margin = message_margin + 1
+    right_width: Number = message_width + 2 * padding
+    if has_logo and not has_label:
+        right_width += total_logo_width + (padding - 1 if message else 0)
     width = left_width + right_width
 
-    def text(left_margin: int, content: str, background: str, content_width: int) -> str:
+    def text(
+        left_margin: Number,
+        content: str,
+        background: str,
+        content_width: int,
+        link: str,
+        link_width: Number,
+    ) -> str:
         if not content:
             return ""
         fill, shadow_fill = _text_colors(background)
@@ -264,25 +333,33 @@ def _classic(
         content = _escape(content)
         if not shadow:
             attrs: Attrs = {"x": x, "y": y, "textLength": length, "transform": _SCALE_DOWN}
-            return _element("text", _with_text_fill(attrs, fill), content)
-        blurred: Attrs = {
-            "x": x, "y": y + 10, "fill-opacity": ".8", "filter": "url(#blur)",
-            "textLength": length,
-        }
-        shaded: Attrs = {"x": x, "y": y + 10, "fill-opacity": ".3", "textLength": length}
-        front: Attrs = {"x": x, "y": y, "textLength": length}
-        shadows = _element(
-            "g",
-            {"aria-hidden": "true", "fill": shadow_fill},
-            _element("text", blurred, content),
-            _element("text", shaded, content),
-        )
-        return _element(
-            "g",
-            {"transform": _SCALE_DOWN},
-            shadows,
-            _element("text", _with_text_fill(front, fill), content),
-        )
+            element = _element("text", _with_text_fill(attrs, fill), content)
+        else:
+            blurred: Attrs = {
+                "x": x, "y": y + 10, "fill-opacity": ".8", "filter": "url(#blur)",
+                "textLength": length,
+            }
+            shaded: Attrs = {"x": x, "y": y + 10, "fill-opacity": ".3", "textLength": length}
+            front: Attrs = {"x": x, "y": y, "textLength": length}
+            shadows = _element(
+                "g",
+                {"aria-hidden": "true", "fill": shadow_fill},
+                _element("text", blurred, content),
+                _element("text", shaded, content),
+            )
+            element = _element(
+                "g",
+                {"transform": _SCALE_DOWN},
+                shadows,
+                _element("text", _with_text_fill(front, fill), content),
+            )
+        if not link:
+            return element
+        rect = _element("rect", {
+            "width": link_width, "x": left_margin + 1 if left_margin > 1 else 0,
+            "height": height, "fill": _TRANSPARENT,
+        })
+        return _link(link, rect, element)
 
     foreground = _element(
         "g",
@@ -290,9 +367,12 @@ def _classic(
             "fill": _WHITE, "text-anchor": "middle", "font-family": _FONT_FAMILY,
             "text-rendering": "geometricPrecision", "font-size": 110,
         },
-        "",  # the logo
-        text(1, label, label_color, label_width),
-        text(message_margin, message, color, message_width),
+        _logo(extras, padding, height),
+        text(
+            label_margin, label, label_color, label_width,
+            "" if extras.body_link else extras.left_link, left_width,
+        ),
+        text(message_margin, message, color, message_width, extras.right_link, right_width),
     )
     rects = [
         _element("rect", {"width": left_width, "height": height, "fill": label_color}),
@@ -303,7 +383,7 @@ def _classic(
     title = _accessible_text(label, message)
     if style == "flat-square":
         background = _element("g", {"shape-rendering": "crispEdges"}, *rects)
-        return _svg_document(width, height, title, background, foreground)
+        return _svg_document(width, height, title, extras, background, foreground)
 
     if style == "flat":
         stops = [
@@ -332,20 +412,26 @@ def _classic(
         *rects,
         _element("rect", {"width": width, "height": height, "fill": "url(#s)"}),
     )
-    return _svg_document(width, height, title, blur, gradient, clip, background, foreground)
+    return _svg_document(
+        width, height, title, extras, blur, gradient, clip, background, foreground
+    )
 
 
-def _for_the_badge(label: str, message: str, color: str, label_color: Optional[str]) -> str:
+def _for_the_badge(
+    label: str, message: str, color: str, label_color: Optional[str], extras: _Extras
+) -> str:
     """
     Taller, upper-case and letter-spaced; the message in bold. A label colour without a
-    label is ignored.
+    label is ignored, unless there is a logo: then the logo sits on it, in a box of its own.
 
     Widths are not rounded to odd pixels here, and the letter spacing is counted per UTF-16
     code unit, as badge-maker does (its own TODO says it should count symbols).
     """
     height, margin, letter_spacing = 28, 12, 1.25
+    logo_margin, logo_gutter = 9, 6
     label, message = label.upper(), message.upper()
-    label_color = label_color or _DEFAULT_LABEL_COLOR
+    out_label_color = label_color or _DEFAULT_LABEL_COLOR
+    logo, logo_width = extras.logo, extras.logo_width
 
     label_text_width: Number = 0
     if label:
@@ -359,23 +445,42 @@ def _for_the_badge(label: str, message: str, color: str, label_color: Optional[s
             + letter_spacing * _utf16_length(message)
         )
 
+    has_label = bool(label)
+    no_text = not has_label and not message
+    needs_label_rect = has_label or bool(logo and label_color)
+    gutter = logo_gutter - logo_margin if no_text else logo_gutter
+    logo_x: Number = logo_margin
+    label_text_x: Number = logo_margin + logo_width + gutter if logo else margin
     label_rect_width: Number = 0
-    message_text_x: Number = margin
-    if label:
-        label_rect_width = margin + label_text_width + margin
-        message_text_x = label_rect_width + margin
-    message_rect_width = 2 * margin + message_text_width
+    if needs_label_rect:
+        if has_label:
+            label_rect_width = label_text_x + label_text_width + margin
+        else:
+            label_rect_width = 2 * logo_margin + logo_width
+        message_text_x: Number = label_rect_width + margin
+        message_rect_width: Number = 2 * margin + message_text_width
+    elif logo:
+        message_text_x = margin + logo_width + gutter
+        message_rect_width = 2 * margin + logo_width + gutter + message_text_width
+    else:
+        message_text_x = margin
+        message_rect_width = 2 * margin + message_text_width
 
     label_text = ""
-    if label:
+    if has_label:
         label_attrs: Attrs = {
             "transform": _SCALE_DOWN,
-            "x": _SCALE_UP * (margin + 0.5 * label_text_width),
+            "x": _SCALE_UP * (label_text_x + 0.5 * label_text_width),
             "y": 175,
             "textLength": _SCALE_UP * label_text_width,
         }
-        label_fill = _text_colors(label_color)[0]
+        label_fill = _text_colors(out_label_color)[0]
         label_text = _element("text", _with_text_fill(label_attrs, label_fill), _escape(label))
+        if extras.left_link and not extras.body_link:
+            rect = _element("rect", {
+                "width": label_rect_width, "height": height, "fill": _TRANSPARENT,
+            })
+            label_text = _link(extras.left_link, rect, label_text)
     message_attrs: Attrs = {
         "transform": _SCALE_DOWN,
         "x": _SCALE_UP * (message_text_x + 0.5 * message_text_width),
@@ -385,12 +490,20 @@ def _for_the_badge(label: str, message: str, color: str, label_color: Optional[s
     }
     message_fill = _text_colors(color)[0]
     message_text = _element("text", _with_text_fill(message_attrs, message_fill), _escape(message))
+    if extras.right_link:
+        rect = _element("rect", {
+            "width": message_rect_width, "height": height, "x": label_rect_width or 0,
+            "fill": _TRANSPARENT,
+        })
+        message_text = _link(extras.right_link, rect, message_text)
 
     message_rect: Attrs = {"width": message_rect_width, "height": height, "fill": color}
     rects = [_element("rect", message_rect)]
-    if label:
+    if needs_label_rect:
         rects = [
-            _element("rect", {"width": label_rect_width, "height": height, "fill": label_color}),
+            _element("rect", {
+                "width": label_rect_width, "height": height, "fill": out_label_color,
+            }),
             _element("rect", {"x": label_rect_width, **message_rect}),
         ]
     background = _element("g", {"shape-rendering": "crispEdges"}, *rects)
@@ -400,14 +513,15 @@ def _for_the_badge(label: str, message: str, color: str, label_color: Optional[s
             "fill": _WHITE, "text-anchor": "middle", "font-family": _FONT_FAMILY,
             "text-rendering": "geometricPrecision", "font-size": _SCALE_UP * 10,
         },
-        "",  # the logo
+        _logo(extras, logo_x, height),
         label_text,
         message_text,
     )
     return _svg_document(
-        label_rect_width + message_rect_width,
+        (label_rect_width or 0) + message_rect_width,
         height,
         _accessible_text(label, message),
+        extras,
         background,
         foreground,
     )
@@ -423,19 +537,22 @@ def _capitalize(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
-def _social(label: str, message: str, color: str, label_color: Optional[str]) -> str:
+def _social(
+    label: str, message: str, color: str, label_color: Optional[str], extras: _Extras
+) -> str:
     """
     GitHub-like: a white label button and a speech bubble for the message, in Helvetica.
-    Colours play no part; the label gets a leading capital.
+    Colours play no part; the label gets a leading capital, after the logo if any.
     """
     label = _capitalize(label)
     height, inner_height, label_padding, message_padding, gutter = 20, 19, 5, 4, 6
+    total_logo_width = extras.logo_width + extras.logo_padding
     label_text_width = preferred_width(label, HELVETICA_11_BOLD)
     message_text_width = preferred_width(message, HELVETICA_11_BOLD)
-    label_rect_width = label_text_width + 2 * label_padding
+    label_rect_width = label_text_width + total_logo_width + 2 * label_padding
     message_rect_width = message_text_width + 2 * message_padding
 
-    def texts(x: Number, length: int, content: str, front: Attrs) -> str:
+    def shadow_and_text(x: Number, length: int, content: str, front: Attrs) -> List[str]:
         """
         A white shadow 1px below, then the text itself.
         """
@@ -444,9 +561,10 @@ def _social(label: str, message: str, color: str, label_color: Optional[str]) ->
             "transform": _SCALE_DOWN, "textLength": length,
         }
         front = {**front, "x": x, "y": 140, "transform": _SCALE_DOWN, "textLength": length}
-        return _element("text", shadow, _escape(content)) + _element(
-            "text", front, _escape(content)
-        )
+        return [
+            _element("text", shadow, _escape(content)),
+            _element("text", front, _escape(content)),
+        ]
 
     bubble = message_texts = ""
     if message:
@@ -461,26 +579,38 @@ def _social(label: str, message: str, color: str, label_color: Optional[str]) ->
                 "stroke": "#fafafa",
             }),
             _element("path", {
-                "d": f"M{_js_number(bubble_x)} 6.5 l-3 3v1 l3 3", "fill": "#fafafa",
+                "d": f"M{js_number(bubble_x)} 6.5 l-3 3v1 l3 3", "fill": "#fafafa",
             }),
         ])
-        message_texts = texts(
+        texts = shadow_and_text(
             _SCALE_UP * (label_rect_width + gutter + message_rect_width / 2),
             _SCALE_UP * message_text_width,
             message,
             {"id": "rlink"},
         )
+        if extras.right_link:
+            rect = _element("rect", {
+                "width": message_rect_width + 1, "x": label_rect_width + gutter,
+                "height": inner_height + 1, "fill": _TRANSPARENT,
+            })
+            message_texts = _link(extras.right_link, rect, *texts)
+        else:
+            message_texts = "".join(texts)
 
     label_button = _element("rect", {
         "id": "llink", "stroke": "#d5d5d5", "fill": "url(#a)", "x": ".5", "y": ".5",
         "width": label_rect_width, "height": inner_height, "rx": 2,
     })
-    label_texts = texts(
-        _SCALE_UP * (0 + label_text_width / 2 + label_padding),  # 0: the logo's width
+    label_texts = shadow_and_text(
+        _SCALE_UP * (total_logo_width + label_text_width / 2 + label_padding),
         _SCALE_UP * label_text_width,
         label,
         {},
     )
+    if extras.both_links:
+        label_part = _link(extras.left_link, *label_texts, label_button)
+    else:
+        label_part = label_button + "".join(label_texts)
 
     style = _element(
         "style", {}, "a:hover #llink{fill:url(#b);stroke:#ccc}a:hover #rlink{fill:#4183c4}"
@@ -508,20 +638,29 @@ def _social(label: str, message: str, color: str, label_color: Optional[str]) ->
     foreground = _element(
         "g",
         {
-            "aria-hidden": "true", "fill": "#333", "text-anchor": "middle",
-            "font-family": _SOCIAL_FONT_FAMILY, "text-rendering": "geometricPrecision",
-            "font-weight": 700, "font-size": "110px", "line-height": "14px",
+            "aria-hidden": "false" if extras.both_links else "true", "fill": "#333",
+            "text-anchor": "middle", "font-family": _SOCIAL_FONT_FAMILY,
+            "text-rendering": "geometricPrecision", "font-weight": 700, "font-size": "110px",
+            "line-height": "14px",
         },
-        label_button + label_texts,
+        label_part,
         message_texts,
     )
     width = label_rect_width + 1 + (gutter + message_rect_width if message else 0)
     return _svg_document(
-        width, height, _accessible_text(label, message), style, gradients, background, foreground
+        width,
+        height,
+        _accessible_text(label, message),
+        extras,
+        style,
+        gradients,
+        background,
+        _logo(extras, label_padding, height),
+        foreground,
     )
 
 
-_STYLES: Dict[str, Callable[[str, str, str, Optional[str]], str]] = {
+_STYLES: Dict[str, Callable[[str, str, str, Optional[str], _Extras], str]] = {
     "flat": partial(_classic, style="flat"),
     "flat-square": partial(_classic, style="flat-square"),
     "plastic": partial(_classic, style="plastic"),
