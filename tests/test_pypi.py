@@ -6,6 +6,9 @@ treq.testing.StubTreq, and time through a Clock.
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import CancelledError
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
@@ -268,3 +271,32 @@ def test_a_cancelled_fetch_is_no_upstream_failure():
     count = registry.get_sample_value
     assert count("pypipins_upstream_requests_total", {"upstream": "pypi", "outcome": "cancelled"}) == 1
     assert count("pypipins_upstream_requests_total", {"upstream": "pypi", "outcome": "error"}) is None
+
+
+_VERSIONS = st.one_of(
+    # plain ones, with leading and trailing zeros
+    st.lists(st.integers(0, 12).map(str) | st.sampled_from(["0", "00", "010"]), min_size=1,
+             max_size=4).map(".".join),
+    # and every other kind PEP 440 has, and some it has not
+    st.sampled_from(["1.0rc1", "1.0.post1", "1.0.dev3", "2!1.0", "1.0+local", "v1.2", "1.0a1",
+                     "10.0b2", "1.0-RC1", "not a version", "1..2", "", "1.2.3.4.5.6",
+                     "0.0.0a0", "12.0.0.dev0"]),
+)
+
+
+@given(st.lists(_VERSIONS, max_size=30))
+def test_newest_is_the_highest_pep_440_version(versions):
+    """
+    The plain versions' shortcut chooses as packaging's ordering does.
+    """
+    valid = []
+    for text in versions:
+        try:
+            valid.append(Version(text))
+        except InvalidVersion:
+            pass
+    chosen = pypi.newest(versions)
+    if not valid:
+        assert chosen == ""
+    else:
+        assert Version(chosen) == max(valid)

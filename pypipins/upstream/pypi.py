@@ -2,6 +2,7 @@
 PyPI's JSON API: fetching a package's document and condensing it to L{PackageFacts}.
 """
 
+import re
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
 from packaging.version import InvalidVersion, Version
@@ -14,19 +15,35 @@ def _text(value: Any, limit: int = 200) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+#: A final release spelt as digits and dots, as most of PyPI's are: ordered by its numbers
+#: (trailing zeros aside, as PEP 440 orders them) without being parsed as a L{Version}, which
+#: took most of the time of condensing a document of thousands of releases.
+_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
 def newest(versions: Iterable[str]) -> str:
     """
     The highest of C{versions} by PEP 440, pre-releases included; those that are not PEP 440
     versions are passed over, as pip passes them over. Empty when none is.
     """
+    plain: Optional[Tuple[Tuple[int, ...], str]] = None
     best: Optional[Tuple[Version, str]] = None
     for text in versions:
+        if _PLAIN.fullmatch(text):
+            numbers = [int(n) for n in text.split(".")]
+            while len(numbers) > 1 and numbers[-1] == 0:
+                numbers.pop()
+            if plain is None or tuple(numbers) > plain[0]:
+                plain = (tuple(numbers), text)
+            continue
         try:
             version = Version(text)
         except InvalidVersion:
             continue
         if best is None or version > best[0]:
             best = (version, text)
+    if plain is not None and (best is None or Version(plain[1]) > best[0]):
+        return plain[1]
     return "" if best is None else best[1]
 
 
