@@ -146,7 +146,8 @@ class BadgeSite:
         if ready is not None:
             return ready
         found = SHIELDS.kind(kind)
-        if found is None or not package or (release is not None and "/" in release):
+        # no package, or a release that is empty (a trailing slash) or has a slash in it
+        if found is None or not package or (release is not None and (not release or "/" in release)):
             return self._no_such_badge(request)
         return Deferred.fromCoroutine(
             self._make(request, key, SHIELDS, found, "pypi/" + kind, package, release, ext)
