@@ -19,7 +19,7 @@ from pypipins.cache import Cache, MemoryCache
 from pypipins.drawing import RasterDrawer
 from pypipins.facts import Unavailable
 from pypipins.incidents import Incident
-from pypipins.render import RASTER_FORMATS, svg
+from pypipins.render import RASTER_FORMATS, logos, svg
 from pypipins.badges.static import path
 from pypipins.upstream.fetcher import Fetcher
 
@@ -57,18 +57,13 @@ def shareable(options: Options) -> bool:
 
 
 def _svg(badge: Badge, options: Options) -> str:
-    if not options.draws_extras:
-        # the badge of most requests, drawn as before logos and links
-        return svg.render(badge.label, badge.message, badge.color, options.label_color, options.style)
-    # only badges with a logo need the icons, a few MB once loaded
-    from pypipins.render import logos
-
     found = None
     if options.logo is not None:
         found = logos.logo_data_uri(
             options.logo, logo_color=options.logo_color, style=options.style,
             auto_size=options.logo_size_auto,
         )
+    # a name simple-icons does not know is no logo, as at shields.io
     logo, logo_width = found if found is not None else (None, None)
     return svg.render(
         badge.label, badge.message, badge.color, options.label_color, options.style,

@@ -3,7 +3,7 @@ Issue 16's rows that are drawn: logos (named, data URIs, logoColor, logoSize=aut
 on every badge route, the colours badge-maker takes (CSS names, rgb(), hsl(), 3-digit hex
 kept), and hostile logos and links. They need render/'s logos and links
 (pypipins.render.logos, render()'s logo, logo_width and links) and colors.parse's CSS
-colours, from branch render16: this module is run once web16 and render16 are merged.
+colours, from branch render16 (in web16 since main, with render16 merged, was fast-forwarded in).
 """
 
 import base64
