@@ -211,3 +211,10 @@ def test_the_pypipins_daemon_serves_static_badges(site):
     response = site.get("/badge/license-MIT-blue")
     assert response.code == 200 and svg_texts(response.body)["title"] == "license: MIT"
     assert site.get("/badge/nonsense.svg").code == 404
+
+
+def test_the_site_builds_badges_with_a_logo(site):
+    response = site.get("/?package=klein&logo=pypi")
+    assert response.code == 200
+    assert b'<img src="/v/klein/badge.svg?logo=pypi"' in response.body
+    assert site.get("/?package=klein&logo=%22%3E").code == 400

@@ -203,7 +203,8 @@ class BadgeSite:
 
     @app.route("/", methods=["GET", "HEAD"])
     def home(self, request: IRequest) -> bytes:
-        code, body = site.home(self._base_url(request), query(request).get("package"))
+        asked = query(request)
+        code, body = site.home(self._base_url(request), asked.get("package"), asked.get("logo"))
         request.setResponseCode(code)
         return page(request, body, site.POLICY)
 
