@@ -12,7 +12,7 @@ from packaging.version import InvalidVersion, Version
 
 from pypipins.badges import pypip
 from pypipins.badges import (
-    FRAMEWORKS, Badge, Dialect, DownloadsFunction, Errors, FactsFunction, Kind, Options, Reason,
+    Badge, Dialect, DownloadsFunction, Errors, FactsFunction, Kind, Options, Reason,
     downloads_color, licenses, metric,
 )
 from pypipins.facts import Downloads, PackageFacts
