@@ -19,7 +19,7 @@ from pypipins.cache import Cache, MemoryCache
 from pypipins.drawing import RasterDrawer
 from pypipins.facts import Unavailable
 from pypipins.incidents import Incident
-from pypipins.render import RASTER_FORMATS, svg
+from pypipins.render import RASTER_FORMATS, logos, svg
 from pypipins.badges.static import path
 from pypipins.upstream.fetcher import Fetcher
 
@@ -39,21 +39,36 @@ def image_key(badge: Badge, options: Options, ext: str) -> str:
     A cache key naming everything the image depends on, and nothing else.
     """
     inputs = [badge.label, badge.message, badge.color, badge.is_error,
-              options.label_color, options.style, ext]
+              options.label_color, options.style, ext,
+              options.logo, options.logo_color, options.logo_size_auto, list(options.links)]
     digest = hashlib.sha256(json.dumps(inputs).encode("utf-8")).hexdigest()
     return f"pypipins:image:{ext}:{digest}"
 
 
 def shareable(options: Options) -> bool:
     """
-    Whether a raster may be kept in the shared cache: not when the client chose its texts or
-    colours, of which there is no end (a style is one of five).
+    Whether a raster may be kept in the shared cache: not when the client chose its texts,
+    colours, logo or links, of which there is no end (a style is one of five).
     """
-    return options.label is None and options.color is None and options.label_color is None
+    return (
+        options.label is None and options.color is None and options.label_color is None
+        and not options.draws_extras
+    )
 
 
 def _svg(badge: Badge, options: Options) -> str:
-    return svg.render(badge.label, badge.message, badge.color, options.label_color, options.style)
+    found = None
+    if options.logo is not None:
+        found = logos.logo_data_uri(
+            options.logo, logo_color=options.logo_color, style=options.style,
+            auto_size=options.logo_size_auto,
+        )
+    # a name simple-icons does not know is no logo, as at shields.io
+    logo, logo_width = found if found is not None else (None, None)
+    return svg.render(
+        badge.label, badge.message, badge.color, options.label_color, options.style,
+        logo=logo, logo_width=logo_width, links=options.links,
+    )
 
 
 class Images(Protocol):
@@ -147,9 +162,17 @@ class ShieldsImages:
             query["style"] = options.style
         if options.label_color is not None:
             query["labelColor"] = options.label_color.lstrip("#")
+        # a shields server draws them as it draws its own badges
+        if options.logo is not None:
+            query["logo"] = options.logo
+            if options.logo_color is not None:
+                query["logoColor"] = options.logo_color
+            if options.logo_size_auto:
+                query["logoSize"] = "auto"
         url = self._base_url + path(badge.label, badge.message, badge.color, ext)
-        if query:
-            url += ("&" if "?" in url else "?") + urlencode(query)
+        pairs = list(query.items()) + [("link", link) for link in options.links]
+        if pairs:
+            url += ("&" if "?" in url else "?") + urlencode(pairs)
         return url
 
     def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":

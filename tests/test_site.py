@@ -128,3 +128,39 @@ async def test_public_url_wins(upstream, redis):
         assert b"https://badges.example.org/v/klein/badge.svg" in response.body
     finally:
         await running.service.stopService()
+
+
+def test_the_builder_offers_logos():
+    code, body = site.home("http://b.test", None)
+    page = body.decode()
+    assert '<input type="text" id="logo" name="logo"' in page and 'list="logos"' in page
+    for name in ("python", "pypi"):
+        assert f'<option value="{name}"' in page
+
+
+def test_the_builder_draws_every_badge_with_the_logo():
+    code, body = site.home("http://b.test", "Klein", "python")
+    assert code == 200
+    page = body.decode()
+    assert 'id="logo" name="logo" value="python"' in page
+    for doc in site.KIND_DOCS:
+        assert f'<img src="/{doc.kind}/Klein/badge.svg?logo=python"' in page
+        assert f"http://b.test/{doc.kind}/Klein/badge.svg?logo=python)" in page
+        for style in STYLES[1:]:
+            assert f'<img src="/{doc.kind}/Klein/badge.svg?style={style}&amp;logo=python"' in page
+    # a title with a space and an ampersand, escaped in the URLs
+    code, body = site.home("http://b.test", "Klein", "AT&T")
+    assert code == 200 and "badge.svg?logo=AT%26T" in body.decode()
+
+
+@pytest.mark.parametrize("logo", ['"><script>alert(1)</script>', "data:image/svg+xml;base64,PHN2Zy8+",
+                                  "x" * 65, "-python", "python\n"])
+def test_the_builder_refuses_what_is_not_an_icon_name(logo):
+    code, body = site.home("http://b.test", "Klein", logo)
+    if logo == "python\n":  # surrounding white space is no part of a name
+        assert code == 200
+        return
+    assert code == 400
+    page = body.decode()
+    assert "is not the name of an icon" in page and "<script>alert" not in page
+    assert "badge.svg" not in page

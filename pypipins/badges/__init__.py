@@ -10,11 +10,12 @@ are in its own module: L{pypipins.badges.pypip}, L{pypipins.badges.shields}.
 import enum
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, List, Mapping, Optional, Tuple, Union
+from typing import Callable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
 from pypipins import colors
+from pypipins.badges import query as shields_query
 from pypipins.facts import Downloads, PackageFacts
 from pypipins.render.svg import STYLES
 
@@ -34,8 +35,14 @@ class Badge:
     is_error: bool = False
 
 
-#: The query parameters L{Options} reads.
-QUERY_PARAMETERS = ("style", "label", "color", "labelColor", "period", "text", "framework")
+#: The query parameters L{Options} reads (C{link} may be given twice: see L{LINK_PARAMETER}).
+QUERY_PARAMETERS = (
+    "style", "label", "color", "labelColor", "period", "text", "framework",
+    "logo", "logoColor", "logoSize", "cacheSeconds", "maxAge", *shields_query.LEGACY_COLORS,
+)
+
+#: The one query parameter read more than once: shields draws a link for each side.
+LINK_PARAMETER = "link"
 
 
 @attrs.frozen
@@ -53,12 +60,24 @@ class Options:
     #: For the frameworks badge: a key of L{FRAMEWORKS}, or L{None} when the one asked for
     #: is not one of them.
     framework: Optional[str] = "django"
+    #: C{?logo=}: a simple-icons name, or a data URI (L{pypipins.render.logos} finds it).
+    logo: Optional[str] = None
+    #: C{?logoColor=}, as given: a named icon is filled with it when it is a colour.
+    logo_color: Optional[str] = None
+    #: C{?logoSize=auto}: an icon that is not square is drawn as wide as it is.
+    logo_size_auto: bool = False
+    #: C{?link=}, checked: at most two, C{""} for a left side without a link.
+    links: Tuple[str, ...] = ()
+    #: C{?cacheSeconds=} (or C{maxAge}): the max-age asked, never lower than the route's own.
+    cache_seconds: Optional[int] = None
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> "Options":
+    def from_query(cls, query: Mapping[str, str], links: Sequence[str] = ()) -> "Options":
         """
-        Options from query parameters; values that make no sense fall back to the defaults.
+        Options from query parameters (the first value of each) and the C{link} values;
+        values that make no sense fall back to the defaults.
         """
+        query = shields_query.legacy_colors(query)
         style = query.get("style", "flat")
         period = query.get("period", "month")
         color = query.get("color")
@@ -71,7 +90,19 @@ class Options:
             period=period if period in PERIODS else "month",
             text="version" if query.get("text") == "version" else "pypi",
             framework=_framework(query.get("framework", "django")),
+            logo=shields_query.logo(query.get("logo")),
+            logo_color=query.get("logoColor") or None,
+            logo_size_auto=query.get("logoSize") == "auto",
+            links=shields_query.links(links),
+            cache_seconds=shields_query.cache_seconds(query),
         )
+
+    @property
+    def draws_extras(self) -> bool:
+        """
+        Whether the badge is drawn with more than texts and colours: a logo or links.
+        """
+        return self.logo is not None or bool(self.links)
 
 
 def _framework(value: str) -> Optional[str]:

@@ -12,7 +12,8 @@ from packaging.version import InvalidVersion, Version
 
 from pypipins.badges import pypip
 from pypipins.badges import (
-    Badge, Dialect, DownloadsFunction, Errors, Kind, Options, Reason, downloads_color, licenses, metric,
+    Badge, Dialect, DownloadsFunction, Errors, FactsFunction, Kind, Options, Reason,
+    downloads_color, licenses, metric,
 )
 from pypipins.facts import Downloads, PackageFacts
 
@@ -136,8 +137,8 @@ _STATUS_COLORS = {
 
 def status_badge(facts: PackageFacts, options: Options) -> Badge:
     found = sorted(_matching(_STATUS, facts))
-    status = found[-1].split(" - ")[-1].replace("production/stable", "stable") if found else ""
-    # shields draws no status (and its default colour) for a package without the classifier
+    # shields says "unknown" for a package without the classifier, since 2024
+    status = found[-1].split(" - ")[-1].replace("production/stable", "stable") if found else "unknown"
     return Badge("status", status, _STATUS_COLORS.get(status, "lightgrey"))
 
 
@@ -148,6 +149,38 @@ def types_badge(facts: PackageFacts, options: Options) -> Badge:
     if "Typing :: Stubs Only" in facts.classifiers:
         return Badge("types", "stubs", "brightgreen")
     return Badge("types", "untyped", "red")
+
+
+# -- frameworks -----------------------------------------------------------------------------
+
+#: C{/pypi/frameworkversions/<framework>/}: the name shields writes of each of L{FRAMEWORKS}.
+FRAMEWORK_NAMES = {
+    "aws-cdk": "AWS CDK",
+    "django": "Django",
+    "django-cms": "Django CMS",
+    "jupyterlab": "JupyterLab",
+    "odoo": "Odoo",
+    "plone": "Plone",
+    "wagtail": "Wagtail",
+    "zope": "Zope",
+}
+
+
+def framework_versions_for(framework: str) -> FactsFunction:
+    """
+    The badge of C{/pypi/frameworkversions/<framework>/}: the versions the classifiers name,
+    as pypip.in's frameworks badge reads them, joined shields' way; lightgrey words when
+    there are none.
+    """
+    name = FRAMEWORK_NAMES[framework]
+
+    def framework_versions_badge(facts: PackageFacts, options: Options) -> Badge:
+        versions = pypip.framework_versions(facts, framework)
+        if not versions:
+            return Badge("versions", f"{name} versions are missing for {facts.name}", "lightgrey", is_error=True)
+        return Badge(f"{name.lower()} versions", " | ".join(versions), "blue")
+
+    return framework_versions_badge
 
 
 # -- downloads ------------------------------------------------------------------------------
@@ -181,6 +214,9 @@ KINDS = (
     Kind("wheel", "wheel", pypip.wheel_badge, 1800),
     Kind("format", "format", pypip.format_badge, 1800),
     Kind("types", "types", types_badge),
+    # shields' own error label is "versions"; its badges say the framework's name
+    *(Kind(f"frameworkversions/{framework}", "versions", framework_versions_for(framework))
+      for framework in FRAMEWORK_NAMES),
     *(Kind(route, "downloads", downloads_for(period), downloads=True) for route, period in ROUTE_PERIODS.items()),
 )
 

@@ -12,6 +12,7 @@ from packaging.version import InvalidVersion, Version
 
 from pypipins import names
 from pypipins.badges import Badge, Dialect, Kind, Options, Reason
+from pypipins.badges.query import max_age as raised
 from pypipins.facts import NotFound, Queued, Unavailable
 from pypipins.lookup import Answer
 from pypipins.web.http import SHORT_MAX_AGE, Response
@@ -131,12 +132,18 @@ def say(
     return Said(badge, answer.stale, 0.0 if answer.stale else answer.fresh_until)
 
 
-def response(said: Said, kind: Kind, badge: Badge, body: bytes, content_type: str) -> Response:
+def response(
+    said: Said, kind: Kind, badge: Badge, body: bytes, content_type: str,
+    cache_seconds: Optional[int] = None,
+) -> Response:
     """
     The response that sends C{body}, the C{badge} as customised: errors and stale facts for
-    a short while, counts still queued for a shorter one, the rest for the kind's max-age.
+    a short while, counts still queued for a shorter one, the rest for the kind's max-age;
+    any of them for longer when C{cache_seconds} (C{?cacheSeconds=}) asks it, as shields
+    does, except the placeholder of counts still queued, whose whole point is to be asked
+    again.
     """
     if said.queued:
         return Response(body, content_type, QUEUED_MAX_AGE, keep_past_age=False)
     max_age = SHORT_MAX_AGE if badge.is_error or said.stale else kind.max_age
-    return Response(body, content_type, max_age, said.stale)
+    return Response(body, content_type, raised(max_age, cache_seconds), said.stale)

@@ -5,7 +5,7 @@ headers and entity tag, the plain-text answers, and the guard against paths Klei
 
 import hashlib
 import re
-from typing import Dict, Tuple, cast
+from typing import Dict, List, Tuple, cast
 from urllib.parse import quote, unquote_to_bytes
 
 import attrs
@@ -35,6 +35,13 @@ STALE_IF_ERROR = 7 * 24 * 60 * 60
 #: Set on a badge drawn from facts older than their TTL (the upstream is being asked again,
 #: or is failing).
 STALE_HEADER = "X-Pypipins-Stale"
+
+#: Sent with every badge, as shields.io sends them: a badge is public, and pages of any origin
+#: may fetch it (a README viewer's script, an <img crossorigin>) and embed it.
+CROSS_ORIGIN_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Cross-Origin-Resource-Policy", "cross-origin"),
+)
 
 #: An SVG shown on its own must not run anything.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -82,6 +89,7 @@ class Response:
             ("Cache-Control", cache_control(self.max_age, self.keep_past_age)),
             ("X-Content-Type-Options", "nosniff"),
             ("ETag", self.etag),
+            *CROSS_ORIGIN_HEADERS,
         ]
         if self.content_type.startswith("image/svg"):
             headers.append(("Content-Security-Policy", SVG_POLICY))
@@ -154,6 +162,8 @@ def not_drawn(request: IRequest, ext: str, error: "CannotDraw | DrawersBusy") ->
     """
     request.setHeader("Content-Type", "text/plain;charset=utf-8")
     request.setHeader("X-Content-Type-Options", "nosniff")
+    for name, value in CROSS_ORIGIN_HEADERS:
+        request.setHeader(name, value)
     if isinstance(error, DrawersBusy):
         request.setResponseCode(503)
         request.setHeader("Retry-After", str(RETRY_AFTER))
@@ -225,6 +235,13 @@ def status(request: IRequest) -> int:
     L{IRequest} does not declare it.
     """
     return cast(server.Request, request).code
+
+
+def query_all(request: IRequest, name: str) -> List[str]:
+    """
+    Every value of the query parameter C{name}, as text, in the order given.
+    """
+    return [value.decode("utf-8", "replace") for value in request.args.get(name.encode("utf-8"), [])]
 
 
 def query(request: IRequest) -> Dict[str, str]:

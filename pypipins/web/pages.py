@@ -10,7 +10,9 @@ is fetched from anywhere, and everything works without JavaScript but the copy b
 
 import base64
 import hashlib
+import re
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import attrs
@@ -65,14 +67,31 @@ COMMON_PARAMETERS = (
     ("style", ", ".join(STYLES) + "; flat is the default, and what anything else means."),
     ("label", "replaces the left text."),
     ("color", "the right side's colour: brightgreen, green, yellowgreen, yellow, orange, red, "
-              "blue, grey, lightgrey, or a 3- or 6-digit hex with or without #. Error badges "
+              "blue, grey, lightgrey, a 3- or 6-digit hex with or without #, or a CSS colour "
+              "(a name such as rebeccapurple, rgb(), rgba(), hsl(), hsla()). Error badges "
               "keep their own."),
     ("labelColor", "the left side's colour, the same way; grey by default."),
+    ("colorA, colorB", "shields.io's older names of labelColor and color."),
+    ("logo", "a simple-icons icon drawn before the label, by its name or title (python, pypi, "
+             "github...), or a data: URI of an image of your own."),
+    ("logoColor", "the colour of a named icon; by default its brand's."),
+    ("logoSize", "auto: an icon that is not square is drawn as wide as it is."),
+    ("link", "up to two http or https URLs: one links the whole badge, two the left and the "
+             "right side each (in an SVG shown on its own, or embedded with <object>)."),
+    ("cacheSeconds", "how long browsers and caches may keep the badge, when longer than the "
+                     "badge's own (maxAge is its older name)."),
     ("version", "a release to describe instead of the latest (all badges but downloads); "
                 "version not found when PyPI has no such release."),
     ("index", "one of the package indexes this server was started with (--index); pypi "
               "by default."),
 )
+
+#: The logos the home page's builder offers first; any simple-icons name may be typed.
+COMMON_LOGOS = ("python", "pypi", "github", "gitlab", "readthedocs", "django", "pytest")
+
+#: What the builder takes as a logo: a simple-icons name or title. A data URI, which the
+#: badges take too, would repeat kilobytes in each of the page's hundreds of URLs.
+_LOGO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .+_!&'-]{0,63}")
 
 #: The formats, for the pages: the image ones and shields' endpoint JSON.
 EXTENSIONS = ", ".join(sorted(FORMATS))
@@ -102,7 +121,7 @@ def _document(title: str, *content: "Tag | str") -> bytes:
     return b"<!DOCTYPE html>\n" + flattened[0] + b"\n"
 
 
-def _form(value: str) -> Tag:
+def _form(value: str, logo: str = "") -> Tag:
     return tags.form(action="/", method="get", role="search")(
         tags.label(hidden="", **{"for": "package"})("Package"),
         tags.input(
@@ -110,8 +129,26 @@ def _form(value: str) -> Tag:
             placeholder="a package on PyPI, such as klein", autocomplete="off",
             spellcheck="false", required="", maxlength="128",
         ),
+        tags.label(**{"for": "logo"})("Logo"),
+        # a free field, with the common ones offered as it is typed in
+        tags.input(
+            type="text", id="logo", name="logo", value=logo, list="logos",
+            placeholder="none; python, pypi...", autocomplete="off", spellcheck="false",
+            maxlength="64",
+        ),
+        tags.datalist(id="logos")(*(tags.option(value=name) for name in COMMON_LOGOS)),
         tags.button(type="submit")("Show badges"),
     )
+
+
+def badge_query(style: str, logo: str = "") -> str:
+    """
+    The query of a badge the home page shows: its style, and the logo chosen.
+    """
+    query = style_query(style)
+    if not logo:
+        return query
+    return "&".join(part for part in (query, urlencode({"logo": logo})) if part)
 
 
 def _snippet_rows(ident: str, found: Snippets) -> List[Tag]:
@@ -132,12 +169,12 @@ def _kind_list() -> Tag:
     ))
 
 
-def _badges_of(base: str, package: str) -> List[Tag]:
+def _badges_of(base: str, package: str, logo: str) -> List[Tag]:
     sections = []
     for doc in KIND_DOCS:
         figures = [
             tags.figure(
-                tags.img(src=badge_path(doc.kind, package, style_query(style)),
+                tags.img(src=badge_path(doc.kind, package, badge_query(style, logo)),
                          alt=f"{doc.label} badge of {package}, {style}"),
                 tags.figcaption(style),
             )
@@ -148,13 +185,13 @@ def _badges_of(base: str, package: str) -> List[Tag]:
             others.append(tags.h4(style))
             others.append(_snippet_rows(
                 f"{doc.kind}-{style}",
-                snippets(base, doc.kind, package, style_query(style), doc.label),
+                snippets(base, doc.kind, package, badge_query(style, logo), doc.label),
             ))
         sections.append(tags.section(id=doc.kind)(
             tags.h2(tags.a(href=f"/badges/{doc.kind}")(doc.kind)),
             tags.p(doc.shows), tags.div(class_="styles")(*figures),
             tags.h3("flat"),
-            _snippet_rows(f"{doc.kind}-flat", snippets(base, doc.kind, package, "", doc.label)),
+            _snippet_rows(f"{doc.kind}-flat", snippets(base, doc.kind, package, badge_query("flat", logo), doc.label)),
             tags.details(tags.summary("Snippets for the other styles"), *others),
         ))
     return sections
@@ -167,14 +204,23 @@ _INTRO = (
 )
 
 
-def home(base: str, package: Optional[str]) -> Tuple[int, bytes]:
+def home(base: str, package: Optional[str], logo: Optional[str] = None) -> Tuple[int, bytes]:
     """
-    The home page: the form, and with a C{package} every badge of it; a 400 that says why
-    for a name that cannot be a PyPI project's.
+    The home page: the form, and with a C{package} every badge of it, with the C{logo}
+    chosen if any; a 400 that says why for a name that cannot be a PyPI project's, or a
+    logo that cannot be an icon's name.
     """
     package = (package or "").strip()
+    logo = (logo or "").strip()
     if not package:
-        return 200, _document("pypipins", *_INTRO, _form(""), tags.h2("The badges"), _kind_list())
+        return 200, _document("pypipins", *_INTRO, _form("", logo[:ECHO_MAX]), tags.h2("The badges"), _kind_list())
+    if logo and not _LOGO_NAME.fullmatch(logo):
+        message = tags.p(class_="error")(
+            f"\u201c{logo[:ECHO_MAX]}\u201d is not the name of an icon: a logo here is a "
+            "simple-icons name or title, such as python or pypi (letters, digits, spaces and "
+            ". + _ ! & ' -, at most 64 characters). A badge URL also takes a data: URI."
+        )
+        return 400, _document("pypipins: invalid logo", *_INTRO, _form(package[:ECHO_MAX]), message)
     if not names.is_valid(package):
         shown = package[:ECHO_MAX]
         message = tags.p(class_="error")(
@@ -182,12 +228,12 @@ def home(base: str, package: Optional[str]) -> Tuple[int, bytes]:
             "digits, '-', '_' and '.', start and end with a letter or digit, and are at most "
             "128 characters long."
         )
-        return 400, _document("pypipins: invalid name", *_INTRO, _form(shown), message)
+        return 400, _document("pypipins: invalid name", *_INTRO, _form(shown, logo[:ECHO_MAX]), message)
     return 200, _document(
-        f"pypipins: {package}", *_INTRO, _form(package),
+        f"pypipins: {package}", *_INTRO, _form(package, logo),
         tags.p("Badges of ", tags.a(href=f"https://pypi.org/project/{package}/")(package),
                ", served by ", tags.code(base), ":"),
-        *_badges_of(base, package),
+        *_badges_of(base, package, logo),
     )
 
 
@@ -205,7 +251,8 @@ def kind_page(base: str, kind: str) -> Optional[bytes]:
         return None
     aliases = [[" (also ", tags.code(f"/{alias}/"), ")"] for alias in doc.aliases]
     queries = [style_query(style) for style in STYLES] + list(doc.examples) + [
-        "label=my%20label", "color=orange", "labelColor=007ec6",
+        "label=my%20label", "color=orange", "labelColor=007ec6", "logo=python",
+        "logo=pypi&logoColor=white&style=for-the-badge",
     ]
     examples = [
         tags.tr(

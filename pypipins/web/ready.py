@@ -11,13 +11,16 @@ from typing import List, Mapping, Optional, Tuple
 from twisted.internet.interfaces import IReactorTime
 
 from pypipins import names
-from pypipins.badges import QUERY_PARAMETERS
+from pypipins.badges import LINK_PARAMETER, QUERY_PARAMETERS
+from pypipins.badges.query import MAX_LINKS, MAX_LOGO
 from pypipins.cache import READY_IN_MEMORY, MemoryCache
 from pypipins.web.http import Response
 
 #: The query parameters that change a badge; any other is ignored, and so does not make
 #: another response to keep ready.
 BADGE_PARAMETERS = tuple(p.encode("ascii") for p in QUERY_PARAMETERS + ("version", "index"))
+_LINK = LINK_PARAMETER.encode("ascii")
+_LOGO = b"logo"
 
 #: What a response is kept ready under: the route, kind, name, release and format, and the
 #: query parameters that change the badge.
@@ -38,8 +41,17 @@ def ready_key(
     it, so that no junk makes another response to keep.
     """
     name = names.normalize(package) if names.is_valid(package) else None
-    asked = tuple((p, args[p][0]) for p in BADGE_PARAMETERS if args.get(p))
-    return (route, kind, name, version, ext, asked)
+    asked = tuple((p, _keyed(p, args[p][0])) for p in BADGE_PARAMETERS if args.get(p))
+    # the links drawn: the first two, each on its side
+    links = tuple((_LINK, link) for link in args.get(_LINK, [])[:MAX_LINKS])
+    return (route, kind, name, version, ext, asked + links)
+
+
+def _keyed(parameter: bytes, value: bytes) -> bytes:
+    # every logo too long to draw is drawn the same: none (counted as Options counts it)
+    if parameter == _LOGO and len(value) > MAX_LOGO and len(value.decode("utf-8", "replace")) > MAX_LOGO:
+        return b""
+    return value
 
 
 def _ready_size(key: ReadyKey, response: Response) -> int:

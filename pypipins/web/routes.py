@@ -4,14 +4,15 @@ routes, the site's pages and C{/healthz}. Thin: they read the request and send a
 what a badge says is L{pypipins.web.answers}', the responses kept ready L{pypipins.web.ready}'s.
 """
 
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
+from urllib.parse import quote
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
-from pypipins.badges import Badge, Dialect, Kind, Options, Reason, customize
+from pypipins.badges import LINK_PARAMETER, Badge, Dialect, Kind, Options, Reason, customize
 from pypipins.badges.pypip import PYPIP
 from pypipins.badges.shields import SHIELDS
 from pypipins.cache import READY_IN_MEMORY
@@ -21,11 +22,14 @@ from pypipins.images import Images
 from pypipins.lookup import Answer, Lookup
 from pypipins.metrics import OTHER, Metrics
 from pypipins.render import CONTENT_TYPES, FORMATS
-from pypipins.render import json as render_json
-from pypipins.web import answers
+from pypipins.web import answers, badge_json
 from pypipins.web import pages as site
 from pypipins.web import snippets
-from pypipins.web.http import guarded, no_such_page, not_drawn, page, query, router, send, status
+from pypipins.web.http import (
+    CROSS_ORIGIN_HEADERS, cache_control, guarded, no_such_page, not_drawn, page, query, query_all,
+    router, send, status,
+)
+from pypipins.web.static_badges import static_badge
 from pypipins.web.ready import Ready, ReadyKey, ready_key
 
 
@@ -46,8 +50,36 @@ def _json(dialect: Dialect, badge: Badge, options: Options) -> bytes:
     The badge as data, in the words of the dialect's own C{.json} URLs.
     """
     if dialect is SHIELDS:
-        return render_json.shields(badge.label, badge.message, badge.color, options.label_color)
-    return render_json.endpoint(badge.label, badge.message, badge.color, options.label_color, badge.is_error)
+        return badge_json.shields(badge, options)
+    return badge_json.endpoint(badge, options)
+
+
+#: The shields route whose kinds are named by two segments, C{frameworkversions/<framework>}.
+_FRAMEWORK_VERSIONS = "frameworkversions"
+
+#: shields' old route for Django's versions, now a redirect to C{frameworkversions/django}.
+_DJVERSIONS = "djversions"
+
+#: Seconds a redirect of an old route may be kept: where it points never changes.
+REDIRECT_MAX_AGE = 24 * 60 * 60
+
+
+def shields_target(kind: str, target: str) -> Tuple[str, str, Optional[str], str]:
+    """
+    The kind, package, release (or L{None}) and format a shields path names after
+    C{/pypi/<kind>/}: C{klein.svg}, C{klein/24.8.0.json}, C{klein} (no extension is SVG, as at
+    shields.io), and for C{frameworkversions} the framework first (C{django/klein.svg}).
+    An unknown format or a release with a slash in it is left for the kind lookup to refuse.
+    """
+    if kind == _FRAMEWORK_VERSIONS:
+        framework, _, target = target.partition("/")
+        kind = f"{kind}/{framework}"
+    stem, dot, ext = target.rpartition(".")
+    if not dot or ext not in FORMATS:
+        # no extension: a name or version with a dot in it, and no format given
+        stem, ext = target, "svg"
+    package, slash, version = stem.partition("/")
+    return kind, package, version if slash else None, ext
 
 
 class BadgeSite:
@@ -106,19 +138,48 @@ class BadgeSite:
     # path: shields takes a release after the name, /pypi/v/<package>/<version>.svg
     @app.route("/pypi/<kind>/<path:target>", methods=["GET", "HEAD"])
     def shields_badge(self, request: IRequest, kind: str, target: str) -> "bytes | Deferred[bytes]":
-        target, dot, ext = target.rpartition(".")
-        package, slash, version = target.partition("/")
-        release = version if slash else None
+        if kind == _DJVERSIONS:
+            return self._moved(request, f"/pypi/{_FRAMEWORK_VERSIONS}/django/", target)
+        kind, package, release, ext = shields_target(kind, target)
         key = ready_key("pypi", kind, package, release, ext, request.args)
         ready = self._send_ready(request, key, "pypi/" + kind, ext)
         if ready is not None:
             return ready
         found = SHIELDS.kind(kind)
-        if found is None or not dot or ext not in FORMATS or "/" in version:
+        # no package, or a release that is empty (a trailing slash) or has a slash in it
+        if found is None or not package or (release is not None and (not release or "/" in release)):
             return self._no_such_badge(request)
         return Deferred.fromCoroutine(
             self._make(request, key, SHIELDS, found, "pypi/" + kind, package, release, ext)
         )
+
+    def _moved(self, request: IRequest, new_route: str, target: str) -> bytes:
+        """
+        A 301 to C{new_route} followed by C{target} and the query, as shields redirects its
+        old routes. The Location is a path of ours, never made of the C{Host} a client sent.
+        """
+        path, mark, rest = request.uri.partition(b"?")
+        # escaped as a URL should be: the client's bytes are sent back as ASCII only
+        location = quote(new_route + target, safe="/@:+,;=!$'()*~") + (
+            "?" + quote(rest, safe="/?&=%:@!$'()*+,;~") if mark else ""
+        )
+        self._metrics.request(OTHER, OTHER, 301)
+        request.setResponseCode(301)
+        request.setHeader("Location", location)
+        request.setHeader("Cache-Control", cache_control(REDIRECT_MAX_AGE))
+        request.setHeader("Content-Type", "text/plain;charset=utf-8")
+        request.setHeader("X-Content-Type-Options", "nosniff")
+        for name, value in CROSS_ORIGIN_HEADERS:
+            request.setHeader(name, value)
+        return f"Moved to {location}\n".encode("ascii")
+
+    # path: a message such as "61k/month" arrives with its slash decoded
+    @app.route("/badge/<path:content>", methods=["GET", "HEAD"])
+    def static(self, request: IRequest, content: str) -> "Deferred[bytes]":
+        """
+        shields' static badges, as C{twistd shields} draws them, on this daemon too.
+        """
+        return Deferred.fromCoroutine(static_badge(request, content, self._images))
 
     def _send_ready(
         self, request: IRequest, key: ReadyKey, counted_as: str, ext: str
@@ -142,7 +203,8 @@ class BadgeSite:
 
     @app.route("/", methods=["GET", "HEAD"])
     def home(self, request: IRequest) -> bytes:
-        code, body = site.home(self._base_url(request), query(request).get("package"))
+        asked = query(request)
+        code, body = site.home(self._base_url(request), asked.get("package"), asked.get("logo"))
         request.setResponseCode(code)
         return page(request, body, site.POLICY)
 
@@ -181,7 +243,7 @@ class BadgeSite:
         # a badge made is a badge that was not kept ready
         self._metrics.ready_miss.inc()
         asked = query(request)
-        options = Options.from_query(asked)
+        options = Options.from_query(asked, query_all(request, LINK_PARAMETER))
         if version is None:
             version = asked.get("version")
         checked = answers.check(package, version, asked.get("index"), kind.downloads, self._lookup.indexes)
@@ -198,7 +260,7 @@ class BadgeSite:
                 sent = not_drawn(request, ext, error)
                 self._metrics.request(counted_as, ext, status(request))
                 return sent
-        response = answers.response(said, kind, badge, body, CONTENT_TYPES[ext])
+        response = answers.response(said, kind, badge, body, CONTENT_TYPES[ext], options.cache_seconds)
         self._ready.keep(key, response, said.fresh_until)
         if said.stale:
             self._metrics.stale_answers.inc()
