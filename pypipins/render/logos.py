@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 from pypipins.colors import JS_WHITESPACE, brightness, parse, to_svg
 
-__all__ = ["logo_data_uri", "ALIASES"]
+__all__ = ["logo_data_uri", "load", "ALIASES"]
 
 #: shields' names for icons simple-icons renamed or dropped, from before (``logoAliases``).
 ALIASES = {
@@ -61,6 +61,14 @@ def _data() -> Tuple[Dict[str, Icon], Dict[str, str]]:
     raw = files(__package__).joinpath("logos.json.gz").read_bytes()
     document = json.loads(gzip.decompress(raw).decode("utf-8"))
     return document["icons"], document["keys"]
+
+
+def load() -> None:
+    """
+    Read the icons now (a tenth of a second or more): at start-up, rather than in the
+    middle of serving the first badge with a logo.
+    """
+    _data()
 
 
 def _slug(key: str) -> Optional[str]:
