@@ -20,6 +20,7 @@ from importlib.resources import files
 from typing import Dict, List, Optional, Tuple, Union
 
 from pypipins.colors import JS_WHITESPACE, brightness, parse, to_svg
+from pypipins.render.svg import escape_xml
 
 __all__ = ["logo_data_uri", "load", "ALIASES"]
 
@@ -81,16 +82,6 @@ def _slug(key: str) -> Optional[str]:
     return key if key in icons else None
 
 
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&apos;")
-    )
-
-
 def _data_uri(value: str) -> Optional[str]:
     """
     shields' ``decodeDataUrlFromQueryParam``: C{value} with ``data:`` put before it when
@@ -148,7 +139,7 @@ def logo_data_uri(
     if not svg:
         svg = (
             '<svg role="img" viewBox="0 0 24 24" xmlns="http://www.w3.org/2000/svg">'
-            f'<title>{_escape(str(title))}</title><path d="{path}"/></svg>'
+            f'<title>{escape_xml(str(title))}</title><path d="{path}"/></svg>'
         )
     svg = str(svg)
     fill = to_svg(logo_color)

@@ -31,7 +31,7 @@ from pypipins.render.widths import (
     to_int32,
 )
 
-__all__ = ["render", "STYLES"]
+__all__ = ["render", "escape_xml", "STYLES"]
 
 STYLES = ("flat", "flat-square", "plastic", "for-the-badge", "social")
 
@@ -179,7 +179,7 @@ def _text_colors(background: str) -> Tuple[str, str]:
 # XML.
 
 
-def _escape(text: str) -> str:
+def escape_xml(text: str) -> str:
     """
     badge-maker's ``escapeXml``, which escapes quotes in text as well as in attributes.
     """
@@ -194,12 +194,12 @@ def _escape(text: str) -> str:
 
 def _element(name: str, attrs: Attrs, *content: str) -> str:
     """
-    badge-maker's ``XmlElement.render()``: C{content} is markup (escape text with L{_escape});
+    badge-maker's ``XmlElement.render()``: C{content} is markup (escape text with L{escape_xml});
     an element without any is self-closing. Children are joined with spaces, which
     L{_strip_xml_whitespace} removes again, as in badge-maker.
     """
     rendered = "".join(
-        f' {key}="{_escape(value) if isinstance(value, str) else js_number(value)}"'
+        f' {key}="{escape_xml(value) if isinstance(value, str) else js_number(value)}"'
         for key, value in attrs.items()
     )
     if content:
@@ -228,7 +228,7 @@ def _svg_document(
     if not extras.both_links:
         attrs["role"] = "img"
         attrs["aria-label"] = accessible_text
-        title = _element("title", {}, _escape(accessible_text))
+        title = _element("title", {}, escape_xml(accessible_text))
     body = "".join(content)
     if extras.body_link:
         body = _element("a", {"target": "_blank", "href": extras.left_link}, *content)
@@ -330,7 +330,7 @@ def _classic(
         x = _SCALE_UP * (left_margin + 0.5 * content_width + padding)
         y = 140 + vertical_margin
         length = _SCALE_UP * content_width
-        content = _escape(content)
+        content = escape_xml(content)
         if not shadow:
             attrs: Attrs = {"x": x, "y": y, "textLength": length, "transform": _SCALE_DOWN}
             element = _element("text", _with_text_fill(attrs, fill), content)
@@ -475,7 +475,7 @@ def _for_the_badge(
             "textLength": _SCALE_UP * label_text_width,
         }
         label_fill = _text_colors(out_label_color)[0]
-        label_text = _element("text", _with_text_fill(label_attrs, label_fill), _escape(label))
+        label_text = _element("text", _with_text_fill(label_attrs, label_fill), escape_xml(label))
         if extras.left_link and not extras.body_link:
             rect = _element("rect", {
                 "width": label_rect_width, "height": height, "fill": _TRANSPARENT,
@@ -489,7 +489,7 @@ def _for_the_badge(
         "font-weight": "bold",
     }
     message_fill = _text_colors(color)[0]
-    message_text = _element("text", _with_text_fill(message_attrs, message_fill), _escape(message))
+    message_text = _element("text", _with_text_fill(message_attrs, message_fill), escape_xml(message))
     if extras.right_link:
         rect = _element("rect", {
             "width": message_rect_width, "height": height, "x": label_rect_width or 0,
@@ -562,8 +562,8 @@ def _social(
         }
         front = {**front, "x": x, "y": 140, "transform": _SCALE_DOWN, "textLength": length}
         return [
-            _element("text", shadow, _escape(content)),
-            _element("text", front, _escape(content)),
+            _element("text", shadow, escape_xml(content)),
+            _element("text", front, escape_xml(content)),
         ]
 
     bubble = message_texts = ""
