@@ -199,23 +199,26 @@ class Lookup:
         @param wait: seconds a client waits for the fetch before L{Queued}.
         @param hurry: tells a fetch under way (a refresh) that a client now waits for it.
         """
-        async def fresh() -> Optional[T]:
+        async def kept_record() -> Optional[Tuple[float, T]]:
             """
-            The record kept for C{key} if it is fresh: another daemon fetched it meanwhile.
+            When the record kept for C{key} was fetched, and what it says; L{None} for none.
             """
             cached = await self._cache.get(key)
             if cached == ABSENT:
                 raise NotFound(key)
-            found = None if cached is None else self._decoded(key, cached, decode)
+            return None if cached is None else self._decoded(key, cached, decode)
+
+        async def fresh() -> Optional[T]:
+            """
+            The record kept for C{key} if it is fresh: another daemon fetched it meanwhile.
+            """
+            found = await kept_record()
             if found is None or self._clock.seconds() >= fresh_until(found[0]):
                 return None
             return found[1]
 
         async def get() -> Answer[T]:
-            cached = await self._cache.get(key)
-            if cached == ABSENT:
-                raise NotFound(key)
-            kept = None if cached is None else self._decoded(key, cached, decode)
+            kept = await kept_record()
             if kept is not None:
                 fetched_at, value = kept
                 until = fresh_until(fetched_at)
