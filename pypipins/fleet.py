@@ -210,9 +210,9 @@ return 0
 # KEYS: until when nothing may be sent. ARGV: ms from now.
 _HOLD = """
 local t = redis.call('TIME')
-local untill = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
-if untill > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], untill, 'PX', ARGV[1])
+local held_until = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+if held_until > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], held_until, 'PX', ARGV[1])
 end
 return 0
 """
