@@ -390,6 +390,17 @@ def _MasterFactory(**kwargs: Any) -> Any:
 _TAG = b"key="
 
 
+def unreachable(failure: Failure) -> bool:
+    """
+    Whether a Redis command failed because Redis could not be reached (not connected, the
+    connection lost, no answer in time): what L{FallbackCache} logs, once per incident, as
+    Redis failing. Anything else (a script Redis refuses, say) is a fault of its own.
+    """
+    import txredisapi
+
+    return failure.check(ConnectionError, txredisapi.ConnectionError, TimeoutError) is not None
+
+
 def _tag(key: str) -> bytes:
     return _TAG + key.encode("utf-8") + b"\n"
 

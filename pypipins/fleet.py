@@ -19,7 +19,8 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
-from pypipins.cache import RedisCache
+from pypipins.cache import REDIS_CALM, RedisCache, unreachable
+from pypipins.incidents import Incident
 from pypipins.upstream.budget import RequestBudget
 
 #: Seconds a claim lasts unless its holder renews it: how long the others wait for a daemon
@@ -93,7 +94,7 @@ class Claim:
         )
 
     def _renewed(self) -> None:
-        self._claims.settle(self.key, b"", 0).addErrback(lambda _: None)
+        self._claims.settle(self.key, b"", 0)
         self._renew()
 
     def settle(self, outcome: Outcome) -> "Deferred[Any]":
@@ -103,7 +104,7 @@ class Claim:
         if self._renewal is not None and self._renewal.active():
             self._renewal.cancel()
         value = _DONE if outcome is Outcome.DONE else _FAILED
-        return self._claims.settle(self.key, value, OUTCOME_FOR).addErrback(lambda _: None)
+        return self._claims.settle(self.key, value, OUTCOME_FOR)
 
 
 class Claims:
@@ -123,6 +124,10 @@ class Claims:
         self.clock = clock
         self._mine = _FETCHING + owner.encode()
         self.claim_for = claim_for
+        self._incident = Incident(
+            "Claims in Redis", clock, "this daemon fetches on its own, once per key.",
+            calm=REDIS_CALM, unit="commands",
+        )
 
     async def take(self, key: str) -> "Claim | Outcome | None":
         """
@@ -140,7 +145,9 @@ class Claims:
                 return Claim(self, key)
             held = await self._redis.execute("get", name)
         except Exception:  # whatever Redis does: each daemon on its own
+            self._failed(Failure())
             return Outcome.UNSHARED
+        self._incident.answered()
         return _outcome(held)
 
     async def wait(self, key: str) -> Outcome:
@@ -153,21 +160,28 @@ class Claims:
             try:
                 held = await self._redis.execute("get", _claim(key))
             except Exception:
+                self._failed(Failure())
                 return Outcome.UNSHARED
             outcome = _outcome(held)
             if outcome is not None:
                 return outcome
             delay = min(delay * 2, POLL_MAX)
 
+    def _failed(self, failure: Failure) -> None:
+        # Redis away is logged by the cache; this is Redis refusing what it was asked
+        if not unreachable(failure):
+            self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)
+
     def settle(self, key: str, value: bytes, seconds: float) -> "Deferred[Any]":
         """
         Replace this daemon's claim on C{key} with C{value} for C{seconds}, or with nothing
         (C{seconds} 0) renew it; not a claim held by another.
         """
-        return self._redis.execute(
+        d = self._redis.execute(
             "eval", _SETTLE, keys=[_claim(key)],
             args=[self._mine, value, int(seconds * 1000), int(self.claim_for * 1000)],
         )
+        return d.addErrback(self._failed)
 
 
 def _claim(key: str) -> str:
@@ -246,6 +260,11 @@ class SharedBudget:
             value for count, seconds in limits for value in (count, int((seconds + margin) * 1000))
         ]
         self._names = (f"{owner}:{n}" for n in itertools.count())
+        self._incident = Incident(
+            f"{name}'s budget in Redis", clock,
+            f"this daemon spends its own share of it, 1/{fleet_size}.",
+            calm=REDIS_CALM, unit="commands",
+        )
         #: What this daemon spends when Redis does not answer.
         self.alone = RequestBudget(
             clock, [(max(1, count // fleet_size), seconds) for count, seconds in limits], margin,
@@ -258,10 +277,17 @@ class SharedBudget:
         d = self._redis.execute(
             "eval", _RESERVE, keys=self._keys, args=[next(self._names), *self._limits]
         )
-        d.addCallbacks(lambda ms: int(ms) / 1000, self._alone)
+        d.addCallbacks(self._counted, self._alone)
         return d
 
+    def _counted(self, ms: Any) -> float:
+        self._incident.answered()
+        return int(ms) / 1000
+
     def _alone(self, failure: Failure) -> "Deferred[float]":
+        # Redis away is logged by the cache; this is Redis refusing the script
+        if not unreachable(failure):
+            self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)
         return self.alone.reserve()
 
     def hold(self, seconds: float) -> None:

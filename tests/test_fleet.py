@@ -15,10 +15,11 @@ import treq
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
 from twisted.internet.task import deferLater
+from twisted.logger import LogLevel, globalLogPublisher
 
 from pypipins.cache import RedisCache, Sentinels, parse_redis_url
 from pypipins.fleet import Claim, Claims, Outcome, SharedBudget
-from tests.helpers import until
+from tests.helpers import RedisServer, until
 from tests.sentinels import RedisGroup
 
 pytestmark = pytest.mark.system
@@ -120,6 +121,35 @@ async def test_without_redis_a_daemon_spends_its_share():
     budget = SharedBudget(gone, reactor, "test", [(5, 1.0), (30, 60.0)], 0.0, "d", 2)
     waits = [await budget.reserve() for _ in range(3)]
     assert waits[:2] == [0, 0] and waits[2] > 0
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_redis_that_refuses_scripts_is_logged_once(tmp_path):
+    """
+    Redis away is the cache's to log; a Redis that answers but refuses the scripts (EVAL
+    renamed away here) is logged by the budget and the claims, once each, and each daemon
+    then spends its own share and settles no claim.
+    """
+    server = RedisServer(tmp_path, "--rename-command", "EVAL", "", "--rename-command", "EVALSHA", "")
+    server.start()
+    events: List[dict] = []
+    globalLogPublisher.addObserver(events.append)
+    redis = await connected(server.url)
+    try:
+        budget = SharedBudget(redis, reactor, "test", [(5, 1.0)], 0.0, "d", 2)
+        waits = [await budget.reserve() for _ in range(3)]
+        assert waits[:2] == [0, 0] and waits[2] > 0  # its share, 5 // 2
+        claims = Claims(redis, reactor, "a")
+        for n in range(3):
+            claim = await claims.take(f"k{n}")
+            assert isinstance(claim, Claim)
+            await claim.settle(Outcome.DONE)
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+        await redis.stopService()
+        server.kill()
+    warned = [e["name"] for e in events if e.get("log_level") is LogLevel.warn and "name" in e]
+    assert warned == ["test's budget in Redis", "Claims in Redis"]
 
 
 # The daemons
