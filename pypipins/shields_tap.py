@@ -30,12 +30,9 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.cache import IMAGES_IN_MEMORY, MemoryCache
     from pypipins.web.limits import limited_site
     from pypipins.images import LocalImages
-    from pypipins.render import logos
     from pypipins.openfiles import OpenFilesLimit
     from pypipins.web.static_badges import ShieldsSite
 
-    # the simple-icons logos, read now rather than by the first badge that names one
-    logos.load()
     top = MultiService()
     # before the port: what it accepts counts against it
     OpenFilesLimit().setServiceParent(top)

@@ -194,14 +194,11 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.lookup import Lookup
     from pypipins.metrics import Metrics, MetricsPage
     from pypipins.openfiles import OpenFilesLimit
-    from pypipins.render import logos
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats
     from pypipins.upstream.fetcher import Fetcher, QuietPool
     from pypipins.web.routes import BadgeSite
 
-    # the simple-icons logos, read now rather than by the first badge that names one
-    logos.load()
     top = MultiService()
     # before the ports: what they accept counts against it
     OpenFilesLimit().setServiceParent(top)

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple, Union
 from pypipins.colors import JS_WHITESPACE, brightness, parse, to_svg
 from pypipins.render.svg import escape_xml
 
-__all__ = ["logo_data_uri", "load", "ALIASES"]
+__all__ = ["logo_data_uri", "ALIASES"]
 
 #: shields' names for icons simple-icons renamed or dropped, from before (``logoAliases``).
 ALIASES = {
@@ -57,19 +57,13 @@ _PATH = re.compile(r'<path d="[^\n\r\u2028\u2029]*"/>')
 Icon = List[Union[str, float, None]]
 
 
+# Read at the first badge with a logo (0.1-0.2 s, once), not at start-up: held in memory the
+# icons take 9 MB (CPython) to 21 MB (PyPy), which a daemon serving no logo need not carry.
 @lru_cache(maxsize=None)
 def _data() -> Tuple[Dict[str, Icon], Dict[str, str]]:
     raw = files(__package__).joinpath("logos.json.gz").read_bytes()
     document = json.loads(gzip.decompress(raw).decode("utf-8"))
     return document["icons"], document["keys"]
-
-
-def load() -> None:
-    """
-    Read the icons now (a tenth of a second or more): at start-up, rather than in the
-    middle of serving the first badge with a logo.
-    """
-    _data()
 
 
 def _slug(key: str) -> Optional[str]:
