@@ -4,18 +4,22 @@ through the image path.
 """
 
 import json
-from typing import Dict, Optional, Union
+from typing import Dict, List, Optional, Sequence, Union
+
+Document = Dict[str, Union[str, int, bool, List[str]]]
 
 
-def _dumps(document: Dict[str, Union[str, int, bool]]) -> bytes:
+def _dumps(document: Document) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
 def endpoint(label: str, message: str, color: str, label_color: Optional[str], is_error: bool) -> bytes:
     """
     The badge in shields.io's endpoint schema, so any shields-style renderer can draw it.
+    It has no links: shields' endpoint badge refuses a document with a field it does not
+    know, and these documents are made to be read by it.
     """
-    document: Dict[str, Union[str, int, bool]] = {
+    document: Document = {
         "schemaVersion": 1,
         "label": label,
         "message": message,
@@ -28,11 +32,14 @@ def endpoint(label: str, message: str, color: str, label_color: Optional[str], i
     return _dumps(document)
 
 
-def shields(label: str, message: str, color: str, label_color: Optional[str]) -> bytes:
+def shields(
+    label: str, message: str, color: str, label_color: Optional[str], links: Sequence[str] = ()
+) -> bytes:
     """
-    The badge as img.shields.io's C{.json} URLs give it, deprecated twins included.
+    The badge as img.shields.io's C{.json} URLs give it, deprecated twins included, and the
+    links asked for listed as shields lists them (C{"link": [left, right]}).
     """
-    document: Dict[str, Union[str, int, bool]] = {
+    document: Document = {
         "name": label,
         "label": label,
         "value": message,
@@ -41,4 +48,6 @@ def shields(label: str, message: str, color: str, label_color: Optional[str]) ->
     }
     if label_color is not None:
         document["labelColor"] = label_color
+    if links:
+        document["link"] = list(links)
     return _dumps(document)

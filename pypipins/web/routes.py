@@ -22,7 +22,8 @@ from pypipins.images import Images
 from pypipins.lookup import Answer, Lookup
 from pypipins.metrics import OTHER, Metrics
 from pypipins.render import CONTENT_TYPES, FORMATS
-from pypipins.web import answers, badge_json
+from pypipins.render import json as render_json
+from pypipins.web import answers
 from pypipins.web import pages as site
 from pypipins.web import snippets
 from pypipins.web.http import (
@@ -50,8 +51,12 @@ def _json(dialect: Dialect, badge: Badge, options: Options) -> bytes:
     The badge as data, in the words of the dialect's own C{.json} URLs.
     """
     if dialect is SHIELDS:
-        return badge_json.shields(badge, options)
-    return badge_json.endpoint(badge, options)
+        return render_json.shields(
+            badge.label, badge.message, badge.color, options.label_color, options.links
+        )
+    return render_json.endpoint(
+        badge.label, badge.message, badge.color, options.label_color, badge.is_error
+    )
 
 
 #: The shields route whose kinds are named by two segments, C{frameworkversions/<framework>}.

@@ -13,7 +13,7 @@ from pypipins.drawing import CannotDraw, DrawersBusy
 from pypipins.images import Images
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.badges.static import parse, split_extension
-from pypipins.web import badge_json
+from pypipins.render import json as render_json
 from pypipins.web.http import Response, guarded, no_such_page, not_drawn, query, query_all, router, send
 
 #: Seconds a static badge may be kept: it never changes.
@@ -36,7 +36,10 @@ async def static_badge(request: IRequest, content: str, images: Images) -> bytes
     seconds = max_age(MAX_AGE, options.cache_seconds)
     if ext == "json":
         # data, not a picture
-        return send(request, Response(badge_json.endpoint(badge, options), CONTENT_TYPES[ext], seconds))
+        body = render_json.endpoint(
+            badge.label, badge.message, badge.color, options.label_color, badge.is_error
+        )
+        return send(request, Response(body, CONTENT_TYPES[ext], seconds))
     try:
         body = await images.image(badge, options, ext)
     except (CannotDraw, DrawersBusy) as error:
