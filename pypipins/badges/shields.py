@@ -12,7 +12,7 @@ from packaging.version import InvalidVersion, Version
 
 from pypipins.badges import pypip
 from pypipins.badges import (
-    Badge, Dialect, DownloadsFunction, Errors, FactsFunction, Kind, Options, Reason,
+    FRAMEWORKS, Badge, Dialect, DownloadsFunction, Errors, FactsFunction, Kind, Options, Reason,
     downloads_color, licenses, metric,
 )
 from pypipins.facts import Downloads, PackageFacts
@@ -153,17 +153,9 @@ def types_badge(facts: PackageFacts, options: Options) -> Badge:
 
 # -- frameworks -----------------------------------------------------------------------------
 
-#: C{/pypi/frameworkversions/<framework>/}: the name shields writes of each of L{FRAMEWORKS}.
-FRAMEWORK_NAMES = {
-    "aws-cdk": "AWS CDK",
-    "django": "Django",
-    "django-cms": "Django CMS",
-    "jupyterlab": "JupyterLab",
-    "odoo": "Odoo",
-    "plone": "Plone",
-    "wagtail": "Wagtail",
-    "zope": "Zope",
-}
+#: C{/pypi/frameworkversions/<framework>/}: the name shields writes of each of L{FRAMEWORKS},
+#: the last part of its classifier's (C{Jupyter :: JupyterLab} is JupyterLab).
+FRAMEWORK_NAMES = {key: classifier.split(" :: ")[-1] for key, classifier in FRAMEWORKS.items()}
 
 
 def framework_versions_for(framework: str) -> FactsFunction:
