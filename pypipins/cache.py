@@ -285,7 +285,7 @@ class RedisCache(Service):
         else:
             self._sentinel = txredisapi.Sentinel(list(self._where.addresses))
             self._sentinel.discovery_timeout = SENTINEL_DISCOVERY_TIMEOUT
-            self._factory = _MasterFactory(
+            self._factory = _master_factory()(
                 sentinel_manager=self._sentinel, service_name=self._where.service,
                 is_master=True, uuid=None, dbid=self._dbid, **options,
             )
@@ -380,10 +380,6 @@ def _master_factory() -> Any:
         protocol = MasterProtocol
 
     return MasterFactory
-
-
-def _MasterFactory(**kwargs: Any) -> Any:
-    return _master_factory()(**kwargs)
 
 
 #: What each value stored in Redis starts with, before the name of its key and a newline.
