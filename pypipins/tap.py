@@ -189,6 +189,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.upstream.budget import ARRIVAL_MARGIN, BudgetQueue
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
+    from pypipins.web.accesslog import access_log
     from pypipins.web.limits import limited_site
     from pypipins.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
@@ -255,7 +256,11 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         Health(redis, upstreams, config["unhealthy-after"], {"pypistats": stats_queue}),
         config["public-url"], config["ready-memory"] * MiB,
     )
-    site = limited_site(badges.resource(), logPath=config["access-log"])
+    log = access_log(reactor, config["access-log"], getattr(config, "parent", None))
+    if log is not None:
+        # after the site's port in stopService order: its last lines are written
+        log.setServiceParent(top)
+    site = limited_site(badges.resource(), log)
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
     if config["metrics-port"] is not None:
         root = Resource()
