@@ -8,7 +8,8 @@ C{info} with that version, that release's files, and no release list, as PyPI's 
 name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}).
 
 Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have as many
-packages as they like. Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
+packages as they like; C{huge-<N>} and C{wide-<N>} are served documents the size of the biggest
+projects' (L{tests.big_documents}). Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
 in each period, so that a test can tell each package's answer from every other's.
 
 Like pypistats.org, its C{/stats/} answers no more than 5 requests a second and 30 a minute
@@ -32,6 +33,8 @@ from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
+from tests import big_documents
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 _ROUTES = (
@@ -41,6 +44,8 @@ _ROUTES = (
 )
 
 _BENCH = re.compile(r"^bench-\d+$")
+#: Names served a document of one of L{big_documents.SHAPES} (C{huge-3}, C{wide-17}).
+_BIG = re.compile(r"^(huge|wide)-\d+$")
 _NUMBERED = re.compile(r"^numbered-(\d+)$")
 
 #: What L{Upstream.fail} can make a name do ("slow" is no failure: the right answer, late).
@@ -147,6 +152,10 @@ class Upstream(Resource):
         if how == "wrong-shape":
             return b'{"info": "no"}'
         number = _NUMBERED.match(name)
+        big = _BIG.match(name)
+        if big is not None and folder == "pypi" and not version:
+            request.setHeader("Content-Type", "application/json")
+            return big_documents.document(big.group(1))
         stand_in = "klein" if _BENCH.match(name) or number else name
         document = self._fixtures / folder / f"{stand_in}.json"
         if not document.is_file():

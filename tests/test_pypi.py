@@ -4,8 +4,10 @@ treq.testing.StubTreq, and time through a Clock.
 """
 
 import json
+import threading
 
 import pytest
+import pytest_twisted
 from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import InvalidVersion, Version
@@ -18,6 +20,7 @@ from pypipins.upstream import pypi, pypistats
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
 from pypipins.upstream.fetcher import Fetcher, RateLimited, TooLarge
 from tests.helpers import fired
+from tests import big_documents
 from tests.standin import FIXTURES, Upstream
 
 pytestmark = pytest.mark.memory
@@ -300,3 +303,34 @@ def test_newest_is_the_highest_pep_440_version(versions):
         assert chosen == ""
     else:
         assert Version(chosen) == max(valid)
+
+
+@pytest_twisted.ensureDeferred
+async def test_big_documents_are_condensed_beside_the_reactor():
+    """
+    A document of megabytes is decoded and condensed in the condensing threads, so that the
+    reactor's thread goes on answering meanwhile; a small one in the reactor's thread, where
+    handing it over would cost more than it spares.
+    """
+    from twisted.internet import reactor
+    from twisted.python.threadpool import ThreadPool
+
+    from pypipins.upstream.fetcher import OFF_REACTOR, Condensing
+
+    pool = ThreadPool(0, 1, "condensing")
+    pool.start()
+    threads = []
+
+    def condense(document):
+        threads.append(threading.current_thread().name)
+        return pypi.condense(document)
+
+    try:
+        fetcher = Fetcher(StubTreq(Upstream()), reactor, condensing=Condensing(reactor, pool))
+        huge = await fetcher.json("http://pypi.test/pypi/huge-1/json", condense)
+        small = await fetcher.json("http://pypi.test/pypi/klein/json", condense)
+    finally:
+        pool.stop()
+    assert len(big_documents.document("huge")) > OFF_REACTOR > len((FIXTURES / "pypi/klein.json").read_bytes())
+    assert (huge.version, huge.newest, small.version) == ("6.4499.0", "6.4499.0", "24.8.0")
+    assert threads[0] == "PoolThread-condensing-0" and threads[1] == threading.main_thread().name
