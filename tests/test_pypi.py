@@ -334,3 +334,66 @@ async def test_big_documents_are_condensed_beside_the_reactor():
     assert len(big_documents.document("huge")) > OFF_REACTOR > len((FIXTURES / "pypi/klein.json").read_bytes())
     assert (huge.version, huge.newest, small.version) == ("6.4499.0", "6.4499.0", "24.8.0")
     assert threads[0] == "PoolThread-condensing-0" and threads[1] == threading.main_thread().name
+
+
+#: Any JSON value, and the values PyPI's fields take, odd ones included.
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+_FILE = st.one_of(
+    st.fixed_dictionaries({"packagetype": st.sampled_from(["sdist", "bdist_wheel", 3])},
+                          optional={"yanked": st.one_of(st.booleans(), st.none(), st.text(max_size=3), st.integers())}),
+    _ANY_JSON,
+)
+_DOCUMENT = st.fixed_dictionaries(
+    {},
+    optional={
+        "info": st.one_of(st.fixed_dictionaries({}, optional={
+            "version": st.one_of(st.sampled_from(["1.0", "2.0b1", "nonsense"]), _ANY_JSON),
+            "license": _ANY_JSON, "license_expression": _ANY_JSON, "name": _ANY_JSON,
+            "requires_python": _ANY_JSON,
+            "classifiers": st.one_of(st.lists(st.sampled_from(
+                ["License :: OSI Approved :: MIT License", "Programming Language :: Python :: 3.12"])), _ANY_JSON),
+        }), _ANY_JSON),
+        "urls": st.one_of(st.lists(_FILE, max_size=3), _ANY_JSON),
+        "releases": st.one_of(st.dictionaries(st.sampled_from(["1.0", "1.1", "2.0b1", "bad", "0.9"]),
+                                              st.one_of(st.lists(_FILE, max_size=3), _ANY_JSON)), _ANY_JSON),
+    },
+)
+
+
+def _condensed_or_refused(read, body):
+    try:
+        return read(body)
+    except Unavailable:
+        return "refused"
+
+
+@given(document=st.one_of(_DOCUMENT, _ANY_JSON))
+def test_reading_only_what_is_kept_says_what_condensing_all_says(document):
+    body = json.dumps(document).encode()
+    assert _condensed_or_refused(pypi.read, body) == _condensed_or_refused(
+        lambda b: pypi.condense(json.loads(b)), body)
+
+
+@pytest.mark.parametrize("body", [b"<html>this is not JSON</html>", b"", b'{"info": {"version": "1.0"}', b"NaN"])
+def test_reading_what_is_not_a_document(body):
+    assert _condensed_or_refused(pypi.read, body) == "refused"
+
+
+def test_a_document_msgspec_cannot_read_is_read_whole():
+    # UTF-16, which json takes and msgspec does not; and a NaN, which is no JSON but json takes
+    for body in ('{"info": {"version": "1.0"}}'.encode("utf-16"), b'{"info": {"version": "1.0", "x": NaN}}'):
+        assert pypi.read(body).version == "1.0"
+
+
+def test_on_cpython_a_document_is_read_without_decoding_all_of_it():
+    import platform
+
+    if platform.python_implementation() != "CPython":
+        pytest.skip("msgspec is CPython's")
+    body = big_documents.document("huge")
+    assert pypi._DECODER is not None
+    assert pypi.read(body) == pypi.condense(json.loads(body))

@@ -151,19 +151,24 @@ class Fetcher:
         (it raises L{Unavailable} for a document of the wrong shape, which is the upstream
         failing too).
         """
-        d = self._fetch(url, "application/json", headers, None)
-        return self._observed(d.addCallback(self._condensed, url, condense))
+        return self.document(url, lambda body: condense(_decode_json(body, url)), headers)
 
-    def _condensed(
-        self, answer: Tuple[IResponse, bytes], url: str, condense: Callable[[Any], T]
-    ) -> "T | Deferred[T]":
-        if self._condensing is None or len(answer[1]) <= OFF_REACTOR:
-            return condense(_decode_json(answer, url))
+    def document(
+        self, url: str, read: Callable[[bytes], T], headers: Optional[Mapping[str, str]] = None
+    ) -> "Deferred[T]":
+        """
+        As L{json}, with C{read} turning the JSON body into what is kept (decoding included,
+        for a reader that decodes only what it keeps).
+        """
+        d = self._fetch(url, "application/json", headers, None)
+        return self._observed(d.addCallback(self._read, read))
+
+    def _read(self, answer: Tuple[IResponse, bytes], read: Callable[[bytes], T]) -> "T | Deferred[T]":
+        body = answer[1]
+        if self._condensing is None or len(body) <= OFF_REACTOR:
+            return read(body)
         # what is kept of a document is small: only that comes back to the reactor
-        return deferToThreadPool(
-            self._condensing.reactor, self._condensing.pool,
-            lambda: condense(_decode_json(answer, url)),
-        )
+        return deferToThreadPool(self._condensing.reactor, self._condensing.pool, read, body)
 
     def get(
         self,
@@ -282,9 +287,9 @@ def _cancelled(failure: Failure) -> bool:
     return False
 
 
-def _decode_json(answer: Tuple[IResponse, bytes], url: str) -> Any:
+def _decode_json(body: bytes, url: str) -> Any:
     try:
-        return json.loads(answer[1])
+        return json.loads(body)
     except ValueError:
         raise Unavailable(f"{url} sent something that is not JSON")
 
