@@ -6,11 +6,15 @@ buffer); the lines in the daemon's own log are checked in tests/test_operating.p
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 from twisted.internet.task import Clock
 from twisted.logger import formatTime
+from twisted.web.http import combinedLogFormatter
 from twisted.web.test.requesthelper import DummyRequest
 
-from pypipins.web.accesslog import TWISTD_SYSTEM, AccessLog, twistd_logs_to_stdout
+from pypipins.web.accesslog import TWISTD_SYSTEM, AccessLog, combined_line, twistd_logs_to_stdout
 
 
 class CountedWrites(io.StringIO):
@@ -113,3 +117,23 @@ def test_lines_join_twistds_log_only_where_it_is_the_standard_output(twistd, std
 
 def test_without_twistd_there_is_no_twistd_log_to_join():
     assert twistd_logs_to_stdout(None) is False
+
+
+@given(
+    method=st.sampled_from([b"GET", b"HEAD", b"PO\"ST", b"\xff"]),
+    uri=st.binary(max_size=30) | st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126)).map(str.encode),
+    referrer=st.none() | st.binary(max_size=20) | st.sampled_from([b"http://r.test/", b"it's \"quoted\""]),
+    agent=st.none() | st.binary(max_size=20) | st.sampled_from([b"curl/8.5.0", b"back\\slash"]),
+    address=st.sampled_from([IPv4Address("TCP", "127.0.0.1", 5), IPv6Address("TCP", "::1", 5),
+                             UNIXAddress(b"/tmp/socket")]),
+)
+def test_the_line_is_twisteds_combined_line(method, uri, referrer, agent, address):
+    request = answered(b"/v/klein/badge.svg")
+    request.method, request.uri = method, uri
+    request.client = address
+    if referrer is not None:
+        request.requestHeaders.setRawHeaders(b"referer", [referrer])
+    if agent is not None:
+        request.requestHeaders.setRawHeaders(b"user-agent", [agent])
+    stamp = "[03/Dec/2025:22:13:20 +0000]"
+    assert combined_line(stamp, request) == combinedLogFormatter(stamp, request)
