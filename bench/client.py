@@ -2,7 +2,9 @@
 Load a benchmark needs from a client of its own process (each run gets a fresh reactor):
 
     python bench/client.py cold BASE_URL      200 requests at once over 50 uncached packages
-    python bench/client.py memory BASE_URL PID 100,000 requests over 5,000 packages, 50 at a time
+    python bench/client.py memory BASE_URL PID [REQUESTS [PACKAGES]]
+                                              40,000 requests over 4,000 packages unless told,
+                                              50 at a time
     python bench/client.py burst BASE_URL     the download badges of 40 new packages at once
 
 Prints one JSON object.
@@ -61,37 +63,45 @@ async def cold(base: str) -> dict:
             "mean_ms": round(statistics.mean(latencies), 1)}
 
 
-async def memory(base: str, pid: int) -> dict:
+#: The memory scenario of issue 17: requests, over this many distinct packages.
+MEMORY_REQUESTS = 40_000
+MEMORY_PACKAGES = 4_000
+
+
+async def memory(base: str, pid: int, total: int = MEMORY_REQUESTS, packages: int = MEMORY_PACKAGES) -> dict:
     """
-    100,000 requests over 5,000 packages, kinds and styles in turn; the daemon's resident
-    size at the half and at the end.
+    C{total} requests over C{packages} packages, kinds and styles in turn; the daemon's
+    resident size at the half and at the end (and at each tenth, to see the trend).
     """
     pool = HTTPConnectionPool(reactor)
     pool.maxPersistentPerHost = 50
     http = treq.client.HTTPClient(Agent(reactor, pool=pool))
-    total, samples, errors = 100_000, {}, 0
+    samples, errors = {}, 0
     start = rss_mb(pid)
     kinds = ["license", "v", "wheel", "py_versions", "status", "format", "implementation", "egg"]
     styles = ["flat", "flat-square", "plastic"]
     todo = iter(range(total))
+    marks = {total * n // 10 for n in range(1, 11)}
 
     async def worker():
         nonlocal errors
         for i in todo:
-            path = f"/{kinds[i % len(kinds)]}/bench-{(i // len(kinds)) % 5000}/badge.svg?style={styles[i % 3]}"
+            path = f"/{kinds[i % len(kinds)]}/bench-{(i // len(kinds)) % packages}/badge.svg?style={styles[i % 3]}"
             response = await http.get(base + path)
             await response.content()
             errors += response.code != 200
-            if i + 1 in (total // 2, total):
+            if i + 1 in marks:
                 samples[i + 1] = rss_mb(pid)
 
     started = time.monotonic()
     await defer.gatherResults([defer.Deferred.fromCoroutine(worker()) for _ in range(50)])
     await pool.closeCachedConnections()
     half, end = samples.get(total // 2, 0.0), rss_mb(pid)
-    return {"requests": total, "errors": errors, "seconds": round(time.monotonic() - started, 1),
+    return {"requests": total, "packages": packages, "errors": errors,
+            "seconds": round(time.monotonic() - started, 1),
             "rss_before_mb": round(start, 1), "rss_half_mb": round(half, 1), "rss_end_mb": round(end, 1),
-            "growth_second_half_mb": round(end - half, 1)}
+            "growth_second_half_mb": round(end - half, 1),
+            "rss_each_tenth_mb": [round(samples.get(mark, 0.0), 1) for mark in sorted(marks)]}
 
 
 #: New packages in the downloads burst; the stand-in's numbered-<N> have N downloads a day.
@@ -139,7 +149,7 @@ def main() -> None:
     elif mode == "burst":
         work = burst(base)
     else:
-        work = memory(base, int(sys.argv[3]))
+        work = memory(base, int(sys.argv[3]), *(int(n) for n in sys.argv[4:6]))
     print(json.dumps(run(work)))
 
 

@@ -45,8 +45,11 @@ MiB = 1024 * 1024
 #: 2 KB, so some 15,000 packages.
 FACTS_IN_MEMORY = 32 * MiB
 
-#: Bytes of responses kept ready to send again: an SVG badge is 1-4 KB, a raster 1-30 KB.
-READY_IN_MEMORY = 64 * MiB
+#: Bytes of responses kept ready to send again: an SVG badge is 1-4 KB, a raster 1-30 KB, each
+#: with some 1.2 KB of key and objects; so some 15,000 SVG badges. With 64, 40,000 requests
+#: over 4,000 packages still filled it at their end (CPython: 110 MB resident, +15 MB over the
+#: second half; with 32: 95 MB, +5 MB; bench/memory.py, two runs each); a busy server gives more.
+READY_IN_MEMORY = 32 * MiB
 
 #: Bytes of images kept in-process, drawn or fetched from a shields server.
 IMAGES_IN_MEMORY = 32 * MiB
@@ -55,8 +58,10 @@ IMAGES_IN_MEMORY = 32 * MiB
 #: made-up names cannot push out what the service falls back on when Redis is away.
 ABSENT_IN_MEMORY = 4 * MiB
 
-#: Bytes an entry costs beyond its key and value: the dictionary slot, the tuple, the expiry.
-ENTRY_OVERHEAD = 200
+#: Bytes an entry costs beyond its key and value: the ordered dictionary's slot, the tuple,
+#: the expiry and the size (some 300 on CPython 3.11, measured with tracemalloc in a daemon
+#: keeping 38,000 responses ready).
+ENTRY_OVERHEAD = 300
 
 #: What the cache holds for something the upstream says does not exist.
 ABSENT = b"404"

@@ -33,6 +33,9 @@ def refusal(options: usage.Options, args):
      (["--shields-url", "x"], "--shields-url must be an http:// or https:// URL"),
      (["--public-url", "badges.example.org"], "--public-url must be an http:// or https:// URL"),
      (["--unhealthy-after", "-1"], "--unhealthy-after must be positive"),
+     (["--ready-memory", "0"], "--ready-memory must be positive"),
+     (["--image-memory", "-1"], "--image-memory must be positive"),
+     (["--facts-memory", "x"], "invalid literal"),
      (["--metrics-port", "tcp:8888:interface=127.0.0.1"], "--metrics-port must not be the badge port"),
      # the URL, which holds a password, is not repeated
      (["--index", "corp=https://alice:s3cr3t@x.test/simple"], "credentials go in auth=env"),
@@ -66,6 +69,15 @@ def test_bad_raster_options_are_refused(options, args, says):
 ])
 def test_redis_urls(url, address):
     assert parse_redis_url(url) == address
+
+
+def test_memory_bounds_are_options_in_mib_with_defaults():
+    config = tap.Options()
+    config.parseOptions([])
+    assert (config["ready-memory"], config["image-memory"], config["facts-memory"]) == (32, 32, 32)
+    config = tap.Options()
+    config.parseOptions(["--ready-memory", "256", "--image-memory", "64", "--facts-memory", "8"])
+    assert (config["ready-memory"], config["image-memory"], config["facts-memory"]) == (256, 64, 8)
 
 
 def test_good_options_are_taken():

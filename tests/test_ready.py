@@ -4,6 +4,7 @@ the facts they say are fresh; never for errors or stale facts. On a Clock, in me
 """
 
 import json
+import platform
 
 import pytest
 import treq
@@ -17,6 +18,8 @@ from pypipins.lookup import RETRY_AFTER, Lookup
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
 from pypipins.upstream.fetcher import Fetcher
+from pypipins.web.http import Response
+from pypipins.web.ready import Ready, ready_key
 from tests.helpers import fired, in_memory_site
 from tests.standin import Upstream
 
@@ -147,4 +150,41 @@ def test_responses_kept_are_bounded_by_bytes():
         sizes.append(len(body))
     assert site._ready.bytes <= 50_000
     # as many of the newest as fit, each a little more than its body
-    assert 50_000 / (max(sizes) + 1500) < len(site._ready) < 50_000 / min(sizes)
+    assert 50_000 / (max(sizes) + 2000) < len(site._ready) < 50_000 / min(sizes)
+
+
+def _keep_many(ready, count, body):
+    """
+    Keep C{count} responses of one C{body} (as the benchmark's packages share theirs), each
+    under a key of strings and bytes made afresh, as a request's are.
+    """
+    for n in range(count):
+        args = {"style".encode(): [f"flat-{n % 3}".encode()]}
+        key = ready_key("", "".join(["lic", "ense"]), f"package-{n}", None, "".join(["s", "vg"]), args)
+        ready.keep(key, Response(body, "image/svg+xml;charset=utf-8", 3600), 3600)
+
+
+@pytest.mark.skipif(platform.python_implementation() != "CPython", reason="tracemalloc is CPython's")
+def test_the_bytes_counted_are_what_kept_responses_cost():
+    # beyond their bodies: the keys, the responses' objects and headers, the cache's slots
+    import tracemalloc
+
+    body, count = b"<svg/>" * 200, 5000
+    ready = Ready(Clock(), 1 << 30)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        _keep_many(ready, count, body)
+        cost = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    counted = ready.bytes - count * len(body)
+    assert 0.9 * cost <= counted <= 1.5 * cost, (counted / count, cost / count)
+
+
+def test_headers_are_shared_by_responses_alike():
+    # all but the entity tag: kept apart for each response, they were most of what it cost
+    one, other = (Response(body, "image/svg+xml;charset=utf-8", 3600) for body in (b"<a/>", b"<b/>"))
+    assert one.etag != other.etag
+    assert all(a is b for a, b in zip(one.headers, other.headers) if a[0] != b"ETag")
+    assert dict(one.headers)[b"ETag"] == one.etag.encode("ascii")

@@ -3,6 +3,7 @@ HTTP as every route of ours speaks it: a response made once and sent many times,
 headers and entity tag, the plain-text answers, and the guard against paths Klein cannot read.
 """
 
+import functools
 import hashlib
 import re
 from typing import Dict, List, Tuple, cast
@@ -16,7 +17,6 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 from werkzeug.routing import RequestRedirect
 
-from pypipins.cache import ENTRY_OVERHEAD
 from pypipins.drawing import CannotDraw, DrawersBusy
 
 #: Seconds for an answer that should be asked again soon: an error, or stale facts.
@@ -84,22 +84,41 @@ class Response:
 
     @headers.default
     def _headers(self) -> Tuple[Tuple[bytes, bytes], ...]:
-        headers = [
-            ("Content-Type", self.content_type),
-            ("Cache-Control", cache_control(self.max_age, self.keep_past_age)),
-            ("X-Content-Type-Options", "nosniff"),
-            ("ETag", self.etag),
-            *CROSS_ORIGIN_HEADERS,
-        ]
-        if self.content_type.startswith("image/svg"):
-            headers.append(("Content-Security-Policy", SVG_POLICY))
-        if self.stale:
-            headers.append((STALE_HEADER, "true"))
-        return tuple((name.encode("ascii"), value.encode("ascii")) for name, value in headers)
+        return _shared_headers(self.content_type, self.max_age, self.keep_past_age, self.stale) + (
+            (b"ETag", self.etag.encode("ascii")),
+        )
 
     @size.default
     def _size(self) -> int:
-        return len(self.body) + sum(len(n) + len(v) for n, v in self.headers) + ENTRY_OVERHEAD
+        return len(self.body) + RESPONSE_OVERHEAD
+
+
+#: Bytes a kept response costs beyond its body, with the headers but the entity tag shared:
+#: the object, its tag (as text and as bytes) and its tuple of headers (some 450 on CPython
+#: 3.11, measured with tracemalloc in a daemon keeping 38,000 responses ready).
+RESPONSE_OVERHEAD = 450
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_headers(
+    content_type: str, max_age: int, keep_past_age: bool, stale: bool
+) -> Tuple[Tuple[bytes, bytes], ...]:
+    """
+    The headers, encoded, all but the entity tag: the same for every response of a type, age
+    and staleness, so made once for them all. Kept apart for each response, they were two
+    what a kept response cost beyond its body (1.25 KB of 2.3 KB on CPython 3.11).
+    """
+    headers = [
+        ("Content-Type", content_type),
+        ("Cache-Control", cache_control(max_age, keep_past_age)),
+        ("X-Content-Type-Options", "nosniff"),
+        *CROSS_ORIGIN_HEADERS,
+    ]
+    if content_type.startswith("image/svg"):
+        headers.append(("Content-Security-Policy", SVG_POLICY))
+    if stale:
+        headers.append((STALE_HEADER, "true"))
+    return tuple((name.encode("ascii"), value.encode("ascii")) for name, value in headers)
 
 
 def send(request: IRequest, response: Response) -> bytes:
