@@ -21,7 +21,7 @@ Run it on its own with C{python -m tests.standin PORT [FIXTURES]}; then
 C{/_control/fail?name=N&how=H}
 (C{name=*} for every name), C{/_control/recover?name=N}, C{/_control/delay?seconds=S} (every
 answer that late) and C{/_control/requests} (how many requests so far, and how many were
-refused with a 429) steer it from another process.
+refused with a 429; C{/_control/paths} lists them too) steer it from another process.
 """
 
 import json
@@ -139,7 +139,10 @@ class Upstream(Resource):
         elif what == "delay":
             self.delay = float(args["seconds"])
         request.setHeader("Content-Type", "application/json")
-        return json.dumps({"requests": len(self.requests), "refused": len(self.refused)}).encode()
+        answer: Dict[str, object] = {"requests": len(self.requests), "refused": len(self.refused)}
+        if what == "paths":
+            answer["paths"] = self.requests
+        return json.dumps(answer).encode()
 
     def _answer(
         self, request: Request, folder: str, name: str, version: str = "", filename: str = ""
