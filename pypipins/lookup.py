@@ -11,7 +11,6 @@ for a file, for a week.
 """
 
 import hashlib
-
 from typing import (
     Any, Awaitable, Callable, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar,
 )
