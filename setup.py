@@ -26,6 +26,7 @@ setup(
         "txredisapi>=1.4.10",
         "attrs>=22.1",
         "packaging>=22",
+        'msgspec>=0.18; platform_python_implementation == "CPython"',
         "resvg-py>=0.2",
         "Pillow>=10",
     ],

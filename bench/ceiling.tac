@@ -1,6 +1,7 @@
 """
-The ceiling: a Klein route answering a constant SVG, run by twistd like the daemon (so with the
-same logging), to measure what this stack serves at best.
+The reference of the warm rows: a bare Klein route answering a constant SVG, run by twistd as
+the daemon is, without an access log (CEILING_LOG=twistd gives it twistd's, as the daemon's
+default has).
 
     CEILING_PORT=8899 CEILING_BYTES=1200 twistd -n -y bench/ceiling.tac
 """
@@ -21,6 +22,11 @@ def badge(request, kind, package, ext):
     return BODY
 
 
+class Unlogged(Site):
+    def log(self, request):
+        pass
+
+
 application = service.Application("ceiling")
-site = Site(app.resource())
+site = (Site if os.environ.get("CEILING_LOG") == "twistd" else Unlogged)(app.resource())
 strports.service(f"tcp:{os.environ['CEILING_PORT']}:interface=127.0.0.1", site).setServiceParent(application)

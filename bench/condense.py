@@ -1,7 +1,7 @@
 """
 Condensing a PyPI document the size of hypothesis' (6.6 MB, over a thousand releases): time and
-peak memory, in a process of its own. The document is made here, in the shape of PyPI's, since
-the recorded ones are small.
+peak memory, in a process of its own. The document is made in the shape of PyPI's, since
+the recorded ones are small (tests/big_documents.py).
 
     python bench/condense.py   ->  {"document_mb": ..., "seconds": ..., "peak_mb": ...}
 """
@@ -14,33 +14,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pypipins.upstream.pypi import condense  # noqa: E402
-
-
-def document(releases: int = 3900) -> bytes:
-    klein = json.loads((Path(__file__).parent.parent / "tests/fixtures/pypi/klein.json").read_text())
-    sample = klein["urls"][0]
-    files = {f"6.{n}.0": [dict(sample, filename=f"hypothesis-6.{n}.0-py3-none-any.whl",
-                               digests={"md5": "%032x" % n, "sha256": "%064x" % n}),
-                          dict(sample, filename=f"hypothesis-6.{n}.0.tar.gz", packagetype="sdist")]
-             for n in range(releases)}
-    klein["releases"] = files
-    klein["info"]["description"] = "Hypothesis is an advanced testing library. " * 3000
-    return json.dumps(klein).encode()
+from pypipins.upstream.pypi import condense, read  # noqa: E402
+from tests.big_documents import document  # noqa: E402
 
 
 def main() -> None:
-    body = document()
+    body = document("huge")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    times = []
+    times, whole = [], []
+    # as the daemon reads it, and decoded whole then condensed (its way without msgspec)
     for _ in range(5):
         started = time.perf_counter()
-        facts = condense(json.loads(body))
+        facts = read(body)
         times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        condense(json.loads(body))
+        whole.append(time.perf_counter() - started)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"document_mb": round(len(body) / 1e6, 1), "seconds": round(min(times), 3),
-                      "first_seconds": round(times[0], 3), "peak_mb": round((peak - before) / 1024, 1),
-                      "record_bytes": len(facts.to_json())}))
+                      "first_seconds": round(times[0], 3), "decoded_whole_seconds": round(min(whole), 3),
+                      "peak_mb": round((peak - before) / 1024, 1), "record_bytes": len(facts.to_json())}))
 
 
 if __name__ == "__main__":

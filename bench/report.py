@@ -11,27 +11,66 @@ from xml.sax.saxutils import escape
 
 THROUGHPUT = ["ceiling one", "warm one", "ceiling mix", "warm mix", "raster"]
 LABELS = {
-    "ceiling one": "ceiling: constant Klein route, one path",
-    "warm one": "1. warm, one badge",
-    "ceiling mix": "ceiling: constant Klein route, the mix's paths",
+    "ceiling one": "reference: a bare Klein route answering a constant SVG (no log), one path",
+    "warm one": "1. warm, one badge (the daemon with its defaults: access log in twistd's log)",
+    "ceiling mix": "reference: the bare route, the mix's paths",
     "warm mix": "2. warm mix (9 kinds x 50 packages x 3 styles, SVG and JSON)",
     "raster": "4. raster badges (PNG), warm",
 }
 #: A flat memory over the second half of scenario 6: less than this growth.
 FLAT_MB = 5.0
+#: Resident memory at the end of scenario 6, at most, by interpreter.
+MEMORY_MB = {"CPython": 150, "PyPy": 200}
+#: The goals against a reference measured in the same run.
+WARM_RATIO = 0.85
+P99_RATIO = 1.1
+COLD_RATIO = 1.2
+SHAPES = {"huge": "cold badge of a 6.5 MB document (hypothesis' shape), time to first byte",
+          "wide": "cold badge of a 3.4 MB document (pillow's shape), time to first byte"}
+
+
+def limits(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, str, str, bool]]:
+    """
+    The rows of the limits' table: what, interpreter, measured, reference, goal, met.
+    """
+    rows = []
+    for run in runs.values():
+        who = run["interpreter"].split()[0]
+        for shape, what in SHAPES.items():
+            cold = run.get("cold_big", {}).get(shape)
+            if cold is not None:
+                rows.append((what, who, f"{cold['badge_ms']} ms ({cold['ratio']}x)",
+                             f"node fetch + JSON.parse: {cold['node_ms']} ms", f"<= {COLD_RATIO}x",
+                             cold["ratio"] <= COLD_RATIO))
+        for scenario, ceiling in (("warm one", "ceiling one"), ("warm mix", "ceiling mix")):
+            ratio = run[scenario]["rps"] / run[ceiling]["rps"]
+            rows.append((f"{scenario}, req/s (wrk -c50, median of 3 alternating rounds)", who,
+                         f"{run[scenario]['rps']} ({ratio:.2f})", f"bare route: {run[ceiling]['rps']}",
+                         f">= {WARM_RATIO}", ratio >= WARM_RATIO))
+        p99, route = run["warm one"]["p99_ms"], run["ceiling one"]["p99_ms"]
+        rows.append(("p99 of warm badges", who, f"{p99} ms ({p99 / route:.2f}x)", f"bare route: {route} ms",
+                     f"<= {P99_RATIO}x", p99 <= P99_RATIO * route))
+        beside = run.get("beside_cold")
+        if beside is not None:
+            a, b = beside["alone"]["p99_ms"], beside["beside"]["p99_ms"]
+            rows.append((f"p99 of the warm mix while {beside['cold_badges_beside']} cold hypothesis-sized "
+                         "badges are made beside it", who, f"{b} ms ({b / a:.2f}x)", f"the mix alone: {a} ms",
+                         f"<= {P99_RATIO}x", b <= P99_RATIO * a))
+        memory = run["memory"]
+        asked = f"{memory['requests']:,} requests over {memory.get('packages', 5000):,} packages"
+        rows.append((f"resident memory after {asked}", who,
+                     f"{memory['rss_half_mb']} MB at half, {memory['rss_end_mb']} MB at the end",
+                     "", f"<= {MEMORY_MB.get(who, 150)} MB", memory["rss_end_mb"] <= MEMORY_MB.get(who, 150)))
+        rows.append(("resident memory growth over the second half", who,
+                     f"{memory['growth_second_half_mb']:+} MB", "", f"<= {FLAT_MB:g} MB",
+                     memory["growth_second_half_mb"] <= FLAT_MB))
+    return rows
 
 
 def targets(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, bool]]:
     rows = []
     for name, run in runs.items():
         who = run["interpreter"].split()[0]
-        for scenario, ceiling in (("warm one", "ceiling one"), ("warm mix", "ceiling mix")):
-            ratio = run[scenario]["rps"] / run[ceiling]["rps"]
-            rows.append((f"{scenario} >= 80 % of the constant Klein route ({who})", ">= 80 %",
-                         f"{ratio:.0%} ({run[scenario]['rps']} / {run[ceiling]['rps']} req/s)", ratio >= 0.8))
-        if who == "CPython":
-            p99 = run["warm one"]["p99_ms"]
-            rows.append(("p99 of warm badges at 50 connections (CPython)", "< 20 ms", f"{p99} ms", p99 < 20))
         cold = run["cold"]
         rows.append((f"cold: upstream requests = distinct packages ({who})", str(cold["distinct_packages"]),
                      str(cold["upstream_requests"]), cold["upstream_requests"] == cold["distinct_packages"]))
@@ -43,11 +82,6 @@ def targets(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, bool]]:
                          burst["ratio_to_best"] <= 1.1))
             rows.append((f"downloads burst: 429s provoked ({who})", "0", str(burst["refused_429"]),
                          burst["refused_429"] == 0))
-        memory = run["memory"]
-        rows.append((f"RSS after 100k requests over 5k packages ({who})", "< 150 MB",
-                     f"{memory['rss_end_mb']} MB", memory["rss_end_mb"] < 150))
-        rows.append((f"RSS growth over the second half ({who})", f"flat (< {FLAT_MB:g} MB)",
-                     f"{memory['growth_second_half_mb']:+} MB", memory["growth_second_half_mb"] < FLAT_MB))
     cpython = next((r for r in runs.values() if r["interpreter"].startswith("CPython")), None)
     pypy = next((r for r in runs.values() if r["interpreter"].startswith("PyPy")), None)
     if cpython and pypy:
@@ -55,7 +89,7 @@ def targets(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, bool]]:
             ratio = pypy[scenario]["rps"] / cpython[scenario]["rps"]
             stack = pypy[ceiling]["rps"] / cpython[ceiling]["rps"]
             rows.append((f"PyPy / CPython, {scenario}", ">= 2.5x",
-                         f"{ratio:.2f}x (the constant Klein route itself: {stack:.2f}x)", ratio >= 2.5))
+                         f"{ratio:.2f}x (the bare Klein route itself: {stack:.2f}x)", ratio >= 2.5))
     return rows
 
 
@@ -110,7 +144,12 @@ def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Pa
              "| machine | |", "| --- | --- |"]
     lines += [f"| {k} | {v} |" for k, v in machine.items() if k not in ("date", "commit")]
     lines += [f"| interpreter ({n}) | {runs[n]['interpreter']} |" for n in names]
-    lines += ["", "![throughput](benchmarks.png)", "", "## Targets", "",
+    lines += ["", "## Close to the limits", "",
+              "Each figure against its reference, measured in the same run, alternating.", "",
+              "| what | interpreter | pypipins | reference | goal | met |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {w} | {i} | {m} | {r} | {g} | {'yes' if ok else '**no**'} |" for w, i, m, r, g, ok in limits(runs)]
+    lines += ["", "![throughput](benchmarks.png)", "", "## Other targets", "",
               "| target | wanted | measured | met |", "| --- | --- | --- | --- |"]
     lines += [f"| {t} | {w} | {m} | {'yes' if ok else '**no**'} |" for t, w, m, ok in targets(runs)]
     lines += ["", "## Throughput and latency", "",
@@ -129,12 +168,22 @@ def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Pa
               "| --- |" + " --- |" * len(names)]
     for key in ("requests", "ok", "p50_ms", "p90_ms", "p99_ms", "max_ms", "upstream_requests"):
         lines.append(f"| {key} | " + " | ".join(str(runs[n]["cold"][key]) for n in names) + " |")
+    lines += ["", "## 3b. Cold badges of the biggest documents, against node fetching and parsing them", "",
+              "Each round asks the daemon for the version badge of a package nobody asked for yet, then node "
+              "(bench/fetch_parse.mjs, a process that lives on) for another's document, from the same "
+              "stand-in; the medians of the rounds after three to warm up.", "",
+              "| | " + " | ".join(runs[n]["interpreter"].split()[0] for n in names) + " |",
+              "| --- |" + " --- |" * len(names)]
+    for shape in SHAPES:
+        for key in ("badge_ms", "node_ms", "ratio"):
+            lines.append(f"| {shape}: {key} | " + " | ".join(
+                str(runs[n].get("cold_big", {}).get(shape, {}).get(key, "-")) for n in names) + " |")
     lines += ["", "## 5. Condensing a 6.5 MB PyPI document (hypothesis-sized; made by bench/condense.py)", "",
               "| | " + " | ".join(runs[n]["interpreter"].split()[0] for n in names) + " |",
               "| --- |" + " --- |" * len(names)]
-    for key in ("document_mb", "first_seconds", "seconds", "peak_mb", "record_bytes"):
-        lines.append(f"| {key} | " + " | ".join(str(runs[n]["condense"][key]) for n in names) + " |")
-    lines += ["", "## 6. Memory: 100,000 requests over 5,000 packages, 50 at a time", "",
+    for key in ("document_mb", "first_seconds", "seconds", "decoded_whole_seconds", "peak_mb", "record_bytes"):
+        lines.append(f"| {key} | " + " | ".join(str(runs[n]["condense"].get(key, "-")) for n in names) + " |")
+    lines += ["", "## 6. Memory: many requests over thousands of packages, 50 at a time", "",
               "| | " + " | ".join(runs[n]["interpreter"].split()[0] for n in names) + " |",
               "| --- |" + " --- |" * len(names)]
     for key in ("requests", "errors", "seconds", "rss_before_mb", "rss_half_mb", "rss_end_mb",

@@ -6,7 +6,8 @@ Writes docs/BENCHMARKS.md and the chart docs/benchmarks.png.
     .venv/bin/python bench/run.py [--seconds 10] [--warmup 10] [--venvs .venv,.venv-pypy]
 
 Load comes from wrk (Debian's package), except for the cold and memory scenarios, which need
-a fixed number of requests and come from bench/client.py.
+a fixed number of requests and come from bench/client.py and bench/cold.py; node (for
+bench/fetch_parse.mjs, the cold rows' reference) must be on the PATH.
 """
 
 import argparse
@@ -26,6 +27,7 @@ from typing import Dict, List, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cold import Node, cold_rows, with_cold_beside  # noqa: E402
 from tests.helpers import RedisServer, free_port, wait_for_port  # noqa: E402
 
 KINDS = ["v", "version", "wheel", "egg", "format", "license", "py_versions", "implementation", "status"]
@@ -80,7 +82,7 @@ class Stack:
             "--redis", self.redis.url, "--pypi-url", f"http://127.0.0.1:{self.upstream}/pypi",
             "--stats-url", f"http://127.0.0.1:{self.upstream}/stats"], self.daemon_port, cwd=work)
         size = len(self.get(self.daemon_port, WARM_ONE[0]))
-        # the same twistd, logging alike, answering a constant body of the badge's size
+        # the reference: a bare Klein route answering a constant body of the badge's size
         self._start("ceiling", [twistd, "-n", "--pidfile=", "-y", str(ROOT / "bench/ceiling.tac")],
                     self.ceiling_port, cwd=work,
                     env={**os.environ, "CEILING_PORT": str(self.ceiling_port), "CEILING_BYTES": str(size)})
@@ -140,9 +142,20 @@ def run_one(venv: Path, seconds: int, warmup: int) -> Dict:
                 results[name] = median
                 print(f"  {name}: {median}", flush=True)
 
+        # the daemon as users run it (its defaults: the access log in twistd's log) against the
+        # bare route, which logs nothing
         measure([("ceiling one", WARM_ONE, stack.ceiling_port), ("warm one", WARM_ONE, stack.daemon_port)])
         measure([("ceiling mix", WARM_MIX, stack.ceiling_port), ("warm mix", WARM_MIX, stack.daemon_port),
                  ("raster", RASTER, stack.daemon_port)])
+
+        node = Node()
+        try:
+            results["cold_big"] = cold_rows(stack.daemon_port, stack.upstream, node)
+        finally:
+            node.close()
+        print(f"  cold big documents: {results['cold_big']}", flush=True)
+        results["beside_cold"] = beside_cold(stack.daemon_port, seconds)
+        print(f"  warm badges beside cold big documents: {results['beside_cold']}", flush=True)
 
         before = stack.control("requests")["requests"]
         stack.control("delay?seconds=0.05")
@@ -172,6 +185,26 @@ def run_one(venv: Path, seconds: int, warmup: int) -> Dict:
         stack.stop()
         shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def beside_cold(port: int, seconds: int) -> Dict:
+    """
+    The warm mix's p99 alone and while cold badges of hypothesis-sized documents are asked
+    one after another beside it, in alternating rounds; the median round of each.
+    """
+    alone: List[Dict] = []
+    beside: List[Dict] = []
+    for _ in range(ROUNDS):
+        alone.append(wrk(port, WARM_MIX, seconds))
+        beside.append(with_cold_beside(port, lambda: wrk(port, WARM_MIX, seconds)))
+
+    def median(rounds: List[Dict]) -> Dict:
+        return sorted(rounds, key=lambda r: r["p99_ms"])[len(rounds) // 2]
+
+    return {"alone": median(alone), "beside": median(beside),
+            "cold_badges_beside": sum(r["cold_beside"] for r in beside),
+            "alone_p99_rounds_ms": [r["p99_ms"] for r in alone],
+            "beside_p99_rounds_ms": [r["p99_ms"] for r in beside]}
 
 
 def budget_best(packages: int, limits: List[Tuple[int, float]]) -> float:
@@ -230,6 +263,8 @@ def main() -> None:
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
+    if shutil.which("node") is None:
+        sys.exit("node is not installed: the cold rows' reference is node's fetch and parse")
     runs = {}
     for name in options.venvs.split(","):
         venv = ROOT / name

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
+from twisted.python.threadpool import ThreadPool
 
 from pypipins import drawpool
 from pypipins.upstream import indexes
@@ -176,6 +177,29 @@ class GCTuning(Service):
             gc.set_threshold(*GC_THRESHOLD)
 
 
+#: Threads that decode and condense big documents beside the reactor's. One: they take turns
+#: with the reactor's thread for the interpreter's lock anyway, and each holds a parsed
+#: document of megabytes while it works.
+CONDENSING_THREADS = 1
+
+
+class ThreadPoolService(Service):
+    """
+    A thread pool that runs while the service does.
+    """
+
+    def __init__(self, threads: int, name: str) -> None:
+        self.pool = ThreadPool(0, threads, name)
+
+    def startService(self) -> None:
+        super().startService()
+        self.pool.start()
+
+    def stopService(self) -> None:
+        super().stopService()
+        self.pool.stop()
+
+
 def makeService(config: Options, reactor: Any = None) -> IService:
     """
     The badge site on C{--port}, its Redis connection, the metrics on C{--metrics-port},
@@ -192,6 +216,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.upstream.budget import ARRIVAL_MARGIN, BudgetQueue
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
+    from pypipins.web.accesslog import access_log
     from pypipins.web.limits import limited_site
     from pypipins.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
@@ -200,7 +225,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats
     from pypipins.upstream.simple import SimpleIndex
-    from pypipins.upstream.fetcher import Fetcher, QuietPool
+    from pypipins.upstream.fetcher import Condensing, Fetcher, QuietPool
     from pypipins.web.routes import BadgeSite
 
     top = MultiService()
@@ -216,11 +241,16 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     )
 
     http = HTTPClient(Agent(reactor, pool=QuietPool(reactor)))
+    condensing_threads = ThreadPoolService(CONDENSING_THREADS, "condensing")
+    condensing_threads.setServiceParent(top)
+    condensing = Condensing(reactor, condensing_threads.pool)
     names = ["pypi", "pypi-simple", "pypistats"] + [f"index:{index.name}" for index in config["indexes"]]
     upstreams = {name: UpstreamHealth(name, reactor) for name in names}
 
     def fetcher(name: str) -> Fetcher:
-        return Fetcher(http, reactor, config["upstream-timeout"], name, upstreams[name], metrics)
+        return Fetcher(
+            http, reactor, config["upstream-timeout"], name, upstreams[name], metrics, condensing
+        )
 
     # what daemons sharing the Redis share besides the cache: who fetches, and the budget
     owner = owner_name()
@@ -262,7 +292,11 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         Health(redis, upstreams, config["unhealthy-after"], {"pypistats": stats_queue}),
         config["public-url"], config["ready-memory"] * MiB,
     )
-    site = limited_site(badges.resource(), logPath=config["access-log"])
+    log = access_log(reactor, config["access-log"], getattr(config, "parent", None))
+    if log is not None:
+        # after the site's port in stopService order: its last lines are written
+        log.setServiceParent(top)
+    site = limited_site(badges.resource(), log)
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
     if config["metrics-port"] is not None:
         root = Resource()

@@ -10,7 +10,8 @@ C{/simple/<name>/} (PEP 691 JSON) and C{/integrity/<name>/<version>/<file>/prove
 name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}).
 
 Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have as many
-packages as they like. Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
+packages as they like; C{huge-<N>} and C{wide-<N>} are served documents the size of the biggest
+projects' (L{tests.big_documents}). Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
 in each period, so that a test can tell each package's answer from every other's.
 
 Like pypistats.org, its C{/stats/} answers no more than 5 requests a second and 30 a minute
@@ -34,7 +35,7 @@ from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from tests import simple_pypi
+from tests import big_documents, simple_pypi
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -47,6 +48,8 @@ _ROUTES = (
 )
 
 _BENCH = re.compile(r"^bench-\d+$")
+#: Names served a document of one of L{big_documents.SHAPES} (C{huge-3}, C{wide-17}).
+_BIG = re.compile(r"^(huge|wide)-\d+$")
 _NUMBERED = re.compile(r"^numbered-(\d+)$")
 
 #: What L{Upstream.fail} can make a name do ("slow" is no failure: the right answer, late).
@@ -158,6 +161,10 @@ class Upstream(Resource):
             return b"<html>this is not JSON</html>"
         if how == "wrong-shape":
             return b'{"info": "no"}'
+        big = _BIG.match(name)
+        if big is not None and folder == "pypi" and not version:
+            request.setHeader("Content-Type", "application/json")
+            return big_documents.document(big.group(1))
         found = self._document(folder, name, version, filename)
         if found is None:
             request.setResponseCode(404)
@@ -175,7 +182,6 @@ class Upstream(Resource):
             reactor.callLater(delay, answer)
             return NOT_DONE_YET
         return body
-
 
     def _document(
         self, folder: str, name: str, version: str, filename: str

@@ -107,10 +107,22 @@ async def test_one_access_log_line_per_request(start_daemon, upstream, redis, tm
 
 @pytest_twisted.ensureDeferred
 async def test_access_lines_go_to_the_daemon_log_by_default(start_daemon, upstream, redis):
-    daemon = start_daemon(*daemon_args(upstream, redis))
-    await get(daemon.url("/wheel/klein/badge.svg"))
+    metrics_port = free_port()
+    daemon = start_daemon(*daemon_args(upstream, redis, "--metrics-port",
+                                       f"tcp:{metrics_port}:interface=127.0.0.1"))
+    for n in range(3):
+        await get(daemon.url("/wheel/klein/badge.svg"), headers={"User-Agent": f'a "quoted" agent {n}'})
+    # the metrics' site leaves its lines to twisted.web, line by line: the format to keep
+    await get(f"http://127.0.0.1:{metrics_port}/metrics", headers={"User-Agent": 'a "quoted" agent'})
     log = daemon.stop()
-    assert log.count('"GET /wheel/klein/badge.svg HTTP/1.1" 200') == 1
+    line = re.compile(
+        r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} \[twisted\.python\.log#info\] '
+        r'"127\.0\.0\.1" - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] '
+        r'"GET (\S+) HTTP/1\.1" 200 \d+ "-" "a \\"quoted\\" agent ?(\d?)"'
+    )
+    logged = [found.group(1, 2) for found in map(line.fullmatch, log.splitlines()) if found]
+    assert logged == [("/wheel/klein/badge.svg", "0"), ("/wheel/klein/badge.svg", "1"),
+                      ("/wheel/klein/badge.svg", "2"), ("/metrics", "")]
     assert "_HTTP11ClientFactory" not in log
 
 

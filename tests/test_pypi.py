@@ -4,8 +4,10 @@ treq.testing.StubTreq, and time through a Clock.
 """
 
 import json
+import threading
 
 import pytest
+import pytest_twisted
 from hypothesis import given
 from hypothesis import strategies as st
 from packaging.version import InvalidVersion, Version
@@ -18,6 +20,7 @@ from pypipins.upstream import pypi, pypistats
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
 from pypipins.upstream.fetcher import Fetcher, RateLimited, TooLarge
 from tests.helpers import fired
+from tests import big_documents
 from tests.standin import FIXTURES, Upstream
 
 pytestmark = pytest.mark.memory
@@ -300,3 +303,97 @@ def test_newest_is_the_highest_pep_440_version(versions):
         assert chosen == ""
     else:
         assert Version(chosen) == max(valid)
+
+
+@pytest_twisted.ensureDeferred
+async def test_big_documents_are_condensed_beside_the_reactor():
+    """
+    A document of megabytes is decoded and condensed in the condensing threads, so that the
+    reactor's thread goes on answering meanwhile; a small one in the reactor's thread, where
+    handing it over would cost more than it spares.
+    """
+    from twisted.internet import reactor
+    from twisted.python.threadpool import ThreadPool
+
+    from pypipins.upstream.fetcher import OFF_REACTOR, Condensing
+
+    pool = ThreadPool(0, 1, "condensing")
+    pool.start()
+    threads = []
+
+    def condense(document):
+        threads.append(threading.current_thread().name)
+        return pypi.condense(document)
+
+    try:
+        fetcher = Fetcher(StubTreq(Upstream()), reactor, condensing=Condensing(reactor, pool))
+        huge = await fetcher.json("http://pypi.test/pypi/huge-1/json", condense)
+        small = await fetcher.json("http://pypi.test/pypi/klein/json", condense)
+    finally:
+        pool.stop()
+    assert len(big_documents.document("huge")) > OFF_REACTOR > len((FIXTURES / "pypi/klein.json").read_bytes())
+    assert (huge.version, huge.newest, small.version) == ("6.4499.0", "6.4499.0", "24.8.0")
+    assert threads[0] == "PoolThread-condensing-0" and threads[1] == threading.main_thread().name
+
+
+#: Any JSON value, and the values PyPI's fields take, odd ones included.
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+_FILE = st.one_of(
+    st.fixed_dictionaries({"packagetype": st.sampled_from(["sdist", "bdist_wheel", 3])},
+                          optional={"yanked": st.one_of(st.booleans(), st.none(), st.text(max_size=3), st.integers())}),
+    _ANY_JSON,
+)
+_DOCUMENT = st.fixed_dictionaries(
+    {},
+    optional={
+        "info": st.one_of(st.fixed_dictionaries({}, optional={
+            "version": st.one_of(st.sampled_from(["1.0", "2.0b1", "nonsense"]), _ANY_JSON),
+            "license": _ANY_JSON, "license_expression": _ANY_JSON, "name": _ANY_JSON,
+            "requires_python": _ANY_JSON,
+            "classifiers": st.one_of(st.lists(st.sampled_from(
+                ["License :: OSI Approved :: MIT License", "Programming Language :: Python :: 3.12"])), _ANY_JSON),
+        }), _ANY_JSON),
+        "urls": st.one_of(st.lists(_FILE, max_size=3), _ANY_JSON),
+        "releases": st.one_of(st.dictionaries(st.sampled_from(["1.0", "1.1", "2.0b1", "bad", "0.9"]),
+                                              st.one_of(st.lists(_FILE, max_size=3), _ANY_JSON)), _ANY_JSON),
+    },
+)
+
+
+def _condensed_or_refused(read, body):
+    try:
+        return read(body)
+    except Unavailable:
+        return "refused"
+
+
+@given(document=st.one_of(_DOCUMENT, _ANY_JSON))
+def test_reading_only_what_is_kept_says_what_condensing_all_says(document):
+    body = json.dumps(document).encode()
+    assert _condensed_or_refused(pypi.read, body) == _condensed_or_refused(
+        lambda b: pypi.condense(json.loads(b)), body)
+
+
+@pytest.mark.parametrize("body", [b"<html>this is not JSON</html>", b"", b'{"info": {"version": "1.0"}', b"NaN"])
+def test_reading_what_is_not_a_document(body):
+    assert _condensed_or_refused(pypi.read, body) == "refused"
+
+
+def test_a_document_msgspec_cannot_read_is_read_whole():
+    # UTF-16, which json takes and msgspec does not; and a NaN, which is no JSON but json takes
+    for body in ('{"info": {"version": "1.0"}}'.encode("utf-16"), b'{"info": {"version": "1.0", "x": NaN}}'):
+        assert pypi.read(body).version == "1.0"
+
+
+def test_on_cpython_a_document_is_read_without_decoding_all_of_it():
+    import platform
+
+    if platform.python_implementation() != "CPython":
+        pytest.skip("msgspec is CPython's")
+    body = big_documents.document("huge")
+    assert pypi._DECODER is not None
+    assert pypi.read(body) == pypi.condense(json.loads(body))

@@ -7,12 +7,15 @@ import json
 from email.utils import parsedate_to_datetime
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Tuple, TypeVar, Union
 
+import attrs
 import treq
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.error import ConnectingCancelledError
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IReactorFromThreads, IReactorTime
+from twisted.internet.threads import deferToThreadPool
 from twisted.web.client import HTTPConnectionPool, ResponseNeverReceived, _HTTP11ClientFactory
 from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
 from twisted.web.iweb import IResponse
 
 from pypipins.facts import NotFound, Unavailable
@@ -24,6 +27,11 @@ DEFAULT_TIMEOUT = 10.0
 
 #: The largest body read. PyPI's documents reach several megabytes (hypothesis': 6.6 MB).
 MAX_BODY = 32 * 1024 * 1024
+
+#: Bodies over this many bytes are decoded and condensed in a thread: parsing a document of
+#: megabytes takes tens of milliseconds, which would hold up every warm badge meanwhile.
+#: Below it the handing over costs more than it spares.
+OFF_REACTOR = 256 * 1024
 
 T = TypeVar("T")
 
@@ -77,6 +85,17 @@ class QuietPool(HTTPConnectionPool):
     _factory = _QuietFactory
 
 
+@attrs.frozen
+class Condensing:
+    """
+    Where documents over L{OFF_REACTOR} bytes are decoded and condensed: C{pool}'s threads,
+    handing the facts back to C{reactor}'s.
+    """
+
+    reactor: IReactorFromThreads
+    pool: ThreadPool
+
+
 class HTTPClient(Protocol):
     """
     What a fetcher asks of its HTTP client: L{treq.client.HTTPClient} in the daemons,
@@ -101,6 +120,8 @@ class Fetcher:
         C{treq.testing.StubTreq}).
     @param clock: what times the requests out.
     @param name: the upstream's name in the metrics.
+    @param condensing: the threads that decode and condense bodies over L{OFF_REACTOR}
+        bytes; without them, all are decoded in the reactor's thread.
     """
 
     def __init__(
@@ -111,8 +132,10 @@ class Fetcher:
         name: str = "upstream",
         health: Optional[UpstreamHealth] = None,
         metrics: Optional[Metrics] = None,
+        condensing: Optional[Condensing] = None,
     ) -> None:
         self._http = http
+        self._condensing = condensing
         self._clock = clock
         self._timeout = timeout
         self._name = name
@@ -128,8 +151,24 @@ class Fetcher:
         (it raises L{Unavailable} for a document of the wrong shape, which is the upstream
         failing too).
         """
+        return self.document(url, lambda body: condense(_decode_json(body, url)), headers)
+
+    def document(
+        self, url: str, read: Callable[[bytes], T], headers: Optional[Mapping[str, str]] = None
+    ) -> "Deferred[T]":
+        """
+        As L{json}, with C{read} turning the JSON body into what is kept (decoding included,
+        for a reader that decodes only what it keeps).
+        """
         d = self._fetch(url, "application/json", headers, None)
-        return self._observed(d.addCallback(_decode_json, url).addCallback(condense))
+        return self._observed(d.addCallback(self._read, read))
+
+    def _read(self, answer: Tuple[IResponse, bytes], read: Callable[[bytes], T]) -> "T | Deferred[T]":
+        body = answer[1]
+        if self._condensing is None or len(body) <= OFF_REACTOR:
+            return read(body)
+        # what is kept of a document is small: only that comes back to the reactor
+        return deferToThreadPool(self._condensing.reactor, self._condensing.pool, read, body)
 
     def get(
         self,
@@ -248,9 +287,9 @@ def _cancelled(failure: Failure) -> bool:
     return False
 
 
-def _decode_json(answer: Tuple[IResponse, bytes], url: str) -> Any:
+def _decode_json(body: bytes, url: str) -> Any:
     try:
-        return json.loads(answer[1])
+        return json.loads(body)
     except ValueError:
         raise Unavailable(f"{url} sent something that is not JSON")
 

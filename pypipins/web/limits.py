@@ -4,12 +4,14 @@ as it arrives, never read whole.
 """
 
 from io import BytesIO
-from typing import Any, Optional, Protocol, cast
+from typing import Optional, Protocol, cast
 
 from twisted.internet.interfaces import IDelayedCall
 from twisted.python.failure import Failure
 from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
+
+from pypipins.web.accesslog import AccessLog, AccessLoggedSite
 
 #: The largest request body taken. No route reads a body (badges and pages are GETs), so
 #: this only bounds what a request costs before its 405: Twisted alone would read any body
@@ -106,11 +108,12 @@ class LimitedRequest(Request):
         self._closing = self.channel.callLater(LINGER, transport.abortConnection)
 
 
-def limited_site(resource: IResource, **kwargs: Any) -> Site:
+def limited_site(resource: IResource, access_log: Optional[AccessLog] = None) -> Site:
     """
     A L{Site} for C{resource} whose requests are L{LimitedRequest}s, with no traceback ever
-    shown to a client.
+    shown to a client, logging to C{access_log} (else to twistd's log, line by line).
     """
-    site = Site(resource, requestFactory=LimitedRequest, **kwargs)
+    site = AccessLoggedSite(resource, requestFactory=LimitedRequest)
+    site.access_log = access_log
     site.displayTracebacks = False
     return site

@@ -41,6 +41,9 @@ def ready_key(
     it, so that no junk makes another response to keep.
     """
     name = names.normalize(package) if names.is_valid(package) else None
+    if not args:
+        # most badges are asked without a query
+        return (route, kind, name, version, ext, ())
     asked = tuple((p, _keyed(p, args[p][0])) for p in BADGE_PARAMETERS if args.get(p))
     # the links drawn: the first two, each on its side
     links = tuple((_LINK, link) for link in args.get(_LINK, [])[:MAX_LINKS])
