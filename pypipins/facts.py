@@ -9,6 +9,7 @@ import json
 from typing import Any, Dict, Optional, Protocol, Tuple
 
 import attrs
+from packaging.version import Version
 from twisted.internet.defer import Deferred
 
 
@@ -103,6 +104,115 @@ class Downloads:
 _COUNTS = tuple(field.name for field in attrs.fields(Downloads))
 
 
+#: A release's provenance documents read at most: its sdist's, then its wheels' in name order.
+#: A release of 80 wheels for as many platforms costs three requests, not eighty.
+PROVENANCE_READ = 3
+
+
+@attrs.frozen
+class ReleaseFiles:
+    """
+    What the provenance badge needs of one release: how many files it has, how many carry a
+    provenance (PEP 740), and where the first L{PROVENANCE_READ} of those are (paths on the
+    index's own origin), sdist first, then wheels in name order.
+    """
+
+    version: str
+    files: int
+    attested: int = 0
+    provenances: Tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ProjectFacts:
+    """
+    What a project's Simple API page (PEP 691) says that the project-status and provenance
+    badges read: its PEP 792 status, the release pip would install, and each release's
+    files as L{ReleaseFiles}; a few numbers a release, so that 4,000 releases stay small.
+    """
+
+    #: PEP 792's C{project-status.status}, as written; C{active} when the page has none.
+    status: str = "active"
+    #: The release pip would install; empty for a project without files.
+    latest: str = ""
+    releases: Tuple[ReleaseFiles, ...] = ()
+
+    def release(self, version: Optional[str]) -> Optional[ReleaseFiles]:
+        """
+        Release C{version} (normalised), or the latest for L{None}; L{None} when there is none.
+        """
+        wanted = self.latest if version is None else version
+        for each in self.releases:
+            if each.version == wanted:
+                return each
+        if version is None:
+            return None
+        # spelt as its files spell it: 1.1.0 may be asked for as 1.1
+        asked = Version(version)
+        return next((each for each in self.releases if Version(each.version) == asked), None)
+
+    def to_json(self) -> bytes:
+        releases = [[r.version, r.files, r.attested, list(r.provenances)] for r in self.releases]
+        return json.dumps(
+            {"status": self.status, "latest": self.latest, "releases": releases},
+            separators=(",", ":"),
+        ).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "ProjectFacts":
+        fields = json.loads(data)
+        return cls(
+            status=fields["status"],
+            latest=fields["latest"],
+            releases=tuple(
+                ReleaseFiles(version, files, attested, tuple(provenances))
+                for version, files, attested, provenances in fields["releases"]
+            ),
+        )
+
+
+@attrs.frozen
+class Publisher:
+    """
+    Who published a file, as its PEP 740 attestations name it: the Trusted Publisher's kind
+    (C{GitHub}, C{GitLab}, C{Google}, C{ActiveState}) and, where it has one, its repository.
+    """
+
+    kind: str
+    repository: str = ""
+
+
+@attrs.frozen
+class Provenance:
+    """
+    What one provenance document (PyPI's Integrity API) says: the publishers of its
+    attestation bundles. PyPI verified the attestations at upload, so they are not again.
+    """
+
+    publishers: Tuple[Publisher, ...]
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            [[p.kind, p.repository] for p in self.publishers], separators=(",", ":")
+        ).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "Provenance":
+        return cls(tuple(Publisher(kind, repository) for kind, repository in json.loads(data)))
+
+
+@attrs.frozen
+class ReleaseProvenance:
+    """
+    What the provenance badge says of a release: its files, those attested, and the
+    publishers the provenance documents read name (unique, in the order read).
+    """
+
+    files: int
+    attested: int
+    publishers: Tuple[Publisher, ...] = ()
+
+
 #: Classifier prefixes that some badge reads; the rest is dropped when condensing.
 _KEPT_CLASSIFIERS = (
     "Development Status :: ",
@@ -142,6 +252,24 @@ class PackageSource(Protocol):
     def release(self, name: str, version: str) -> "Deferred[PackageFacts]":
         """
         The facts of release C{version}, a normalised PEP 440 version.
+        """
+
+
+class ProjectSource(Protocol):
+    """
+    Where a project's Simple API page and its files' provenance documents come from: PyPI's
+    Simple API, or an index's (L{pypipins.upstream.simple.SimpleIndex}). Fail with
+    L{NotFound} or L{Unavailable}.
+    """
+
+    def project(self, name: str) -> "Deferred[ProjectFacts]":
+        """
+        The facts of project C{name} (valid and normalised) from its Simple API page.
+        """
+
+    def provenance(self, path: str) -> "Deferred[Provenance]":
+        """
+        The provenance document at C{path}, one of L{ReleaseFiles.provenances}.
         """
 
 

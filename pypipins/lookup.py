@@ -5,16 +5,18 @@ flight per package however many badges wait for it.
 Each answer is kept for a week. While fresh it is simply served; after that it is still
 served at once (marked stale) while a fresh one is fetched in the background, and it goes on
 being served while the upstream fails, so that after its first fetch a package's badges never
-wait on, nor break with, the upstream. Package facts are fresh for a TTL; download counts
-until pypistats' next daily update.
+wait on, nor break with, the upstream. Package facts and Simple API pages are fresh for a TTL;
+download counts until pypistats' next daily update; provenance documents, which never change
+for a file, for a week.
 """
 
+import hashlib
 from typing import (
     Any, Awaitable, Callable, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar,
 )
 
 import attrs
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, FirstError, gatherResults
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -23,12 +25,17 @@ from pypipins.cache import ABSENT, Cache
 from pypipins.fleet import Claim, Claims, Outcome
 from pypipins.upstream.budget import Dropped, QueueFull
 from pypipins.facts import (
-    Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, Queued, Unavailable,
+    Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, ProjectFacts,
+    ProjectSource, Provenance, Queued, ReleaseProvenance, Unavailable,
 )
 from pypipins.upstream.pypistats import REFRESH_AT, next_update
 
 #: Seconds the last good answer is kept, to be served when the upstream fails.
 STALE_FOR = 7 * 24 * 60 * 60
+
+#: Seconds a provenance document is fresh: it never changes for a file (PyPI verified its
+#: attestations at upload), so it is asked for once, and again only after a week unread.
+PROVENANCE_FRESH = 7 * 24 * 60 * 60
 
 #: Seconds a package that does not exist is remembered, so that a flood of made-up names
 #: costs one upstream request per name per minute while a new package shows up soon.
@@ -90,6 +97,9 @@ class Lookup:
     @param downloads_wait: seconds a request waits for counts not kept, before it is
         answered L{Queued} (the fetch goes on).
     @param indexes: the other indexes badges may name, by name.
+    @param simple: PyPI's Simple API, where project statuses and provenance are read; without
+        it, those badges say the upstream is unavailable.
+    @param simple_indexes: the indexes of C{indexes} that have a Simple API, by name.
     @param claims: the fleet's claims, when daemons share the cache: one of them fetches a
         key while the others wait for it. Without, or while Redis does not answer, this
         daemon fetches on its own (still once per key for all its requests).
@@ -108,11 +118,15 @@ class Lookup:
         refresh_at: Tuple[int, int] = REFRESH_AT,
         downloads_wait: float = DOWNLOADS_WAIT,
         indexes: Optional[Mapping[str, PackageSource]] = None,
+        simple: Optional[ProjectSource] = None,
+        simple_indexes: Optional[Mapping[str, ProjectSource]] = None,
         claims: Optional[Claims] = None,
     ) -> None:
         self._cache = cache
         self._pypi = pypi
         self.indexes: Mapping[str, PackageSource] = dict(indexes or {})
+        self._simple = simple
+        self.simple_indexes: Mapping[str, ProjectSource] = dict(simple_indexes or {})
         self._stats = stats
         self._clock = clock
         self._ttl = ttl
@@ -143,6 +157,80 @@ class Lookup:
             fetch = lambda waited_for: source.release(name, version)  # noqa: E731
         ttl = self._ttl
         return self._get(key, fetch, PackageFacts.from_json, lambda fetched_at: fetched_at + ttl)
+
+    def project(self, name: str, index: Optional[str] = None) -> "Deferred[Answer[ProjectFacts]]":
+        """
+        What C{name}'s Simple API page says of its status and its files' provenance, on PyPI
+        or on the index named C{index} (one of L{simple_indexes}); fails as L{package} does.
+        One request per package per TTL serves the project-status and provenance badges.
+        """
+        key = ("pypipins:simple:" if index is None else f"pypipins:index:{index}:simple:") + name
+        ttl = self._ttl
+        return self._get(
+            key, lambda waited_for: self._simple_source(index).project(name), ProjectFacts.from_json,
+            lambda fetched_at: fetched_at + ttl,
+        )
+
+    def provenance(
+        self, name: str, version: Optional[str] = None, index: Optional[str] = None
+    ) -> "Deferred[Answer[ReleaseProvenance]]":
+        """
+        The files of C{name}'s latest release (or of release C{version}), those attested, and
+        who published them, as the first few provenance documents of the release say (each
+        kept a week); fails as L{package} does, with L{NotFound} for a release not listed.
+        """
+        return Deferred.fromCoroutine(self._provenance(name, version, index))
+
+    async def _provenance(
+        self, name: str, version: Optional[str], index: Optional[str]
+    ) -> Answer[ReleaseProvenance]:
+        project = await self.project(name, index)
+        release = project.value.release(version)
+        if release is None and version is None:
+            # a project without files (a quarantined one has none): no file is attested
+            return Answer(ReleaseProvenance(0, 0), project.stale, project.fresh_until)
+        if release is None:
+            raise NotFound(f"{name}: no release {version} on its Simple API page")
+        prefix = "pypipins:provenance:" if index is None else f"pypipins:index:{index}:provenance:"
+        # asked together: a cold badge waits for the slowest, not for the three in a row
+        asked = [self._provenance_document(prefix, path, index) for path in release.provenances]
+        try:
+            documents: List[Answer[Provenance]] = await gatherResults(asked, consumeErrors=True)
+        except FirstError as e:
+            if e.subFailure.check(NotFound):
+                # the page says there is a provenance: one not there is the index failing
+                raise Unavailable(f"{name}: a provenance its page lists is not found")
+            e.subFailure.raiseException()
+        publishers = tuple(dict.fromkeys(
+            publisher for document in documents for publisher in document.value.publishers
+        ))
+        answers: List[Answer[Any]] = [project, *documents]
+        return Answer(
+            ReleaseProvenance(release.files, release.attested, publishers),
+            stale=any(answer.stale for answer in answers),
+            fresh_until=min(answer.fresh_until for answer in answers),
+        )
+
+    def _provenance_document(
+        self, prefix: str, path: str, index: Optional[str]
+    ) -> "Deferred[Answer[Provenance]]":
+        # a path may be long, and is the index's to choose: the key is its digest
+        key = prefix + hashlib.sha256(path.encode("utf-8")).hexdigest()
+        return self._get(
+            key, lambda waited_for: self._simple_source(index).provenance(path),
+            Provenance.from_json, lambda fetched_at: fetched_at + PROVENANCE_FRESH,
+        )
+
+    def _simple_source(self, index: Optional[str]) -> ProjectSource:
+        """
+        The Simple API of C{index}, or PyPI's; raises L{Unavailable} inside a fetch when the
+        daemon was given none.
+        """
+        if index is not None:
+            return self.simple_indexes[index]
+        if self._simple is None:
+            raise Unavailable("no Simple API was given")
+        return self._simple
 
     def downloads(self, name: str) -> "Deferred[Answer[Downloads]]":
         """

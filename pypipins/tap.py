@@ -66,6 +66,9 @@ class Options(usage.Options):
          "through Sentinel, redis+sentinel://[:password@]host:port[,host:port...]/SERVICE/db."],
         ["pypi-url", None, "https://pypi.org/pypi",
          "PyPI's JSON API; documents are {pypi-url}/{name}/json."],
+        ["simple-url", None, "https://pypi.org/simple",
+         "PyPI's Simple API, read in its JSON form for the project-status and provenance "
+         "badges; pages are {simple-url}/{name}/."],
         ["stats-url", None, "https://pypistats.org/api",
          "pypistats.org's API; downloads are {stats-url}/packages/{name}/recent."],
         ["cache-ttl", None, 600, "Seconds PyPI's answers are fresh.", int],
@@ -133,7 +136,7 @@ class Options(usage.Options):
             self["redis-address"] = parse_redis_url(self["redis"])
         except ValueError as e:
             raise usage.UsageError(f"--redis: {e}")
-        for option in ("pypi-url", "stats-url", "shields-url", "public-url"):
+        for option in ("pypi-url", "simple-url", "stats-url", "shields-url", "public-url"):
             if option in ("shields-url", "public-url") and self[option] is None:
                 continue
             if urlsplit(self[option]).scheme not in ("http", "https"):
@@ -221,6 +224,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.openfiles import OpenFilesLimit
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats
+    from pypipins.upstream.simple import SimpleIndex
     from pypipins.upstream.fetcher import Condensing, Fetcher, QuietPool
     from pypipins.web.routes import BadgeSite
 
@@ -240,7 +244,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     condensing_threads = ThreadPoolService(CONDENSING_THREADS, "condensing")
     condensing_threads.setServiceParent(top)
     condensing = Condensing(reactor, condensing_threads.pool)
-    names = ["pypi", "pypistats"] + [f"index:{index.name}" for index in config["indexes"]]
+    names = ["pypi", "pypi-simple", "pypistats"] + [f"index:{index.name}" for index in config["indexes"]]
     upstreams = {name: UpstreamHealth(name, reactor) for name in names}
 
     def fetcher(name: str) -> Fetcher:
@@ -257,6 +261,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     )
     stats_queue = BudgetQueue(reactor, budget, config["stats-queue"], "pypistats", metrics)
     metrics.watch_queue("pypistats", lambda: len(stats_queue))
+    index_sources = indexes.sources(config["indexes"], fetcher, reactor)
     lookup = Lookup(
         cache,
         PyPI(fetcher("pypi"), config["pypi-url"]),
@@ -265,7 +270,9 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         config["cache-ttl"],
         refresh_at=config["refresh-at"],
         downloads_wait=config["downloads-wait"],
-        indexes=indexes.sources(config["indexes"], fetcher, reactor),
+        indexes=index_sources,
+        simple=SimpleIndex(fetcher("pypi-simple"), reactor, config["simple-url"]),
+        simple_indexes=indexes.simple_sources(index_sources),
         claims=Claims(redis, reactor, owner),
     )
     # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort

@@ -26,6 +26,23 @@ from tests.standin import Upstream
 TWISTD = str(Path(sys.executable).parent / "twistd")
 
 
+def sample_of(reads: Any) -> Any:
+    """
+    Something a badge kind that L{pypipins.badges.Reads} C{reads} can say something of.
+    """
+    from pypipins.badges import Reads
+    from pypipins.facts import (
+        Downloads, PackageFacts, ProjectFacts, Publisher, ReleaseProvenance,
+    )
+
+    return {
+        Reads.RELEASE: PackageFacts(version="1.0"),
+        Reads.DOWNLOADS: Downloads(1, 1, 1),
+        Reads.PROJECT: ProjectFacts(),
+        Reads.PROVENANCE: ReleaseProvenance(1, 1, (Publisher("GitHub", "o/r"),)),
+    }[reads]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -190,6 +207,10 @@ class RunningUpstream:
     def stats_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/stats"
 
+    @property
+    def simple_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/simple"
+
 
 class RunningService:
     def __init__(self, port: int, service: Any) -> None:
@@ -222,7 +243,8 @@ def make_service(upstream: RunningUpstream, redis_url: str, *extra: str) -> Runn
     config = Options()
     config.parseOptions([
         "--port", f"tcp:{port}:interface=127.0.0.1", "--redis", redis_url,
-        "--pypi-url", upstream.pypi_url, "--stats-url", upstream.stats_url, *extra,
+        "--pypi-url", upstream.pypi_url, "--stats-url", upstream.stats_url,
+        "--simple-url", upstream.simple_url, *extra,
     ])
     service = makeService(config, reactor)
     service.startService()

@@ -4,7 +4,9 @@ A stand-in for PyPI and pypistats.org: recorded documents served by Twisted.
 C{/pypi/<name>/json} serves C{fixtures/pypi/<name>.json} and C{/stats/packages/<name>/recent}
 serves C{fixtures/stats/<name>.json}; anything else is a 404, as upstream.
 C{/pypi/<name>/<version>/json} serves a release's document made from the recorded one: its
-C{info} with that version, that release's files, and no release list, as PyPI's has none. A test can make a
+C{info} with that version, that release's files, and no release list, as PyPI's has none.
+C{/simple/<name>/} (PEP 691 JSON) and C{/integrity/<name>/<version>/<file>/provenance}
+(PEP 740) serve the synthetic projects of L{tests.simple_pypi}. A test can make a
 name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}).
 
 Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have as many
@@ -20,7 +22,7 @@ Run it on its own with C{python -m tests.standin PORT [FIXTURES]}; then
 C{/_control/fail?name=N&how=H}
 (C{name=*} for every name), C{/_control/recover?name=N}, C{/_control/delay?seconds=S} (every
 answer that late) and C{/_control/requests} (how many requests so far, and how many were
-refused with a 429) steer it from another process.
+refused with a 429; C{/_control/paths} lists them too) steer it from another process.
 """
 
 import json
@@ -33,7 +35,7 @@ from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from tests import big_documents
+from tests import big_documents, simple_pypi
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -41,6 +43,8 @@ _ROUTES = (
     (re.compile(r"^/pypi/([^/]+)/json$"), "pypi"),
     (re.compile(r"^/pypi/([^/]+)/([^/]+)/json$"), "pypi"),
     (re.compile(r"^/stats/packages/([^/]+)/recent$"), "stats"),
+    (re.compile(r"^/simple/([^/]+)/$"), "simple"),
+    (re.compile(r"^/integrity/([^/]+)/([^/]+)/([^/]+)/provenance$"), "integrity"),
 )
 
 _BENCH = re.compile(r"^bench-\d+$")
@@ -138,10 +142,16 @@ class Upstream(Resource):
         elif what == "delay":
             self.delay = float(args["seconds"])
         request.setHeader("Content-Type", "application/json")
-        return json.dumps({"requests": len(self.requests), "refused": len(self.refused)}).encode()
+        answer: Dict[str, object] = {"requests": len(self.requests), "refused": len(self.refused)}
+        if what == "paths":
+            answer["paths"] = self.requests
+        return json.dumps(answer).encode()
 
-    def _answer(self, request: Request, folder: str, name: str, version: str = "") -> object:
-        how = self._failures.get(name, self._failures.get("*"))
+    def _answer(
+        self, request: Request, folder: str, name: str, version: str = "", filename: str = ""
+    ) -> object:
+        # a provenance document fails by its file's name, its project's page by the project's
+        how = self._failures.get(filename or name, self._failures.get("*"))
         if how == "hang":
             return NOT_DONE_YET
         if how in ("500", "429"):
@@ -151,25 +161,16 @@ class Upstream(Resource):
             return b"<html>this is not JSON</html>"
         if how == "wrong-shape":
             return b'{"info": "no"}'
-        number = _NUMBERED.match(name)
         big = _BIG.match(name)
         if big is not None and folder == "pypi" and not version:
             request.setHeader("Content-Type", "application/json")
             return big_documents.document(big.group(1))
-        stand_in = "klein" if _BENCH.match(name) or number else name
-        document = self._fixtures / folder / f"{stand_in}.json"
-        if not document.is_file():
+        found = self._document(folder, name, version, filename)
+        if found is None:
             request.setResponseCode(404)
             return b'{"message": "Not Found"}'
-        body = document.read_bytes()
-        if number is not None:
-            body = _numbered(body, folder, name, int(number.group(1)))
-        if version:
-            body = _release_document(body, version)
-            if body is None:
-                request.setResponseCode(404)
-                return b'{"message": "Not Found"}'
-        request.setHeader("Content-Type", "application/json")
+        body, content_type = found
+        request.setHeader("Content-Type", content_type)
         delay = SLOW if how == "slow" else self.delay
         if delay:
             from twisted.internet import reactor
@@ -181,6 +182,30 @@ class Upstream(Resource):
             reactor.callLater(delay, answer)
             return NOT_DONE_YET
         return body
+
+    def _document(
+        self, folder: str, name: str, version: str, filename: str
+    ) -> "Tuple[bytes, str] | None":
+        """
+        The body and type of what C{folder}'s route answers for C{name}, or None (a 404).
+        """
+        if folder == "simple":
+            page = simple_pypi.project_page(name)
+            return None if page is None else (page, simple_pypi.JSON)
+        if folder == "integrity":
+            provenance = simple_pypi.provenance_document(name, filename)
+            return None if provenance is None else (provenance, simple_pypi.INTEGRITY)
+        number = _NUMBERED.match(name)
+        stand_in = "klein" if _BENCH.match(name) or number else name
+        document = self._fixtures / folder / f"{stand_in}.json"
+        if not document.is_file():
+            return None
+        body: "bytes | None" = document.read_bytes()
+        if number is not None:
+            body = _numbered(document.read_bytes(), folder, name, int(number.group(1)))
+        if version and body is not None:
+            body = _release_document(body, version)
+        return None if body is None else (body, "application/json")
 
 
 def _numbered(body: bytes, folder: str, name: str, n: int) -> bytes:

@@ -10,6 +10,7 @@ from pypipins.badges import Badge, Options, Reason
 from pypipins.badges import pypip
 from pypipins.badges.pypip import PYPIP
 from pypipins.facts import Downloads, PackageFacts
+from tests.helpers import sample_of
 
 pytestmark = pytest.mark.pure
 
@@ -24,6 +25,9 @@ def test_kinds_are_those_of_the_url_table_and_issue_7s():
         "frameworks",
         "djversions",
         "pre",
+        # issue 18: PEP 792 and PEP 740
+        "project-status",
+        "provenance",
         # BADGES.md
         "d",
         "download",
@@ -680,6 +684,8 @@ OWN_LABELS = [
     ("py_versions", "python"),
     ("implementation", "implementation"),
     ("status", "status"),
+    ("project-status", "project"),
+    ("provenance", "provenance"),
 ]
 
 ERRORS = [
@@ -711,9 +717,8 @@ def test_normal_badges_have_their_own_label():
     """
     The labels of the error badges are those the normal badges have.
     """
-    facts = PackageFacts(version="1.0")
     for kind in PYPIP.kinds:
-        badge = kind.say(Downloads(1, 1, 1) if kind.downloads else facts, Options())
+        badge = kind.say(sample_of(kind.reads), Options())
         assert badge.label == kind.own_label(Options())
         assert not badge.is_error
 

@@ -1,5 +1,6 @@
 """
-The badges beyond pypip.in (issue 7): types, requires, frameworks, djversions. Pure functions.
+The badges beyond pypip.in: types, requires, frameworks, djversions (issue 7); project-status
+and provenance (issue 18). Pure functions.
 """
 
 import pytest
@@ -8,7 +9,7 @@ from pypipins import badges
 from pypipins.badges import Badge, Options, Reason
 from pypipins.badges import pypip
 from pypipins.badges.pypip import PYPIP
-from pypipins.facts import PackageFacts
+from pypipins.facts import PackageFacts, ProjectFacts, Publisher, ReleaseProvenance
 
 pytestmark = pytest.mark.pure
 
@@ -110,3 +111,37 @@ def test_pre(version, newest, message, color):
 def test_errors_of_versions_and_indexes(error, message, color):
     assert PYPIP.error(PYPIP.kind("pre"), error, Options()) == Badge("pre-release", message, color, is_error=True)
     assert PYPIP.error(PYPIP.kind("license"), error, Options()).label == "license"
+
+
+# -- project status and provenance ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status, color",
+    [("active", "brightgreen"), ("archived", "orange"), ("deprecated", "orange"),
+     ("quarantined", "red"), ("under-review", "lightgrey"), ("Archived", "lightgrey")],
+)
+def test_project_status_badge(status, color):
+    assert pypip.project_status_badge(ProjectFacts(status), Options()) == Badge("project", status, color)
+
+
+GITHUB = Publisher("GitHub", "o/r")
+
+
+@pytest.mark.parametrize(
+    "files, attested, publishers, message, color",
+    [(2, 2, [GITHUB], "github.com/o/r", "brightgreen"),
+     (2, 2, [Publisher("GitLab", "g/s/p")], "gitlab.com/g/s/p", "brightgreen"),
+     (1, 1, [Publisher("Google")], "google", "brightgreen"),
+     (1, 1, [Publisher("ActiveState", "x")], "activestate", "brightgreen"),
+     (1, 1, [Publisher("GitHub")], "github", "brightgreen"),
+     (80, 80, [GITHUB], "github.com/o/r", "brightgreen"),
+     (2, 1, [GITHUB], "partial", "yellow"),
+     (2, 2, [GITHUB, Publisher("GitHub", "x/y")], "mixed", "orange"),
+     (3, 2, [GITHUB, Publisher("GitLab", "o/r")], "mixed", "orange"),
+     (2, 0, [], "none", "lightgrey"),
+     (0, 0, [], "none", "lightgrey")],
+)
+def test_provenance_badge(files, attested, publishers, message, color):
+    release = ReleaseProvenance(files, attested, tuple(publishers))
+    assert pypip.provenance_badge(release, Options()) == Badge("provenance", message, color)

@@ -31,7 +31,7 @@ def test_twistd_lists_the_plugin(tmp_path):
     assert "pypipins" in out.stdout
     out = subprocess.run([TWISTD, "pypipins", "--help"], cwd=tmp_path, capture_output=True, text=True,
                          check=True)
-    for option in ("--port", "--redis", "--pypi-url", "--stats-url", "--cache-ttl", "--metrics-port",
+    for option in ("--port", "--redis", "--pypi-url", "--simple-url", "--stats-url", "--cache-ttl", "--metrics-port",
                    "--access-log", "--public-url", "--unhealthy-after", "--index",
                    "--raster-workers", "--raster-timeout", "--raster-queue"):
         assert option in out.stdout

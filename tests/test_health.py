@@ -93,7 +93,7 @@ async def test_healthz_on_the_service(service, upstream):
     assert response.headers.getRawHeaders("cache-control") == ["no-store"]
     assert response.headers.getRawHeaders("content-type") == ["application/json"]
     assert json.loads(response.body) == {"status": "ok", "redis": "connected",
-                                         "upstream": {"pypi": "ok", "pypistats": "ok"},
+                                         "upstream": {"pypi": "ok", "pypi-simple": "ok", "pypistats": "ok"},
                                          "queued": {"pypistats": 0}}
     upstream.resource.fail("nosuch", "500")
     await service.get("/v/nosuch/badge.svg")

@@ -38,6 +38,7 @@ from pypipins.images import LocalImages
 from pypipins.lookup import Lookup
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
+from pypipins.upstream.simple import SimpleIndex
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.upstream.fetcher import Fetcher
 from pypipins.web.answers import release_version
@@ -59,7 +60,8 @@ def site():
     upstream = Upstream(clock=clock.seconds)
     fetcher = Fetcher(StubTreq(upstream), clock)
     lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://pypi.test/pypi"),
-                    PyPIStats(fetcher, "http://pypi.test/stats"), clock, 600)
+                    PyPIStats(fetcher, "http://pypi.test/stats"), clock, 600,
+                    simple=SimpleIndex(fetcher, clock, "http://pypi.test/simple"))
     # fuzzed texts reach the rasterizer, which aborts on some (test_rasters_of_hostile_text)
     images = LocalImages(MemoryCache(clock), ForkingDrawer(), MemoryCache(clock))
     resource = in_memory_site(lookup, images, clock).resource()

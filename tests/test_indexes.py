@@ -279,6 +279,23 @@ async def test_pep_691_json_with_yanked_files_and_core_metadata(standin_service,
 
 
 @pytest_twisted.ensureDeferred
+async def test_status_and_provenance_from_an_index_without_them(standin_service, standin_index, upstream):
+    """
+    An index whose pages say neither a status (PEP 792) nor provenance (PEP 740): active,
+    none; read with its credentials, one page for both badges.
+    """
+    index = standin_index[0]
+    url = standin_service.url("")
+    for query in ("", "&version=1.2.0", "&style=flat-square"):
+        assert says(await badge(url, f"/project-status/typed-corp/badge.json?index=json{query}")) == "active"
+        assert says(await badge(url, f"/provenance/typed-corp/badge.json?index=json{query}")) == "none"
+    assert says(await badge(url, "/provenance/typed-corp/badge.json?index=json&version=9")) == "version not found"
+    assert [request for request in index.requests if request[0] == "/simple/typed-corp/"] == [
+        ("/simple/typed-corp/", "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode())]
+    assert upstream.requests == []
+
+
+@pytest_twisted.ensureDeferred
 async def test_pep_503_html_from_the_same_index(upstream, redis, distributions):
     """
     An index that answers HTML though JSON was asked first: its data-yanked and
@@ -318,6 +335,8 @@ async def test_a_warehouse_json_index_behind_basic_authentication(upstream, redi
         assert says(await badge(url, "/v/beta-ahead/badge.json?index=mirror&version=1.3.0")) == "1.3.0"
         assert says(await badge(url, "/v/klein/badge.json?index=wrong")) == "unavailable"
         assert says(await badge(url, "/v/no-such-thing/badge.json?index=mirror")) == "package not found"
+        # a JSON API has no Simple API page to read status and provenance from
+        assert says(await badge(url, "/provenance/klein/badge.json?index=mirror")) == "no simple api"
         assert mirror.requests == ["/pypi/klein/json", "/pypi/beta-ahead/json",
                                    "/pypi/beta-ahead/1.3.0/json", "/pypi/no-such-thing/json"]
         assert upstream.requests == []

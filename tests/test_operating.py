@@ -157,7 +157,7 @@ async def test_healthz_says_503_when_it_cannot_serve(start_daemon, upstream, red
     async def says(code, redis_state):
         return await healthz(daemon) == (code, {"status": "ok" if code == 200 else "unavailable",
                                                 "redis": redis_state,
-                                                "upstream": {"pypi": "ok", "pypistats": "ok"},
+                                                "upstream": {"pypi": "ok", "pypi-simple": "ok", "pypistats": "ok"},
                                                 "queued": {"pypistats": 0}})
 
     await until(lambda: says(200, "connected"))
@@ -169,7 +169,7 @@ async def test_healthz_says_503_when_it_cannot_serve(start_daemon, upstream, red
     assert (await healthz(daemon))[0] == 200
     await until(lambda: _is_503(daemon), timeout=10)
     assert await healthz(daemon) == (503, {"status": "unavailable", "redis": "down",
-                                           "upstream": {"pypi": "failing", "pypistats": "ok"},
+                                           "upstream": {"pypi": "failing", "pypi-simple": "ok", "pypistats": "ok"},
                                            "queued": {"pypistats": 0}})
     # PyPI answering again, it can serve again
     upstream.resource.recover("*")

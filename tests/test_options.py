@@ -30,6 +30,7 @@ def refusal(options: usage.Options, args):
      (["--redis", "redis://h/x"], "database 'x'"),
      (["--cache-ttl", "0"], "--cache-ttl must be positive"),
      (["--pypi-url", "ftp://x"], "--pypi-url must be an http:// or https:// URL"),
+     (["--simple-url", "file:///simple"], "--simple-url must be an http:// or https:// URL"),
      (["--shields-url", "x"], "--shields-url must be an http:// or https:// URL"),
      (["--public-url", "badges.example.org"], "--public-url must be an http:// or https:// URL"),
      (["--unhealthy-after", "-1"], "--unhealthy-after must be positive"),
@@ -84,3 +85,12 @@ def test_good_options_are_taken():
     config = tap.Options()
     config.parseOptions(["--redis", "redis://127.0.0.1:6380/2", "--cache-ttl", "60"])
     assert config["cache-ttl"] == 60
+
+
+def test_the_simple_api_is_pypis_by_default():
+    options = tap.Options()
+    options.parseOptions([])
+    assert options["simple-url"] == "https://pypi.org/simple"
+    options = tap.Options()
+    options.parseOptions(["--simple-url", "http://127.0.0.1:1/simple/"])
+    assert options["simple-url"] == "http://127.0.0.1:1/simple"

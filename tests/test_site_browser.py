@@ -77,7 +77,7 @@ def test_type_a_name_see_the_badges_copy_a_snippet(browser, standin, start_daemo
     from pypipins.web.pages import KIND_DOCS
 
     daemon = start_daemon("--redis", redis.url, "--pypi-url", standin + "/pypi",
-                          "--stats-url", standin + "/stats")
+                          "--stats-url", standin + "/stats", "--simple-url", standin + "/simple")
     browser.get(daemon.url("/"))
     assert browser.title == "pypipins"
     box = browser.find_element(By.ID, "package")

@@ -6,13 +6,14 @@ L{pypipins.web.answers} makes of a lookup's answer. No reactor.
 
 import pytest
 
-from pypipins.badges import Badge, Options, Reason
+from pypipins.badges import Badge, Options, Reads, Reason
 from pypipins.badges.pypip import PYPIP
 from pypipins.badges.shields import SHIELDS
-from pypipins.facts import Downloads, PackageFacts
+from pypipins.facts import PackageFacts
 from pypipins.lookup import Answer
 from pypipins.web import answers
 from pypipins.web.http import SHORT_MAX_AGE
+from tests.helpers import sample_of
 
 pytestmark = pytest.mark.pure
 
@@ -50,14 +51,15 @@ def test_aliases_of_pypip():
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_each_kind_says_its_own_label(dialect):
     for kind in dialect.kinds:
-        said = kind.say(Downloads(1, 1, 1) if kind.downloads else PackageFacts(version="1.0"), Options())
+        said = kind.say(sample_of(kind.reads), Options())
         assert said.label == kind.own_label(Options())
         assert kind.max_age > 0
 
 
 def test_lasting_reasons_are_those_of_the_request_itself():
     lasting = {reason for reason in Reason if reason.lasting}
-    assert lasting == {Reason.INVALID_NAME, Reason.UNKNOWN_INDEX, Reason.INVALID_VERSION, Reason.NOT_COUNTED}
+    assert lasting == {Reason.INVALID_NAME, Reason.UNKNOWN_INDEX, Reason.INVALID_VERSION, Reason.NOT_COUNTED,
+                       Reason.NO_SIMPLE_API}
 
 
 def test_shields_words_not_found_by_route():
@@ -75,23 +77,32 @@ def test_every_pypip_kind_has_its_page():
 
 
 @pytest.mark.parametrize(
-    "package, version, index, downloads, reason",
+    "package, version, index, reads, reason",
     [
-        ("-nope-", None, None, False, Reason.INVALID_NAME),
-        ("klein", None, "elsewhere", False, Reason.UNKNOWN_INDEX),
-        ("klein", "not a version", None, False, Reason.INVALID_VERSION),
-        ("klein", None, "private", True, Reason.NOT_COUNTED),
+        ("-nope-", None, None, Reads.RELEASE, Reason.INVALID_NAME),
+        ("-nope-", None, None, Reads.PROJECT, Reason.INVALID_NAME),
+        ("klein", None, "elsewhere", Reads.RELEASE, Reason.UNKNOWN_INDEX),
+        ("klein", None, "elsewhere", Reads.PROVENANCE, Reason.UNKNOWN_INDEX),
+        ("klein", "not a version", None, Reads.RELEASE, Reason.INVALID_VERSION),
+        ("klein", "not a version", None, Reads.PROVENANCE, Reason.INVALID_VERSION),
+        ("klein", None, "private", Reads.DOWNLOADS, Reason.NOT_COUNTED),
+        # private has no Simple API (api=json): nothing to read status or provenance from
+        ("klein", None, "private", Reads.PROJECT, Reason.NO_SIMPLE_API),
+        ("klein", None, "private", Reads.PROVENANCE, Reason.NO_SIMPLE_API),
     ],
 )
-def test_check_says_why_nothing_is_looked_up(package, version, index, downloads, reason):
-    assert answers.check(package, version, index, downloads, {"private"}) is reason
+def test_check_says_why_nothing_is_looked_up(package, version, index, reads, reason):
+    assert answers.check(package, version, index, reads, {"private", "corp"}, {"corp"}) is reason
 
 
 def test_check_normalises_what_is_looked_up():
-    assert answers.check("Zope.Interface", "1.0-RC1", "pypi", False, set()) == answers.Asked(
-        "zope-interface", "1.0rc1", None, False)
-    # download counts are of the package, whatever release is asked
-    assert answers.check("klein", "nonsense", None, True, set()) == answers.Asked("klein", None, None, True)
+    assert answers.check("Zope.Interface", "1.0-RC1", "pypi", Reads.RELEASE, set()) == answers.Asked(
+        "zope-interface", "1.0rc1", None, Reads.RELEASE)
+    # download counts and a project's status are of the package, whatever release is asked
+    for reads in (Reads.DOWNLOADS, Reads.PROJECT):
+        assert answers.check("klein", "nonsense", None, reads, set()) == answers.Asked("klein", None, None, reads)
+    assert answers.check("Klein", "1.0", "corp", Reads.PROVENANCE, {"corp"}, {"corp"}) == answers.Asked(
+        "klein", "1.0", "corp", Reads.PROVENANCE)
 
 
 def test_lasting_reasons_are_kept_and_others_asked_again():

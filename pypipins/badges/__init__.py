@@ -16,7 +16,7 @@ import attrs
 
 from pypipins import colors
 from pypipins.badges import query as shields_query
-from pypipins.facts import Downloads, PackageFacts
+from pypipins.facts import Downloads, PackageFacts, ProjectFacts, ReleaseProvenance
 from pypipins.render.svg import STYLES
 
 #: What C{?period=} may ask of a downloads badge.
@@ -221,6 +221,8 @@ class Reason(enum.Enum):
     UNKNOWN_INDEX = "unknown index"
     INVALID_VERSION = "invalid version"
     NOT_COUNTED = "not counted"
+    #: The index named has no Simple API (C{api=json}), where status and provenance are read.
+    NO_SIMPLE_API = "no simple api"
     NOT_FOUND = "not found"
     VERSION_NOT_FOUND = "version not found"
     UNAVAILABLE = "unavailable"
@@ -234,13 +236,48 @@ class Reason(enum.Enum):
         return self in _LASTING
 
 
-_LASTING = frozenset({Reason.INVALID_NAME, Reason.UNKNOWN_INDEX, Reason.INVALID_VERSION, Reason.NOT_COUNTED})
+_LASTING = frozenset({
+    Reason.INVALID_NAME, Reason.UNKNOWN_INDEX, Reason.INVALID_VERSION, Reason.NOT_COUNTED,
+    Reason.NO_SIMPLE_API,
+})
 
 #: Reason -> the message and colour an error badge says it with.
 Errors = Mapping[Reason, Tuple[str, str]]
 
 FactsFunction = Callable[[PackageFacts, Options], Badge]
 DownloadsFunction = Callable[[Downloads, Options], Badge]
+ProjectFunction = Callable[[ProjectFacts, Options], Badge]
+ProvenanceFunction = Callable[[ReleaseProvenance, Options], Badge]
+
+
+class Reads(enum.Enum):
+    """
+    What a badge kind says something of, and so what the route looks up for it.
+    """
+
+    #: L{PackageFacts}: a release's facts from PyPI's JSON API (or an index), C{?version=}.
+    RELEASE = "release"
+    #: L{Downloads}: pypistats.org's counts, of PyPI only.
+    DOWNLOADS = "downloads"
+    #: L{ProjectFacts}: the project's Simple API page; no release is described.
+    PROJECT = "project"
+    #: L{ReleaseProvenance}: a release's files from the Simple API, and its provenance.
+    PROVENANCE = "provenance"
+
+    @property
+    def takes_version(self) -> bool:
+        """
+        Whether C{?version=} chooses what it says: a release's facts and provenance do;
+        download counts and a project's status are the project's.
+        """
+        return self in (Reads.RELEASE, Reads.PROVENANCE)
+
+    @property
+    def from_simple_api(self) -> bool:
+        """
+        Whether it is read from a Simple API page, which an index of C{api=json} has not.
+        """
+        return self in (Reads.PROJECT, Reads.PROVENANCE)
 
 
 @attrs.frozen
@@ -265,19 +302,26 @@ class Kind:
     name: str
     #: The left text before any C{?label=}; error badges keep it too.
     label: str
-    #: What the badge says: of a release's facts, or (when C{downloads}) of download counts.
-    say: Union[FactsFunction, DownloadsFunction]
+    #: What the badge says, of what it L{reads}.
+    say: Union[FactsFunction, DownloadsFunction, ProjectFunction, ProvenanceFunction]
     #: Seconds browsers and caches may keep the badge: a version changes with each release,
     #: a license or a list of Pythons rarely.
     max_age: int = 3600
     aliases: Tuple[str, ...] = ()
-    downloads: bool = False
+    reads: Reads = Reads.RELEASE
     #: The label when it depends on the query (C{?text=}, C{?framework=}).
     label_for: Optional[Callable[[Options], str]] = None
     doc: Optional[KindDoc] = None
 
     def own_label(self, options: Options) -> str:
         return self.label if self.label_for is None else self.label_for(options)
+
+    @property
+    def downloads(self) -> bool:
+        """
+        Whether it says download counts, which dialects word their errors for apart.
+        """
+        return self.reads is Reads.DOWNLOADS
 
 
 @attrs.frozen

@@ -13,10 +13,10 @@ from packaging.version import InvalidVersion, Version
 
 from pypipins import names
 from pypipins.badges import (
-    FRAMEWORKS, PERIODS, Badge, Dialect, Errors, Kind, KindDoc, Options, Reason,
+    FRAMEWORKS, PERIODS, Badge, Dialect, Errors, Kind, KindDoc, Options, Reads, Reason,
     downloads_color, licenses, metric,
 )
-from pypipins.facts import Downloads, PackageFacts
+from pypipins.facts import Downloads, PackageFacts, ProjectFacts, ReleaseProvenance
 
 # -- downloads ------------------------------------------------------------------------------
 
@@ -199,6 +199,44 @@ def djversions_badge(facts: PackageFacts, options: Options) -> Badge:
     return frameworks_badge(facts, attrs.evolve(options, framework="django"))
 
 
+# -- project status and provenance (PEP 792, PEP 740) ---------------------------------------
+
+_PROJECT_STATUS_COLORS = {
+    "active": "brightgreen", "archived": "orange", "deprecated": "orange", "quarantined": "red",
+}
+
+
+def project_status_badge(project: ProjectFacts, options: Options) -> Badge:
+    """
+    PEP 792's status as written; a status PEP 792 does not name (yet) is lightgrey.
+    """
+    return Badge("project", project.status, _PROJECT_STATUS_COLORS.get(project.status, "lightgrey"))
+
+
+#: Publishers' kinds whose repository is a place on the web: the badge says where.
+_FORGES = {"github": "github.com", "gitlab": "gitlab.com"}
+
+
+def provenance_badge(release: ReleaseProvenance, options: Options) -> Badge:
+    """
+    Who published the release's files, when every file is attested by one publisher;
+    otherwise, first that applies: no file attested, C{none}; publishers that differ,
+    C{mixed} (even if some files are not attested: two publishers is the louder news); some
+    files only, C{partial}.
+    """
+    if release.attested == 0 or not release.publishers:
+        return Badge("provenance", "none", "lightgrey")
+    if len(release.publishers) > 1:
+        return Badge("provenance", "mixed", "orange")
+    if release.attested < release.files:
+        return Badge("provenance", "partial", "yellow")
+    publisher = release.publishers[0]
+    kind = publisher.kind.lower()
+    if kind in _FORGES and publisher.repository:
+        return Badge("provenance", f"{_FORGES[kind]}/{publisher.repository}", "brightgreen")
+    return Badge("provenance", kind, "brightgreen")
+
+
 # -- the table ------------------------------------------------------------------------------
 
 
@@ -220,7 +258,7 @@ KINDS = (
         "The newest release of all, pre-releases included (what pip install --pre takes): "
         "orange for a pre-release, brightgreen when the newest is a release; yanked "
         "releases are passed over.")),
-    Kind("d", "downloads", downloads_badge, 3600, aliases=("download",), downloads=True, doc=KindDoc(
+    Kind("d", "downloads", downloads_badge, 3600, aliases=("download",), reads=Reads.DOWNLOADS, doc=KindDoc(
         "Recent downloads from pypistats.org, written as shields.io writes numbers "
         "(61k/month); red for none, then yellow, yellowgreen, green, brightgreen from a "
         "thousand.",
@@ -257,6 +295,16 @@ KINDS = (
     Kind("djversions", "django versions", djversions_badge, 3600, doc=KindDoc(
         "The Django versions the classifiers name: frameworks for Django, under shields' "
         "name.")),
+    Kind("project-status", "project", project_status_badge, 3600, reads=Reads.PROJECT, doc=KindDoc(
+        "The project's status on PyPI (PEP 792), from its Simple API page: active "
+        "(brightgreen), archived or deprecated (orange), quarantined (red), any other "
+        "lightgrey. A quarantined project, which PyPI's JSON API no longer shows, still has "
+        "its badge.")),
+    Kind("provenance", "provenance", provenance_badge, 300, reads=Reads.PROVENANCE, doc=KindDoc(
+        "Who published the release's files through Trusted Publishing, as their PEP 740 "
+        "attestations say: github.com/owner/repo, gitlab.com/group/repo, or the publisher's "
+        "kind, brightgreen, when every file is attested by one publisher; partial (yellow), "
+        "mixed (orange) or none (lightgrey) otherwise.")),
 )
 
 ERRORS: Errors = {
@@ -265,6 +313,8 @@ ERRORS: Errors = {
     Reason.INVALID_VERSION: ("invalid version", "red"),
     # download counts come from pypistats.org, which counts PyPI's downloads only
     Reason.NOT_COUNTED: ("not counted off PyPI", "lightgrey"),
+    # status and provenance are read from a Simple API, which an api=json index has not
+    Reason.NO_SIMPLE_API: ("no simple api", "lightgrey"),
     Reason.NOT_FOUND: ("package not found", "red"),
     Reason.VERSION_NOT_FOUND: ("version not found", "red"),
     Reason.UNAVAILABLE: ("unavailable", "lightgrey"),

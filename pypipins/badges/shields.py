@@ -12,8 +12,8 @@ from packaging.version import InvalidVersion, Version
 
 from pypipins.badges import pypip
 from pypipins.badges import (
-    FRAMEWORKS, Badge, Dialect, DownloadsFunction, Errors, FactsFunction, Kind, Options, Reason,
-    downloads_color, licenses, metric,
+    FRAMEWORKS, Badge, Dialect, DownloadsFunction, Errors, FactsFunction, Kind, Options, Reads,
+    Reason, downloads_color, licenses, metric,
 )
 from pypipins.facts import Downloads, PackageFacts
 
@@ -209,7 +209,7 @@ KINDS = (
     # shields' own error label is "versions"; its badges say the framework's name
     *(Kind(f"frameworkversions/{framework}", "versions", framework_versions_for(framework))
       for framework in FRAMEWORK_NAMES),
-    *(Kind(route, "downloads", downloads_for(period), downloads=True) for route, period in ROUTE_PERIODS.items()),
+    *(Kind(route, "downloads", downloads_for(period), reads=Reads.DOWNLOADS) for route, period in ROUTE_PERIODS.items()),
 )
 
 #: shields says "not found" for any name or version not on PyPI; "unknown index" and "not
@@ -220,6 +220,8 @@ ERRORS: Errors = {
     Reason.UNKNOWN_INDEX: ("unknown index", "red"),
     Reason.INVALID_VERSION: ("package or version not found", "red"),
     Reason.NOT_COUNTED: ("not counted off PyPI", "lightgrey"),
+    # no shields route reads the Simple API; pypip.in's words, for a table without holes
+    Reason.NO_SIMPLE_API: ("no simple api", "lightgrey"),
     Reason.NOT_FOUND: ("package or version not found", "red"),
     Reason.VERSION_NOT_FOUND: ("package or version not found", "red"),
     # the upstream failing, with nothing kept

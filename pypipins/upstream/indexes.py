@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import attrs
 from twisted.internet.interfaces import IReactorThreads
 
-from pypipins.facts import PackageSource
+from pypipins.facts import PackageSource, ProjectSource
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.simple import SimpleIndex
 from pypipins.upstream.fetcher import Fetcher
@@ -200,3 +200,12 @@ def sources(
     return {
         index.name: index.source(fetcher(f"index:{index.name}"), reactor) for index in indexes
     }
+
+
+def simple_sources(built: Mapping[str, PackageSource]) -> Dict[str, ProjectSource]:
+    """
+    Those of the indexes' clients (L{sources}) that speak the Simple API, by name: the
+    project-status and provenance badges read an index's pages with the client that reads
+    its releases, credentials and all.
+    """
+    return {name: source for name, source in built.items() if isinstance(source, SimpleIndex)}

@@ -5,6 +5,9 @@ flags (PEP 592), C{Requires-Python} and, where the index has them, core metadata
 (PEP 658/714). Versions come from the file names; what the classifier-based badges read comes
 from the core metadata, or from inside a distribution when the index serves none.
 
+Its JSON form also says a project's status (PEP 792) and where each file's provenance is
+(PEP 740), which the project-status and provenance badges read, from PyPI's Simple API too.
+
 Reading a page and choosing a release are pure functions; L{SimpleIndex} moves the bytes.
 """
 
@@ -29,7 +32,10 @@ from twisted.internet.threads import deferToThreadPool
 
 from pypipins.upstream import coremetadata
 from pypipins.upstream.coremetadata import CoreMetadata
-from pypipins.facts import NotFound, PackageFacts, Unavailable
+from pypipins.facts import (
+    PROVENANCE_READ, NotFound, PackageFacts, ProjectFacts, Provenance, Publisher, ReleaseFiles,
+    Unavailable,
+)
 from pypipins.upstream.fetcher import Fetcher, TooLarge
 
 #: JSON first (PEP 691), HTML if that is all the index speaks (PEP 503; pypiserver).
@@ -45,6 +51,22 @@ MAX_DISTRIBUTION = 16 * 1024 * 1024
 #: Files of a release tried for metadata before giving up: a release with wheels for many
 #: platforms must not cost as many downloads.
 METADATA_TRIES = 3
+
+#: What PyPI's Integrity API answers with a file's provenance (PEP 740).
+INTEGRITY_ACCEPT = "application/vnd.pypi.integrity.v1+json"
+
+#: The largest provenance document read: PyPI's are a few kilobytes a file.
+MAX_PROVENANCE = 1024 * 1024
+
+#: A project status (PEP 792) or a publisher's kind or repository is cut to this: it is shown
+#: on a badge, and kept for every project asked for.
+MAX_WORD = 100
+
+#: The project status a page that says none means (PEP 792).
+ACTIVE = "active"
+
+#: The order a release's provenance documents are read in: sdist, then wheels (by name).
+_PROVENANCE_PREFERENCE = {"sdist": 0, "bdist_wheel": 1, "bdist_egg": 2}
 
 #: C{<name>-<version>[-<python tag>...].egg}, the form setuptools gave eggs.
 _EGG = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-.+)?\.egg$")
@@ -70,6 +92,8 @@ class DistFile:
     requires_python: str = ""
     #: Where its PEP 658 core metadata is, if the index said it has it.
     metadata_url: Optional[str] = None
+    #: Where its PEP 740 provenance is (absolute http(s)), if the index said it has one.
+    provenance: Optional[str] = None
 
 
 @attrs.frozen
@@ -135,6 +159,7 @@ def _dist_file(
     yanked: bool,
     requires_python: Any,
     has_metadata: bool,
+    provenance: Any = None,
 ) -> Optional[DistFile]:
     if not isinstance(href, str):
         return None
@@ -155,6 +180,7 @@ def _dist_file(
         yanked=yanked,
         requires_python=requires_python.strip()[:200] if isinstance(requires_python, str) else "",
         metadata_url=url + ".metadata" if has_metadata else None,
+        provenance=file_url(provenance, page_url) if isinstance(provenance, str) else None,
     )
 
 
@@ -179,27 +205,49 @@ def parse_json(document: Any, page_url: str, project: str) -> List[DistFile]:
         metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
         dist = _dist_file(
             project, page_url, entry.get("filename"), entry.get("url"), yanked,
-            entry.get("requires-python"), bool(metadata),
+            entry.get("requires-python"), bool(metadata), entry.get("provenance"),
         )
         if dist is not None:
             files.append(dist)
     return files
 
 
+def project_status(document: Any) -> str:
+    """
+    PEP 792's status of a project, from its PEP 691 JSON page: C{project-status.status} as
+    written, or L{ACTIVE} when the page says none.
+
+    @raise Unavailable: when C{project-status} is there but not of PEP 792's shape.
+    """
+    if not isinstance(document, dict) or "project-status" not in document:
+        return ACTIVE
+    marker = document["project-status"]
+    status = marker.get("status") if isinstance(marker, dict) else None
+    if not isinstance(status, str) or not status.strip():
+        raise Unavailable("a project-status that is not PEP 792's")
+    return status.strip()[:MAX_WORD]
+
+
 class _Links(HTMLParser):
     """
-    The anchors of a page (attributes, text), and its C{<base href>}.
+    The anchors of a page (attributes, text), its C{<base href>}, and the project status its
+    C{<meta name="pypi:project-status">} says (PEP 792).
     """
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.base: Optional[str] = None
+        self.status: Optional[str] = None
         self.links: List[Tuple[Dict[str, Optional[str]], str]] = []
         self._open: Optional[Tuple[Dict[str, Optional[str]], List[str]]] = None
 
     def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
         if tag == "base" and self.base is None:
             self.base = dict(attrs).get("href")
+        elif tag == "meta" and self.status is None:
+            meta = dict(attrs)
+            if meta.get("name") == "pypi:project-status" and (meta.get("content") or "").strip():
+                self.status = (meta.get("content") or "").strip()[:MAX_WORD]
         elif tag == "a":
             self._open = (dict(attrs), [])
 
@@ -217,7 +265,15 @@ def parse_html(text: str, page_url: str, project: str) -> List[DistFile]:
     """
     The files of a PEP 503 HTML project page: one anchor per file, its text the file name,
     with C{data-yanked}, C{data-requires-python} and C{data-core-metadata} (or the older
-    C{data-dist-info-metadata}).
+    C{data-dist-info-metadata}), and C{data-provenance} (PEP 740).
+    """
+    return read_html(text, page_url, project)[0]
+
+
+def read_html(text: str, page_url: str, project: str) -> Tuple[List[DistFile], str]:
+    """
+    The files of a PEP 503 HTML project page, as L{parse_html} reads them, and the project's
+    status (PEP 792), L{ACTIVE} when the page says none.
     """
     links = _Links()
     links.feed(text)
@@ -231,10 +287,11 @@ def parse_html(text: str, page_url: str, project: str) -> List[DistFile]:
             project, page_url, anchor_text, attributes.get("href"),
             "data-yanked" in attributes, attributes.get("data-requires-python"),
             metadata is not None and metadata.strip().lower() != "false",
+            attributes.get("data-provenance"),
         )
         if dist is not None:
             files.append(dist)
-    return files
+    return files, links.status or ACTIVE
 
 
 def latest(files: Iterable[DistFile]) -> Optional[Release]:
@@ -294,6 +351,75 @@ def condense(chosen: Release, metadata: CoreMetadata, project: str) -> PackageFa
     )
 
 
+def own_path(url: Optional[str], index_origin: Tuple[str, str, Optional[int]]) -> Optional[str]:
+    """
+    The path (and query) of C{url} when it is on the index's own origin, else L{None}: an
+    index's page may not send us to any host it likes for provenance, nor does it need to
+    (PyPI's Integrity API is on PyPI's origin).
+    """
+    if url is None or origin(url) != index_origin:
+        return None
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def condense_project(
+    files: Iterable[DistFile], status: str, index_origin: Tuple[str, str, Optional[int]]
+) -> ProjectFacts:
+    """
+    What the project-status and provenance badges read of a project's page: its status, the
+    release L{latest} chooses, and for each release (its files yanked or not, as L{latest}
+    takes them) how many files, how many with a provenance on the index's origin, and the
+    first L{PROVENANCE_READ} of those, sdist first, then wheels in name order.
+    """
+    files = list(files)
+    by_version: Dict[Version, List[DistFile]] = {}
+    for each in files:
+        by_version.setdefault(each.version, []).append(each)
+    releases = []
+    for version in sorted(by_version):
+        of_release = [f for f in by_version[version] if not f.yanked] or by_version[version]
+        attested = sorted(
+            (f for f in of_release if own_path(f.provenance, index_origin) is not None),
+            key=lambda f: (_PROVENANCE_PREFERENCE[f.packagetype], f.filename),
+        )
+        paths = tuple(own_path(f.provenance, index_origin) or "" for f in attested)
+        releases.append(
+            ReleaseFiles(str(version), len(of_release), len(attested), paths[:PROVENANCE_READ])
+        )
+    chosen = latest(files)
+    return ProjectFacts(status, "" if chosen is None else chosen.version, tuple(releases))
+
+
+def parse_provenance(document: Any) -> Provenance:
+    """
+    The publishers a provenance document (PEP 740, version 1) names, unique, in order.
+
+    @raise Unavailable: when it is not of that shape, or names no publisher.
+    """
+    if not isinstance(document, dict) or document.get("version") != 1:
+        raise Unavailable("not a PEP 740 provenance document, version 1")
+    bundles = document.get("attestation_bundles")
+    publishers: List[Publisher] = []
+    for bundle in bundles if isinstance(bundles, list) else ():
+        publisher = bundle.get("publisher") if isinstance(bundle, dict) else None
+        if not isinstance(publisher, dict):
+            continue
+        kind = publisher.get("kind")
+        if not isinstance(kind, str) or not kind.strip():
+            continue
+        repository = publisher.get("repository")
+        found = Publisher(
+            kind.strip()[:MAX_WORD],
+            repository.strip()[:MAX_WORD] if isinstance(repository, str) else "",
+        )
+        if found not in publishers:
+            publishers.append(found)
+    if not publishers:
+        raise Unavailable("a provenance document that names no publisher")
+    return Provenance(tuple(publishers))
+
+
 def origin(url: str) -> Tuple[str, str, Optional[int]]:
     """
     Scheme, host and port of C{url}: to whom credentials for it may go.
@@ -320,6 +446,8 @@ class SimpleIndex:
         self._reactor = reactor
         self._base_url = base_url.rstrip("/")
         self._origin = origin(base_url)
+        parts = urlsplit(self._base_url)
+        self._origin_url = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
         self._authorization = authorization
 
     def facts(self, name: str) -> "Deferred[PackageFacts]":
@@ -334,8 +462,37 @@ class SimpleIndex:
         """
         return Deferred.fromCoroutine(self._facts(name, version))
 
+    def project(self, name: str) -> "Deferred[ProjectFacts]":
+        """
+        What C{name}'s page (valid and normalised) says its status and its files'
+        provenance are.
+        """
+        return Deferred.fromCoroutine(self._project(name))
+
+    def provenance(self, path: str) -> "Deferred[Provenance]":
+        """
+        The provenance document at C{path} on the index's origin (one of
+        L{ReleaseFiles.provenances}).
+        """
+        return Deferred.fromCoroutine(self._provenance(path))
+
+    async def _project(self, name: str) -> ProjectFacts:
+        files, status = await self._page(name)
+        return condense_project(files, status, self._origin)
+
+    async def _provenance(self, path: str) -> Provenance:
+        if not path.startswith("/") or path.startswith("//"):
+            raise Unavailable(f"{path[:100]!r} is no path on {self._origin_url}")
+        url = self._origin_url + path
+        _, body = await self._fetcher.get(url, INTEGRITY_ACCEPT, self._headers(url), MAX_PROVENANCE)
+        try:
+            document = json.loads(body)
+        except ValueError:
+            raise Unavailable(f"{url} sent something that is not JSON")
+        return parse_provenance(document)
+
     async def _facts(self, name: str, version: Optional[str]) -> PackageFacts:
-        files = await self._files(name)
+        files, _ = await self._page(name)
         chosen = latest(files) if version is None else release(files, version)
         if chosen is None:
             raise NotFound(f"{self._base_url}/{name}/: no file of {version or 'any version'}")
@@ -346,7 +503,10 @@ class SimpleIndex:
             return {}
         return {"Authorization": self._authorization}
 
-    async def _files(self, name: str) -> List[DistFile]:
+    async def _page(self, name: str) -> Tuple[List[DistFile], str]:
+        """
+        The files C{name}'s page lists, and the project's status.
+        """
         url = f"{self._base_url}/{name}/"
         response, body = await self._fetcher.get(url, ACCEPT, self._headers(url))
         # relative links are relative to where a redirect took us
@@ -359,8 +519,8 @@ class SimpleIndex:
                 document = json.loads(body)
             except ValueError:
                 raise Unavailable(f"{url} sent something that is not JSON")
-            return parse_json(document, page_url, name)
-        return parse_html(body.decode("utf-8", "replace"), page_url, name)
+            return parse_json(document, page_url, name), project_status(document)
+        return read_html(body.decode("utf-8", "replace"), page_url, name)
 
     async def _metadata(self, files: Iterable[DistFile]) -> CoreMetadata:
         """

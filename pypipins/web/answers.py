@@ -11,7 +11,7 @@ import attrs
 from packaging.version import InvalidVersion, Version
 
 from pypipins import names
-from pypipins.badges import Badge, Dialect, Kind, Options, Reason
+from pypipins.badges import Badge, Dialect, Kind, Options, Reads, Reason
 from pypipins.badges.query import max_age as raised
 from pypipins.facts import NotFound, Queued, Unavailable
 from pypipins.lookup import Answer
@@ -48,25 +48,27 @@ def release_version(text: str) -> Optional[str]:
 class Asked:
     """
     What to look up, checked: a valid, normalised name; a release or L{None} for the latest;
-    an index the server was started with, or L{None} for PyPI.
+    an index the server was started with, or L{None} for PyPI; what the badge reads.
     """
 
     name: str
     version: Optional[str]
     index: Optional[str]
-    downloads: bool
+    reads: Reads
 
 
 def check(
-    package: str, asked_version: Optional[str], index: Optional[str], downloads: bool,
-    indexes: Container[str],
+    package: str, asked_version: Optional[str], index: Optional[str], reads: Reads,
+    indexes: Container[str], simple_indexes: Container[str] = (),
 ) -> "Asked | Reason":
     """
     The lookup a request asks for, or the reason there is none to make. Checked before
     anything else: no upstream request is built from unchecked input.
 
-    @param asked_version: C{?version=}, a release to describe instead of the latest.
+    @param asked_version: C{?version=}, a release to describe instead of the latest (for
+        the kinds whose L{Reads} takes one; the others pass it over).
     @param index: C{?index=}, one of C{indexes}; C{pypi} is PyPI's, as is none.
+    @param simple_indexes: those of C{indexes} with a Simple API.
     """
     if not names.is_valid(package):
         return Reason.INVALID_NAME
@@ -75,13 +77,15 @@ def check(
     if index is not None and index not in indexes:
         return Reason.UNKNOWN_INDEX
     version = None
-    if asked_version is not None and not downloads:
+    if asked_version is not None and reads.takes_version:
         version = release_version(asked_version)
         if version is None:
             return Reason.INVALID_VERSION
-    if downloads and index is not None:
+    if reads is Reads.DOWNLOADS and index is not None:
         return Reason.NOT_COUNTED
-    return Asked(names.normalize(package), version, index, downloads)
+    if reads.from_simple_api and index is not None and index not in simple_indexes:
+        return Reason.NO_SIMPLE_API
+    return Asked(names.normalize(package), version, index, reads)
 
 
 def reason_of(error: Exception, asked: Asked) -> Reason:

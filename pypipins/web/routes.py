@@ -12,7 +12,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
-from pypipins.badges import LINK_PARAMETER, Badge, Dialect, Kind, Options, Reason, customize
+from pypipins.badges import LINK_PARAMETER, Badge, Dialect, Kind, Options, Reads, Reason, customize
 from pypipins.badges.pypip import PYPIP
 from pypipins.badges.shields import SHIELDS
 from pypipins.cache import READY_IN_MEMORY
@@ -251,7 +251,10 @@ class BadgeSite:
         options = Options.from_query(asked, query_all(request, LINK_PARAMETER))
         if version is None:
             version = asked.get("version")
-        checked = answers.check(package, version, asked.get("index"), kind.downloads, self._lookup.indexes)
+        checked = answers.check(
+            package, version, asked.get("index"), kind.reads, self._lookup.indexes,
+            self._lookup.simple_indexes,
+        )
         answer = checked if isinstance(checked, Reason) else await self._answer(checked)
         said = answers.say(dialect, kind, answer, options, self._clock.seconds())
         badge = customize(said.badge, options)
@@ -275,11 +278,15 @@ class BadgeSite:
 
     async def _answer(self, asked: answers.Asked) -> "Answer[Any] | Reason":
         """
-        The facts a badge reads (download counts, or a release's facts), or why there are none.
+        The facts a badge reads (what its kind L{Reads}), or why there are none.
         """
         try:
-            if asked.downloads:
+            if asked.reads is Reads.DOWNLOADS:
                 return await self._lookup.downloads(asked.name)
+            if asked.reads is Reads.PROJECT:
+                return await self._lookup.project(asked.name, asked.index)
+            if asked.reads is Reads.PROVENANCE:
+                return await self._lookup.provenance(asked.name, asked.version, asked.index)
             return await self._lookup.package(asked.name, asked.version, asked.index)
         except answers.FAILURES as error:
             return answers.reason_of(error, asked)
