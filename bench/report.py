@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 from xml.sax.saxutils import escape
 
+from bench.cold import COLD_ROUNDS, WARMUP_ROUNDS
+
 THROUGHPUT = ["ceiling one", "warm one", "ceiling mix", "warm mix", "raster"]
 LABELS = {
     "ceiling one": "reference: a bare Klein route answering a constant SVG (no log), one path",
@@ -27,6 +29,10 @@ P99_RATIO = 1.1
 COLD_RATIO = 1.2
 SHAPES = {"huge": "cold badge of a 6.5 MB document (hypothesis' shape), time to first byte",
           "wide": "cold badge of a 3.4 MB document (pillow's shape), time to first byte"}
+
+
+def who_of(run: Dict) -> str:
+    return run["interpreter"].split()[0]
 
 
 def limits(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, str, str, bool]]:
@@ -209,6 +215,16 @@ def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Pa
             lines.append(f"- {run['interpreter']}: the daemon's resident size is {run['rss_started_mb']} MB "
                          f"as it starts, before any cache holds anything; after scenario 6, "
                          f"{run['memory']['rss_end_mb']} MB.")
+        memory = run["memory"]
+        if "cold_big" in run:
+            lines.append(f"  Scenario 6 comes last: before its first request the daemon held {memory['rss_before_mb']} MB, "
+                         f"having made {run['beside_cold']['cold_badges_beside'] + len(SHAPES) * (WARMUP_ROUNDS + COLD_ROUNDS)} cold badges of 3.4 and 6.5 MB "
+                         "documents in the rows above (a collector that grew its heap for them keeps it); "
+                         "`bench/memory.py` measures scenario 6 alone, in a daemon that did nothing else.")
+        if "cold_big" in run:
+            huge = run["cold_big"]["huge"]
+            lines.append(f"  Cold rows, every round ({who_of(run)}): the badge {huge['badge_rounds_ms']} ms, "
+                         f"node {huge['node_rounds_ms']} ms (hypothesis' shape).")
     cpython = next((r for r in runs.values() if r["interpreter"].startswith("CPython")), None)
     pypy = next((r for r in runs.values() if r["interpreter"].startswith("PyPy")), None)
     if cpython and pypy:
