@@ -155,6 +155,12 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{option} must be positive")
         if self["metrics-port"] is not None and self["metrics-port"] == self["port"]:
             raise usage.UsageError("--metrics-port must not be the badge port")
+        if self["access-log"] is not None:
+            try:
+                # tried here: a path that cannot be written is a usage error, not a traceback
+                open(self["access-log"], "a", encoding="utf-8").close()
+            except OSError as e:
+                raise usage.UsageError(f"--access-log: {e.strerror}: {self['access-log']}")
         check_raster_options(self)
 
 

@@ -38,6 +38,8 @@ def refusal(options: usage.Options, args):
      (["--image-memory", "-1"], "--image-memory must be positive"),
      (["--facts-memory", "x"], "invalid literal"),
      (["--metrics-port", "tcp:8888:interface=127.0.0.1"], "--metrics-port must not be the badge port"),
+     (["--access-log", "/nonexistent/pypipins/access.log"],
+      "--access-log: No such file or directory: /nonexistent/pypipins/access.log"),
      # the URL, which holds a password, is not repeated
      (["--index", "corp=https://alice:s3cr3t@x.test/simple"], "credentials go in auth=env"),
      (["--index", "corp=https://x.test/simple,auth=env:PYPIPINS_NO_SUCH_VARIABLE"],
