@@ -17,8 +17,12 @@ from typing import Callable, Dict, List
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Alternating rounds of each cold row, after the warm-up ones.
-COLD_ROUNDS = 11
-WARMUP_ROUNDS = 3
+COLD_ROUNDS = 21
+WARMUP_ROUNDS = 5
+
+#: Seconds between two measurements: what one leaves to do (a collection, the stand-in's
+#: sending) falls outside the next.
+SETTLE = 0.2
 
 #: Distinct names for every cold badge of a run, so that none is warm.
 _fresh = count(1)
@@ -71,8 +75,10 @@ def cold_rows(daemon_port: int, upstream_port: int, node: Node) -> Dict[str, Dic
         badge: List[float] = []
         reference: List[float] = []
         for n in range(WARMUP_ROUNDS + COLD_ROUNDS):
-            measured = (first_byte_ms(daemon_port, f"/v/{shape}-{next(_fresh)}/badge.svg"),
-                        node.fetch_and_parse(f"http://127.0.0.1:{upstream_port}/pypi/{shape}-{next(_fresh)}/json"))
+            time.sleep(SETTLE)
+            daemon = first_byte_ms(daemon_port, f"/v/{shape}-{next(_fresh)}/badge.svg")
+            time.sleep(SETTLE)
+            measured = (daemon, node.fetch_and_parse(f"http://127.0.0.1:{upstream_port}/pypi/{shape}-{next(_fresh)}/json"))
             if n >= WARMUP_ROUNDS:
                 badge.append(measured[0])
                 reference.append(measured[1])
