@@ -28,9 +28,10 @@ DEFAULT_TIMEOUT = 10.0
 #: The largest body read. PyPI's documents reach several megabytes (hypothesis': 6.6 MB).
 MAX_BODY = 32 * 1024 * 1024
 
-#: Bodies over this many bytes are decoded and condensed in a thread: parsing a document of
-#: megabytes takes tens of milliseconds, which would hold up every warm badge meanwhile.
-#: Below it the handing over costs more than it spares.
+#: Bodies over this many bytes are decoded and condensed in a thread: reading a document of
+#: megabytes takes milliseconds (msgspec) to tens of them (PyPy's json, or a document decoded
+#: whole), which would hold up every warm badge meanwhile. Below it the handing over costs
+#: more than it spares.
 OFF_REACTOR = 256 * 1024
 
 T = TypeVar("T")
