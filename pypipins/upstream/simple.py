@@ -379,14 +379,14 @@ def condense_project(
     releases = []
     for version in sorted(by_version):
         of_release = [f for f in by_version[version] if not f.yanked] or by_version[version]
-        attested = sorted(
-            (f for f in of_release if own_path(f.provenance, index_origin) is not None),
-            key=lambda f: (_PROVENANCE_PREFERENCE[f.packagetype], f.filename),
-        )
-        paths = tuple(own_path(f.provenance, index_origin) or "" for f in attested)
-        releases.append(
-            ReleaseFiles(str(version), len(of_release), len(attested), paths[:PROVENANCE_READ])
-        )
+        attested = []
+        for f in of_release:
+            path = own_path(f.provenance, index_origin)
+            if path is not None:
+                attested.append(((_PROVENANCE_PREFERENCE[f.packagetype], f.filename), path))
+        attested.sort()
+        paths = tuple(path for _, path in attested[:PROVENANCE_READ])
+        releases.append(ReleaseFiles(str(version), len(of_release), len(attested), paths))
     chosen = latest(files)
     return ProjectFacts(status, "" if chosen is None else chosen.version, tuple(releases))
 
