@@ -7,6 +7,7 @@ own, so these tests block instead of using the reactor.
 
 import datetime
 import http.client
+import http.server
 import itertools
 import ipaddress
 import random
@@ -176,20 +177,28 @@ def test_vcl_compiles():
 VCL_PORTS = (8881, 8882)
 
 
-def fleet_vcl(ports: List[int]) -> str:
+#: The VCL's longest TTL, the original's hour, in each line that says it.
+VCL_TTL_CAP = re.compile(r"(beresp\.ttl [>=]) 1h\b")
+
+
+def fleet_vcl(ports: List[int], ttl_cap: "str | None" = None) -> str:
     """
     etc/'s VCL with its backends on C{ports}, one per backend; the same port twice makes a
-    fleet of one daemon.
+    fleet of one daemon. With C{ttl_cap} (C{"2s"}), its longest TTL that instead of an hour,
+    so that a badge goes stale within a test.
     """
     assert len(ports) == len(VCL_PORTS)
     text = (ETC / "varnish" / "default.vcl").read_text()
     for ours, theirs in zip(VCL_PORTS, ports):
         assert text.count(f'.port = "{ours}";') == 1
         text = text.replace(f'.port = "{ours}";', f'.port = "{theirs}";')
+    if ttl_cap is not None:
+        text, capped = VCL_TTL_CAP.subn(rf"\1 {ttl_cap}", text)
+        assert capped == 3, "the VCL no longer caps TTLs in three lines"
     return text
 
 
-def start_varnish(processes: Processes, *backend_ports: int) -> int:
+def start_varnish(processes: Processes, *backend_ports: int, ttl_cap: "str | None" = None) -> int:
     """
     varnishd with etc/'s VCL in front of the daemons on C{backend_ports} (one is both
     backends), its CLI open to C{varnishadm -n}; its port.
@@ -197,7 +206,7 @@ def start_varnish(processes: Processes, *backend_ports: int) -> int:
     varnishd = require("varnishd", "varnish")
     vcl = processes.open / "default.vcl"
     ports = list(backend_ports) * 2 if len(backend_ports) == 1 else list(backend_ports)
-    vcl.write_text(fleet_vcl(ports))
+    vcl.write_text(fleet_vcl(ports, ttl_cap))
     port = free_port()
     processes.start("varnish", [
         varnishd, "-F", "-a", f"127.0.0.1:{port}", "-f", str(vcl), "-n", str(processes.open / "varnish"),
@@ -281,6 +290,86 @@ def test_varnish_refuses_a_purge_that_came_through_a_proxy(processes, backend, p
     assert get(varnish, path)[1]["x-cache"] == "MISS"
 
 
+def package_urls(name: str) -> List[str]:
+    """
+    A badge of package C{name} on every route family the daemon has, its name spelt in
+    several ways, and its page on the site: what C{PURGE /<name>} must clear.
+    """
+    capital = name[0].upper() + name[1:]
+    # the first letter as an escape, which the daemon decodes (%4B: K)
+    escaped = f"%{ord(capital[0]):02X}{name[1:]}"
+    return [
+        # pypip.in's /<kind>/<package>/badge.<ext>
+        f"/v/{name}/badge.svg",
+        f"/license/{name.upper()}/badge.json?style=flat",
+        f"/d/{capital}/badge.svg?period=week",
+        f"/wheel/{escaped}/badge.svg",
+        # shields' /pypi/<kind>/<package>.<ext>, with no extension, of a release
+        f"/pypi/v/{name}.svg",
+        f"/pypi/l/{capital}",
+        f"/pypi/pyversions/{name}/24.8.0.json",
+        f"/pypi/frameworkversions/django/{name}.svg",
+        f"/pypi/djversions/{name}.svg",
+        f"/pypi/dm/{name}.json",
+        f"/pypi/status/{escaped}.svg",
+        # the site's page of it
+        f"/?package={name}",
+    ] + ([
+        # -_. alike, runs of them too
+        f"/v/{name.replace('-', '_')}/badge.svg",
+        f"/pypi/v/{name.replace('-', '.-').title()}.svg",
+    ] if "-" in name else [])
+
+
+#: Cached responses that are no package's, or whose URLs hold a package's name or a kind's
+#: in another place: a PURGE of a package or of a word leaves them.
+NO_PACKAGES = ["/badge/klein-v-blue.svg", "/badges/v", "/?logo=klein", "/"]
+
+
+def test_varnish_purges_one_package_on_every_route(processes, backend):
+    """
+    ``PURGE /<package>`` clears that package's badges on pypip.in's routes and shields' (its
+    name spelt in any case, with -_. or an escape: the daemon normalises it as PEP 503 says)
+    and its page, and nothing else: not another package's, not what names no package. A
+    kind's name (``PURGE /v``) is a package's name like any other: it clears only that package's.
+    """
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    klein, attrs = package_urls("klein"), package_urls("attrs")
+    dashed = package_urls("pytest-twisted")
+    every = klein + attrs + dashed + NO_PACKAGES
+
+    def cached() -> Dict[str, str]:
+        return {path: get(varnish, path)[1]["x-cache"] for path in every}
+
+    for path in every:
+        code, _, _ = get(varnish, path)
+        assert code in (200, 301), (path, code)
+    assert cached() == {path: "HIT" for path in every}
+    # a kind's name, a package nobody asked for: nothing cleared
+    for word in ("/v", "/pypi", "/badge", "/d", "/Klein-x"):
+        assert get(varnish, word, method="PURGE")[0] == 200, word
+    assert cached() == {path: "HIT" for path in every}
+    # not one package's name: refused, nothing cleared
+    for wrong in ("/", "/klein/badge.svg", "/-klein", "/klein?x=1", "/kl%20ein"):
+        assert get(varnish, wrong, method="PURGE")[0] == 400, wrong
+    assert cached() == {path: "HIT" for path in every}
+    saw = {path: daemon_saw(processes, path) for path in every}
+    assert set(saw.values()) == {1}
+
+    assert get(varnish, "/KLEIN", method="PURGE")[0] == 200
+    after = cached()
+    assert {path for path, state in after.items() if state == "MISS"} == set(klein)
+    # fetched again from the daemon once each, the others not
+    assert {path: daemon_saw(processes, path) - saw[path] for path in every} == \
+        {path: int(path in klein) for path in every}
+    # the other spellings of a name: -_. and escapes alike
+    assert get(varnish, "/%61ttrs", method="PURGE")[0] == 200
+    assert {path for path, state in cached().items() if state == "MISS"} == set(attrs)
+    assert get(varnish, "/Pytest__Twisted", method="PURGE")[0] == 200
+    assert {path for path, state in cached().items() if state == "MISS"} == set(dashed)
+
+
 def varnish_saw(processes: Processes, query: str) -> List[str]:
     """
     The requests Varnish's shared log has that match C{query} (a varnishlog query).
@@ -293,22 +382,63 @@ def varnish_saw(processes: Processes, query: str) -> List[str]:
     return [line.split()[-1] for line in out.stdout.splitlines() if "ReqURL" in line]
 
 
-def test_varnish_keeps_no_longer_than_the_backend_says(processes, backend):
+def varnish_ttl(processes: Processes, url: str) -> Tuple[float, float, float]:
     """
-    A version badge says max-age=300: Varnish keeps it 300 s, not the original's hour.
+    The TTL, grace and keep the VCL gave the object fetched for C{url} last, as Varnish's
+    shared log reports them (its C{TTL VCL} record).
     """
-    upstream, daemon = backend
-    varnish = start_varnish(processes, daemon)
-    get(varnish, "/v/klein/badge.svg")
-    # the object's TTL and grace, as Varnish's shared log reports them
     out = subprocess.run(
         ["varnishlog", "-d", "-n", str(processes.open / "varnish"), "-g", "request",
-         "-q", 'BereqURL eq "/v/klein/badge.svg"', "-i", "TTL"],
+         "-q", f'BereqURL eq "{url}"', "-i", "TTL"],
         capture_output=True, text=True, timeout=30)
     vcl_ttls = [line.split() for line in out.stdout.splitlines() if "TTL" in line and "VCL" in line]
     assert vcl_ttls, out.stdout + out.stderr
-    ttl, grace = float(vcl_ttls[-1][-5]), float(vcl_ttls[-1][-4])
-    assert ttl == 300 and grace == 6 * 3600
+    ttl, grace, keep = (float(field) for field in vcl_ttls[-1][-5:-2])
+    return ttl, grace, keep
+
+
+def test_varnish_keeps_no_longer_than_the_backend_says(processes, backend):
+    """
+    A version badge says max-age=300: Varnish keeps it 300 s, not the original's hour; with
+    the original's six hours of grace, which its stale-while-revalidate (a day) allows.
+    """
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    code, headers, _ = get(varnish, "/v/klein/badge.svg")
+    assert "stale-while-revalidate=86400" in headers["cache-control"]
+    assert varnish_ttl(processes, "/v/klein/badge.svg") == (300, 6 * 3600, 0)
+
+
+def test_varnish_gives_grace_only_where_the_daemon_allows_it(processes, backend):
+    """
+    The ``queued`` placeholder (pypistats' budget spent: its 429) says max-age=30 and no
+    stale-* directive: Varnish keeps it 30 s and not a second past that (no grace, no keep),
+    as the daemon asks; the badges it allows to go stale get their grace, capped at six hours.
+    """
+    upstream, daemon = backend
+    varnish = start_varnish(processes, daemon)
+    # counted: an hour, and grace
+    code, headers, body = get(varnish, "/d/klein/badge.svg")
+    assert b"<title>downloads: " in body and b"queued" not in body
+    assert "stale-while-revalidate=86400" in headers["cache-control"]
+    assert varnish_ttl(processes, "/d/klein/badge.svg") == (3600, 6 * 3600, 0)
+    # pypistats' budget spent (for every package: it answers 429 for the client's address)
+    get(upstream, "/_control/fail?name=attrs&how=429")
+    code, headers, body = get(varnish, "/d/attrs/badge.svg")
+    assert (code, headers["x-cache"]) == (200, "MISS")
+    assert b"<title>downloads: queued</title>" in body
+    assert headers["cache-control"] == "public, max-age=30, s-maxage=30"
+    assert varnish_ttl(processes, "/d/attrs/badge.svg") == (30, 0, 0)
+    # the same through shields' route and as data
+    code, headers, body = get(varnish, "/pypi/dm/attrs.json")
+    assert b'"queued"' in body and "stale" not in headers["cache-control"]
+    assert varnish_ttl(processes, "/pypi/dm/attrs.json") == (30, 0, 0)
+    # an error badge the daemon allows to go stale (a minute, then a day while asking again)
+    get(upstream, "/_control/fail?name=attrs&how=500")
+    code, headers, body = get(varnish, "/license/attrs/badge.svg")
+    assert b"<title>license: unavailable</title>" in body
+    assert "stale-while-revalidate=86400" in headers["cache-control"]
+    assert varnish_ttl(processes, "/license/attrs/badge.svg") == (60, 6 * 3600, 0)
 
 
 def varnish_backend_log(processes: Processes, query: str, tags: str) -> List[str]:
@@ -320,6 +450,61 @@ def varnish_backend_log(processes: Processes, query: str, tags: str) -> List[str
         capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     return [line.strip() for line in out.stdout.splitlines() if line.startswith("-")]
+
+
+class Failing(http.server.BaseHTTPRequestHandler):
+    """
+    A daemon that fails: C{/healthz} says it is well (so that Varnish's probe keeps it), every
+    other GET gets a 500.
+    """
+
+    def do_GET(self) -> None:
+        code, body = (200, b'{"status": "ok"}') if self.path == "/healthz" else (500, b"failing\n")
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_varnish_serves_stale_only_what_the_daemon_allows(processes, redis):
+    """
+    Badges past their TTL, and the daemon fails. One it allows to go stale (stale-while-
+    revalidate and stale-if-error) is served from Varnish's copy, again and again, while the
+    refresh fails: the failure does not take its place. The ``queued`` placeholder, which it
+    allows none, is not served past its TTL: the client sees the failure.
+    """
+    upstream = start_standin(processes)
+    port, daemon = start_pypipins(processes, "pypipins", upstream, redis)
+    varnish = start_varnish(processes, port, ttl_cap="2s")
+    _, _, badge = get(varnish, "/v/klein/badge.svg")
+    get(upstream, "/_control/fail?name=attrs&how=429")
+    _, _, queued = get(varnish, "/d/attrs/badge.svg")
+    assert b"<title>downloads: queued</title>" in queued
+    for path in ("/v/klein/badge.svg", "/d/attrs/badge.svg"):
+        assert get(varnish, path)[1]["x-cache"] == "HIT"
+        assert varnish_ttl(processes, path)[0] == 2
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait(timeout=20)
+    failing = http.server.HTTPServer(("127.0.0.1", port), Failing)
+    thread = threading.Thread(target=failing.serve_forever)
+    thread.start()
+    try:
+        time.sleep(2.5)
+        for _ in range(3):
+            code, headers, body = get(varnish, "/v/klein/badge.svg")
+            assert (code, headers["x-cache"], body) == (200, "HIT", badge)
+            time.sleep(0.3)
+        assert get(varnish, "/d/attrs/badge.svg")[0] == 500
+    finally:
+        failing.shutdown()
+        failing.server_close()
+        thread.join()
+    # the refreshes reached the failing daemon, and were left
+    assert varnish_backend_log(processes, 'BereqURL eq "/v/klein/badge.svg" and BerespStatus == 500',
+                               "BerespStatus")
 
 
 def test_varnish_leaves_out_a_dead_daemon(processes, fleet):

@@ -4,8 +4,9 @@
 #
 # Badges are cached for an hour with six hours of grace, as the original did, but never longer
 # than pypipins' own Cache-Control allows (its version badges say five minutes, stale ones a
-# minute). "PURGE /<package>" from this machine drops every badge of a package; never one
-# that came through a proxy (nginx connects from this machine too).
+# minute), and with no grace at all when it allows none (the `queued` placeholder).
+# "PURGE /<package>" from this machine drops every badge of a package, on every route, however
+# its name is spelt; never one that came through a proxy (nginx connects from this machine too).
 #
 # A fleet: one daemon per core on 8881, 8882... (etc/supervisor/pypipins.conf, or
 # etc/systemd/pypipins@.service), taken in turn. A daemon that stops answering /healthz is
@@ -13,6 +14,7 @@
 # no client sees the failure. One more daemon: one more backend, and its add_backend line.
 vcl 4.1;
 
+import blob;
 import directors;
 import std;
 
@@ -70,8 +72,23 @@ sub vcl_recv {
             || req.http.Forwarded || req.http.X-Real-IP) {
             return (synth(405, "Not allowed"));
         }
+        # PURGE /<package> and nothing else: a name as PyPI takes them, or a 400 (a kind, a
+        # path or an empty name would have cleared what is not one package's)
+        if (req.url !~ "^/[^/?]+/?$") {
+            return (synth(400, "PURGE /<package>"));
+        }
+        set req.http.X-Badge-Package = regsub(req.url, "^/([^/]+)/?$", "\1");
+        # escapes of a name's own characters read as the daemon reads them (badge_package)
+        if (req.http.X-Badge-Package ~ "%" && req.http.X-Badge-Package ~
+                "^([^%]|%(2[DEde]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]|5[Ff]))*$") {
+            set req.http.X-Badge-Package = blob.transcode(decoding=URL, encoding=IDENTITY,
+                                                          encoded=req.http.X-Badge-Package);
+        }
+        if (req.http.X-Badge-Package !~ "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$") {
+            return (synth(400, "Not a package name"));
+        }
         ban("obj.http.X-Badge-Package == " +
-            std.tolower(regsuball(regsub(req.url, "^/([^/?]+).*$", "\1"), "[-_.]+", "-")));
+            std.tolower(regsuball(req.http.X-Badge-Package, "[-_.]+", "-")));
         return (synth(200, "Purged"));
     }
     set req.backend_hint = fleet.backend();
@@ -105,9 +122,20 @@ sub vcl_backend_error {
         set bereq.http.X-Pypipins-Failed = beresp.backend;
         return (retry);
     }
+    if (bereq.is_bgfetch) {
+        # no daemon answers the refresh of a copy in grace: the copy stays (below)
+        return (abandon);
+    }
 }
 
 sub vcl_backend_response {
+    if (bereq.is_bgfetch && beresp.status >= 500) {
+        # A copy in grace being refreshed, and the daemon fails (a 500, or a 503 when its
+        # drawers are busy): the copy stays and is served until its grace ends, as the daemon
+        # allows (stale-if-error, sent wherever stale-while-revalidate is), rather than the
+        # failure being kept in its place as a pass for everyone.
+        return (abandon);
+    }
     unset beresp.http.Set-Cookie;
     if (beresp.http.Cache-Control ~ "no-store|private") {
         # /healthz: the backend's state now, never a copy
@@ -121,20 +149,75 @@ sub vcl_backend_response {
         set beresp.ttl = 30s;
         return (deliver);
     }
-    # Varnish has already taken the TTL from s-maxage/max-age and the grace from
-    # stale-while-revalidate; cap them at the original's hour and six hours.
+    # Varnish has already taken the TTL from s-maxage/max-age: at most the original's hour.
     if (!beresp.http.Cache-Control) {
         set beresp.ttl = 1h;
     } elsif (beresp.ttl > 1h) {
         set beresp.ttl = 1h;
     }
-    if (beresp.http.Cache-Control !~ "stale-while-revalidate" || beresp.grace > 6h) {
+    # Grace is a copy served past its TTL while Varnish asks again, and while asking fails:
+    # only what the daemon allows to go stale (its stale-while-revalidate, from which Varnish
+    # has already taken the grace; it sends stale-if-error beside it), at most the original's
+    # six hours. None for what it allows none: the `queued` placeholder, to be asked again in
+    # 30 s, would otherwise get Varnish's default_grace. Keep is left at Varnish's default
+    # (none): it only lets Varnish ask with If-None-Match, it never serves a copy.
+    if (beresp.http.Cache-Control !~ "(^|,)[ ]*stale-while-revalidate=[0-9]+") {
+        set beresp.grace = 0s;
+    } elsif (beresp.grace > 6h) {
         set beresp.grace = 6h;
     }
-    # for PURGE: the package of /<badge>/<package>/badge.<ext>, normalised as PyPI does
-    set beresp.http.X-Badge-Package =
-        std.tolower(regsuball(regsub(bereq.url, "^/[^/]+/([^/?]+)/.*$", "\1"), "[-_.]+", "-"));
+    call badge_package;
     return (deliver);
+}
+
+# For PURGE: the package a response is about, in X-Badge-Package (left out when it is about
+# none), read from the URL as the daemon's routes read it (pypipins/web/routes.py):
+#   /<kind>/<package>/badge.<ext>                        pypip.in's routes
+#   /pypi/<kind>/<package>[.<ext>]                        shields' (no extension is SVG)
+#   /pypi/<kind>/<package>/<release>[.<ext>]              shields', of one release
+#   /pypi/frameworkversions/<framework>/<package>...      (and the old /pypi/djversions/...)
+#   /?package=<package>                                   the site's page of a package
+# not /badge/... (static badges) nor /badges/<kind> (a kind's page). Escapes of a name's own
+# characters (%4B for K) are read as the daemon reads them; then the name is normalised as
+# PEP 503 says (lower case, runs of -_. as one -), as the daemon normalises it, so that
+# /v/Zope.Interface/badge.svg and /pypi/v/zope_interface.svg are both zope-interface's.
+sub badge_package {
+    unset beresp.http.X-Badge-Package;
+    if (bereq.url ~ "^/pypi/frameworkversions/[^/?]+/[^/?]") {
+        set beresp.http.X-Badge-Package =
+            regsub(bereq.url, "^/pypi/frameworkversions/[^/?]+/([^?]*).*$", "\1");
+    } elsif (bereq.url ~ "^/pypi/[^/?]+/[^/?]") {
+        set beresp.http.X-Badge-Package = regsub(bereq.url, "^/pypi/[^/?]+/([^?]*).*$", "\1");
+    } elsif (bereq.url ~ "^/badge/") {
+        # a static badge: no package's
+    } elsif (bereq.url ~ "^/[^/?]+/[^/?]+/badge\.[^/?]+(\?|$)") {
+        set beresp.http.X-Badge-Package = regsub(bereq.url, "^/[^/?]+/([^/?]+)/.*$", "\1");
+    } elsif (bereq.url ~ "^/\?(.*&)?package=") {
+        # the first package= of the query, as the daemon reads it
+        set beresp.http.X-Badge-Package =
+            regsub(bereq.url, "^/\?(?:[^&]*&)*?package=([^&]*).*$", "\1");
+    }
+    # Only when every escape is of a letter, digit, - . or _ (any other leaves the name
+    # matching no PURGE, which takes names only): decoding one cannot fail, nor make a
+    # character a header cannot hold.
+    if (beresp.http.X-Badge-Package ~ "%" && beresp.http.X-Badge-Package ~
+            "^([^%]|%(2[DEde]|3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa]|5[Ff]))*$") {
+        set beresp.http.X-Badge-Package = blob.transcode(decoding=URL, encoding=IDENTITY,
+                                                         encoded=beresp.http.X-Badge-Package);
+    }
+    if (bereq.url ~ "^/pypi/") {
+        # shields' target: the package is before a release, else before the format's extension
+        if (beresp.http.X-Badge-Package ~ "/") {
+            set beresp.http.X-Badge-Package = regsub(beresp.http.X-Badge-Package, "/.*$", "");
+        } else {
+            set beresp.http.X-Badge-Package = regsub(beresp.http.X-Badge-Package,
+                                                     "\.(svg|png|jpeg|jpg|tiff|gif|json)$", "");
+        }
+    }
+    if (beresp.http.X-Badge-Package) {
+        set beresp.http.X-Badge-Package =
+            std.tolower(regsuball(beresp.http.X-Badge-Package, "[-_.]+", "-"));
+    }
 }
 
 sub vcl_deliver {
