@@ -492,7 +492,9 @@ def test_varnish_serves_stale_only_what_the_daemon_allows(processes, redis):
     thread = threading.Thread(target=failing.serve_forever)
     thread.start()
     try:
+        # past the 2 s, and the failing daemon is well for Varnish's probe
         time.sleep(2.5)
+        wait_until(lambda: set(backends(processes).values()) == {"healthy"})
         for _ in range(3):
             code, headers, body = get(varnish, "/v/klein/badge.svg")
             assert (code, headers["x-cache"], body) == (200, "HIT", badge)
