@@ -3,7 +3,8 @@ The colours a badge may have, as shields.io's badge-maker 6.0.0 takes them (its
 ``lib/color.js``, which checks CSS colours with the npm package css-color-converter 2.0.0):
 shields' names and aliases, hex digits with or without ``#``, and CSS colours (names such as
 ``black``, ``rgb()``, ``rgba()``, ``hsl()``, ``hsla()``), with JavaScript's semantics where
-they decide what is drawn.
+they decide what is drawn; and the characters a badge's text can hold (JavaScript's white
+space, and what XML forbids), which the renderer and the query's checks share.
 """
 
 import math
@@ -101,6 +102,12 @@ JS_WHITESPACE = (
     "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 
+#: Characters XML 1.0 does not allow anywhere in a document: C0 controls but tab, LF and CR;
+#: lone surrogates; U+FFFE and U+FFFF. An SVG holding one, even in an attribute, is no image
+#: at all (a browser shows an error, a cache keeps it). Two of them, U+000B and U+000C, are
+#: JavaScript white space, which badge-maker keeps around a colour it takes.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 Number = Union[int, float]
 
 # badge-maker's isHexColor: bare digits, 3 or 6 of them.
@@ -137,6 +144,10 @@ def parse(value: str) -> Optional[str]:
     trims it to check it). L{None} when badge-maker does not take it.
 
     Names and CSS forms are case-sensitive, as there: ``Red`` and ``RGB(1,2,3)`` are not colours.
+
+    One deliberate difference: a value holding a character XML forbids (L{NOT_XML}, such as
+    the vertical tab badge-maker trims and then draws, ``?color=%0Bred``) is not a colour, so
+    that the default is drawn, as for any other invalid colour, and the SVG stays XML.
     """
     if value in NAMED:
         return value
@@ -144,7 +155,8 @@ def parse(value: str) -> Optional[str]:
         return ALIASES[value]
     if _BARE_HEX.fullmatch(value):
         return "#" + value.lower()
-    if css_rgb(value.strip(JS_WHITESPACE)) is not None:
+    # names and hex digits hold none: only white space around a CSS colour, or in it, may
+    if NOT_XML.search(value) is None and css_rgb(value.strip(JS_WHITESPACE)) is not None:
         return value.lower()
     return None
 

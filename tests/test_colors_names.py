@@ -3,6 +3,8 @@ Unit tests for L{pypipins.colors} and L{pypipins.names}, against ``shared/BADGES
 """
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from pypipins import colors, names
 
@@ -108,6 +110,29 @@ def test_aliases(alias, name):
 )
 def test_parse(value, expected):
     assert colors.parse(value) == expected
+
+
+@pytest.mark.parametrize("value", ["\x0bred", "\x0cred", "red\x0c", "\x0b#abc", "rgb(1,\x0b2,3)",
+                                   "hsl(1,\x0c2%,3%)", "\x00red", "red\ufffe", "\ud800red"])
+def test_a_colour_with_a_character_xml_forbids_is_none(value):
+    """
+    badge-maker trims U+000B and U+000C (JavaScript white space) to check a colour, then draws
+    them: here such a value is no colour, and the default is drawn.
+    """
+    assert colors.parse(value) is None
+    assert colors.to_svg(value) is None
+
+
+#: What colours are made of, and what XML forbids.
+colour_pieces = st.sampled_from(["red", "#abc", "abc", "rgb(", "1", ",", "%", ")", "hsl(", " ", "\t", "\x0b", "\x0c",
+                                 "\x00", "\x1f", "\ufffe", "\uffff", "\ud800", "\u00a0", "\ufeff", "black"])
+
+
+@given(st.one_of(st.text(), st.lists(colour_pieces, max_size=8).map("".join)))
+@example("\x0b rgb(1, 2, 3)\x0c")
+def test_no_colour_holds_what_xml_forbids(value):
+    parsed = colors.parse(value)
+    assert parsed is None or not colors.NOT_XML.search(parsed)
 
 
 @pytest.mark.parametrize(

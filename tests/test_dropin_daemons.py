@@ -72,6 +72,24 @@ async def test_cache_seconds_raise_max_age_never_lower(pypipins, shields):
 
 
 @pytest_twisted.ensureDeferred
+async def test_error_badges_keep_their_own_max_age(start_daemon, redis):
+    """
+    With every upstream refusing: C{unavailable} on both route families, as SVG, JSON and
+    raster, and an invalid name, keep their own max-age whatever C{cacheSeconds} asks.
+    """
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", "http://127.0.0.1:1/pypi",
+                          "--stats-url", "http://127.0.0.1:1/stats")
+    for path, own in [("/v/klein/badge.svg", 60), ("/pypi/v/klein.svg", 60), ("/pypi/l/klein.json", 60),
+                      ("/d/klein/badge.png", 60), ("/pypi/dm/klein", 60),
+                      ("/v/-leading/badge.svg", 3600), ("/pypi/v/-leading.json", 3600)]:
+        for asked in ("?cacheSeconds=86400", "?maxAge=86400", ""):
+            code, headers, body = await get(daemon.url(path + asked))
+            assert code == 200, (path, body)
+            assert max_age(headers) == own, (path, asked)
+    assert "Traceback" not in daemon.stop()
+
+
+@pytest_twisted.ensureDeferred
 async def test_legacy_colour_names(pypipins, shields):
     for url in (pypipins.url("/pypi/v/klein.json"), pypipins.url("/v/klein/badge.json"),
                 shields.url("/badge/a-b-blue.json")):

@@ -39,6 +39,17 @@ def test_links(values, links):
     assert q.links(values) == links
 
 
+@pytest.mark.parametrize("character", ["\ufffe", "\uffff", "\x01", "\x0b", "\ud800"])
+def test_a_link_with_a_character_xml_forbids_is_none(character):
+    assert q.links([f"https://a.org/{character}", "https://b.org/"]) == ("", "https://b.org/")
+    assert q.links([f"https://a.org/?q={character}"]) == ()
+
+
+@pytest.mark.parametrize("value", ["data:image/png;,\x01", "python\x0b", "data:image/svg+xml;base64,\ufffe"])
+def test_a_logo_with_a_character_xml_forbids_is_none(value):
+    assert Options.from_query({"logo": value}).logo is None
+
+
 def test_upper_case_schemes_are_links():
     assert q.links(["HTTPS://A.EXAMPLE"]) == ("HTTPS://A.EXAMPLE",)
 

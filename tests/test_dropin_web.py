@@ -97,7 +97,6 @@ def test_cross_origin_headers_on_badges_kept_ready(site, path, shields):
     "path, shields, own",
     [("/v/klein/badge.svg", False, 300), ("/license/klein/badge.json", False, 3600),
      ("/pypi/v/klein.svg", False, 300), ("/pypi/l/klein.json", False, 3600),
-     ("/pypi/v/nonesuch.svg", False, 60),
      ("/badge/a-b-blue.svg", False, 86400), ("/badge/a-b-blue.json", True, 86400)],
 )
 def test_cache_seconds_raise_max_age_never_lower(site, path, shields, own):
@@ -108,6 +107,36 @@ def test_cache_seconds_raise_max_age_never_lower(site, path, shields, own):
     # both names at once is neither, as in shields
     assert max_age(site.get(path + "?maxAge=259200&cacheSeconds=172800", shields)) == own
     assert max_age(site.get(path + "?cacheSeconds=-1", shields)) == own
+
+
+@pytest.mark.parametrize(
+    "path, own",
+    [("/v/nonesuch/badge.svg", 60), ("/pypi/v/nonesuch.svg", 60), ("/license/nonesuch/badge.json", 60),
+     ("/pypi/l/nonesuch.json", 60), ("/v/klein/badge.svg?version=99.0", 60),
+     ("/v/-leading/badge.svg", 3600), ("/pypi/v/-leading.svg", 3600), ("/pypi/v/trailing-.json", 3600),
+     ("/v/klein/badge.svg?version=x", 3600), ("/pypi/v/klein.svg?index=nope", 60),
+     ("/v/klein/badge.png?index=nope", 60)],
+)
+def test_error_badges_keep_their_own_max_age(site, path, own):
+    """
+    C{cacheSeconds} raises a badge's max-age, not an error's: C{package not found}, an
+    invalid name or version, an unknown index, keep their own however long is asked.
+    """
+    mark = "&" if "?" in path else "?"
+    assert max_age(site.get(path)) == own
+    for asked in ("cacheSeconds=86400", "maxAge=604800", "cacheSeconds=0"):
+        response = site.get(path + mark + asked)
+        assert response.code == 200 and max_age(response) == own, (path, asked)
+
+
+@pytest.mark.parametrize("path", ["/license/klein/badge.svg", "/pypi/l/klein.json", "/d/klein/badge.json",
+                                  "/pypi/dm/klein.svg"])
+def test_unavailable_keeps_its_short_max_age(site, path):
+    site.upstream.fail("klein", "500")
+    response = site.get(path + "?cacheSeconds=86400")
+    # in shields' words, "inaccessible"
+    assert b"unavailable" in response.body or b"inaccessible" in response.body
+    assert max_age(response) == 60
 
 
 def test_cache_seconds_are_part_of_what_is_kept_ready(site):

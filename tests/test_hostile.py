@@ -18,6 +18,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import quote
+from xml.dom import minidom
 
 import pytest
 import pytest_twisted
@@ -42,6 +43,7 @@ from pypipins.upstream.simple import SimpleIndex
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.upstream.fetcher import Fetcher
 from pypipins.web.answers import release_version
+from pypipins.web.static_badges import ShieldsSite
 from tests.helpers import Daemon, children, fired, free_port, in_memory_site, wait_for_port
 from tests.drawers import ForkingDrawer
 from tests.standin import FIXTURES, Upstream
@@ -65,10 +67,11 @@ def site():
     # fuzzed texts reach the rasterizer, which aborts on some (test_rasters_of_hostile_text)
     images = LocalImages(MemoryCache(clock), ForkingDrawer(), MemoryCache(clock))
     resource = in_memory_site(lookup, images, clock).resource()
-    return upstream, resource, StubTreq(resource)
+    return upstream, resource, StubTreq(resource), StubTreq(ShieldsSite(images).resource())
 
 
-UPSTREAM, RESOURCE, CLIENT = site()
+#: The pypipins daemon's site, and C{twistd shields}' (static badges only) over the same images.
+UPSTREAM, RESOURCE, CLIENT, SHIELDS_CLIENT = site()
 
 any_text = st.text(max_size=300)
 nasty = st.sampled_from(["..", ".", "%", "%00", "\x00", "\r\n", "\n", "/", "\\", "?", "#", "\ufeff",
@@ -82,7 +85,7 @@ param = st.sampled_from(["style", "label", "color", "labelColor", "period", "tex
 query = st.lists(st.tuples(param, st.one_of(any_text, nasty)), max_size=6)
 
 
-def check(path: str, params) -> None:
+def check(path: str, params, client: StubTreq = CLIENT) -> None:
     before = len(UPSTREAM.requests)
     url = "http://badges.test" + path
     if params:
@@ -91,7 +94,7 @@ def check(path: str, params) -> None:
     # test_huge_request_line); the in-memory client cannot show that answer.
     assume(len(url) < 16_000)
     # redirects not followed: a redirect is an answer this site never gives
-    response = fired(CLIENT.get(url, allow_redirects=False))
+    response = fired(client.get(url, allow_redirects=False))
     body = fired(treq.content(response))
     if response.code == 301:
         # shields' old route, moved: to a path of ours, never one made of the Host
@@ -110,6 +113,8 @@ def check(path: str, params) -> None:
         content_type = response.headers.getRawHeaders("content-type")[0]
         assert content_type in CONTENT_TYPES.values()
         if content_type.startswith("image/svg"):
+            # expat refuses what XML 1.0 does, as browsers do
+            minidom.parseString(body)
             root = ET.fromstring(body)
             assert root.tag == SVG + "svg"
             found = root.find(SVG + "title")
@@ -274,6 +279,87 @@ def test_raw_bytes_that_are_not_utf8(raw):
     request.path = b"/license/" + raw + b"/badge.svg"
     assert RESOURCE.render(request) == b"No such badge.\n"
     assert request.responseCode == 404
+
+
+#: Characters XML 1.0 forbids that a URL can carry (a lone surrogate cannot: it is no UTF-8).
+NOT_XML = [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"] + ["\ufffe", "\uffff"]
+
+#: Pieces of what some parameter reads, to be put together: colours (CSS ones, which
+#: badge-maker trims, among them), logos (names and data URIs), links, styles, numbers...
+PIECES = ["red", "#abc", "abc", "rgb(1,2,3)", "hsl(1,2%,3%)", "rebeccapurple", " ", "\t", "\u00a0", "\ufeff",
+          "-", "--", "_", "__", "/", "data:", "data:image/png;", "data:image/svg+xml;base64,",
+          "PHN2Zz48L3N2Zz4=", ",", "python", "PyPI", "https://a.org/", "http://", "auto", "flat",
+          "for-the-badge", "social", "plastic", "60", "86400", "&", "<", '"', "'", "]]>", "\u202e"]
+piece_of_value = st.one_of(st.sampled_from(NOT_XML), st.sampled_from(PIECES), st.text(max_size=3))
+hostile_value = st.lists(piece_of_value, max_size=6).map("".join)
+
+#: Every query parameter a badge reads, and old names of them.
+EVERY_PARAMETER = ["label", "color", "labelColor", "colorA", "colorB", "logo", "logoColor", "logoSize",
+                   "link", "link", "style", "cacheSeconds", "maxAge", "period", "text", "framework", "version"]
+
+#: Badges of facts, of errors (whose own colour stays, but not their label colour), and of
+#: the static route, on the pypipins daemon; the shields daemon's own static route is apart.
+SVG_ROUTES = ["/v/klein/badge.svg", "/license/klein/badge.svg", "/d/klein/badge.svg",
+              "/pypi/v/klein.svg", "/pypi/l/klein", "/pypi/v/nonesuch.svg", "/v/-leading/badge.svg"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(route="/v/klein/badge.svg", parts=None, shields=False, params=[("color", "\x0bred")])
+@example(route=None, parts=("a", "b", "\x0cred"), shields=True, params=[("labelColor", "\x0b#abc")])
+@example(route="/pypi/v/klein.svg", parts=None, shields=False,
+         params=[("link", "https://a.org/\uffff"), ("link", "https://a.org/\ufffe")])
+@example(route=None, parts=("a", "b", "blue"), shields=False, params=[("logo", "data:image/png;,\x01")])
+@given(route=st.one_of(st.none(), st.sampled_from(SVG_ROUTES)),
+       parts=st.one_of(st.none(), st.tuples(hostile_value, hostile_value, hostile_value)),
+       shields=st.booleans(),
+       params=st.lists(st.tuples(st.sampled_from(EVERY_PARAMETER), hostile_value), max_size=8))
+def test_every_svg_is_xml(route, parts, shields, params):
+    """
+    Whatever each parameter and each part of a static badge's path holds, an SVG answered is
+    well-formed XML, on every route of both daemons: what XML forbids never reaches one.
+    """
+    if parts is not None or route is None:
+        label, message, color = parts or ("a", "b", "blue")
+        static = "-".join(quote(p, safe="") for p in (label, message, color))
+        check(f"/badge/{static}.svg", params, SHIELDS_CLIENT if shields else CLIENT)
+    if route is not None:
+        check(route, params)
+
+
+#: The issue's URLs (item 5): each answered a 200 that was no XML. Those of the pypipins
+#: daemon only, then the static ones, asked of both daemons.
+ISSUE_URLS = ["/v/klein/badge.svg?color=%0Bred", "/v/klein/badge.svg?label=%01x", "/pypi/v/klein.svg?color=%0Cred",
+              "/pypi/v/klein.svg?labelColor=%0B%23abc", "/pypi/v/klein.svg?link=https://a.org/%EF%BF%BF",
+              "/license/klein/badge.svg?logo=data:image/png%3B,%01", "/pypi/v/nonesuch.svg?labelColor=%0Cred"]
+STATIC_URLS = ["/badge/a-b-blue.svg?color=%0Bred", "/badge/a-b-blue.svg?color=%0Cred",
+               "/badge/a-b-blue.svg?labelColor=%0B%23abc", "/badge/a-b-%0Bred.svg", "/badge/a-b-%0Cred",
+               "/badge/a-b-blue.svg?link=https://a.org/%EF%BF%BF", "/badge/a-b-blue.svg?link=https://a.org/%EF%BF%BE",
+               "/badge/a-b-blue.svg?logo=data:image/png%3B,%01", "/badge/%01-%EF%BF%BE-blue.svg"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_issues_badges_are_xml_through_both_daemons(start_daemon, upstream, redis):
+    """
+    Through C{twistd pypipins} and C{twistd shields} as users start them: each of the issue's
+    badges is an SVG, well-formed, drawn with the default where the colour held a control
+    character, without the link or the logo that held one.
+    """
+    pypipins = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url, "--stats-url", upstream.stats_url)
+    shields = start_daemon(plugin="shields")
+    urls = [pypipins.url(u) for u in ISSUE_URLS + STATIC_URLS] + [shields.url(u) for u in STATIC_URLS]
+    for url in urls:
+        response = await treq.get(url)
+        body = await response.content()
+        assert response.code == 200, url
+        assert response.headers.getRawHeaders("content-type")[0].startswith("image/svg"), url
+        document = minidom.parseString(body)
+        assert not document.getElementsByTagName("a") and not document.getElementsByTagName("image"), url
+    # a colour that is no colour draws the default, as any invalid one does
+    for daemon in (pypipins, shields):
+        drawn = await (await treq.get(daemon.url("/badge/a-b-%0Bred.svg"))).content()
+        default = await (await treq.get(daemon.url("/badge/a-b-nocolour.svg"))).content()
+        assert drawn == default
+    assert "Traceback" not in pypipins.stop() + shields.stop()
 
 
 def test_characters_xml_forbids_are_dropped():

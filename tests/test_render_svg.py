@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from pypipins.render import widths
-from pypipins.render.svg import STYLES, render
+from pypipins.render import logos, widths
+from pypipins.render.svg import STYLES, escape_xml, render
 
 pytestmark = pytest.mark.pure
 
@@ -22,7 +24,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "render" / "cases.json"
 CASES: List[Dict[str, Any]] = json.loads(FIXTURES.read_text(encoding="utf-8"))["cases"]
 
 # Characters XML 1.0 does not allow: badge-maker writes them as they are.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def draw(case: Dict[str, Any]) -> str:
@@ -126,6 +128,52 @@ def test_well_formed(case: Dict[str, Any]) -> None:
         assert root[0].tag != "{http://www.w3.org/2000/svg}title"
     else:
         assert root[0].tag == "{http://www.w3.org/2000/svg}title"
+
+
+#: Every character XML 1.0 forbids, lone surrogates included, and what texts, colours, logos
+#: and links are made of.
+FORBIDDEN = [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"] + ["\ud800", "\udbff", "\udc00", "\ufffe",
+                                                                      "\uffff"]
+PIECES = ["red", "#abc", "abc", "rgb(1,2,3)", "hsl(1,2%,3%)", " ", "\t", "\n", "\u00a0", "\ufeff", "x", "&", "<",
+          '"', "data:image/png;base64,", "data:image/svg+xml,", "iVBORw0KGgo=", "https://a.org/", "python"]
+made_of = st.lists(st.one_of(st.sampled_from(FORBIDDEN), st.sampled_from(PIECES), st.text(max_size=3)),
+                   max_size=8).map("".join)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(label="a", message="b", color="\x0bred", label_color="\x0c#abc", style="flat", logo=None,
+         logo_width=None, links=["https://a.org/\uffff", "https://a.org/\ufffe"])
+@example(label="\x01a", message="\ud800b", color="red", label_color=None, style="for-the-badge",
+         logo="data:image/png;,\x01", logo_width=None, links=[])
+@given(label=made_of, message=made_of, color=made_of, label_color=st.one_of(st.none(), made_of),
+       style=st.sampled_from(STYLES), logo=st.one_of(st.none(), made_of),
+       logo_width=st.one_of(st.none(), st.floats(0, 100)), links=st.lists(made_of, max_size=2))
+def test_any_input_draws_xml(label, message, color, label_color, style, logo, logo_width, links) -> None:
+    """
+    Whatever is given to draw, what XML forbids never reaches the SVG: it parses.
+    """
+    svg = render(label, message, color, label_color, style, logo=logo, logo_width=logo_width, links=links)
+    assert not _NOT_XML.search(svg)
+    ET.fromstring(svg)
+
+
+def test_what_xml_forbids_is_dropped_not_drawn() -> None:
+    """
+    Texts lose the characters (and are measured without them); a colour holding one is no
+    colour, a link no link, a logo no logo: drawn as without them.
+    """
+    assert render("\x01a\ufffe", "b\x0b", "red") == render("a", "b", "red")
+    assert render("a", "b", "\x0bred", "\x0c#abc") == render("a", "b", "nocolour", "nocolour")
+    assert render("a", "b", "red", links=["https://a.org/\uffff"]) == render("a", "b", "red")
+    assert render("a", "b", "red", links=["https://a.org/\x01", "https://b.org/"]) == render(
+        "a", "b", "red", links=["", "https://b.org/"])
+    assert render("a", "b", "red", logo="data:image/png;,\x01") == render("a", "b", "red")
+    assert escape_xml("a\x00<\ud800") == "a&lt;"
+
+
+def test_a_data_uri_with_what_xml_forbids_is_no_logo() -> None:
+    assert logos.logo_data_uri("data:image/png;,\x01") is None
+    assert logos.logo_data_uri("image/png;base64,iVBORw0KGgo=") is not None
 
 
 @pytest.mark.parametrize("style", STYLES)

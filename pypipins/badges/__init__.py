@@ -359,10 +359,6 @@ class Dialect:
 #: The longest text a badge shows; longer ones are cut.
 MAX_TEXT = 255
 
-# Characters XML 1.0 does not allow (C0 controls but tab and newlines, lone surrogates,
-# U+FFFE and U+FFFF): an SVG holding one is not an image.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
 
 def customize(badge: Badge, options: Options) -> Badge:
     """
@@ -374,8 +370,8 @@ def customize(badge: Badge, options: Options) -> Badge:
         badge = attrs.evolve(badge, label=options.label)
     if options.color is not None and not badge.is_error:
         badge = attrs.evolve(badge, color=options.color)
-    label = _NOT_XML.sub("", badge.label)[:MAX_TEXT]
-    message = _NOT_XML.sub("", badge.message)[:MAX_TEXT]
+    label = colors.NOT_XML.sub("", badge.label)[:MAX_TEXT]
+    message = colors.NOT_XML.sub("", badge.message)[:MAX_TEXT]
     if (label, message) != (badge.label, badge.message):
         badge = attrs.evolve(badge, label=label, message=message)
     return badge

@@ -8,6 +8,8 @@ its older name ``maxAge``, and ``colorA``/``colorB``, the older names of ``label
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
+from pypipins.colors import NOT_XML
+
 #: shields' older names for the colour parameters: a README written for img.shields.io
 #: years ago still says C{colorB=}.
 LEGACY_COLORS = {"colorA": "labelColor", "colorB": "color"}
@@ -47,9 +49,10 @@ def legacy_colors(query: Mapping[str, str]) -> Dict[str, str]:
 def logo(value: Optional[str]) -> Optional[str]:
     """
     The C{logo} to look up or draw (a simple-icons name, or a data URI), or L{None} for none:
-    empty, or longer than L{MAX_LOGO}.
+    empty, longer than L{MAX_LOGO}, or holding a character XML forbids (no icon's name has
+    one, and a picture drawn with one would be no SVG; nor is it passed to a shields server).
     """
-    if value is None or not value.strip() or len(value) > MAX_LOGO:
+    if value is None or not value.strip() or len(value) > MAX_LOGO or NOT_XML.search(value):
         return None
     return value
 
@@ -57,9 +60,12 @@ def logo(value: Optional[str]) -> Optional[str]:
 def link(value: str) -> str:
     """
     A C{link} as drawn: itself when it is an absolute http or https URL of at most
-    L{MAX_LINK} characters; else C{""}, no link, so that the other keeps its side.
+    L{MAX_LINK} characters, with no character XML forbids (U+FFFE, U+FFFF, controls); else
+    C{""}, no link, so that the other keeps its side.
     """
-    if len(value) > MAX_LINK or any(c.isspace() or c in "\"<>`" or ord(c) < 0x20 for c in value):
+    if len(value) > MAX_LINK or NOT_XML.search(value) or any(
+        c.isspace() or c in "\"<>`" or ord(c) < 0x20 for c in value
+    ):
         return ""
     try:
         parts = urlsplit(value)

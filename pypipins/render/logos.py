@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Dict, List, Optional, Tuple, Union
 
-from pypipins.colors import JS_WHITESPACE, brightness, parse, to_svg
+from pypipins.colors import JS_WHITESPACE, NOT_XML, brightness, parse, to_svg
 from pypipins.render.svg import escape_xml
 
 __all__ = ["logo_data_uri", "ALIASES"]
@@ -81,11 +81,14 @@ def _data_uri(value: str) -> Optional[str]:
     shields' ``decodeDataUrlFromQueryParam``: C{value} with ``data:`` put before it when
     missing, spaces turned back into the ``+`` a query string made them, and any other
     white space removed, if that is a data URI as Joi's ``dataUri()`` has it.
+
+    Joi takes control characters in the data (``data:image/png;,%01``), which badge-maker
+    then writes into the SVG as they are; one XML forbids makes it no data URI here.
     """
     uri = value if value.startswith("data:") else "data:" + value
     uri = _JS_SPACE.sub("", uri.replace(" ", "+"))
     match = _DATA_URI.fullmatch(uri)
-    if match is None:
+    if match is None or NOT_XML.search(uri):
         return None
     if match.group(2) == "base64" and not _BASE64.fullmatch(match.group(3)):
         return None

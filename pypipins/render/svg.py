@@ -20,6 +20,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import attrs
 
 from pypipins.colors import JS_WHITESPACE as _JS_WHITESPACE
+from pypipins.colors import NOT_XML as _NOT_XML
 from pypipins.colors import brightness, js_number, to_svg
 from pypipins.render.widths import (
     HELVETICA_11_BOLD,
@@ -31,7 +32,7 @@ from pypipins.render.widths import (
     to_int32,
 )
 
-__all__ = ["render", "escape_xml", "STYLES"]
+__all__ = ["render", "escape_xml", "xml_text", "STYLES"]
 
 STYLES = ("flat", "flat-square", "plastic", "for-the-badge", "social")
 
@@ -116,15 +117,22 @@ def render(
         links to it; with two, the left and the right part each link to theirs. An empty
         string is no link.
 
+    Where badge-maker would write a character XML 1.0 forbids (L{xml_text}), and so draw no
+    image at all, we do not: such characters are dropped from the texts (before they are
+    measured), a link holding one is no link, a logo no logo, a colour no colour; and
+    L{escape_xml}, which every text and attribute goes through, drops any left.
+
     @raise ValueError: C{style} is not one of L{STYLES}, or more than two links.
     """
     draw = _STYLES.get(style)
     if draw is None:
         raise ValueError(f"unknown badge style {style!r}, expected one of {STYLES}")
-    links = list(links)
+    links = ["" if _NOT_XML.search(link) else link for link in links]
     if len(links) > 2:
         raise ValueError("at most two links")
-    label = label.strip(_JS_WHITESPACE)
+    if logo and _NOT_XML.search(logo):
+        logo = None
+    label = xml_text(label).strip(_JS_WHITESPACE)
     # make-badge.js: ``+logoWidth || (logo ? 14 : 0)``.
     width: Number = logo_width if logo_width else (_LOGO_HEIGHT if logo else 0)
     if width != width:  # NaN, falsy in JavaScript
@@ -138,7 +146,7 @@ def render(
     )
     svg = draw(
         label,
-        message.strip(_JS_WHITESPACE),
+        xml_text(message).strip(_JS_WHITESPACE),
         _to_svg_color(color) or _DEFAULT_COLOR,
         _to_svg_color(label_color),
         extras,
@@ -179,12 +187,21 @@ def _text_colors(background: str) -> Tuple[str, str]:
 # XML.
 
 
+def xml_text(text: str) -> str:
+    """
+    C{text} without the characters XML 1.0 forbids (L{pypipins.colors.NOT_XML}).
+    """
+    return _NOT_XML.sub("", text)
+
+
 def escape_xml(text: str) -> str:
     """
-    badge-maker's ``escapeXml``, which escapes quotes in text as well as in attributes.
+    badge-maker's ``escapeXml``, which escapes quotes in text as well as in attributes; and
+    drops what XML forbids (L{xml_text}), which badge-maker writes as it is: whatever reaches
+    the document through here, it stays a document.
     """
     return (
-        text.replace("&", "&amp;")
+        xml_text(text).replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace('"', "&quot;")

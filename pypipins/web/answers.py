@@ -5,7 +5,7 @@ lookup and send; this decides.
 """
 
 import re
-from typing import Any, Container, Optional
+from typing import Any, Container, Mapping, Optional
 
 import attrs
 from packaging.version import InvalidVersion, Version
@@ -23,6 +23,25 @@ QUEUED_MAX_AGE = 30
 
 #: Seconds the badge of an invalid name is kept ready: it never changes.
 INVALID_KEPT = 3600
+
+#: Seconds browsers and caches may keep each error badge: its own, which C{?cacheSeconds=}
+#: never raises (shields' would: an C{unavailable} asked with C{cacheSeconds=86400} was kept
+#: a day after the upstream was back).
+ERROR_MAX_AGE: Mapping[Reason, int] = {
+    # the upstream failing, a project or release not published yet: the next minute may differ
+    Reason.UNAVAILABLE: SHORT_MAX_AGE,
+    Reason.NOT_FOUND: SHORT_MAX_AGE,
+    Reason.VERSION_NOT_FOUND: SHORT_MAX_AGE,
+    # counts waiting their turn: the next load of the page should find them
+    Reason.QUEUED: QUEUED_MAX_AGE,
+    # the URL's own fault, the same whatever happens upstream: as long as it is kept ready
+    Reason.INVALID_NAME: INVALID_KEPT,
+    Reason.INVALID_VERSION: INVALID_KEPT,
+    # the server's options' fault, which the operator fixes by starting it otherwise
+    Reason.UNKNOWN_INDEX: SHORT_MAX_AGE,
+    Reason.NOT_COUNTED: SHORT_MAX_AGE,
+    Reason.NO_SIMPLE_API: SHORT_MAX_AGE,
+}
 
 #: The longest C{?version=} looked up; PyPI's longest versions are far shorter.
 MAX_VERSION = 64
@@ -109,14 +128,20 @@ FAILURES = (NotFound, Unavailable, Queued)
 class Said:
     """
     What a badge says; whether from facts older than their TTL; until when it may be said
-    again without asking (0 for errors and stale facts: ask again).
+    again without asking (0 for errors and stale facts: ask again); and for an error, why.
     """
 
     badge: Badge
     stale: bool = False
     fresh_until: float = 0.0
-    #: A placeholder while the counts wait their turn: ask again soon.
-    queued: bool = False
+    reason: Optional[Reason] = None
+
+    @property
+    def queued(self) -> bool:
+        """
+        Whether it is a placeholder while the counts wait their turn: ask again soon.
+        """
+        return self.reason is Reason.QUEUED
 
 
 def say(
@@ -130,7 +155,7 @@ def say(
         return Said(
             dialect.error(kind, answer, options),
             fresh_until=now + INVALID_KEPT if answer.lasting else 0.0,
-            queued=answer is Reason.QUEUED,
+            reason=answer,
         )
     badge = kind.say(answer.value, options)
     return Said(badge, answer.stale, 0.0 if answer.stale else answer.fresh_until)
@@ -141,13 +166,18 @@ def response(
     cache_seconds: Optional[int] = None,
 ) -> Response:
     """
-    The response that sends C{body}, the C{badge} as customised: errors and stale facts for
-    a short while, counts still queued for a shorter one, the rest for the kind's max-age;
-    any of them for longer when C{cache_seconds} (C{?cacheSeconds=}) asks it, as shields
-    does, except the placeholder of counts still queued, whose whole point is to be asked
-    again.
+    The response that sends C{body}, the C{badge} as customised: an error for its reason's
+    own while (L{ERROR_MAX_AGE}; the placeholder of counts still queued with nothing stale
+    allowed), an error a kind says of facts and stale facts for a short while, the rest for
+    the kind's max-age. Facts, stale or not, are kept longer when C{cache_seconds}
+    (C{?cacheSeconds=}) asks it, as shields does; an error never is: it is to be asked again.
     """
-    if said.queued:
-        return Response(body, content_type, QUEUED_MAX_AGE, keep_past_age=False)
-    max_age = SHORT_MAX_AGE if badge.is_error or said.stale else kind.max_age
+    if said.reason is not None:
+        # the placeholder of counts still queued is worth nothing once they are counted
+        stale_allowed = not said.queued
+        return Response(body, content_type, ERROR_MAX_AGE[said.reason], keep_past_age=stale_allowed)
+    if badge.is_error:
+        # a kind's own error, said of facts (no versions of a framework): as short as others
+        return Response(body, content_type, SHORT_MAX_AGE, said.stale)
+    max_age = SHORT_MAX_AGE if said.stale else kind.max_age
     return Response(body, content_type, raised(max_age, cache_seconds), said.stale)

@@ -43,8 +43,15 @@ CROSS_ORIGIN_HEADERS = (
     ("Cross-Origin-Resource-Policy", "cross-origin"),
 )
 
-#: An SVG shown on its own must not run anything.
-SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+#: What an SVG badge shown on its own or through <object> may do: draw its logo (always a
+#: C{data:} URI), style itself (the social style's <style>), and open its links, which
+#: badge-maker draws C{target="_blank"}, in a new tab that is not sandboxed in turn (the
+#: page linked to is someone's site); nothing else, no script. (In an <img>, a browser
+#: neither runs script nor follows links, whatever the policy.)
+SVG_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "sandbox allow-popups allow-popups-to-escape-sandbox"
+)
 
 
 def cache_control(max_age: int, stale: bool = True) -> str:

@@ -79,7 +79,7 @@ COMMON_PARAMETERS = (
     ("link", "up to two http or https URLs: one links the whole badge, two the left and the "
              "right side each (in an SVG shown on its own, or embedded with <object>)."),
     ("cacheSeconds", "how long browsers and caches may keep the badge, when longer than the "
-                     "badge's own (maxAge is its older name)."),
+                     "badge's own; an error badge keeps its own (maxAge is its older name)."),
     ("version", "a release to describe instead of the latest (all badges but downloads); "
                 "version not found when PyPI has no such release."),
     ("index", "one of the package indexes this server was started with (--index); pypi "
