@@ -28,7 +28,7 @@ from pypipins.web import pages as site
 from pypipins.web import snippets
 from pypipins.web.http import (
     CROSS_ORIGIN_HEADERS, cache_control, guarded, no_such_page, not_drawn, page, query, query_all,
-    router, send, status,
+    query_args, router, send, status,
 )
 from pypipins.web.static_badges import static_badge
 from pypipins.web.ready import Ready, ReadyKey, ready_key
@@ -129,7 +129,7 @@ class BadgeSite:
     def badge(
         self, request: IRequest, kind: str, package: str, ext: str
     ) -> "bytes | Deferred[bytes]":
-        key = ready_key("", kind, package, None, ext, request.args)
+        key = ready_key("", kind, package, None, ext, query_args(request))
         ready = self._send_ready(request, key, kind, ext)
         if ready is not None:
             return ready
@@ -146,7 +146,7 @@ class BadgeSite:
         if kind == _DJVERSIONS:
             return self._moved(request, f"/pypi/{_FRAMEWORK_VERSIONS}/django/", target)
         kind, package, release, ext = shields_target(kind, target)
-        key = ready_key("pypi", kind, package, release, ext, request.args)
+        key = ready_key("pypi", kind, package, release, ext, query_args(request))
         ready = self._send_ready(request, key, "pypi/" + kind, ext)
         if ready is not None:
             return ready
