@@ -114,10 +114,11 @@ def logo_data_uri(
     is ``#333`` on ``social``.
 
     C{auto_size} is ``logoSize=auto``: an icon that is not square has its path moved to the
-    origin and its viewBox fitted to it, and the width is the icon's width for a height of
-    14. As in shields, that width is looked up under C{logo} lower-cased and nothing else (no
-    alias, no hyphens), so that C{None} comes back for an alias; also for a square icon,
-    which is drawn 14 wide anyway.
+    origin (its numbers rounded to 3 decimals, as shields' svgpath call rounds them) and its
+    viewBox fitted to it, and the width is the icon's width for a height of 14. As in
+    shields, that width is looked up under C{logo} lower-cased and nothing else (no alias, no
+    hyphens), so that C{None} comes back for an alias; also for a square icon, which is drawn
+    14 wide anyway.
     """
     uri = _data_uri(logo)
     if uri is not None:
