@@ -30,7 +30,7 @@ from pypipins.web.http import (
     CROSS_ORIGIN_HEADERS, cache_control, guarded, no_such_page, not_drawn, page, query, query_all,
     query_args, router, send, status,
 )
-from pypipins.web.static_badges import static_badge
+from pypipins.web.static_badges import shields_json, static_badge
 from pypipins.web.ready import Ready, ReadyKey, ready_key
 
 
@@ -51,9 +51,7 @@ def _json(dialect: Dialect, badge: Badge, options: Options) -> bytes:
     The badge as data, in the words of the dialect's own C{.json} URLs.
     """
     if dialect is SHIELDS:
-        return render_json.shields(
-            badge.label, badge.message, badge.color, options.label_color, options.links
-        )
+        return shields_json(badge, options, badge.color)
     return render_json.endpoint(
         badge.label, badge.message, badge.color, options.label_color, badge.is_error
     )
