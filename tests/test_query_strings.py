@@ -4,6 +4,8 @@ Twisted's C{Request.args} does (issue 25). Checked against a reference made of t
 library's C{parse_qsl}, which splits on the one separator it is given.
 """
 
+import ast
+from pathlib import Path
 from typing import Dict, List
 from urllib.parse import parse_qsl
 
@@ -83,3 +85,18 @@ def test_routes_read_the_uri_not_request_args():
     assert query_all(asked, "link") == ["https://a.example/;x", ""]
     assert query_args(request(b"/pypi/v/klein.svg")) == {}
     assert query_args(request(b"/pypi/v/klein.svg?")) == {}
+
+
+def test_no_module_reads_request_args():
+    """
+    Every query is read by L{query_args}: C{request.args} is Twisted's reading, C{;} and all.
+    """
+    package = Path(__file__).resolve().parent.parent / "pypipins"
+    found = [
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in sorted(package.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "args"
+        and isinstance(node.value, ast.Name) and "request" in node.value.id
+    ]
+    assert found == []
