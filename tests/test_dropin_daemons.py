@@ -116,6 +116,10 @@ async def test_framework_versions_and_djversions_moved(pypipins):
     assert svg_texts(body)["title"] == "wagtail versions: 6"
     code, _, body = await get(pypipins.url("/pypi/frameworkversions/plone/klein.json"))
     assert document(code, body)["message"] == "Plone versions are missing for klein"
+    # as the URL spells the package and release, as shields says it (issue 25)
+    for path, asked in [("Klein", "Klein"), ("klein/24.8.0", "klein/24.8.0"), ("klein", "klein")]:
+        code, _, body = await get(pypipins.url(f"/pypi/frameworkversions/plone/{path}.json"))
+        assert document(code, body)["message"] == f"Plone versions are missing for {asked}"
     code, _, _ = await get(pypipins.url("/pypi/frameworkversions/rails/klein.json"))
     assert code == 404
     code, headers, _ = await get(pypipins.url("/pypi/djversions/typed-django.svg?style=flat-square"))

@@ -180,6 +180,19 @@ def test_framework_versions_missing():
         "versions", "Plone versions are missing for Typed-Django", "lightgrey", is_error=True)
 
 
+@pytest.mark.parametrize("asked", ["typed_django", "Typed.Django/1.0", "klein/24.8.0"])
+def test_framework_versions_missing_names_the_package_as_asked(asked):
+    """
+    As shields says it (issue 25): the package and release as the URL spells them, not PyPI's
+    name, also for facts kept without one.
+    """
+    kind = sb.SHIELDS.kind("frameworkversions/django-cms")
+    assert kind.says_asked
+    for said in (facts(), PackageFacts(version="1.0", name="")):
+        assert kind.say(said, Options(asked_as=asked)) == Badge(
+            "versions", f"Django CMS versions are missing for {asked}", "lightgrey", is_error=True)
+
+
 def test_every_badge_carries_the_cross_origin_headers():
     for content_type in ("image/svg+xml;charset=utf-8", "image/png", "application/json"):
         headers = dict(Response(b"x", content_type, 60).headers)

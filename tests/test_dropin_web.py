@@ -170,11 +170,27 @@ def test_status_without_classifier_is_unknown(site):
      ("/pypi/frameworkversions/aws-cdk/typed-django.json", "aws cdk versions", "2", "blue"),
      ("/pypi/frameworkversions/plone/typed-django.json", "versions",
       "Plone versions are missing for typed-django", "lightgrey"),
+     # as the URL spells the package, and with the release asked (issue 25)
+     ("/pypi/frameworkversions/plone/Typed_Django.json", "versions",
+      "Plone versions are missing for Typed_Django", "lightgrey"),
+     ("/pypi/frameworkversions/zope/typed-django/5.1.0.json", "versions",
+      "Zope versions are missing for typed-django/5.1.0", "lightgrey"),
+     ("/pypi/frameworkversions/zope/typed.django.json?version=5.1.0", "versions",
+      "Zope versions are missing for typed.django/5.1.0", "lightgrey"),
      ("/pypi/frameworkversions/django/nonesuch.json", "versions", "package or version not found", "red")],
 )
 def test_framework_versions(site, path, label, message, color):
     document = data(site.get(path))
     assert (document["label"], document["message"], document["color"]) == (label, message, color)
+
+
+def test_framework_versions_kept_ready_for_each_spelling(site):
+    said = [data(site.get(f"/pypi/frameworkversions/odoo/{name}.json"))["message"]
+            for name in ("typed-django", "Typed-Django", "typed-django", "typed.django/5.1.0")]
+    assert said == [f"Odoo versions are missing for {name}"
+                    for name in ("typed-django", "Typed-Django", "typed-django", "typed.django/5.1.0")]
+    # the facts are the package's, whatever its spelling: asked of PyPI once for each release
+    assert site.upstream.requests == ["/pypi/typed-django/json", "/pypi/typed-django/5.1.0/json"]
 
 
 def test_framework_versions_of_a_release_and_without_extension(site):
@@ -224,8 +240,9 @@ def test_links_in_shields_json(site):
     assert document["link"] == ["https://a.example/"]
     document = data(site.get("/pypi/v/klein.json?link=ftp://a.example&link=https://b.example"))
     assert document["link"] == ["", "https://b.example"]
-    assert "link" not in data(site.get("/pypi/v/klein.json?link=javascript:alert(1)"))
-    assert "link" not in data(site.get("/pypi/v/klein.json"))
+    # none: an empty list, as shields lists them
+    assert data(site.get("/pypi/v/klein.json?link=javascript:alert(1)"))["link"] == []
+    assert data(site.get("/pypi/v/klein.json"))["link"] == []
 
 
 def test_links_are_kept_apart(site):

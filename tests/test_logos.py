@@ -183,6 +183,22 @@ def test_auto_size_of_a_wide_icon() -> None:
     assert 'viewBox="0 0 24 24"' not in svg_of(auto[0])
 
 
+def test_auto_size_paths_rounded_as_shields_rounds_them() -> None:
+    """
+    shields moves the path to the origin and rounds it to 3 decimals (svgpath's
+    C{.round(3)}); the viewBox keeps the bounding box's numbers as they are.
+    """
+    found = logo_data_uri("flask", auto_size=True)
+    assert found is not None
+    svg = svg_of(found[0])
+    assert '<path d="M10.773 0.378c-0.013 1.434 0.322 ' in svg
+    assert 'viewBox="0 0 24.00020029369158 18.99998005682549"' in svg
+    document = json.loads(gzip.decompress(DATA.read_bytes()))
+    paths = [icon[7] for icon in document["icons"].values() if icon[7] is not None]
+    assert len(paths) > 2900
+    assert not [path for path in paths if re.search(r"\.\d{4}", path)]
+
+
 def test_auto_size_of_a_square_icon() -> None:
     found = logo_data_uri("kotlin", auto_size=True)
     assert found is not None and found[1] is None

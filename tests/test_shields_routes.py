@@ -165,7 +165,7 @@ async def test_route_shares_the_facts_of_pypipins_badges(service, upstream):
 async def test_route_takes_shields_parameters(service, upstream):
     data = json.loads((await service.get("/pypi/v/klein.json?label=release&color=orange&labelColor=abc")).body)
     assert data == {"name": "release", "label": "release", "value": "v24.8.0", "message": "v24.8.0",
-                    "color": "orange", "labelColor": "#abc"}
+                    "color": "orange", "labelColor": "#abc", "link": []}
 
 
 @pytest_twisted.ensureDeferred

@@ -23,8 +23,10 @@
  * - width and height: the path's bounding box as svg-path-bbox computes it (x1 - x0,
  *   y1 - y0), as JSON numbers (exact doubles).
  * - autoViewBox and autoPath: for logoSize=auto when width !== height, the viewBox text
- *   ("0 0 W H", numbers as JavaScript writes them) and the path translated to the origin by
- *   svgpath; null for square icons.
+ *   ("0 0 W H", numbers as JavaScript writes them, not rounded) and the path translated to
+ *   the origin and rounded to 3 decimals by svgpath, as shields' resetIconPosition does;
+ *   null for square icons. Every icon's autoPath is checked against resetIconPosition as
+ *   shields writes it (tools/shields_logos.mjs), and the tool stops if one differs.
  * - keys: every name shields' map of icons answers to whose icon is not the one of that
  *   slug (titles, titles with hyphens, and any slug a later title took over), built in the
  *   order and with the collision rule of shields' lib/load-simple-icons.js; a slug not in
@@ -34,7 +36,7 @@ import fs from 'fs'
 import path from 'path'
 import zlib from 'zlib'
 import { fileURLToPath } from 'url'
-import { VERSIONS, iconMap, loadPackages } from './shields_logos.mjs'
+import { VERSIONS, iconMap, loadPackages, resetIconPosition } from './shields_logos.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const OUT = path.join(HERE, '..', 'pypipins', 'render', 'logos.json.gz')
@@ -59,6 +61,8 @@ async function main() {
 
   const out = {}
   let rebuilt = 0
+  let rounded = 0
+  let notSquare = 0
   for (const name of Object.keys(icons)) {
     const { title, slug, hex, path: d, svg } = icons[name]
     const plain =
@@ -71,8 +75,15 @@ async function main() {
     let autoViewBox = null
     let autoPath = null
     if (width !== height) {
+      notSquare++
       autoViewBox = `0 0 ${width} ${height}`
-      autoPath = svgpath(d).translate(-x0, -y0).toString()
+      autoPath = svgpath(d).translate(-x0, -y0).round(3).toString()
+      // svgpath's own output for shields' call, which takes the box of the parsed path
+      const theirs = resetIconPosition(svgPathBbox, svgpath, d)
+      if (autoPath !== theirs) {
+        throw new Error(`${slug}: ${autoPath} is not resetIconPosition's ${theirs}`)
+      }
+      if (autoPath !== svgpath(d).translate(-x0, -y0).toString()) rounded++
     }
     out[slug] = [title, hex, d, svg === plain ? '' : svg, width, height, autoViewBox, autoPath]
   }
@@ -97,7 +108,8 @@ async function main() {
   gz[9] = 255
   fs.writeFileSync(OUT, gz)
   console.log(
-    `${Object.keys(out).length} icons (${rebuilt} rebuilt from title and path), ` +
+    `${Object.keys(out).length} icons (${rebuilt} rebuilt from title and path; ` +
+      `${notSquare} not square, ${rounded} of them with a path changed by rounding), ` +
       `${Object.keys(map).length} keys, ${gz.length} bytes written to ${OUT}`,
   )
 }

@@ -51,6 +51,15 @@ export async function loadPackages(nodeModules) {
   return { icons, svgPathBbox, svgpath, require }
 }
 
+// shields' resetIconPosition (lib/svg-helpers.js): the path moved to the origin of its
+// bounding box, every number then rounded to 3 decimals by svgpath, as written there (the
+// bounding box is taken of the svgpath object, which svg-path-bbox copies).
+export function resetIconPosition(svgPathBbox, svgpath, d) {
+  const path = svgpath(d)
+  const [offsetX, offsetY] = svgPathBbox(path)
+  return path.translate(-offsetX, -offsetY).round(3).toString()
+}
+
 // shields' map of names to icons: a plain object, filled export by export (in the
 // namespace's order) with the title lower-cased and the title with hyphens for spaces
 // lower-cased, each unless `si` + that title as spelled is itself an export, then the slug.
@@ -114,8 +123,7 @@ export async function loadShieldsLogos(nodeModules) {
     if (logoSize === 'auto') {
       const { width, height } = size(key)
       if (width !== height) {
-        const [x0, y0] = svgPathBbox(icon.path)
-        const moved = svgpath(icon.path).translate(-x0, -y0).toString()
+        const moved = resetIconPosition(svgPathBbox, svgpath, icon.path)
         svg = svg
           .replace('viewBox="0 0 24 24"', `viewBox="0 0 ${width} ${height}"`)
           .replace(/<path d=".*"\/>/, () => `<path d="${moved}"/>`)

@@ -70,6 +70,10 @@ class Options:
     links: Tuple[str, ...] = ()
     #: C{?cacheSeconds=} (or C{maxAge}): the max-age asked, never lower than the route's own.
     cache_seconds: Optional[int] = None
+    #: Not of the query: the package, and C{/<release>} when one is asked, as the URL spells
+    #: them, which shields repeats in some of its words (a kind that L{Kind.says_asked}); set
+    #: by the route.
+    asked_as: str = ""
 
     @classmethod
     def from_query(cls, query: Mapping[str, str], links: Sequence[str] = ()) -> "Options":
@@ -312,6 +316,9 @@ class Kind:
     #: The label when it depends on the query (C{?text=}, C{?framework=}).
     label_for: Optional[Callable[[Options], str]] = None
     doc: Optional[KindDoc] = None
+    #: Whether what it says may repeat the package as the URL spells it
+    #: (L{Options.asked_as}), so that a response is kept ready for each spelling.
+    says_asked: bool = False
 
     def own_label(self, options: Options) -> str:
         return self.label if self.label_for is None else self.label_for(options)

@@ -162,14 +162,16 @@ def framework_versions_for(framework: str) -> FactsFunction:
     """
     The badge of C{/pypi/frameworkversions/<framework>/}: the versions the classifiers name,
     as pypip.in's frameworks badge reads them, joined shields' way; lightgrey words when
-    there are none.
+    there are none, which name the package (and release) as the URL spells them, as shields'
+    do (L{Options.asked_as}; PyPI's name only when no route set it).
     """
     name = FRAMEWORK_NAMES[framework]
 
     def framework_versions_badge(facts: PackageFacts, options: Options) -> Badge:
         versions = pypip.framework_versions(facts, framework)
         if not versions:
-            return Badge("versions", f"{name} versions are missing for {facts.name}", "lightgrey", is_error=True)
+            asked = options.asked_as or facts.name
+            return Badge("versions", f"{name} versions are missing for {asked}", "lightgrey", is_error=True)
         return Badge(f"{name.lower()} versions", " | ".join(versions), "blue")
 
     return framework_versions_badge
@@ -207,7 +209,7 @@ KINDS = (
     Kind("format", "format", pypip.format_badge, 1800),
     Kind("types", "types", types_badge),
     # shields' own error label is "versions"; its badges say the framework's name
-    *(Kind(f"frameworkversions/{framework}", "versions", framework_versions_for(framework))
+    *(Kind(f"frameworkversions/{framework}", "versions", framework_versions_for(framework), says_asked=True)
       for framework in FRAMEWORK_NAMES),
     *(Kind(route, "downloads", downloads_for(period), reads=Reads.DOWNLOADS) for route, period in ROUTE_PERIODS.items()),
 )

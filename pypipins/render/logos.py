@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple, Union
 from pypipins.colors import JS_WHITESPACE, NOT_XML, brightness, parse, to_svg
 from pypipins.render.svg import escape_xml
 
-__all__ = ["logo_data_uri", "ALIASES"]
+__all__ = ["logo_data_uri", "shields_logo_width", "ALIASES"]
 
 #: shields' names for icons simple-icons renamed or dropped, from before (``logoAliases``).
 ALIASES = {
@@ -117,10 +117,11 @@ def logo_data_uri(
     is ``#333`` on ``social``.
 
     C{auto_size} is ``logoSize=auto``: an icon that is not square has its path moved to the
-    origin and its viewBox fitted to it, and the width is the icon's width for a height of
-    14. As in shields, that width is looked up under C{logo} lower-cased and nothing else (no
-    alias, no hyphens), so that C{None} comes back for an alias; also for a square icon,
-    which is drawn 14 wide anyway.
+    origin (its numbers rounded to 3 decimals, as shields' svgpath call rounds them) and its
+    viewBox fitted to it, and the width is the icon's width for a height of 14. As in
+    shields, that width is looked up under C{logo} lower-cased and nothing else (no alias, no
+    hyphens), so that C{None} comes back for an alias; also for a square icon, which is drawn
+    14 wide anyway.
     """
     uri = _data_uri(logo)
     if uri is not None:
@@ -175,4 +176,22 @@ def _auto_width(logo: str) -> Optional[float]:
     assert isinstance(width, (int, float)) and isinstance(height, (int, float))
     if width == height:
         return None
+    return width / height * _LOGO_HEIGHT
+
+
+def shields_logo_width(logo: str) -> Optional[float]:
+    """
+    The C{logoWidth} shields' coalesce-badge gives badge-maker for a C{logo} with
+    ``logoSize=auto``, which its JSON says: the width of the icon under C{logo} lower-cased
+    (and nothing else) for a height of 14, 14 for a square one; L{None} for a data URI or
+    a name no icon has. (L{logo_data_uri}'s width is what is drawn: L{None} for 14.)
+    """
+    if _data_uri(logo) is not None:
+        return None
+    slug = _slug(logo.lower())
+    if slug is None:
+        return None
+    icons, _ = _data()
+    width, height = icons[slug][4], icons[slug][5]
+    assert isinstance(width, (int, float)) and isinstance(height, (int, float))
     return width / height * _LOGO_HEIGHT

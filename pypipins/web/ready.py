@@ -34,13 +34,18 @@ def ready_key(
     version: Optional[str],
     ext: str,
     args: Mapping[bytes, List[bytes]],
+    spelled: bool = False,
 ) -> ReadyKey:
     """
     The request as far as it matters to the badge: any spelling of a name is the same
     package, every invalid name says the same, and a parameter no badge reads is no part of
-    it, so that no junk makes another response to keep.
+    it, so that no junk makes another response to keep. With C{spelled} (a kind whose words
+    repeat the package as asked), the name as the URL spells it.
     """
-    name = names.normalize(package) if names.is_valid(package) else None
+    if spelled:
+        name: Optional[str] = package
+    else:
+        name = names.normalize(package) if names.is_valid(package) else None
     if not args:
         # most badges are asked without a query
         return (route, kind, name, version, ext, ())

@@ -7,6 +7,7 @@ what a badge says is L{pypipins.web.answers}', the responses kept ready L{pypipi
 from typing import Any, Optional, Tuple
 from urllib.parse import quote
 
+import attrs
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.iweb import IRequest
@@ -28,9 +29,9 @@ from pypipins.web import pages as site
 from pypipins.web import snippets
 from pypipins.web.http import (
     CROSS_ORIGIN_HEADERS, cache_control, guarded, no_such_page, not_drawn, page, query, query_all,
-    router, send, status,
+    query_args, router, send, status,
 )
-from pypipins.web.static_badges import static_badge
+from pypipins.web.static_badges import shields_json, static_badge
 from pypipins.web.ready import Ready, ReadyKey, ready_key
 
 
@@ -51,9 +52,7 @@ def _json(dialect: Dialect, badge: Badge, options: Options) -> bytes:
     The badge as data, in the words of the dialect's own C{.json} URLs.
     """
     if dialect is SHIELDS:
-        return render_json.shields(
-            badge.label, badge.message, badge.color, options.label_color, options.links
-        )
+        return shields_json(badge, options, badge.color)
     return render_json.endpoint(
         badge.label, badge.message, badge.color, options.label_color, badge.is_error
     )
@@ -129,11 +128,12 @@ class BadgeSite:
     def badge(
         self, request: IRequest, kind: str, package: str, ext: str
     ) -> "bytes | Deferred[bytes]":
-        key = ready_key("", kind, package, None, ext, request.args)
+        found = PYPIP.kind(kind)
+        spelled = found is not None and found.says_asked
+        key = ready_key("", kind, package, None, ext, query_args(request), spelled)
         ready = self._send_ready(request, key, kind, ext)
         if ready is not None:
             return ready
-        found = PYPIP.kind(kind)
         if found is None or ext not in FORMATS:
             return self._no_such_badge(request)
         return Deferred.fromCoroutine(
@@ -146,11 +146,12 @@ class BadgeSite:
         if kind == _DJVERSIONS:
             return self._moved(request, f"/pypi/{_FRAMEWORK_VERSIONS}/django/", target)
         kind, package, release, ext = shields_target(kind, target)
-        key = ready_key("pypi", kind, package, release, ext, request.args)
+        found = SHIELDS.kind(kind)
+        spelled = found is not None and found.says_asked
+        key = ready_key("pypi", kind, package, release, ext, query_args(request), spelled)
         ready = self._send_ready(request, key, "pypi/" + kind, ext)
         if ready is not None:
             return ready
-        found = SHIELDS.kind(kind)
         # no package, or a release that is empty (a trailing slash) or has a slash in it
         if found is None or not package or (release is not None and (not release or "/" in release)):
             return self._no_such_badge(request)
@@ -251,6 +252,9 @@ class BadgeSite:
         options = Options.from_query(asked, query_all(request, LINK_PARAMETER))
         if version is None:
             version = asked.get("version")
+        if kind.says_asked:
+            # as the URL spells them: shields repeats the package and release asked
+            options = attrs.evolve(options, asked_as=package if version is None else f"{package}/{version}")
         checked = answers.check(
             package, version, asked.get("index"), kind.reads, self._lookup.indexes,
             self._lookup.simple_indexes,
