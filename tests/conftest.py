@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterator, List
 
 import pytest
 import pytest_twisted
+from hypothesis import settings
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.web.server import Site
@@ -15,6 +16,11 @@ from tests.helpers import (
     Daemon, RedisServer, RunningService, RunningUpstream, make_service, until,
 )
 from tests.standin import Upstream
+
+# No deadline for an example: the machines that run the suite are shared and noisy, and speed is
+# measured in bench/, not in tests.
+settings.register_profile("pypipins", deadline=None)
+settings.load_profile("pypipins")
 
 
 @pytest.fixture(scope="session")
