@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from pypipins.facts import Unavailable
 from pypipins.metrics import Metrics
-from pypipins.upstream.budget import RequestBudget
+from pypipins.upstream.budget import ARRIVAL_MARGIN, RequestBudget
 
 #: Requests in flight to one upstream origin at most, by default: a browser opens six
 #: connections to a host, pip ten; badges of many packages are many small documents.
@@ -54,7 +54,9 @@ class Gate:
         self.name = name
         self._concurrency = concurrency
         self._per_second = per_second
-        self._started = RequestBudget(clock, [(per_second, 1.0)])
+        # counted as the upstream counts them, as they arrive: a request may wait longer for
+        # its connection (or for a busy reactor) than the one after it
+        self._started = RequestBudget(clock, [(per_second, 1.0)], ARRIVAL_MARGIN)
         self._metrics = metrics
         self._waiting: Deque["Deferred[None]"] = deque()
         self._timer: Optional[IDelayedCall] = None
