@@ -1,7 +1,8 @@
 """
 The fetcher in memory (treq.testing.StubTreq over real resources, time on a Clock): redirects
-followed only on the origin, credentials never sent off it, and the cap on requests to an
-upstream (L{pypipins.upstream.gate}) as a request meets it.
+followed only on the origin, credentials never sent off it, the cap on requests to an
+upstream (L{pypipins.upstream.gate}) as a request meets it, and an index's files fetched only
+from its origin and its file hosts.
 """
 
 import base64
@@ -287,3 +288,50 @@ def test_a_request_given_up_while_waiting_leaves_the_queue():
     assert fired(first)[1] == b'{"ok": 1}'
     stub.flush()
     assert [r.path for r in upstream.pending] == [b"/2"]
+
+
+class _PyPIShaped(Resource):
+    """
+    A page of project C{demo} on any host, whose files are on PyPI's files host and on
+    another; any C{.metadata} file says C{License-Expression: MIT}. Records (host, path).
+    """
+
+    isLeaf = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: List[Tuple[str, str]] = []
+
+    def render_GET(self, request: Request) -> bytes:
+        host = request.getRequestHostname().decode()
+        path = request.path.decode()
+        self.asked.append((host, path))
+        if path == "/simple/demo/":
+            request.setHeader("Content-Type", "application/vnd.pypi.simple.v1+json")
+            files = [{"filename": name, "url": url, "core-metadata": True, "hashes": {}}
+                     for name, url in [
+                         ("demo-1.0-py3-none-any.whl", "https://evil.test/demo-1.0-py3-none-any.whl"),
+                         ("demo-1.0-cp311-none-any.whl",
+                          "https://files.pythonhosted.org/packages/demo-1.0-cp311-none-any.whl")]]
+            return json.dumps({"meta": {"api-version": "1.1"}, "name": "demo", "files": files}).encode()
+        if path.endswith(".metadata"):
+            return b"Metadata-Version: 2.4\nName: demo\nVersion: 1.0\nLicense-Expression: MIT\n"
+        request.setResponseCode(404)
+        return b""
+
+
+@pytest.mark.parametrize("base, files, read", [
+    # PyPI's files host needs no setting for a pypi.org-shaped index
+    ("https://pypi.org/simple", (), "files.pythonhosted.org"),
+    ("https://test.pypi.org/simple", (), None),
+    ("https://mirror.test/simple", (), None),
+    ("https://mirror.test/simple", (("https", "files.pythonhosted.org", 443),), "files.pythonhosted.org"),
+])
+def test_files_only_from_the_index_origin_and_its_file_hosts(base, files, read):
+    upstream = _PyPIShaped()
+    index = SimpleIndex(Fetcher(StubTreq(upstream), Clock()), None, base, AUTH, files)
+    facts = fired(index.facts("demo"))
+    assert facts.version == "1.0"
+    assert facts.license_expression == ("MIT" if read else "")
+    assert "evil.test" not in {host for host, _ in upstream.asked}
+    assert [host for host, path in upstream.asked if path.endswith(".metadata")] == ([read] if read else [])
