@@ -18,6 +18,10 @@ UPSTREAM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 #: budget has room, seconds in a burst, up to hours for refreshes after pypistats' update.
 QUEUE_BUCKETS = (0.01, 0.1, 0.5, 1.0, 3.0, 10.0, 30.0, 60.0, 300.0, 1800.0, 3600.0, 21600.0)
 
+#: What asking an upstream origin for a turn (L{pypipins.upstream.gate}) can come to: a turn
+#: at once, one after waiting, refused at once (too many wait already), or given up waiting.
+TURN_OUTCOMES = ("at_once", "waited", "refused", "gave_up")
+
 #: What a raster drawing can come to (L{pypipins.drawing}'s reasons, and ok).
 RASTER_OUTCOMES = ("ok", "failed", "timed_out", "worker_died")
 
@@ -53,8 +57,9 @@ class Metrics:
         self.redis_miss = cache.labels("redis", "miss")
         self._upstream_requests = Counter(
             "pypipins_upstream_requests",
-            "Requests to upstreams by outcome: ok, not_found and too_large (answers too) or "
-            "error.",
+            "Requests to upstreams by outcome: ok, not_found and too_large (answers too), "
+            "rate_limited (a 429), throttled (not sent: no turn under this daemon's cap in "
+            "time), cancelled (the client went) or error.",
             ["upstream", "outcome"], registry=registry,
         )
         self._upstream_seconds = Histogram(
@@ -80,6 +85,24 @@ class Metrics:
             "pypipins_queue_length", "Fetches waiting for an upstream's request budget.",
             ["upstream"], registry=registry,
         )
+        self._turns = Counter(
+            "pypipins_upstream_turns",
+            "Requests to an upstream origin by how they got their turn under its cap "
+            "(--upstream-concurrency, --upstream-rate): at_once, waited, refused (more were "
+            "waiting than its timeout could let through) or gave_up (timed out or cancelled "
+            "while waiting).",
+            ["origin", "outcome"], registry=registry,
+        )
+        self._turn_children: Dict[Tuple[str, str], Counter] = {}
+        self._in_flight = Gauge(
+            "pypipins_upstream_in_flight", "Requests in flight to an upstream origin.",
+            ["origin"], registry=registry,
+        )
+        self._waiting = Gauge(
+            "pypipins_upstream_waiting",
+            "Requests waiting for a turn to ask an upstream origin, under its cap.",
+            ["origin"], registry=registry,
+        )
         self._raster_drawings = Counter(
             "pypipins_raster_drawings",
             "Rasters drawn by the worker processes, by outcome: ok, failed (the rasterizer "
@@ -104,6 +127,28 @@ class Metrics:
         Report C{length()} as the length of C{upstream}'s queue whenever metrics are read.
         """
         self._queue_length.labels(upstream).set_function(length)
+
+    def watch_gate(
+        self, origin: str, in_flight: Callable[[], float], waiting: Callable[[], float]
+    ) -> None:
+        """
+        Report C{in_flight()} and C{waiting()} as the requests in flight to C{origin} and
+        waiting for a turn, whenever metrics are read.
+        """
+        self._in_flight.labels(origin).set_function(in_flight)
+        self._waiting.labels(origin).set_function(waiting)
+        for outcome in TURN_OUTCOMES:
+            self._turns.labels(origin, outcome)
+
+    def turn(self, origin: str, outcome: str) -> None:
+        """
+        A request to C{origin} got its turn, or did not: one of L{TURN_OUTCOMES}.
+        """
+        key = (origin, outcome)
+        child = self._turn_children.get(key)
+        if child is None:
+            child = self._turn_children[key] = self._turns.labels(origin, outcome)
+        child.inc()
 
     def queued(self, upstream: str, seconds: float) -> None:
         """

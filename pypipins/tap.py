@@ -5,7 +5,7 @@ C{twistd pypipins}: the options, and the service they build.
 import gc
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 from urllib.parse import urlsplit
 
 from twisted.application.service import IService, MultiService, Service
@@ -20,6 +20,7 @@ from pypipins.cache import (
 )
 from pypipins.health import FAILING_FOR
 from pypipins.lookup import DOWNLOADS_WAIT
+from pypipins.upstream.gate import CONCURRENCY, PER_SECOND
 from pypipins.upstream.pypistats import parse_time_of_day
 
 if TYPE_CHECKING:
@@ -87,6 +88,13 @@ class Options(usage.Options):
          "Seconds a request waits for counts queued for pypistats' budget before its badge "
          "says 'queued' (the counts are fetched all the same).", float],
         ["upstream-timeout", None, 10.0, "Seconds an upstream has to answer.", float],
+        ["upstream-concurrency", None, CONCURRENCY,
+         "Requests in flight to one upstream origin at most (PyPI's JSON and Simple APIs "
+         "share pypi.org's); past it they wait their turn within --upstream-timeout.", int],
+        ["upstream-rate", None, PER_SECOND,
+         "Requests begun a second to one upstream origin at most; past it they wait their "
+         "turn within --upstream-timeout, or are refused at once when they cannot get one "
+         "in that time.", int],
         ["unhealthy-after", None, FAILING_FOR,
          "Seconds PyPI may fail every request while Redis is down before /healthz says 503.",
          float],
@@ -147,7 +155,8 @@ class Options(usage.Options):
         except ValueError as e:
             raise usage.UsageError(f"--stats-refresh-at: {e}")
         for option in ("cache-ttl", "stats-per-second", "stats-per-minute", "stats-queue",
-                       "fleet-size", "ready-memory", "image-memory", "facts-memory"):
+                       "fleet-size", "ready-memory", "image-memory", "facts-memory",
+                       "upstream-concurrency", "upstream-rate"):
             if self[option] <= 0:
                 raise usage.UsageError(f"--{option} must be positive")
         for option in ("upstream-timeout", "unhealthy-after", "downloads-wait"):
@@ -231,7 +240,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats
     from pypipins.upstream.simple import SimpleIndex
-    from pypipins.upstream.fetcher import Condensing, Fetcher, QuietPool
+    from pypipins.upstream.fetcher import Condensing, Fetcher, Origin, QuietPool, origin, shown
+    from pypipins.upstream.gate import Gate
     from pypipins.web.routes import BadgeSite
 
     top = MultiService()
@@ -246,16 +256,31 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         redis, MemoryCache(reactor, config["facts-memory"] * MiB), metrics, reactor
     )
 
-    http = HTTPClient(Agent(reactor, pool=QuietPool(reactor)))
+    connections = QuietPool(reactor)
+    # as many kept open for reuse as may be in flight to a host, rather than Twisted's 2:
+    # a burst under the cap then costs no new connections (and TLS handshakes) after it
+    connections.maxPersistentPerHost = config["upstream-concurrency"]
+    http = HTTPClient(Agent(reactor, pool=connections))
     condensing_threads = ThreadPoolService(CONDENSING_THREADS, "condensing")
     condensing_threads.setServiceParent(top)
     condensing = Condensing(reactor, condensing_threads.pool)
-    names = ["pypi", "pypi-simple", "pypistats"] + [f"index:{index.name}" for index in config["indexes"]]
-    upstreams = {name: UpstreamHealth(name, reactor) for name in names}
+    bases = {"pypi": config["pypi-url"], "pypi-simple": config["simple-url"],
+             "pypistats": config["stats-url"]}
+    bases.update((f"index:{index.name}", index.url) for index in config["indexes"])
+    upstreams = {name: UpstreamHealth(name, reactor) for name in bases}
+    # one cap per origin: PyPI's JSON and Simple APIs (one host) are one upstream to PyPI
+    gates: Dict[Origin, Gate] = {}
+    for base in bases.values():
+        if origin(base) not in gates:
+            gates[origin(base)] = Gate(
+                reactor, shown(origin(base)), config["upstream-concurrency"],
+                config["upstream-rate"], metrics,
+            )
 
     def fetcher(name: str) -> Fetcher:
         return Fetcher(
-            http, reactor, config["upstream-timeout"], name, upstreams[name], metrics, condensing
+            http, reactor, config["upstream-timeout"], name, upstreams[name], metrics, condensing,
+            gates[origin(bases[name])],
         )
 
     # what daemons sharing the Redis share besides the cache: who fetches, and the budget

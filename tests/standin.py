@@ -14,6 +14,19 @@ packages as they like; C{huge-<N>} and C{wide-<N>} are served documents the size
 projects' (L{tests.big_documents}). Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
 in each period, so that a test can tell each package's answer from every other's.
 
+Two ways to fail test what the daemon does with an answer it should not take: C{drip} answers
+200 with the headers of a big document at once and then its body L{DRIP_BYTES} at a time every
+L{DRIP_EVERY} seconds (L{Upstream.drips} records each such answer: bytes sent, and whether and
+when the connection closed); C{redirect} answers 302 to the same path on another origin, the
+stand-in itself as C{localhost} (asked as C{127.0.0.1}; as C{127.0.0.1} if asked as anything
+else), which serves the document as if nothing failed: L{Upstream.hosts} says which host each
+request was asked of, so that a test counts the requests that reached another origin.
+
+L{Upstream.in_flight} and L{Upstream.peak_in_flight} count requests being answered at once
+(those that wait: C{/_control/delay}, C{slow}, C{drip}, C{hang}), and L{Upstream.times} when
+each request came, so that a test sees how many were in flight at most and how many came in
+any second.
+
 Like pypistats.org, its C{/stats/} answers no more than 5 requests a second and 30 a minute
 from one client address (moving windows, as pypistats' Flask-Limiter counts them), and a C{429}
 with a small HTML page beyond; L{Upstream.stats_limits} can lift that for a test that needs more.
@@ -21,8 +34,10 @@ with a small HTML page beyond; L{Upstream.stats_limits} can lift that for a test
 Run it on its own with C{python -m tests.standin PORT [FIXTURES]}; then
 C{/_control/fail?name=N&how=H}
 (C{name=*} for every name), C{/_control/recover?name=N}, C{/_control/delay?seconds=S} (every
-answer that late) and C{/_control/requests} (how many requests so far, and how many were
-refused with a 429; C{/_control/paths} lists them too) steer it from another process.
+answer that late) and C{/_control/requests} (how many requests so far, how many were
+refused with a 429, how many are in flight and were at most, and how many were asked of
+another host than 127.0.0.1; C{/_control/paths} lists them too, with C{hosts} and C{times};
+C{/_control/drips} lists the C{drip} answers) steer it from another process.
 """
 
 import json
@@ -30,7 +45,7 @@ import re
 import sys
 from collections import deque
 from pathlib import Path
-from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
@@ -53,10 +68,16 @@ _BIG = re.compile(r"^(huge|wide)-\d+$")
 _NUMBERED = re.compile(r"^numbered-(\d+)$")
 
 #: What L{Upstream.fail} can make a name do ("slow" is no failure: the right answer, late).
-FAILURES = ("500", "429", "garbage", "wrong-shape", "hang", "slow")
+FAILURES = ("500", "429", "garbage", "wrong-shape", "hang", "slow", "drip", "redirect")
 
 #: Seconds a "slow" answer takes.
 SLOW = 0.5
+
+#: A "drip" answer: the Content-Length it says, and its body sent so many bytes at a time,
+#: every so many seconds (2 KB/s: the whole would take 80 minutes).
+DRIP_LENGTH = 10 * 1024 * 1024
+DRIP_BYTES = 200
+DRIP_EVERY = 0.1
 
 #: pypistats.org's limits per client address: (requests, seconds).
 STATS_LIMITS = ((5, 1.0), (30, 60.0))
@@ -82,6 +103,15 @@ class Upstream(Resource):
         self._stats_asked: Dict[str, Deque[float]] = {}
         #: Requests to /stats/ answered 429.
         self.refused: List[str] = []
+        #: The host each request of L{requests} was asked of (its Host header, port aside).
+        self.hosts: List[str] = []
+        #: When each request of L{requests} came, by the clock.
+        self.times: List[float] = []
+        #: Requests being answered now, and at most so far.
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        #: Each "drip" answer: its path, when it began, bytes sent, when the connection closed.
+        self.drips: List[Dict[str, object]] = []
         if clock is None:
             from twisted.internet import reactor
 
@@ -104,6 +134,21 @@ class Upstream(Resource):
         if path.startswith("/_control/"):
             return self._control(request, path[len("/_control/"):])
         self.requests.append(path)
+        self.hosts.append(request.getRequestHostname().decode("ascii", "replace"))
+        self.times.append(self._now())
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        answer = self._route(request, path)
+        if answer is NOT_DONE_YET:
+            request.notifyFinish().addBoth(self._finished)
+        else:
+            self.in_flight -= 1
+        return answer
+
+    def _finished(self, _: object) -> None:
+        self.in_flight -= 1
+
+    def _route(self, request: Request, path: str) -> object:
         if path.startswith("/stats/") and self._over_the_limit(request):
             self.refused.append(path)
             request.setResponseCode(429)
@@ -142,9 +187,15 @@ class Upstream(Resource):
         elif what == "delay":
             self.delay = float(args["seconds"])
         request.setHeader("Content-Type", "application/json")
-        answer: Dict[str, object] = {"requests": len(self.requests), "refused": len(self.refused)}
+        answer: Dict[str, object] = {
+            "requests": len(self.requests), "refused": len(self.refused),
+            "in_flight": self.in_flight, "peak_in_flight": self.peak_in_flight,
+            "elsewhere": sum(1 for host in self.hosts if host != "127.0.0.1"),
+        }
         if what == "paths":
-            answer["paths"] = self.requests
+            answer.update(paths=self.requests, hosts=self.hosts, times=self.times)
+        if what == "drips":
+            answer["drips"] = self.drips
         return json.dumps(answer).encode()
 
     def _answer(
@@ -154,6 +205,15 @@ class Upstream(Resource):
         how = self._failures.get(filename or name, self._failures.get("*"))
         if how == "hang":
             return NOT_DONE_YET
+        if how == "drip":
+            return self._drip(request)
+        if how == "redirect":
+            if request.getRequestHostname() == b"127.0.0.1":
+                other = f"http://localhost:{request.getHost().port}"
+                request.redirect((other + request.uri.decode("ascii")).encode("ascii"))
+                return b""
+            # the other origin answers as if nothing failed
+            how = None
         if how in ("500", "429"):
             request.setResponseCode(int(how))
             return b"<html>upstream trouble</html>"
@@ -168,20 +228,60 @@ class Upstream(Resource):
         found = self._document(folder, name, version, filename)
         if found is None:
             request.setResponseCode(404)
-            return b'{"message": "Not Found"}'
+            return self._later(request, b'{"message": "Not Found"}', self.delay)
         body, content_type = found
         request.setHeader("Content-Type", content_type)
-        delay = SLOW if how == "slow" else self.delay
-        if delay:
-            from twisted.internet import reactor
+        return self._later(request, body, SLOW if how == "slow" else self.delay)
 
-            def answer() -> None:
+    def _later(self, request: Request, body: bytes, delay: float) -> object:
+        """
+        C{body} as the answer, C{delay} seconds from now (unless the client has gone).
+        """
+        if not delay:
+            return body
+        from twisted.internet import reactor
+
+        gone: List[object] = []
+        request.notifyFinish().addBoth(gone.append)
+
+        def answer() -> None:
+            if not gone:
                 request.write(body)
                 request.finish()
 
-            reactor.callLater(delay, answer)
-            return NOT_DONE_YET
-        return body
+        reactor.callLater(delay, answer)
+        return NOT_DONE_YET
+
+    def _drip(self, request: Request) -> object:
+        """
+        A 200 whose headers say L{DRIP_LENGTH} bytes of JSON, sent L{DRIP_BYTES} at a time.
+        """
+        from twisted.internet import reactor
+        from twisted.internet.task import LoopingCall
+
+        record: Dict[str, Any] = {
+            "path": request.path.decode("utf-8", "replace"), "began": self._now(), "sent": 0,
+            "closed": None,
+        }
+        self.drips.append(record)
+        request.setHeader("Content-Type", "application/json")
+        request.setHeader("Content-Length", str(DRIP_LENGTH))
+
+        def drip() -> None:
+            request.write(b" " * DRIP_BYTES)
+            record["sent"] += DRIP_BYTES
+
+        dripping = LoopingCall(drip)
+        dripping.clock = reactor
+
+        def closed(_: object) -> None:
+            record["closed"] = self._now()
+            if dripping.running:
+                dripping.stop()
+
+        request.notifyFinish().addBoth(closed)
+        dripping.start(DRIP_EVERY)
+        return NOT_DONE_YET
 
     def _document(
         self, folder: str, name: str, version: str, filename: str

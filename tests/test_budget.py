@@ -155,3 +155,82 @@ def test_a_failure_reaches_every_waiter(waited_for):
     waiters = [queue.submit("a", lambda: fail(ValueError("x")), waited_for) for _ in range(3)]
     assert all(fired(w).check(ValueError) for w in waiters)
     assert len(queue) == 0
+
+
+def test_a_fetch_that_raises_fails_its_waiters_and_the_queue_goes_on():
+    clock, upstream, queue = make()
+
+    def broken() -> Deferred:
+        raise RuntimeError("a fetch that raises rather than failing its Deferred")
+
+    waiters = [queue.submit("a", broken, waited_for=True) for _ in range(2)]
+    after = queue.submit("b", upstream.fetch("b"), waited_for=True)
+    assert all(fired(w).check(RuntimeError) for w in waiters)
+    upstream.answer("b")
+    assert fired(after) == "counts of b"
+
+
+class LaterBudget:
+    """
+    A budget that answers when the test says, as one a fleet shares answers when Redis does.
+    """
+
+    def __init__(self) -> None:
+        self.asked: List[Deferred] = []
+
+    def reserve(self) -> Deferred:
+        self.asked.append(Deferred())
+        return self.asked[-1]
+
+    def hold(self, seconds: float) -> None:
+        pass
+
+
+class BrokenMetrics:
+    """
+    Metrics that raise when a fetch leaves the queue, until mended.
+    """
+
+    def __init__(self) -> None:
+        self.broken = True
+
+    def queued(self, upstream: str, seconds: float) -> None:
+        if self.broken:
+            raise ValueError("a metrics fault")
+
+    def held(self, upstream: str) -> None:
+        pass
+
+
+def test_a_fault_of_the_queue_is_logged_once_and_the_queue_goes_on():
+    """
+    What the queue calls raises as each fetch is sent: every fetch is sent all the same and
+    answers its waiters, the queue goes on pumping (its budget answering later, as a fleet's
+    does), and the fault is logged once, with its traceback, then once more when it is over.
+    """
+    from twisted.logger import formatEvent, globalLogPublisher
+
+    clock = Clock()
+    upstream = Upstream(clock)
+    budget = LaterBudget()
+    metrics = BrokenMetrics()
+    queue = BudgetQueue(clock, budget, 100, "pypistats", metrics)  # type: ignore[arg-type]
+    events: List[dict] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        answers = [queue.submit(key, upstream.fetch(key), waited_for=True) for key in "abc"]
+        for key in "abc":
+            budget.asked[-1].callback(0)
+            upstream.answer(key)
+        assert [fired(a) for a in answers] == ["counts of a", "counts of b", "counts of c"]
+        metrics.broken = False
+        last = queue.submit("d", upstream.fetch("d"), waited_for=True)
+        budget.asked[-1].callback(0)
+        upstream.answer("d")
+        assert fired(last) == "counts of d"
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    said = [(formatEvent(e), e.get("log_failure")) for e in events if "queue" in formatEvent(e)]
+    assert [text for text, _ in said] == ["The pypistats queue failed counting a fetch sent; it goes on.",
+                                          "The pypistats queue goes on after 3 faults."]
+    assert said[0][1].check(ValueError)

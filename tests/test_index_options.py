@@ -27,7 +27,10 @@ def no_file(path):
       IndexOption("corp", "http://127.0.0.1:3141/root/pypi/+simple", "simple", ("env", "CORP_AUTH"))),
      ("mirror=https://mirror.test/pypi,api=json,auth=file:/etc/pypipins/mirror",
       IndexOption("mirror", "https://mirror.test/pypi", "json", ("file", "/etc/pypipins/mirror"))),
-     ("a_b-9=https://x.test,api=simple", IndexOption("a_b-9", "https://x.test"))],
+     ("a_b-9=https://x.test,api=simple", IndexOption("a_b-9", "https://x.test")),
+     ("corp=https://x.test/simple,files=https://files.x.test,files=http://127.0.0.1:8080/",
+      IndexOption("corp", "https://x.test/simple",
+                  file_hosts=(("https", "files.x.test", 443), ("http", "127.0.0.1", 8080))))],
 )
 def test_options(text, option):
     assert indexes.parse_option(text) == option
@@ -45,7 +48,12 @@ def test_options(text, option):
      ("corp=https://x.test/simple?x=1", "query or a fragment"),
      ("corp=https://x.test,api=xml", "'api': the settings are"),
      ("corp=https://x.test,auth=vault:x", "auth is env:VARIABLE or file:PATH"),
-     ("corp=https://x.test,auth=env:", "auth is env:VARIABLE or file:PATH")],
+     ("corp=https://x.test,auth=env:", "auth is env:VARIABLE or file:PATH"),
+     ("corp=https://x.test,files=ftp://files.test", "is not an http:// or https:// origin"),
+     ("corp=https://x.test,files=files.test", "is not an http:// or https:// origin"),
+     ("corp=https://x.test,files=https://files.test:x", "has no valid port"),
+     ("corp=https://x.test,files=https://files.test/packages", "with no path"),
+     ("corp=https://x.test,files=https://files.test/?a=1", "with no path")],
 )
 def test_bad_options(text, says):
     with pytest.raises(ValueError) as raised:
@@ -59,7 +67,9 @@ def test_bad_options(text, says):
      f"https://{SECRET}@index.test/simple/",
      f"corp=https://index.test/simple/,token={SECRET}",
      f"corp=https://index.test/simple/,auth={SECRET}",
-     f"{SECRET}=https://index.test/"],
+     f"{SECRET}=https://index.test/",
+     f"corp=https://index.test/simple/,files=https://{SECRET}@files.test",
+     f"corp=https://index.test/simple/,files=https://files.test/?token={SECRET}"],
 )
 def test_errors_never_repeat_a_secret(text):
     with pytest.raises(ValueError) as raised:

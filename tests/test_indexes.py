@@ -241,9 +241,14 @@ def standin_index(distributions) -> Iterator[Tuple[SimpleIndex, str]]:
 
 @pytest.fixture
 def standin_service(upstream, redis, standin_index, monkeypatch) -> Iterator[RunningService]:
+    """
+    The daemon in-process, with the stand-in as index C{json}: its files' host configured.
+    """
     monkeypatch.setenv("STANDIN_AUTH", f"{USER}:{PASSWORD}")
-    running = make_service(upstream, redis.url,
-                           "--index", f"json={standin_index[1]},auth=env:STANDIN_AUTH")
+    running = make_service(
+        upstream, redis.url,
+        "--index", f"json={standin_index[1]},auth=env:STANDIN_AUTH,files={standin_index[0].files_url}",
+    )
     pytest_twisted.blockon(Deferred.fromCoroutine(until(lambda: running.redis.connected)))
     yield running
     pytest_twisted.blockon(running.service.stopService())
@@ -276,6 +281,37 @@ async def test_pep_691_json_with_yanked_files_and_core_metadata(standin_service,
     assert pages and files
     assert all(auth is not None for auth in pages) and all(auth is None for auth in files)
     assert upstream.requests == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_files_only_from_the_index_origin_and_its_file_hosts(upstream, redis, standin_index, monkeypatch):
+    """
+    The same index without C{files=}: its pages point to files on another origin, which are
+    not fetched (whatever a page says, the operator says where the daemon goes); the version
+    and file badges still answer from the page, and the host is logged once.
+    """
+    from twisted.logger import globalLogPublisher
+
+    index, pages_url = standin_index
+    monkeypatch.setenv("STANDIN_AUTH", f"{USER}:{PASSWORD}")
+    events: List[dict] = []
+    globalLogPublisher.addObserver(events.append)
+    running = make_service(upstream, redis.url, "--index", f"json={pages_url},auth=env:STANDIN_AUTH")
+    try:
+        url = running.url("")
+        assert [says(await badge(url, f"/{kind}/{project}/badge.json?index=json"))
+                for kind, project in [("v", "typed-corp"), ("format", "typed-corp"),
+                                      ("license", "typed-corp"), ("license", "pre-corp")]
+                ] == ["1.0.0", "source", "unknown", "unknown"]
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+        await running.service.stopService()
+    assert [path for path, _ in index.requests if not path.startswith("/simple/")] == []
+    from twisted.logger import formatEvent
+
+    said = [formatEvent(e) for e in events if "are not fetched" in formatEvent(e)]
+    assert said == [f"{pages_url}: files on {index.files_url} are not fetched: neither the "
+                    "index's origin nor one of its file hosts (--index ...,files=URL)."]
 
 
 @pytest_twisted.ensureDeferred

@@ -34,6 +34,9 @@ def refusal(options: usage.Options, args):
      (["--shields-url", "x"], "--shields-url must be an http:// or https:// URL"),
      (["--public-url", "badges.example.org"], "--public-url must be an http:// or https:// URL"),
      (["--unhealthy-after", "-1"], "--unhealthy-after must be positive"),
+     (["--upstream-concurrency", "0"], "--upstream-concurrency must be positive"),
+     (["--upstream-rate", "-5"], "--upstream-rate must be positive"),
+     (["--upstream-rate", "1.5"], "invalid literal"),
      (["--ready-memory", "0"], "--ready-memory must be positive"),
      (["--image-memory", "-1"], "--image-memory must be positive"),
      (["--facts-memory", "x"], "invalid literal"),
@@ -43,7 +46,9 @@ def refusal(options: usage.Options, args):
      # the URL, which holds a password, is not repeated
      (["--index", "corp=https://alice:s3cr3t@x.test/simple"], "credentials go in auth=env"),
      (["--index", "corp=https://x.test/simple,auth=env:PYPIPINS_NO_SUCH_VARIABLE"],
-      "the environment variable PYPIPINS_NO_SUCH_VARIABLE is not set")],
+      "the environment variable PYPIPINS_NO_SUCH_VARIABLE is not set"),
+     (["--index", "corp=https://x.test/simple,files=https://alice:s3cr3t@files.test"],
+      "files= is an origin, with no credentials in it")],
 )
 def test_bad_options_are_refused(args, says):
     said = refusal(tap.Options(), args)

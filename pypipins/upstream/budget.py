@@ -7,8 +7,9 @@ wait their turn within it: past the budget a request waits, it is never refused.
 from collections import OrderedDict, deque
 from typing import Any, Callable, Deque, List, Optional, Protocol, Sequence, Tuple
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from pypipins.incidents import Incident
@@ -136,6 +137,11 @@ class BudgetQueue:
     head of its class, and nothing is sent for the time it asks; that is logged once per
     incident, which ends at the next fetch that does not ask it.
 
+    A fault of the queue's own (what it calls raising: metrics, a budget, a clock) is logged
+    once, with its traceback, until a fetch is sent without one again; the queue goes on
+    (after L{RESERVE_FAILED_WAIT} seconds where it stood still), and every waiter gets an
+    answer or a failure.
+
     @param max_entries: entries queued at most; past it the oldest refresh is dropped, and a
         fetch a client waits for is refused only when every entry is one.
     @param name: the upstream's, in the log and the metrics.
@@ -166,6 +172,8 @@ class BudgetQueue:
         self._reserving = False
         #: Whether L{_pump}'s loop runs, which a budget that answers at once feeds.
         self._pumping = False
+        #: Faults of the queue's own since it last ran without one.
+        self._faults = 0
 
     def __len__(self) -> int:
         return len(self._clients) + len(self._refreshes)
@@ -227,39 +235,88 @@ class BudgetQueue:
             # a budget of this process answers at once: loop rather than recurse
             while len(self) and not self._reserving and self._timer is None:
                 self._reserving = True
-                self._budget.reserve().addBoth(self._reserved)
+                try:
+                    reserving = self._budget.reserve()
+                except Exception:
+                    self._reserving = False
+                    self._fault("asking its budget", pause=True)
+                    break
+                reserving.addBoth(self._reserved)
         finally:
             self._pumping = False
 
     def _reserved(self, wait: Any) -> None:
         self._reserving = False
-        if isinstance(wait, Failure):
-            wait = RESERVE_FAILED_WAIT  # a budget's own fault: not spent, asked again
-        if wait > 0:
-            self._timer = self._clock.callLater(wait, self._pump)
-        elif len(self):
-            queue = self._clients if self._clients else self._refreshes
-            key, entry = queue.popitem(last=False)
-            self._send(key, entry, queue is self._clients)
+        try:
+            if isinstance(wait, Failure):
+                wait = RESERVE_FAILED_WAIT  # a budget's own fault: not spent, asked again
+            if wait > 0:
+                self._timer = self._clock.callLater(wait, self._pump)
+            elif len(self):
+                queue = self._clients if self._clients else self._refreshes
+                key, entry = queue.popitem(last=False)
+                self._send(key, entry, queue is self._clients)
+        except Exception:
+            self._fault("sending the next fetch", pause=True)
+            return
         self._pump()
 
+    def _fault(self, doing: str, pause: bool = False) -> None:
+        """
+        Something the queue called raised while C{doing}: logged once per incident. With
+        C{pause}, where the queue stood still, it pumps again in L{RESERVE_FAILED_WAIT}
+        seconds, not at once: the fault may well happen again, and a loop must not spin.
+        """
+        if not self._faults:
+            _log.failure(
+                "The {name} queue failed {doing}; it goes on.", name=self._name, doing=doing
+            )
+        self._faults += 1
+        if not pause:
+            return
+        try:
+            if self._timer is None or not self._timer.active():
+                self._timer = self._clock.callLater(RESERVE_FAILED_WAIT, self._pump)
+        except Exception:
+            # with no clock left there is nothing to pump by; the next submit pumps
+            self._timer = None
+
     def _send(self, key: str, entry: _Entry, waited_for: bool) -> None:
-        if self._metrics is not None:
-            self._metrics.queued(self._name, self._clock.seconds() - entry.since)
+        """
+        Send C{entry}'s fetch, whose outcome reaches every waiter whatever fails here.
+        """
+        try:
+            if self._metrics is not None:
+                self._metrics.queued(self._name, self._clock.seconds() - entry.since)
+        except Exception:
+            self._fault("counting a fetch sent")
+        else:
+            if self._faults:
+                _log.info(
+                    "The {name} queue goes on after {faults} faults.",
+                    name=self._name, faults=self._faults,
+                )
+                self._faults = 0
 
         def done(result: Any) -> None:
-            if isinstance(result, Failure) and isinstance(result.value, Retry):
-                retry = result.value
-                self._budget.hold(retry.hold)
-                self._holding.failed(f"{retry}; holding off {retry.hold:.0f} s")
-                if self._metrics is not None:
-                    self._metrics.held(self._name)
-                self._requeue(key, entry, waited_for)
-                return
-            self._holding.answered()
+            try:
+                if isinstance(result, Failure) and isinstance(result.value, Retry):
+                    retry = result.value
+                    self._budget.hold(retry.hold)
+                    self._holding.failed(f"{retry}; holding off {retry.hold:.0f} s")
+                    if self._metrics is not None:
+                        self._metrics.held(self._name)
+                    self._requeue(key, entry, waited_for)
+                    return
+                self._holding.answered()
+            except Exception:
+                self._fault("taking a fetch's outcome")
+                if any(e is entry for e in (*self._clients.values(), *self._refreshes.values())):
+                    return  # requeued before the fault: its waiters still wait their turn
             _fire(entry.waiters, result)
 
-        entry.fetch().addBoth(done)
+        # a fetch that raises rather than failing its Deferred fails its waiters all the same
+        maybeDeferred(entry.fetch).addBoth(done)
 
     def _requeue(self, key: str, entry: _Entry, waited_for: bool) -> None:
         # back at the head of its class, the waiters still waiting; a client that asked
@@ -271,6 +328,9 @@ class BudgetQueue:
         queue[key] = entry
         queue.move_to_end(key, last=False)
         self._pump()
+
+
+_log = Logger()
 
 
 def _fire(waiters: List["Deferred[Any]"], result: Any) -> None:

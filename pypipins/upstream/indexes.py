@@ -5,12 +5,14 @@ C{?index=NAME}.
 An index is configured on the server only, never by a URL in the query string: that would make
 the service a proxy to any address for whoever asks. C{--index} says::
 
-    NAME=URL[,api=simple|json][,auth=env:VARIABLE|auth=file:PATH]
+    NAME=URL[,api=simple|json][,auth=env:VARIABLE|auth=file:PATH][,files=ORIGIN...]
 
 C{api=simple} (the default) is the standard Simple API at C{URL}, what pip takes as
 C{--index-url}; C{api=json} is Warehouse's JSON API (C{URL/<name>/json}). The credentials are
 read once, at start-up, from an environment variable or a file, so that they are in no command
 line; C{user:password}, or a bare token, which is sent as user C{__token__} as PyPI's are.
+C{files=} (repeatable) names an origin besides the index's own that its files are fetched
+from: an index's pages may point anywhere, the daemon fetches only where the operator said.
 """
 
 import base64
@@ -24,7 +26,7 @@ from twisted.internet.interfaces import IReactorThreads
 from pypipins.facts import PackageSource, ProjectSource
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.simple import SimpleIndex
-from pypipins.upstream.fetcher import Fetcher
+from pypipins.upstream.fetcher import Fetcher, Origin, origin
 
 #: What C{?index=} may say: short, and safe in a cache key and a log line.
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -46,6 +48,8 @@ class IndexOption:
     api: str = "simple"
     #: (C{"env"}, variable) or (C{"file"}, path): where the credentials are.
     secret_from: Optional[Tuple[str, str]] = None
+    #: Origins besides the index's own that its files are fetched from.
+    file_hosts: Tuple[Origin, ...] = ()
 
 
 @attrs.frozen
@@ -59,6 +63,8 @@ class Index:
     api: str
     #: The C{Authorization} header value: never shown, in a repr or anywhere else.
     authorization: Optional[str] = attrs.field(default=None, repr=False)
+    #: Origins besides the index's own that its files are fetched from.
+    file_hosts: Tuple[Origin, ...] = ()
 
     def source(self, fetcher: Fetcher, reactor: IReactorThreads) -> PackageSource:
         """
@@ -68,7 +74,7 @@ class Index:
         if self.api == "json":
             headers = {} if self.authorization is None else {"Authorization": self.authorization}
             return PyPI(fetcher, self.url, headers)
-        return SimpleIndex(fetcher, reactor, self.url, self.authorization)
+        return SimpleIndex(fetcher, reactor, self.url, self.authorization, self.file_hosts)
 
 
 def parse_option(text: str) -> IndexOption:
@@ -82,7 +88,9 @@ def parse_option(text: str) -> IndexOption:
     name, equals, rest = text.partition("=")
     name = name.strip()
     if not equals or not rest:
-        raise ValueError("it takes NAME=URL[,api=simple|json][,auth=env:VARIABLE|file:PATH]")
+        raise ValueError(
+            "it takes NAME=URL[,api=simple|json][,auth=env:VARIABLE|file:PATH][,files=ORIGIN]"
+        )
     if not _NAME.match(name):
         raise ValueError(
             "the index name (before '=') is lower-case letters, digits, '-' and '_', at most 32"
@@ -105,6 +113,7 @@ def parse_option(text: str) -> IndexOption:
         raise ValueError(f"{name}: {url!r} has a query or a fragment; an index URL has neither")
     api = "simple"
     secret_from = None
+    file_hosts: List[Origin] = []
     for setting in settings:
         key, _, value = setting.partition("=")
         if key == "api" and value in APIS:
@@ -114,12 +123,35 @@ def parse_option(text: str) -> IndexOption:
             if where not in _SECRET_SOURCES or not what:
                 raise ValueError(f"{name}: auth is env:VARIABLE or file:PATH")
             secret_from = (where, what)
+        elif key == "files":
+            file_hosts.append(_file_host(name, value))
         else:
             raise ValueError(
-                f"{name}: {key!r}: the settings are api=simple, api=json, auth=env:VARIABLE "
-                "and auth=file:PATH"
+                f"{name}: {key!r}: the settings are api=simple, api=json, auth=env:VARIABLE, "
+                "auth=file:PATH and files=ORIGIN"
             )
-    return IndexOption(name, url.rstrip("/"), api, secret_from)
+    return IndexOption(name, url.rstrip("/"), api, secret_from, tuple(file_hosts))
+
+
+def _file_host(name: str, value: str) -> Origin:
+    """
+    The origin a C{files=} setting names: C{http(s)://host[:port]}, nothing more.
+
+    @raise ValueError: saying what is wrong, without repeating what may hold a secret.
+    """
+    parts = urlsplit(value)
+    if "@" in parts.netloc:
+        raise ValueError(f"{name}: files= is an origin, with no credentials in it")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError(f"{name}: files={value!r} has no valid port")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name}: files={value!r} is not an http:// or https:// origin")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        # not repeated: a query may hold a token
+        raise ValueError(f"{name}: files= is an origin (scheme, host and port), with no path")
+    return origin(value)
 
 
 def check_unique(options: Iterable[IndexOption]) -> None:
@@ -156,7 +188,7 @@ def configure(
         looked for, never what was found there.
     """
     if option.secret_from is None:
-        return Index(option.name, option.url, option.api)
+        return Index(option.name, option.url, option.api, file_hosts=option.file_hosts)
     where, what = option.secret_from
     if where == "env":
         secret = environ.get(what)
@@ -174,7 +206,7 @@ def configure(
     if not secret.isprintable():
         # a line break would end the Authorization header and start another
         raise ValueError(f"{option.name}: the credentials in {where}:{what} are not one line")
-    return Index(option.name, option.url, option.api, authorization(secret))
+    return Index(option.name, option.url, option.api, authorization(secret), option.file_hosts)
 
 
 def configure_all(

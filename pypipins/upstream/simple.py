@@ -14,7 +14,7 @@ Reading a page and choosing a release are pure functions; L{SimpleIndex} moves t
 import json
 import re
 from html.parser import HTMLParser
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 import attrs
@@ -29,6 +29,7 @@ from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorThreads
 from twisted.internet.threads import deferToThreadPool
+from twisted.logger import Logger
 
 from pypipins.upstream import coremetadata
 from pypipins.upstream.coremetadata import CoreMetadata
@@ -36,7 +37,7 @@ from pypipins.facts import (
     PROVENANCE_READ, NotFound, PackageFacts, ProjectFacts, Provenance, Publisher, ReleaseFiles,
     Unavailable,
 )
-from pypipins.upstream.fetcher import Fetcher, TooLarge
+from pypipins.upstream.fetcher import Fetcher, Origin, TooLarge, origin, shown
 
 #: JSON first (PEP 691), HTML if that is all the index speaks (PEP 503; pypiserver).
 ACCEPT = (
@@ -62,6 +63,16 @@ MAX_PROVENANCE = 1024 * 1024
 #: on a badge, and kept for every project asked for.
 MAX_WORD = 100
 
+#: The hosts of files known for an index's origin (the index's own is always allowed): PyPI's
+#: pages point to its files host, so a pypi.org-shaped index reads metadata without a setting.
+KNOWN_FILE_HOSTS: Dict[Origin, Tuple[Origin, ...]] = {
+    ("https", "pypi.org", 443): (("https", "files.pythonhosted.org", 443),),
+    ("https", "test.pypi.org", 443): (("https", "test-files.pythonhosted.org", 443),),
+}
+
+#: Hosts of files not allowed that are logged, each once: a bound, whatever pages say.
+FOREIGN_HOSTS_LOGGED = 16
+
 #: The project status a page that says none means (PEP 792).
 ACTIVE = "active"
 
@@ -74,6 +85,8 @@ _EGG = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-.+)?\.egg$")
 #: Which kind of file a badge prefers to read metadata from: a wheel's is the exact one
 #: (PEP 427), an sdist's PKG-INFO may be older metadata, an egg's older still.
 _METADATA_PREFERENCE = {"bdist_wheel": 0, "sdist": 1, "bdist_egg": 2}
+
+_log = Logger()
 
 
 @attrs.frozen
@@ -420,15 +433,6 @@ def parse_provenance(document: Any) -> Provenance:
     return Provenance(tuple(publishers))
 
 
-def origin(url: str) -> Tuple[str, str, Optional[int]]:
-    """
-    Scheme, host and port of C{url}: to whom credentials for it may go.
-    """
-    parts = urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
-
-
 class SimpleIndex:
     """
     A client of the Simple API at C{base_url} (what pip takes as C{--index-url}).
@@ -437,15 +441,27 @@ class SimpleIndex:
         of zip or tar.gz, which would hold up every other request in the reactor's thread.
     @param authorization: an C{Authorization} header value, sent to the index's own origin
         only: never to a file host elsewhere that its pages point to (as pip does).
+    @param file_hosts: the origins besides the index's own that its files (core metadata,
+        distributions) are fetched from, and redirects for them may lead to; those of
+        L{KNOWN_FILE_HOSTS} are added. Files elsewhere are not fetched, whatever a page says.
     """
 
     def __init__(
-        self, fetcher: Fetcher, reactor: IReactorThreads, base_url: str, authorization: Optional[str] = None
+        self,
+        fetcher: Fetcher,
+        reactor: IReactorThreads,
+        base_url: str,
+        authorization: Optional[str] = None,
+        file_hosts: Iterable[Origin] = (),
     ) -> None:
         self._fetcher = fetcher
         self._reactor = reactor
         self._base_url = base_url.rstrip("/")
         self._origin = origin(base_url)
+        self._file_hosts = frozenset(
+            (self._origin, *KNOWN_FILE_HOSTS.get(self._origin, ()), *file_hosts)
+        )
+        self._foreign_logged: Set[Origin] = set()
         parts = urlsplit(self._base_url)
         self._origin_url = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
         self._authorization = authorization
@@ -528,11 +544,13 @@ class SimpleIndex:
         none does (too large, not an archive), so that the version and file badges still
         answer.
         """
-        for url, filename in metadata_sources(files):
+        for url, filename in metadata_sources(self._on_file_hosts(files)):
             is_metadata = filename.endswith(".metadata")
             limit = coremetadata.MAX_METADATA if is_metadata else MAX_DISTRIBUTION
             try:
-                _, body = await self._fetcher.get(url, "*/*", self._headers(url), limit)
+                _, body = await self._fetcher.get(
+                    url, "*/*", self._headers(url), limit, self._file_hosts
+                )
             except (NotFound, TooLarge):
                 # listed but not there, or too large to read: the next file may do
                 continue
@@ -543,3 +561,22 @@ class SimpleIndex:
             if found is not None:
                 return coremetadata.parse(found)
         return CoreMetadata()
+
+    def _on_file_hosts(self, files: Iterable[DistFile]) -> List[DistFile]:
+        """
+        Those of C{files} on the index's origin or its file hosts: a page may point anywhere,
+        but what the daemon fetches is the operator's to say. Each other host is logged once.
+        """
+        kept = []
+        for each in files:
+            where = origin(each.url)
+            if where in self._file_hosts:
+                kept.append(each)
+            elif where not in self._foreign_logged and len(self._foreign_logged) < FOREIGN_HOSTS_LOGGED:
+                self._foreign_logged.add(where)
+                _log.warn(
+                    "{index}: files on {host} are not fetched: neither the index's origin nor "
+                    "one of its file hosts (--index ...,files=URL).",
+                    index=self._base_url, host=shown(where),
+                )
+        return kept
