@@ -93,7 +93,7 @@ class AcceptFailures(Service):
         self.incident = Incident(
             "Accepting connections", clock,
             meanwhile="new clients are turned away unanswered until connections close",
-            calm=CALM, unit="clients turned away",
+            calm=CALM, unit="connections",
         )
         self._recheck: Optional[IDelayedCall] = None
 
