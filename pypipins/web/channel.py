@@ -20,9 +20,10 @@ never sets it), and C{clearLineBuffer}. One private method is overridden, the on
 Twisted's 400, as there is no other way to know of it; tests/test_channel.py holds it on both.
 """
 
+import socket
 from typing import List, Optional, Protocol, cast
 
-from twisted.internet.interfaces import IDelayedCall, IPushProducer
+from twisted.internet.interfaces import IDelayedCall, IPushProducer, ISystemHandle, ITCPTransport
 from twisted.internet.protocol import connectionDone
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
@@ -39,6 +40,13 @@ REQUEST_DEADLINE = 10.0
 #: Seconds a connection closed by the deadline has to take its 408 before it is aborted: a
 #: client that does not read it would keep the descriptor.
 ABORT_AFTER = 2.0
+
+#: Bytes of answers the kernel may hold unsent on a connection (TCP_NOTSENT_LOWAT, Linux):
+#: past them the rest waits in Twisted's buffer, whose filling stops the connection (see
+#: GuardedChannel). Without it the kernel takes megabytes for a client that reads nothing
+#: (on loopback, sixty home pages) before the daemon knows. Bytes in flight are not bounded
+#: by it: a far client still gets a window as wide as its path needs.
+UNSENT = 16 * 1024
 
 #: The most of a refused request's line that is logged: a line may be 16 KB.
 LOGGED_LINE = 1024
@@ -68,8 +76,9 @@ class GuardedChannel(HTTPChannel):
     Pipelined requests: when a request has been answered and bytes of the next are already
     read, the next is parsed at the next reactor turn, not at once, and the connection is not
     read meanwhile: other connections take their turn between a connection's requests. When
-    the transport's write buffer fills (the client is not reading its answers), the channel
-    stops both reading and parsing until the transport has written it out.
+    the transport's write buffer fills (the client is not reading its answers: the kernel
+    holds at most L{UNSENT} bytes of them unsent, the transport 64 KB), the channel stops
+    both reading and parsing until the transport has written it out.
 
     Deadline: a request begun (some of its bytes read, the rest not) and not whole within
     L{REQUEST_DEADLINE} seconds is answered 408 and its connection closed.
@@ -90,6 +99,17 @@ class GuardedChannel(HTTPChannel):
     _turn: Optional[IDelayedCall] = None
     _deadline: Optional[IDelayedCall] = None
     _closing: Optional[IDelayedCall] = None
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        option = getattr(socket, "TCP_NOTSENT_LOWAT", None)
+        handle = ISystemHandle(self.transport, None)
+        if option is not None and handle is not None and ITCPTransport.providedBy(self.transport):
+            try:
+                cast(socket.socket, handle.getHandle()).setsockopt(socket.IPPROTO_TCP, option, UNSENT)
+            except OSError:
+                # not a TCP socket after all (a test's), or a kernel without it
+                pass
 
     # bytes in
 
@@ -246,3 +266,4 @@ class GuardedChannel(HTTPChannel):
                 call.cancel()
         self._turn = self._closing = None
         super().connectionLost(reason)
+
