@@ -13,7 +13,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.web.http import combinedLogFormatter
 from twisted.web.resource import Resource
-from twisted.web.server import Request
+from twisted.web.server import NOT_DONE_YET, Request
 
 from pypipins.web.accesslog import AccessLog
 from pypipins.web.channel import LOGGED_LINE, REQUEST_DEADLINE, GuardedChannel
@@ -140,6 +140,45 @@ def test_a_request_split_across_reads_is_answered_once_whole():
         clock.advance(0)
     assert resource.rendered == [b"/1", b"/2"]
     assert transport.producerState == "producing"
+
+
+class Later(Counted):
+    """
+    Answers each GET a second later, as a lookup that waits on Redis or PyPI does.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def render_GET(self, request: Request) -> int:
+        self.rendered.append(request.uri)
+
+        def answer() -> None:
+            request.write(b"x" * ANSWER)
+            request.finish()
+
+        self.clock.callLater(1, answer)
+        return NOT_DONE_YET
+
+
+def test_pipelined_requests_answered_later_are_answered_in_order():
+    channel, transport, resource, clock, log = connect(UnreadTransport())
+    later = Later(clock)
+    channel.site.resource = later
+    requests = [get(b"/%d" % n) for n in range(30)]
+    # the first whole, the rest while it is answered, a byte at a time at the end
+    channel.dataReceived(requests[0])
+    channel.dataReceived(b"".join(requests[1:-1]))
+    for byte in requests[-1]:
+        channel.dataReceived(bytes([byte]))
+    answered = 0
+    for _ in range(100):
+        clock.advance(1)
+        answered += transport.read().count(b"HTTP/1.1 200 OK")
+    assert answered == 30
+    assert later.rendered == [b"/%d" % n for n in range(30)]
+    assert b" 408 " not in transport.value()
 
 
 def test_a_client_that_reads_no_answers_is_neither_read_nor_answered_further():
