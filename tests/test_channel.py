@@ -9,14 +9,16 @@ from typing import List, Tuple
 
 import pytest
 from twisted.internet.address import IPv4Address
+from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
 from twisted.web.http import combinedLogFormatter
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from pypipins.web.accesslog import AccessLog
-from pypipins.web.channel import LOGGED_LINE, REQUEST_DEADLINE, GuardedChannel
+from pypipins.web.channel import LOGGED_LINE, READ_AHEAD, REQUEST_DEADLINE, GuardedChannel
 from pypipins.web.limits import MAX_BODY, limited_site
 
 pytestmark = pytest.mark.memory
@@ -122,14 +124,32 @@ def test_pipelined_requests_are_taken_one_a_reactor_turn():
     channel, transport, resource, clock, log = connect()
     channel.dataReceived(get(b"/1") + get(b"/2") + get(b"/3"))
     assert resource.rendered == [b"/1"]
-    # the connection is not read while its requests wait
-    assert transport.producerState == "paused"
     clock.turn()
     assert resource.rendered == [b"/1", b"/2"]
     clock.turn()
     assert resource.rendered == [b"/1", b"/2", b"/3"]
     assert transport.producerState == "producing"
     assert transport.value().count(b"HTTP/1.1 200 OK") == 3
+
+
+def test_a_connection_is_read_no_further_than_a_limit_ahead_of_its_answers():
+    channel, transport, resource, clock, log = connect()
+    requests = [get(b"/%d" % n) for n in range(READ_AHEAD // len(get(b"/0")) + 10)]
+    channel.dataReceived(b"".join(requests))
+    assert transport.producerState == "paused"
+    while len(resource.rendered) < len(requests):
+        clock.turn()
+    assert transport.producerState == "producing"
+
+
+def test_the_requests_of_a_client_that_hangs_up_are_dropped():
+    channel, transport, resource, clock, log = connect()
+    channel.dataReceived(get(b"/1") + get(b"/2") + get(b"/3"))
+    # it is still read, and so seen to go
+    assert transport.producerState == "producing"
+    channel.connectionLost(Failure(ConnectionDone()))
+    clock.advance(0)
+    assert resource.rendered == [b"/1"]
 
 
 def test_a_request_split_across_reads_is_answered_once_whole():

@@ -48,6 +48,12 @@ ABORT_AFTER = 2.0
 #: by it: a far client still gets a window as wide as its path needs.
 UNSENT = 16 * 1024
 
+#: Bytes of a connection's pipelined requests read ahead of the one answered: a client that
+#: hangs up is seen at once and its requests dropped (a connection not read is not seen
+#: closing), and a client sending requests faster than they are answered is not read past
+#: it. Twisted reads as far ahead while a request is answered (_optimisticEagerReadSize).
+READ_AHEAD = 16 * 1024
+
 #: The most of a refused request's line that is logged: a line may be 16 KB.
 LOGGED_LINE = 1024
 
@@ -74,8 +80,9 @@ class GuardedChannel(HTTPChannel):
     sending slowly, and whose refusals are logged.
 
     Pipelined requests: when a request has been answered and bytes of the next are already
-    read, the next is parsed at the next reactor turn, not at once, and the connection is not
-    read meanwhile: other connections take their turn between a connection's requests. When
+    read, the next is parsed at the next reactor turn, not at once, and the connection is read
+    meanwhile no further than L{READ_AHEAD} bytes: other connections take their turn between
+    a connection's requests. When
     the transport's write buffer fills (the client is not reading its answers: the kernel
     holds at most L{UNSENT} bytes of them unsent, the transport 64 KB), the channel stops
     both reading and parsing until the transport has written it out.
@@ -115,9 +122,10 @@ class GuardedChannel(HTTPChannel):
 
     def dataReceived(self, data: bytes) -> None:
         if self.paused:
-            # only from requestDone's own hand-back of what it read during the answer: the
-            # connection is not read while paused
+            # read while a request waits for its turn (or handed back by requestDone)
             self._held += data
+            if len(self._held) > READ_AHEAD:
+                self._pause_reading()
             return
         super().dataReceived(data)
         self._watch()
@@ -170,7 +178,8 @@ class GuardedChannel(HTTPChannel):
         if self._unread:
             return
         if self._held:
-            self._pause_reading()
+            if len(self._held) > READ_AHEAD:
+                self._pause_reading()
             if self._turn is None:
                 self._turn = self.callLater(0, self._take_turn)
         elif self._turn is None:
