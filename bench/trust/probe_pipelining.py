@@ -112,12 +112,9 @@ def slow_readers(stack: Stack) -> int:
     """
     The burst of slow readers; the pages they read whole.
     """
-    readers = []
-    for _ in range(SLOW):
-        connection = socket.create_connection(("127.0.0.1", stack.port), timeout=10)
-        connection.sendall(PAGE * SLOW_PAGES)
+    readers = pipelining(stack, SLOW, SLOW_PAGES)
+    for connection in readers:
         connection.setblocking(False)
-        readers.append(connection)
     received = {c: 0 for c in readers}
     until = time.monotonic() + SLOW_FOR
     while time.monotonic() < until:
