@@ -11,13 +11,14 @@ while every other client waited. Its idle timeout starts again at each byte, so 
 sending a byte now and then held its connection (and a file descriptor) for ever. And the 400s
 it writes itself never reach the site's log.
 
-This subclass uses the hooks Twisted's HTTP channel has had since Twisted 17 and has the same
-on Twisted 25.5 (PyPy) and 26.10: the methods C{LineReceiver} and C{HTTPChannel} call as bytes
+This subclass uses the hooks Twisted's HTTP channel has had for years, the same on Twisted 25.5
+(PyPy) and 26.10: the methods C{LineReceiver} and C{HTTPChannel} call as bytes
 arrive (C{dataReceived}, C{lineReceived}, C{lineLengthExceeded}, C{allContentReceived},
 C{requestDone}), the producer methods the transport calls (C{pauseProducing},
 C{resumeProducing}), C{LineReceiver}'s C{paused} flag, which stops its parsing (C{HTTPChannel}
-never sets it), and C{clearLineBuffer}. One private method is overridden, the one that writes
-Twisted's 400, as there is no other way to know of it; tests/test_channel.py holds it on both.
+never sets it), C{clearLineBuffer}, and the transport's socket (C{getHandle}) for one option.
+One private method is overridden, the one that writes Twisted's 400, as there is no other way
+to know of it; tests/test_channel.py holds it on both.
 """
 
 import socket
@@ -82,10 +83,10 @@ class GuardedChannel(HTTPChannel):
     Pipelined requests: when a request has been answered and bytes of the next are already
     read, the next is parsed at the next reactor turn, not at once, and the connection is read
     meanwhile no further than L{READ_AHEAD} bytes: other connections take their turn between
-    a connection's requests. When
-    the transport's write buffer fills (the client is not reading its answers: the kernel
-    holds at most L{UNSENT} bytes of them unsent, the transport 64 KB), the channel stops
-    both reading and parsing until the transport has written it out.
+    a connection's requests. When the transport's write buffer fills (the client is not
+    reading its answers: the kernel holds at most L{UNSENT} bytes of them unsent, the
+    transport 64 KB), the channel stops both reading and parsing until the transport has
+    written it out.
 
     Deadline: a request begun (some of its bytes read, the rest not) and not whole within
     L{REQUEST_DEADLINE} seconds is answered 408 and its connection closed.
