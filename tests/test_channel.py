@@ -5,7 +5,7 @@ Clock. The same through the daemons as users start them is in tests/test_http_li
 """
 
 import io
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import pytest
 from twisted.internet.address import IPv4Address
@@ -95,7 +95,7 @@ class UnreadTransport(Transport):
         return taken
 
 
-def connect(transport: Transport = None) -> Tuple[GuardedChannel, Transport, Counted, Reactor, io.StringIO]:
+def connect(transport: Optional[Transport] = None) -> Tuple[GuardedChannel, Transport, Counted, Reactor, io.StringIO]:
     """
     A connection to a new site: its channel, transport, resource, clock and access log.
     """
