@@ -27,15 +27,18 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     if reactor is None:
         from twisted.internet import reactor
 
+    from twisted.logger import globalLogPublisher
+
     from pypipins.cache import IMAGES_IN_MEMORY, MemoryCache
     from pypipins.web.limits import limited_site
     from pypipins.images import LocalImages
-    from pypipins.openfiles import OpenFilesLimit
+    from pypipins.openfiles import AcceptFailures, OpenFilesLimit
     from pypipins.web.static_badges import ShieldsSite
 
     top = MultiService()
     # before the port: what it accepts counts against it
     OpenFilesLimit().setServiceParent(top)
+    AcceptFailures(reactor, globalLogPublisher).setServiceParent(top)
     # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
     pool = drawing_pool(config, reactor)
     pool.setServiceParent(top)

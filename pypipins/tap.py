@@ -225,6 +225,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from prometheus_client import CollectorRegistry
     from treq.client import HTTPClient
     from twisted.web.client import Agent
+    from twisted.logger import globalLogPublisher
     from twisted.web.resource import Resource
 
     from pypipins.fleet import Claims, SharedBudget, owner_name
@@ -236,7 +237,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
     from pypipins.metrics import Metrics, MetricsPage
-    from pypipins.openfiles import OpenFilesLimit
+    from pypipins.openfiles import AcceptFailures, OpenFilesLimit
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats
     from pypipins.upstream.simple import SimpleIndex
@@ -247,6 +248,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     top = MultiService()
     # before the ports: what they accept counts against it
     OpenFilesLimit().setServiceParent(top)
+    AcceptFailures(reactor, globalLogPublisher).setServiceParent(top)
     GCTuning().setServiceParent(top)
     metrics = Metrics(CollectorRegistry())
     redis = RedisCache.at(reactor, config["redis-address"])

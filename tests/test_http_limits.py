@@ -152,3 +152,52 @@ def test_get_and_head_are_unchanged(daemon):
         assert body.startswith(b"<svg") == (method == "GET")
     connection.close()
     assert "Traceback" not in started.stop()
+
+
+#: Pipelined requests a client sends in one write and never reads the answers of.
+PIPELINED = 5000
+
+
+def test_a_client_that_reads_no_answers_is_answered_no_further(daemon):
+    started, route, spool = daemon
+    pipelined = socket.socket()
+    pipelined.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    pipelined.connect(("127.0.0.1", started.port))
+    with pipelined:
+        pipelined.sendall(b"".join(b"GET /badge/pipelined-%d-red.svg HTTP/1.1\r\nHost: x\r\n\r\n" % n
+                                   for n in range(PIPELINED)))
+        # another client is answered meanwhile
+        other = http.client.HTTPConnection("127.0.0.1", started.port, timeout=20)
+        other.request("GET", route.decode())
+        response = other.getresponse()
+        response.read()
+        assert response.status == 200
+        other.close()
+        time.sleep(1)
+        log = started.stop()
+    # what the kernel's buffers take (a megabyte or so), then nothing: before, all of them,
+    # into a write buffer nobody read
+    answered = log.count("GET /badge/pipelined-")
+    assert answered < PIPELINED / 2, answered
+
+
+#: Requests Twisted refuses itself, and what their lines in the access log say.
+REFUSED = [
+    (b"GARBAGE\r\n\r\n", '"GARBAGE  " 400 - "-" "-"'),
+    (b"GET /a HTTP/1.1\r\nno colon\r\n\r\n", '"GET /a HTTP/1.1" 400 - "-" "-"'),
+    (b'GET /"\xff HTTP/1.1\r\n\r\n', '"GET /\\"\\xff HTTP/1.1" 400 - "-" "-"'),
+    (b'GET /a"\\ HTTP/1.1\r\nUser-Agent: pro"be\r\nX: a\x00b\r\n\r\n',
+     '"GET /a\\"\\\\ HTTP/1.1" 400 - "-" "pro\\"be"'),
+]
+
+
+def test_requests_twisted_refuses_are_in_the_access_log(daemon):
+    started, route, spool = daemon
+    for sent, line in REFUSED:
+        with socket.create_connection(("127.0.0.1", started.port)) as connection:
+            connection.sendall(sent)
+            response, closed = answer(connection, 5)
+            assert response == b"HTTP/1.1 400 Bad Request\r\n\r\n" and closed
+    log = started.stop()
+    for sent, line in REFUSED:
+        assert log.count(line) == 1, (line, log)

@@ -96,3 +96,44 @@ async def test_more_idle_connections_than_a_shells_soft_limit(start_daemon, upst
             connection.close()
     log = daemon.stop()
     assert f"Open files: at most {hard_limit} (raised from 1024)" in log
+
+
+#: The open files the daemons get in the next test: their own, and a few dozen clients.
+LOW_LIMIT = 128
+
+
+@pytest.mark.parametrize("plugin", sorted(BADGES))
+def test_clients_turned_away_for_want_of_descriptors_are_one_incident_in_the_log(
+        start_daemon, upstream, redis, plugin):
+    args = ["--redis", redis.url, "--pypi-url", upstream.pypi_url,
+            "--stats-url", upstream.stats_url] if plugin == "pypipins" else []
+    daemon = start_daemon(
+        *args, plugin=plugin,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (LOW_LIMIT, LOW_LIMIT)))
+    idle = open_idle(daemon.port, daemon.process.pid, LOW_LIMIT)
+    try:
+        assert len(idle) < LOW_LIMIT
+        # more, turned away: each closed by the daemon as soon as accepted
+        for _ in range(20):
+            with socket.create_connection(("127.0.0.1", daemon.port), timeout=5) as turned_away:
+                try:
+                    assert turned_away.recv(1) == b""
+                except ConnectionResetError:
+                    pass
+    finally:
+        for connection in idle:
+            connection.close()
+    # and once connections close, clients are taken again
+    deadline = time.monotonic() + 30
+    while "Accepting connections answering again" not in daemon.log.read_text():
+        assert time.monotonic() < deadline, daemon.log.read_text()
+        time.sleep(0.2)
+    with socket.create_connection(("127.0.0.1", daemon.port), timeout=10) as client:
+        client.sendall(b"GET /badge/a-b-red.svg HTTP/1.1\r\nHost: x\r\n\r\n")
+        received = client.recv(100)
+        assert received.startswith(b"HTTP/1.1 200 OK"), daemon.log.read_text()
+    log = daemon.stop()
+    [failing] = [line for line in log.splitlines() if "Accepting connections failing" in line]
+    assert f"(EMFILE: every one of the process's {LOW_LIMIT} open files in use)" in failing
+    assert "#warn]" in failing
+    assert log.count("Accepting connections answering again after ") == 1

@@ -1,6 +1,7 @@
 """
 The HTTP protocol limits of both daemons' sites: a request body over a small size is refused
-as it arrives, never read whole.
+as it arrives, never read whole; how a connection is read (pipelining, deadlines, refusals
+logged) is pypipins.web.channel's.
 """
 
 from io import BytesIO
@@ -12,6 +13,7 @@ from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
 
 from pypipins.web.accesslog import AccessLog, AccessLoggedSite
+from pypipins.web.channel import GuardedChannel
 
 #: The largest request body taken. No route reads a body (badges and pages are GETs), so
 #: this only bounds what a request costs before its 405: Twisted alone would read any body
@@ -100,6 +102,8 @@ class LimitedRequest(Request):
         # The channel sends "100 Continue" after gotLength to a client that expects it: a
         # client refused must not be told to go on.
         self.requestHeaders.removeHeader(b"Expect")
+        if isinstance(self.channel, GuardedChannel):
+            self.channel.refused(413)
         transport = cast(_Connection, self.channel.transport)
         transport.write(_TOO_LARGE)
         # the channel is the transport's producer: no half-close while it is
@@ -108,12 +112,23 @@ class LimitedRequest(Request):
         self._closing = self.channel.callLater(LINGER, transport.abortConnection)
 
 
+class LimitedSite(AccessLoggedSite):
+    """
+    An L{AccessLoggedSite} whose connections are L{GuardedChannel}s.
+    """
+
+    # The channel itself, not Twisted's wrapper (typed as the factory's protocol) that would
+    # switch to HTTP/2 after a TLS handshake: the daemons speak HTTP/1.1 behind a proxy.
+    protocol = GuardedChannel  # type: ignore[assignment]
+
+
 def limited_site(resource: IResource, access_log: Optional[AccessLog] = None) -> Site:
     """
-    A L{Site} for C{resource} whose requests are L{LimitedRequest}s, with no traceback ever
-    shown to a client, logging to C{access_log} (else to twistd's log, line by line).
+    A L{Site} for C{resource} whose requests are L{LimitedRequest}s on L{GuardedChannel}s,
+    with no traceback ever shown to a client, logging to C{access_log} (else to twistd's log,
+    line by line).
     """
-    site = AccessLoggedSite(resource, requestFactory=LimitedRequest)
+    site = LimitedSite(resource, requestFactory=LimitedRequest)
     site.access_log = access_log
     site.displayTracebacks = False
     return site
