@@ -8,13 +8,15 @@ from the core metadata, or from inside a distribution when the index serves none
 Its JSON form also says a project's status (PEP 792) and where each file's provenance is
 (PEP 740), which the project-status and provenance badges read, from PyPI's Simple API too.
 
-Reading a page and choosing a release are pure functions; L{SimpleIndex} moves the bytes.
+Reading a page and choosing a release are pure functions; L{SimpleIndex} moves the bytes, and
+has what it fetched read by its fetcher (L{Fetcher.read}): in the condensing threads when it is
+big, as the pages of projects of thousands of files are (megabytes).
 """
 
 import json
 import re
 from html.parser import HTMLParser
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 import attrs
@@ -74,6 +76,8 @@ _EGG = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-.+)?\.egg$")
 #: Which kind of file a badge prefers to read metadata from: a wheel's is the exact one
 #: (PEP 427), an sdist's PKG-INFO may be older metadata, an egg's older still.
 _METADATA_PREFERENCE = {"bdist_wheel": 0, "sdist": 1, "bdist_egg": 2}
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -420,6 +424,28 @@ def parse_provenance(document: Any) -> Provenance:
     return Provenance(tuple(publishers))
 
 
+def read_provenance(body: bytes) -> Provenance:
+    """
+    L{parse_provenance} of the JSON document C{body}.
+
+    @raise Unavailable: when it is not JSON, or not a provenance document.
+    """
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise Unavailable("a provenance document that is not JSON")
+    return parse_provenance(document)
+
+
+def read_archive(filename: str, data: bytes) -> Optional[CoreMetadata]:
+    """
+    The core metadata inside the distribution C{filename}, or L{None} when it has none that
+    can be read (L{coremetadata.from_archive}).
+    """
+    found = coremetadata.from_archive(filename, data)
+    return None if found is None else coremetadata.parse(found)
+
+
 def origin(url: str) -> Tuple[str, str, Optional[int]]:
     """
     Scheme, host and port of C{url}: to whom credentials for it may go.
@@ -477,8 +503,7 @@ class SimpleIndex:
         return Deferred.fromCoroutine(self._provenance(path))
 
     async def _project(self, name: str) -> ProjectFacts:
-        files, status = await self._page(name)
-        return condense_project(files, status, self._origin)
+        return await self._page(name, lambda files, status: condense_project(files, status, self._origin))
 
     async def _provenance(self, path: str) -> Provenance:
         if not path.startswith("/") or path.startswith("//"):
@@ -486,14 +511,15 @@ class SimpleIndex:
         url = self._origin_url + path
         _, body = await self._fetcher.get(url, INTEGRITY_ACCEPT, self._headers(url), MAX_PROVENANCE)
         try:
-            document = json.loads(body)
-        except ValueError:
-            raise Unavailable(f"{url} sent something that is not JSON")
-        return parse_provenance(document)
+            return await self._fetcher.read(body, read_provenance)
+        except Unavailable as error:
+            raise Unavailable(f"{url}: {error}") from error
 
     async def _facts(self, name: str, version: Optional[str]) -> PackageFacts:
-        files, _ = await self._page(name)
-        chosen = latest(files) if version is None else release(files, version)
+        def choose(files: List[DistFile], status: str) -> Optional[Release]:
+            return latest(files) if version is None else release(files, version)
+
+        chosen = await self._page(name, choose)
         if chosen is None:
             raise NotFound(f"{self._base_url}/{name}/: no file of {version or 'any version'}")
         return condense(chosen, await self._metadata(chosen.files), name)
@@ -503,24 +529,32 @@ class SimpleIndex:
             return {}
         return {"Authorization": self._authorization}
 
-    async def _page(self, name: str) -> Tuple[List[DistFile], str]:
+    async def _page(self, name: str, condense: Callable[[List[DistFile], str], T]) -> T:
         """
-        The files C{name}'s page lists, and the project's status.
+        C{condense} of the files C{name}'s page lists and of the project's status, read and
+        condensed together: in the condensing threads for a page of megabytes, so that only
+        what is kept comes back to the reactor's thread.
         """
         url = f"{self._base_url}/{name}/"
         response, body = await self._fetcher.get(url, ACCEPT, self._headers(url))
         # relative links are relative to where a redirect took us
         request = getattr(response, "request", None)
-        page_url = getattr(request, "absoluteURI", None)
-        page_url = page_url.decode("ascii", "replace") if isinstance(page_url, bytes) else url
+        asked = getattr(request, "absoluteURI", None)
+        page_url = asked.decode("ascii", "replace") if isinstance(asked, bytes) else url
         content_type = (response.headers.getRawHeaders(b"content-type") or [b""])[0].lower()
-        if b"json" in content_type:
+        is_json = b"json" in content_type
+
+        def read(body: bytes) -> T:
+            # in another thread: only the body and these strings, nothing of Twisted's
+            if not is_json:
+                return condense(*read_html(body.decode("utf-8", "replace"), page_url, name))
             try:
                 document = json.loads(body)
             except ValueError:
                 raise Unavailable(f"{url} sent something that is not JSON")
-            return parse_json(document, page_url, name), project_status(document)
-        return read_html(body.decode("utf-8", "replace"), page_url, name)
+            return condense(parse_json(document, page_url, name), project_status(document))
+
+        return await self._fetcher.read(body, read)
 
     async def _metadata(self, files: Iterable[DistFile]) -> CoreMetadata:
         """
@@ -536,10 +570,13 @@ class SimpleIndex:
             except (NotFound, TooLarge):
                 # listed but not there, or too large to read: the next file may do
                 continue
-            found = body if is_metadata else await deferToThreadPool(
-                self._reactor, self._reactor.getThreadPool(), coremetadata.from_archive,
-                filename, body,
+            # an archive is opened in a thread whatever its size: a small one may inflate to
+            # L{coremetadata.MAX_TAR_SCANNED} bytes
+            found = await (
+                self._fetcher.read(body, coremetadata.parse) if is_metadata else deferToThreadPool(
+                    self._reactor, self._reactor.getThreadPool(), read_archive, filename, body,
+                )
             )
             if found is not None:
-                return coremetadata.parse(found)
+                return found
         return CoreMetadata()
