@@ -74,6 +74,26 @@ def test_redis_urls(url, address):
     assert parse_redis_url(url) == address
 
 
+def test_the_reactors_thread_gets_the_interpreters_lock_sooner():
+    """
+    The daemon hands the interpreter's lock between threads every millisecond, so that the
+    reactor's thread waits less for it while a big document is condensed beside it.
+    """
+    import gc
+    import sys
+
+    before = sys.getswitchinterval(), gc.get_threshold()
+    try:
+        tap.InterpreterTuning().startService()
+        assert tap.SWITCH_INTERVAL < before[0]
+        assert sys.getswitchinterval() == pytest.approx(tap.SWITCH_INTERVAL)
+    finally:
+        sys.setswitchinterval(before[0])
+        gc.set_threshold(*before[1])
+        if hasattr(gc, "unfreeze"):
+            gc.unfreeze()
+
+
 def test_memory_bounds_are_options_in_mib_with_defaults():
     config = tap.Options()
     config.parseOptions([])
