@@ -82,15 +82,17 @@ def test_the_reactors_thread_gets_the_interpreters_lock_sooner():
     import gc
     import sys
 
-    before = sys.getswitchinterval(), gc.get_threshold()
+    before = sys.getswitchinterval()
+    # CPython's collector is tuned too: as it was after the test
+    threshold = gc.get_threshold() if hasattr(gc, "get_threshold") else None
     try:
         tap.InterpreterTuning().startService()
-        assert tap.SWITCH_INTERVAL < before[0]
+        assert tap.SWITCH_INTERVAL < before
         assert sys.getswitchinterval() == pytest.approx(tap.SWITCH_INTERVAL)
     finally:
-        sys.setswitchinterval(before[0])
-        gc.set_threshold(*before[1])
-        if hasattr(gc, "unfreeze"):
+        sys.setswitchinterval(before)
+        if threshold is not None:
+            gc.set_threshold(*threshold)
             gc.unfreeze()
 
 
