@@ -20,6 +20,11 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 import attrs
+try:
+    import msgspec
+except ImportError:  # PyPy: no build of it
+    msgspec = None  # type: ignore[assignment]
+
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -196,24 +201,37 @@ def parse_json(document: Any, page_url: str, project: str) -> List[DistFile]:
     """
     if not isinstance(document, dict) or not isinstance(document.get("files"), list):
         raise Unavailable("not a Simple API project page")
-    meta = document.get("meta")
-    version = meta.get("api-version") if isinstance(meta, dict) else None
-    if isinstance(version, str) and version.split(".")[0] != "1":
-        raise Unavailable(f"Simple API version {version[:20]!r}, not 1.x")
+    _check_version(document.get("meta"))
     files = []
     for entry in document["files"]:
         if not isinstance(entry, dict):
             continue
-        # PEP 592: true, or a reason; PEP 714 renamed dist-info-metadata to core-metadata
-        yanked = entry.get("yanked") is True or isinstance(entry.get("yanked"), str)
-        metadata = entry.get("core-metadata", entry.get("dist-info-metadata"))
-        dist = _dist_file(
-            project, page_url, entry.get("filename"), entry.get("url"), yanked,
-            entry.get("requires-python"), bool(metadata), entry.get("provenance"),
+        dist = _json_file(
+            project, page_url, entry.get("filename"), entry.get("url"), entry.get("yanked"),
+            entry.get("requires-python"),
+            # PEP 714 renamed dist-info-metadata to core-metadata
+            entry.get("core-metadata", entry.get("dist-info-metadata")), entry.get("provenance"),
         )
         if dist is not None:
             files.append(dist)
     return files
+
+
+def _check_version(meta: Any) -> None:
+    version = meta.get("api-version") if isinstance(meta, dict) else None
+    if isinstance(version, str) and version.split(".")[0] != "1":
+        raise Unavailable(f"Simple API version {version[:20]!r}, not 1.x")
+
+
+def _json_file(
+    project: str, page_url: str, filename: Any, url: Any, yanked: Any, requires_python: Any,
+    metadata: Any, provenance: Any,
+) -> Optional[DistFile]:
+    # PEP 592: true, or a reason
+    yanked = yanked is True or isinstance(yanked, str)
+    return _dist_file(
+        project, page_url, filename, url, yanked, requires_python, bool(metadata), provenance
+    )
 
 
 def project_status(document: Any) -> str:
@@ -225,11 +243,73 @@ def project_status(document: Any) -> str:
     """
     if not isinstance(document, dict) or "project-status" not in document:
         return ACTIVE
-    marker = document["project-status"]
+    return _status(document["project-status"])
+
+
+def _status(marker: Any) -> str:
     status = marker.get("status") if isinstance(marker, dict) else None
     if not isinstance(status, str) or not status.strip():
         raise Unavailable("a project-status that is not PEP 792's")
     return status.strip()[:MAX_WORD]
+
+
+_DECODER: "Optional[msgspec.json.Decoder[_Page]]" = None
+if msgspec is not None:
+    # Only what reading a page keeps; every field Any, for reading to judge as it judges
+    # json's, and UNSET where a field that is there, even null, says something else than
+    # one that is not.
+
+    class _File(msgspec.Struct, rename="kebab"):
+        filename: Any = None
+        url: Any = None
+        yanked: Any = None
+        requires_python: Any = None
+        core_metadata: Any = msgspec.UNSET
+        dist_info_metadata: Any = None
+        provenance: Any = None
+
+    class _Page(msgspec.Struct, rename="kebab"):
+        files: List[_File]
+        meta: Any = None
+        project_status: Any = msgspec.UNSET
+
+    _DECODER = msgspec.json.Decoder(_Page)
+
+
+def read_json(body: bytes, page_url: str, project: str) -> Tuple[List[DistFile], str]:
+    """
+    L{parse_json} and L{project_status} of the PEP 691 page C{body}, read as fast as this
+    interpreter can: on CPython msgspec reads only the fields kept (a page of megabytes is
+    mostly hashes, sizes and dates), in a quarter of the time C{json} takes to decode it all,
+    and so holds the interpreter's lock, which one call into C never gives up, a quarter as
+    long. A page msgspec cannot read so (not UTF-8, a C{NaN}, a file that is no object) is
+    decoded whole and read as ever: the files and status are the same either way.
+
+    @raise Unavailable: when C{body} is not JSON, or not a project page.
+    """
+    if _DECODER is not None:
+        try:
+            page = _DECODER.decode(body)
+        except msgspec.MsgspecError:
+            pass
+        else:
+            _check_version(page.meta)
+            files = []
+            for f in page.files:
+                metadata = f.dist_info_metadata if f.core_metadata is msgspec.UNSET else f.core_metadata
+                dist = _json_file(
+                    project, page_url, f.filename, f.url, f.yanked, f.requires_python, metadata,
+                    f.provenance,
+                )
+                if dist is not None:
+                    files.append(dist)
+            status = ACTIVE if page.project_status is msgspec.UNSET else _status(page.project_status)
+            return files, status
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise Unavailable("not JSON")
+    return parse_json(document, page_url, project), project_status(document)
 
 
 class _Links(HTMLParser):
@@ -548,13 +628,12 @@ class SimpleIndex:
             # in another thread: only the body and these strings, nothing of Twisted's
             if not is_json:
                 return condense(*read_html(body.decode("utf-8", "replace"), page_url, name))
-            try:
-                document = json.loads(body)
-            except ValueError:
-                raise Unavailable(f"{url} sent something that is not JSON")
-            return condense(parse_json(document, page_url, name), project_status(document))
+            return condense(*read_json(body, page_url, name))
 
-        return await self._fetcher.read(body, read)
+        try:
+            return await self._fetcher.read(body, read)
+        except Unavailable as error:
+            raise Unavailable(f"{url}: {error}") from error
 
     async def _metadata(self, files: Iterable[DistFile]) -> CoreMetadata:
         """
