@@ -260,7 +260,7 @@ def package_page(base: str, package: str, logo: str) -> bytes:
 #: The name a page is made with to be kept: a valid name, so written as it is everywhere.
 _BLANK = "pypipins-blank-name-0f6a1c"
 
-#: Pages kept with a blank for the name, each for one address and logo: some 110 kB each.
+#: Pages kept with a blank for the name, each for one address and logo: some 120 kB each.
 #: Most sites are reached at one address or two, their pages asked with a few logos.
 KEPT_PAGES = 16
 
