@@ -231,3 +231,9 @@ def test_on_cpython_a_page_is_read_without_decoding_all_of_it():
     files, status = simple.read_json(body, PAGE, "corp")
     assert (files, status) == _decoded_whole(body)
     assert len(files) == 4730 and status == "active"
+
+
+@given(url=st.from_regex(simple._PLAIN_URL, fullmatch=True),
+       page=st.sampled_from(["https://pypi.test/simple/corp/", "http://other.test:8080/x/y/"]))
+def test_a_plain_url_is_what_resolving_it_makes(url, page):
+    assert simple._resolved(url, page) == url
