@@ -6,7 +6,7 @@ from html import escape
 
 import pytest
 import pytest_twisted
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
@@ -134,6 +134,8 @@ def test_a_package_page_is_made_once_for_an_address_and_a_logo(monkeypatch):
 _VALID_NAMES = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,20}[A-Za-z0-9])?", fullmatch=True)
 
 
+# each example makes pages of 95 kB: a few milliseconds, more on a busy machine
+@settings(max_examples=50, deadline=None)
 @given(
     base=st.text(max_size=30) | st.sampled_from(["http://b.test", "https://pypipins-blank-name-0f6a1c"]),
     packages=st.lists(_VALID_NAMES | st.just("pypipins-blank-name-0f6a1c"), min_size=1, max_size=4),
