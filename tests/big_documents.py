@@ -3,6 +3,9 @@ PyPI documents of the sizes the biggest projects have, made in the shape of PyPI
 recorded one (the recorded documents are small): C{huge} is hypothesis' shape (6.6 MB: thousands
 of releases of two files each, a long description), C{wide} pillow's and cryptography's (3.4 MB:
 a hundred releases of fifty wheels each). The stand-in serves them as C{huge-<N>} and C{wide-<N>}.
+
+Their Simple API pages (PEP 691 JSON) are as big: L{simple_page} writes one for any name, each
+file with its hashes, core metadata, size, upload time and provenance, as PyPI lists them.
 """
 
 import functools
@@ -69,3 +72,44 @@ def document(shape: str) -> bytes:
     The document of C{shape} (one of L{SHAPES}), made once.
     """
     return json.dumps(hypothesis_like() if shape == "huge" else pillow_like()).encode()
+
+
+#: What stand for the project's name in the Simple page made once, replaced by each name's: as
+#: it is (in URLs), and as distributions' file names write it (PEP 427: "-" as "_").
+_NAME = "bigsimpleproject"
+_FILE_NAME = "bigsimplefiles"
+
+
+def _simple_file(filename: str, version: str, n: int) -> Dict[str, Any]:
+    digest = hashlib.sha256(filename.encode()).hexdigest()
+    return {
+        "core-metadata": {"sha256": digest}, "data-dist-info-metadata": {"sha256": digest},
+        "filename": filename, "hashes": {"sha256": digest},
+        "provenance": f"/integrity/{_NAME}/{version}/{filename}/provenance",
+        "requires-python": ">=3.9", "size": 3_000_000 + n, "upload-time": "2024-10-15T14:21:07.151449Z",
+        "url": f"https://files.pythonhosted.org/packages/{digest[:2]}/{digest[2:4]}/{digest[4:]}/{filename}",
+        "yanked": False,
+    }
+
+
+@functools.lru_cache(maxsize=None)
+def _simple_template(releases: int, wheels: int) -> bytes:
+    files = []
+    for n in range(releases):
+        version = f"{n // 10}.{n % 10}.0"
+        names = [f"{_FILE_NAME}-{version}.tar.gz"] + [f"{_FILE_NAME}-{version}-{tag}.whl"
+                                                      for tag in _WHEEL_TAGS[:wheels]]
+        files += [_simple_file(name, version, len(files)) for name in names]
+    return json.dumps({"meta": {"api-version": "1.4"}, "name": _NAME, "files": files,
+                       "versions": [f"{n // 10}.{n % 10}.0" for n in range(releases)]}).encode()
+
+
+def simple_page(name: str, releases: int = 110, wheels: int = 42) -> bytes:
+    """
+    The PEP 691 page of C{name} (normalised) as big as pillow's (3.5 MB: C{releases}
+    releases of C{wheels} wheels and an sdist each, each file with a provenance), its project
+    status active: made once, each name written in.
+    """
+    page = _simple_template(releases, wheels)
+    return page.replace(_FILE_NAME.encode(), name.replace("-", "_").encode()).replace(
+        _NAME.encode(), name.encode())

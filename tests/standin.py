@@ -10,8 +10,8 @@ C{/simple/<name>/} (PEP 691 JSON) and C{/integrity/<name>/<version>/<file>/prove
 name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}).
 
 Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have as many
-packages as they like; C{huge-<N>} and C{wide-<N>} are served documents the size of the biggest
-projects' (L{tests.big_documents}). Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
+packages as they like; C{huge-<N>} and C{wide-<N>} are served documents and Simple pages the
+size of the biggest projects' (L{tests.big_documents}). Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
 in each period, so that a test can tell each package's answer from every other's.
 
 Two ways to fail test what the daemon does with an answer it should not take: C{drip} answers
@@ -225,6 +225,9 @@ class Upstream(Resource):
         if big is not None and folder == "pypi" and not version:
             request.setHeader("Content-Type", "application/json")
             return big_documents.document(big.group(1))
+        if big is not None and folder == "simple":
+            request.setHeader("Content-Type", simple_pypi.JSON)
+            return big_documents.simple_page(name)
         found = self._document(folder, name, version, filename)
         if found is None:
             request.setResponseCode(404)

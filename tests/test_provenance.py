@@ -4,11 +4,15 @@ API's documents read and condensed. Pure functions.
 """
 
 import json
+import platform
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pypipins.facts import PROVENANCE_READ, ProjectFacts, Provenance, Publisher, ReleaseFiles, Unavailable
 from pypipins.upstream import simple
+from tests import big_documents
 from tests.simple_pypi import project_page, provenance_document
 
 pytestmark = pytest.mark.pure
@@ -166,3 +170,70 @@ def test_the_stand_ins_documents_are_of_the_peps_shapes():
     assert project.latest == "2.0"
     document = json.loads(provenance_document("prov-github", "prov_github-2.0.tar.gz"))
     assert simple.parse_provenance(document) == Provenance((Publisher("GitHub", "pypipins/attested"),))
+
+
+# -- reading a page as fast as the interpreter can ------------------------------------------
+
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5,
+)
+_FILE = st.fixed_dictionaries({}, optional={
+    "filename": st.sampled_from(["corp-1.0.tar.gz", "corp-1.1-py3-none-any.whl", "other-1.0.tar.gz", ""]) | _ANY_JSON,
+    "url": st.sampled_from(["/f/corp-1.0.tar.gz", "https://files.test/corp-2.0.zip", "file:///x"]) | _ANY_JSON,
+    "yanked": st.booleans() | st.text(max_size=3) | _ANY_JSON,
+    "requires-python": st.just(">=3.9") | _ANY_JSON,
+    "core-metadata": st.booleans() | st.none() | _ANY_JSON,
+    "dist-info-metadata": st.booleans() | st.none() | _ANY_JSON,
+    "provenance": st.just("/integrity/corp/1.0/p") | _ANY_JSON,
+}) | _ANY_JSON
+_PAGE = st.fixed_dictionaries({}, optional={
+    "files": st.lists(_FILE, max_size=4) | _ANY_JSON,
+    "meta": st.fixed_dictionaries({}, optional={"api-version": st.sampled_from(["1.4", "2.0", "x"]) | _ANY_JSON}) | _ANY_JSON,
+    "project-status": st.fixed_dictionaries({}, optional={"status": st.sampled_from(["archived", " ", ""]) | _ANY_JSON})
+    | _ANY_JSON,
+})
+
+
+def _read_or_refused(read, body):
+    try:
+        return read(body)
+    except Unavailable:
+        return "refused"
+
+
+def _decoded_whole(body):
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise Unavailable("not JSON")
+    return simple.parse_json(document, PAGE, "corp"), simple.project_status(document)
+
+
+@given(document=_PAGE | _ANY_JSON)
+def test_reading_only_what_is_kept_says_what_decoding_all_says(document):
+    body = json.dumps(document).encode()
+    assert _read_or_refused(lambda b: simple.read_json(b, PAGE, "corp"), body) == _read_or_refused(_decoded_whole, body)
+
+
+@pytest.mark.parametrize("body", [b"<html>not JSON</html>", b"", b'{"files": [', "{\"files\": []}".encode("utf-16"),
+                                  b'{"files": [], "x": NaN}'])
+def test_reading_what_msgspec_cannot_read(body):
+    assert _read_or_refused(lambda b: simple.read_json(b, PAGE, "corp"), body) == _read_or_refused(_decoded_whole, body)
+
+
+def test_on_cpython_a_page_is_read_without_decoding_all_of_it():
+    if platform.python_implementation() != "CPython":
+        pytest.skip("msgspec is CPython's")
+    body = big_documents.simple_page("corp")
+    assert simple._DECODER is not None
+    files, status = simple.read_json(body, PAGE, "corp")
+    assert (files, status) == _decoded_whole(body)
+    assert len(files) == 4730 and status == "active"
+
+
+@given(url=st.from_regex(simple._PLAIN_URL, fullmatch=True),
+       page=st.sampled_from(["https://pypi.test/simple/corp/", "http://other.test:8080/x/y/"]))
+def test_a_plain_url_is_what_resolving_it_makes(url, page):
+    assert simple._resolved(url, page) == url

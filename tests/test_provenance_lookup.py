@@ -4,18 +4,23 @@ stand-in, a Clock): what each says, and what each costs upstream.
 """
 
 import json
+import threading
 
 import pytest
+import pytest_twisted
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
 from pypipins.cache import MemoryCache
 from pypipins.images import LocalImages
 from pypipins.lookup import PROVENANCE_FRESH, RETRY_AFTER, Lookup
-from pypipins.upstream.fetcher import Fetcher
+from pypipins.facts import ReleaseFiles
+from pypipins.upstream import simple as simple_api
+from pypipins.upstream.fetcher import OFF_REACTOR, Condensing, Fetcher
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
 from pypipins.upstream.simple import SimpleIndex
+from tests import big_documents, simple_pypi
 from tests.drawers import ForkingDrawer
 from tests.helpers import fired, in_memory_site
 from tests.standin import Upstream
@@ -194,3 +199,52 @@ def test_an_index_without_one():
         assert site.said(f"/{kind}/prov-github/badge.json?index=mirror") == (
             "project" if kind == "project-status" else "provenance", "no simple api", "lightgrey")
     assert site.upstream.requests == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_big_page_is_read_and_condensed_beside_the_reactor(monkeypatch):
+    """
+    A Simple API page of megabytes (the biggest projects' are) is decoded, read and condensed
+    in the condensing threads, as the JSON API's documents are, so that the reactor's thread
+    goes on answering meanwhile; a small page in the reactor's thread.
+    """
+    from twisted.internet import reactor
+    from twisted.python.threadpool import ThreadPool
+
+    threads = []
+
+    def watched(function):
+        def run(*args):
+            ran = (function.__name__, threading.current_thread().name)
+            # each file of a page is read by _dist_file: once is enough to say where
+            if not threads or threads[-1] != ran:
+                threads.append(ran)
+            return function(*args)
+        return run
+
+    for name in ("_dist_file", "condense_project", "latest"):
+        monkeypatch.setattr(simple_api, name, watched(getattr(simple_api, name)))
+    pool = ThreadPool(0, 1, "condensing")
+    pool.start()
+    try:
+        fetcher = Fetcher(StubTreq(Upstream()), reactor, condensing=Condensing(reactor, pool))
+        index = SimpleIndex(fetcher, reactor, "http://pypi.test/simple")
+        big = await index.project("wide-1")
+        big_release = await index.facts("wide-2")
+        small = await index.project("prov-github")
+    finally:
+        pool.stop()
+    assert len(big_documents.simple_page("wide-1")) > 3_000_000
+    assert len(simple_pypi.project_page("prov-github")) < OFF_REACTOR
+    assert (big.latest, len(big.releases), small.latest) == ("10.9.0", 110, "2.0")
+    assert big.releases[-1] == ReleaseFiles("10.9.0", 43, 43, (
+        "/integrity/wide-1/10.9.0/wide_1-10.9.0.tar.gz/provenance",
+        "/integrity/wide-1/10.9.0/wide_1-10.9.0-cp310-cp310-macosx_10_13_x86_64.whl/provenance",
+        "/integrity/wide-1/10.9.0/wide_1-10.9.0-cp310-cp310-macosx_11_0_arm64.whl/provenance"))
+    assert big_release.version == "10.9.0"
+    beside = "PoolThread-condensing-0"
+    main = threading.main_thread().name
+    # the project's page read and condensed, the release's chosen, then the small page's
+    assert threads == [("_dist_file", beside), ("condense_project", beside), ("latest", beside),
+                       ("_dist_file", beside), ("latest", beside),
+                       ("_dist_file", main), ("condense_project", main), ("latest", main)]

@@ -6,11 +6,17 @@ from html import escape
 
 import pytest
 import pytest_twisted
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from treq.testing import StubTreq
+from twisted.internet.task import Clock
 
+from pypipins import names
 from pypipins.web import pages as site
 from pypipins.web import snippets
 from pypipins.badges import STYLES
 from pypipins.badges.pypip import PYPIP
+from tests.helpers import fired, in_memory_site
 
 pytestmark = pytest.mark.system
 
@@ -92,6 +98,55 @@ def test_kind_pages():
     assert "<code>period</code>" in site.kind_page("http://b.test", "d").decode()
     assert "<h1>The v badge</h1>" in site.kind_page("http://b.test", "version").decode()
     assert site.kind_page("http://b.test", "nope") is None
+
+
+def test_a_package_page_is_made_once_for_an_address_and_a_logo(monkeypatch):
+    """
+    The site's pages of packages, made-up names' too, are made once for the address they are
+    asked at and the logo chosen, and kept: each name is only written in.
+    """
+    made = []
+    badges_of = site._badges_of
+
+    def counted(*args):
+        made.append(args)
+        return badges_of(*args)
+
+    monkeypatch.setattr(site, "_badges_of", counted)
+    client = StubTreq(in_memory_site(None, None, Clock()).resource())
+
+    def body(path, host="badges.test"):
+        response = fired(client.get("http://badges.test" + path, headers={"Host": host}))
+        assert response.code == 200
+        return fired(response.content())
+
+    pages = {name: body(f"/?package={name}") for name in ("made-up-1", "made-up-2", "Klein")}
+    assert len(made) == 1
+    for name, page in pages.items():
+        assert page == site.package_page("http://badges.test", name, "")
+    made.clear()
+    body("/?package=made-up-3&logo=python")
+    body("/?package=made-up-4&logo=python")
+    body("/?package=made-up-5", host="other.test")
+    assert len(made) == 2
+
+
+_VALID_NAMES = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,20}[A-Za-z0-9])?", fullmatch=True)
+
+
+# each example makes pages of 95 kB: a few milliseconds, more on a busy machine
+@settings(max_examples=50, deadline=None)
+@given(
+    base=st.text(max_size=30) | st.sampled_from(["http://b.test", "https://pypipins-blank-name-0f6a1c"]),
+    packages=st.lists(_VALID_NAMES | st.just("pypipins-blank-name-0f6a1c"), min_size=1, max_size=4),
+    logo=st.from_regex(site._LOGO_NAME, fullmatch=True) | st.sampled_from(["", "pypipins-blank-name-0f6a1c"]),
+)
+def test_a_kept_page_is_the_page_made_for_the_name(base, packages, logo):
+    kept = site.PackagePages(kept=1)
+    for package in packages:
+        assert names.is_valid(package)
+        assert kept.page(base, package, logo) == site.package_page(base, package, logo)
+        assert kept.page("http://b.test", package, "") == site.package_page("http://b.test", package, "")
 
 
 @pytest_twisted.ensureDeferred

@@ -16,7 +16,7 @@ from typing import (
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import attrs
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import CancelledError, Deferred, maybeDeferred
 from twisted.internet.error import ConnectingCancelledError
 from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorFromThreads, IReactorTime
 from twisted.internet.protocol import Protocol as BodyProtocol, connectionDone
@@ -218,12 +218,17 @@ class Fetcher:
         for a reader that decodes only what it keeps).
         """
         d = self._fetch(url, "application/json", headers, None, None)
-        return self._observed(d.addCallback(self._read, read))
+        return self._observed(d.addCallback(lambda answer: self.read(answer[1], read)))
 
-    def _read(self, answer: Tuple[IResponse, bytes], read: Callable[[bytes], T]) -> "T | Deferred[T]":
-        body = answer[1]
+    def read(self, body: bytes, read: Callable[[bytes], T]) -> "Deferred[T]":
+        """
+        C{read(body)}, for a body this fetcher got (as L{document} reads its own): in the
+        condensing threads when it is over L{OFF_REACTOR} bytes, so that the reactor's thread
+        goes on answering meanwhile; at once in the reactor's below, where handing it over
+        costs more than it spares. C{read} touches nothing but C{body}.
+        """
         if self._condensing is None or len(body) <= OFF_REACTOR:
-            return read(body)
+            return maybeDeferred(read, body)
         # what is kept of a document is small: only that comes back to the reactor
         return deferToThreadPool(self._condensing.reactor, self._condensing.pool, read, body)
 

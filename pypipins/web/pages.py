@@ -2,10 +2,13 @@
 The web site around the badges, as pypip.in had one: a home page that shows every badge of a
 package in every style with the snippets to paste into a README, and a page per badge kind.
 
-Pages are made with twisted.web.template, which escapes every text and attribute: the
-document is C{templates/page.xml}, its style and script C{static/site.css} and
-C{static/site.js} (package data, inlined so that the policy can name them by hash). No asset
-is fetched from anywhere, and everything works without JavaScript but the copy buttons.
+The document is C{templates/page.xml}, flattened once by twisted.web.template, its style and
+script C{static/site.css} and C{static/site.js} (package data, inlined so that the policy can
+name them by hash). What goes in it is written by L{pypipins.web.markup}, which escapes every
+text and attribute as twisted.web.template does, some ten times faster; what is the same for
+everyone is made once, and a package's page once for each address and logo (L{PackagePages}):
+a page is asked for any name, made-up ones too, and must cost little. No asset is fetched
+from anywhere, and everything works without JavaScript but the copy buttons.
 """
 
 import base64
@@ -13,16 +16,18 @@ import hashlib
 import re
 from pathlib import Path
 from urllib.parse import urlencode
-from typing import Dict, Iterable, List, Optional, Tuple
+from collections import OrderedDict
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import attrs
 from twisted.python.filepath import FilePath
-from twisted.web.template import Tag, XMLFile, flattenString, tags
+from twisted.web.template import Tag, XMLFile, flattenString
 
 from pypipins import names
 from pypipins.badges.pypip import PYPIP
 from pypipins.render import FORMATS
 from pypipins.render.svg import STYLES
+from pypipins.web.markup import Content, Markup, element, join, text
 from pypipins.web.snippets import Snippets, badge_path, snippets, style_query
 
 #: The package the badge kind pages show their examples for.
@@ -110,35 +115,54 @@ POLICY = (
 )
 
 
-def _document(title: str, *content: "Tag | str") -> bytes:
+def _frame() -> Tuple[bytes, bytes, bytes]:
+    """
+    C{templates/page.xml} with the style and script in, flattened once by twisted.web.template:
+    what comes before the title, between the title and the content, and after the content.
+    """
+    title, content = "\x00title\x00", "\x00content\x00"
     page = _PAGE.load()[0]
     assert isinstance(page, Tag)
-    page.fillSlots(title=title, style=_STYLE, script=_SCRIPT, content=list(content))
+    page.fillSlots(title=title, style=_STYLE, script=_SCRIPT, content=content)
     flattened: List[bytes] = []
-    # nothing in a page waits on anything: flattened at once
+    # nothing in the frame waits on anything: flattened at once
     flattenString(None, page).addCallback(flattened.append)
+    head, rest = flattened[0].split(title.encode())
+    middle, tail = rest.split(content.encode())
     # the template's parser keeps no doctype
-    return b"<!DOCTYPE html>\n" + flattened[0] + b"\n"
+    return b"<!DOCTYPE html>\n" + head, middle, tail + b"\n"
 
 
-def _form(value: str, logo: str = "") -> Tag:
-    return tags.form(action="/", method="get", role="search")(
-        tags.label(hidden="", **{"for": "package"})("Package"),
-        tags.input(
-            type="text", id="package", name="package", value=value,
-            placeholder="a package on PyPI, such as klein", autocomplete="off",
-            spellcheck="false", required="", maxlength="128",
-        ),
-        tags.label(**{"for": "logo"})("Logo"),
+_HEAD, _MIDDLE, _TAIL = _frame()
+
+
+def _document(title: str, *content: Content) -> bytes:
+    return b"".join((_HEAD, text(title).encode("utf-8"), _MIDDLE, join(*content).encode("utf-8"), _TAIL))
+
+
+def _form(value: str, logo: str = "") -> Markup:
+    return element(
+        "form", {"action": "/", "method": "get", "role": "search"},
+        element("label", {"hidden": "", "for": "package"}, "Package"),
+        element("input", {
+            "type": "text", "id": "package", "name": "package", "value": value,
+            "placeholder": "a package on PyPI, such as klein", "autocomplete": "off",
+            "spellcheck": "false", "required": "", "maxlength": "128",
+        }),
+        element("label", {"for": "logo"}, "Logo"),
         # a free field, with the common ones offered as it is typed in
-        tags.input(
-            type="text", id="logo", name="logo", value=logo, list="logos",
-            placeholder="none; python, pypi...", autocomplete="off", spellcheck="false",
-            maxlength="64",
-        ),
-        tags.datalist(id="logos")(*(tags.option(value=name) for name in COMMON_LOGOS)),
-        tags.button(type="submit")("Show badges"),
+        element("input", {
+            "type": "text", "id": "logo", "name": "logo", "value": logo, "list": "logos",
+            "placeholder": "none; python, pypi...", "autocomplete": "off", "spellcheck": "false",
+            "maxlength": "64",
+        }),
+        _LOGOS,
+        element("button", {"type": "submit"}, "Show badges"),
     )
+
+
+#: The builder's list of logos, the same on every page.
+_LOGOS = element("datalist", {"id": "logos"}, [element("option", {"value": name}) for name in COMMON_LOGOS])
 
 
 def badge_query(style: str, logo: str = "") -> str:
@@ -151,94 +175,171 @@ def badge_query(style: str, logo: str = "") -> str:
     return "&".join(part for part in (query, urlencode({"logo": logo})) if part)
 
 
-def _snippet_rows(ident: str, found: Snippets) -> List[Tag]:
+def _snippet_rows(ident: str, found: Snippets) -> List[Markup]:
     rows = []
-    for n, (name, text) in enumerate(found.by_name()):
+    for n, (name, snippet) in enumerate(found.by_name()):
         pre_id = f"{ident}-{n}"
-        rows.append(tags.div(class_="snippet")(
-            tags.span(name), tags.pre(id=pre_id)(text),
-            tags.button(type="button", hidden="", **{"data-copy": pre_id})("Copy"),
+        rows.append(element(
+            "div", {"class": "snippet"},
+            element("span", {}, name), element("pre", {"id": pre_id}, snippet),
+            element("button", {"type": "button", "hidden": "", "data-copy": pre_id}, "Copy"),
         ))
     return rows
 
 
-def _kind_list() -> Tag:
-    return tags.ul(*(
-        tags.li(tags.a(href=f"/badges/{doc.kind}")(doc.kind), ": ", doc.shows)
-        for doc in KIND_DOCS
-    ))
+#: The list of badges, as the home page and the page of no such page show it.
+_KIND_LIST = element("ul", {}, [
+    element("li", {}, element("a", {"href": f"/badges/{doc.kind}"}, doc.kind), ": ", doc.shows)
+    for doc in KIND_DOCS
+])
+
+#: What each kind's section on a package's page begins with: its heading and what it shows.
+_SECTION_HEADS = {
+    doc.kind: join(element("h2", {}, element("a", {"href": f"/badges/{doc.kind}"}, doc.kind)),
+                   element("p", {}, doc.shows))
+    for doc in KIND_DOCS
+}
 
 
-def _badges_of(base: str, package: str, logo: str) -> List[Tag]:
+def _badges_of(base: str, package: str, logo: str) -> List[Markup]:
+    queries = [(style, badge_query(style, logo)) for style in STYLES]
     sections = []
     for doc in KIND_DOCS:
         figures = [
-            tags.figure(
-                tags.img(src=badge_path(doc.kind, package, badge_query(style, logo)),
-                         alt=f"{doc.label} badge of {package}, {style}"),
-                tags.figcaption(style),
+            element(
+                "figure", {},
+                element("img", {"src": badge_path(doc.kind, package, query),
+                                "alt": f"{doc.label} badge of {package}, {style}"}),
+                element("figcaption", {}, style),
             )
-            for style in STYLES
+            for style, query in queries
         ]
-        others: List["Tag | List[Tag]"] = []
-        for style in STYLES[1:]:
-            others.append(tags.h4(style))
+        others: List[Content] = []
+        for style, query in queries[1:]:
+            others.append(element("h4", {}, style))
             others.append(_snippet_rows(
-                f"{doc.kind}-{style}",
-                snippets(base, doc.kind, package, badge_query(style, logo), doc.label),
+                f"{doc.kind}-{style}", snippets(base, doc.kind, package, query, doc.label),
             ))
-        sections.append(tags.section(id=doc.kind)(
-            tags.h2(tags.a(href=f"/badges/{doc.kind}")(doc.kind)),
-            tags.p(doc.shows), tags.div(class_="styles")(*figures),
-            tags.h3("flat"),
-            _snippet_rows(f"{doc.kind}-flat", snippets(base, doc.kind, package, badge_query("flat", logo), doc.label)),
-            tags.details(tags.summary("Snippets for the other styles"), *others),
+        sections.append(element(
+            "section", {"id": doc.kind},
+            _SECTION_HEADS[doc.kind], element("div", {"class": "styles"}, figures),
+            _FLAT_HEADING,
+            _snippet_rows(f"{doc.kind}-flat", snippets(base, doc.kind, package, queries[0][1], doc.label)),
+            element("details", {}, _OTHER_STYLES, others),
         ))
     return sections
 
 
-_INTRO = (
-    tags.h1("Badges for PyPI packages"),
-    tags.p("Type a package's name to see its badges, in every style, with the Markdown, "
-           "reStructuredText and HTML to put them in a README."),
+_FLAT_HEADING = element("h3", {}, "flat")
+_OTHER_STYLES = element("summary", {}, "Snippets for the other styles")
+
+_INTRO = join(
+    element("h1", {}, "Badges for PyPI packages"),
+    element("p", {}, "Type a package's name to see its badges, in every style, with the Markdown, "
+                     "reStructuredText and HTML to put them in a README."),
 )
 
+_BADGES_HEADING = element("h2", {}, "The badges")
 
-def home(base: str, package: Optional[str], logo: Optional[str] = None) -> Tuple[int, bytes]:
+#: The home page without a package, the same for everyone.
+_HOME = _document("pypipins", _INTRO, _form(""), _BADGES_HEADING, _KIND_LIST)
+
+
+def package_page(base: str, package: str, logo: str) -> bytes:
+    """
+    The page of C{package} (a valid name) on C{base}, with C{logo} (an icon's name or none).
+    """
+    return _document(
+        f"pypipins: {package}", _INTRO, _form(package, logo),
+        element("p", {}, "Badges of ", element("a", {"href": f"https://pypi.org/project/{package}/"}, package),
+                ", served by ", element("code", {}, base), ":"),
+        _badges_of(base, package, logo),
+    )
+
+
+#: The name a page is made with to be kept: a valid name, so written as it is everywhere.
+_BLANK = "pypipins-blank-name-0f6a1c"
+
+#: Pages kept with a blank for the name, each for one address and logo: some 120 kB each.
+#: Most sites are reached at one address or two, their pages asked with a few logos.
+KEPT_PAGES = 16
+
+
+class PackagePages:
+    """
+    Packages' pages, made once for each address and logo and kept with a blank for the name.
+
+    A package's page differs from another's on the same address with the same logo only by
+    the name, and a valid name (letters, digits, '.', '_' and '-') is written as it is
+    wherever the page has it: nothing HTML or a URL escapes. So the page made for a blank
+    name, split where the name is, is joined with any name's, and a page costs its joining
+    (a tenth of a millisecond), made-up names' as real ones'.
+
+    @param kept: how many addresses and logos' pages are kept, the least recently asked
+        given up first.
+    """
+
+    def __init__(self, kept: int = KEPT_PAGES) -> None:
+        self._kept_most = kept
+        self._kept: "OrderedDict[Tuple[str, str], List[bytes]]" = OrderedDict()
+
+    def page(self, base: str, package: str, logo: str) -> bytes:
+        """
+        L{package_page}C{(base, package, logo)}.
+        """
+        if _BLANK in base or _BLANK in logo:
+            # the blank would be found where it stands for no name
+            return package_page(base, package, logo)
+        key = (base, logo)
+        pieces = self._kept.get(key)
+        if pieces is None:
+            pieces = package_page(base, _BLANK, logo).split(_BLANK.encode("ascii"))
+            self._kept[key] = pieces
+            if len(self._kept) > self._kept_most:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(key)
+        return package.encode("ascii").join(pieces)
+
+
+def home(
+    base: str, package: Optional[str], logo: Optional[str] = None,
+    pages: Callable[[str, str, str], bytes] = package_page,
+) -> Tuple[int, bytes]:
     """
     The home page: the form, and with a C{package} every badge of it, with the C{logo}
     chosen if any; a 400 that says why for a name that cannot be a PyPI project's, or a
     logo that cannot be an icon's name.
+
+    @param pages: what makes a package's page (L{package_page}, or L{PackagePages.page}).
     """
     package = (package or "").strip()
     logo = (logo or "").strip()
     if not package:
-        return 200, _document("pypipins", *_INTRO, _form("", logo[:ECHO_MAX]), tags.h2("The badges"), _kind_list())
+        if not logo:
+            return 200, _HOME
+        return 200, _document("pypipins", _INTRO, _form("", logo[:ECHO_MAX]), _BADGES_HEADING, _KIND_LIST)
     if logo and not _LOGO_NAME.fullmatch(logo):
-        message = tags.p(class_="error")(
+        message = element("p", {"class": "error"}, (
             f"\u201c{logo[:ECHO_MAX]}\u201d is not the name of an icon: a logo here is a "
             "simple-icons name or title, such as python or pypi (letters, digits, spaces and "
             ". + _ ! & ' -, at most 64 characters). A badge URL also takes a data: URI."
-        )
-        return 400, _document("pypipins: invalid logo", *_INTRO, _form(package[:ECHO_MAX]), message)
+        ))
+        return 400, _document("pypipins: invalid logo", _INTRO, _form(package[:ECHO_MAX]), message)
     if not names.is_valid(package):
         shown = package[:ECHO_MAX]
-        message = tags.p(class_="error")(
+        message = element("p", {"class": "error"}, (
             f"\u201c{shown}\u201d cannot be the name of a PyPI project: names are letters, "
             "digits, '-', '_' and '.', start and end with a letter or digit, and are at most "
             "128 characters long."
-        )
-        return 400, _document("pypipins: invalid name", *_INTRO, _form(shown, logo[:ECHO_MAX]), message)
-    return 200, _document(
-        f"pypipins: {package}", *_INTRO, _form(package, logo),
-        tags.p("Badges of ", tags.a(href=f"https://pypi.org/project/{package}/")(package),
-               ", served by ", tags.code(base), ":"),
-        *_badges_of(base, package, logo),
-    )
+        ))
+        return 400, _document("pypipins: invalid name", _INTRO, _form(shown, logo[:ECHO_MAX]), message)
+    return 200, pages(base, package, logo)
 
 
-def _parameter_rows(parameters: Iterable[Tuple[str, str]]) -> List[Tag]:
-    return [tags.tr(tags.th(tags.code(name)), tags.td(meaning)) for name, meaning in parameters]
+def _parameter_rows(parameters: Iterable[Tuple[str, str]]) -> List[Markup]:
+    return [element("tr", {}, element("th", {}, element("code", {}, name)), element("td", {}, meaning))
+            for name, meaning in parameters]
 
 
 def kind_page(base: str, kind: str) -> Optional[bytes]:
@@ -249,39 +350,45 @@ def kind_page(base: str, kind: str) -> Optional[bytes]:
     doc = DOCS.get(kind)
     if doc is None:
         return None
-    aliases = [[" (also ", tags.code(f"/{alias}/"), ")"] for alias in doc.aliases]
+    aliases = [[" (also ", element("code", {}, f"/{alias}/"), ")"] for alias in doc.aliases]
     queries = [style_query(style) for style in STYLES] + list(doc.examples) + [
         "label=my%20label", "color=orange", "labelColor=007ec6", "logo=python",
         "logo=pypi&logoColor=white&style=for-the-badge",
     ]
     examples = [
-        tags.tr(
-            tags.td(tags.img(src=badge_path(doc.kind, EXAMPLE_PACKAGE, q),
-                             alt=f"{doc.label} badge, {q or 'style=flat'}")),
-            tags.td(tags.code(base + badge_path(doc.kind, EXAMPLE_PACKAGE, q))),
+        element(
+            "tr", {},
+            element("td", {}, element("img", {"src": badge_path(doc.kind, EXAMPLE_PACKAGE, q),
+                                              "alt": f"{doc.label} badge, {q or 'style=flat'}"})),
+            element("td", {}, element("code", {}, base + badge_path(doc.kind, EXAMPLE_PACKAGE, q))),
         )
         for q in queries
     ]
     return _document(
         f"pypipins: the {doc.kind} badge",
-        tags.h1(f"The {doc.kind} badge"), tags.p(doc.shows),
-        tags.p(
-            "Label: ", tags.code(doc.label), ". URL: ",
-            tags.code(f"{base}/{doc.kind}/<package>/badge.<ext>"), aliases,
-            ", where ", tags.code("<ext>"), f" is one of {EXTENSIONS} (json is shields.io's "
+        element("h1", {}, f"The {doc.kind} badge"), element("p", {}, doc.shows),
+        element(
+            "p", {},
+            "Label: ", element("code", {}, doc.label), ". URL: ",
+            element("code", {}, f"{base}/{doc.kind}/<package>/badge.<ext>"), aliases,
+            ", where ", element("code", {}, "<ext>"), f" is one of {EXTENSIONS} (json is shields.io's "
             "endpoint schema). A package PyPI does not know says ",
-            tags.em("package not found"), ", a name that cannot be one says ",
-            tags.em("invalid package name"), ", and an upstream that fails with nothing kept "
-            "says ", tags.em("unavailable"), ".",
+            element("em", {}, "package not found"), ", a name that cannot be one says ",
+            element("em", {}, "invalid package name"), ", and an upstream that fails with nothing kept "
+            "says ", element("em", {}, "unavailable"), ".",
         ),
-        tags.h2("Query parameters"),
-        tags.table(*_parameter_rows(doc.parameters + COMMON_PARAMETERS)),
-        tags.h2(f"Examples, for {EXAMPLE_PACKAGE}"), tags.table(*examples),
-        tags.h2("Another package"), _form(""),
+        element("h2", {}, "Query parameters"),
+        element("table", {}, _parameter_rows(doc.parameters + COMMON_PARAMETERS)),
+        element("h2", {}, f"Examples, for {EXAMPLE_PACKAGE}"), element("table", {}, examples),
+        element("h2", {}, "Another package"), _form(""),
     )
+
+
+#: The page of a path there is not, the same for everyone.
+_NOT_FOUND = _document(
+    "pypipins: no such page", element("h1", {}, "No such page"), element("p", {}, "The badges are:"), _KIND_LIST
+)
 
 
 def not_found_page() -> bytes:
-    return _document(
-        "pypipins: no such page", tags.h1("No such page"), tags.p("The badges are:"), _kind_list()
-    )
+    return _NOT_FOUND

@@ -90,7 +90,8 @@ class BadgeSite:
     """
     The badge routes: the facts from a L{Lookup}, the pictures from L{LocalImages} or
     L{ShieldsImages}, and recent responses kept L{Ready}, each for as long as its facts are
-    fresh, so that a warm badge costs neither Redis nor drawing.
+    fresh, so that a warm badge costs neither Redis nor drawing; packages' pages made from
+    pages kept (L{site.PackagePages}).
 
     Two sets of routes share all that: pypip.in's, and shields.io's PyPI routes, which say
     the same facts in shields' words (L{pypipins.badges.shields}). Around them, the site's
@@ -119,6 +120,7 @@ class BadgeSite:
         self._health = health
         self._public_url = public_url
         self._ready = Ready(clock, ready_bytes)
+        self._pages = site.PackagePages()
 
     def resource(self) -> IResource:
         # no badge or page has an empty segment in its path
@@ -210,7 +212,9 @@ class BadgeSite:
     @app.route("/", methods=["GET", "HEAD"])
     def home(self, request: IRequest) -> bytes:
         asked = query(request)
-        code, body = site.home(self._base_url(request), asked.get("package"), asked.get("logo"))
+        code, body = site.home(
+            self._base_url(request), asked.get("package"), asked.get("logo"), self._pages.page
+        )
         request.setResponseCode(code)
         return page(request, body, site.POLICY)
 
