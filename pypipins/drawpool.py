@@ -59,7 +59,28 @@ RESTART_DELAY_MAX = 30.0
 #: Bytes of a worker's stderr kept for the log line when it dies: a Rust panic's message.
 STDERR_KEPT = 300
 
+#: What a worker's environment keeps of the daemon's: what finds and runs the interpreter
+#: and its libraries, the locale, and PyPy's collector settings. Nothing else: the daemon's
+#: may hold index credentials (C{--index NAME=URL,auth=env:VARIABLE}) or a Redis password,
+#: which a process drawing what clients send has no use for.
+WORKER_VARIABLES = frozenset({
+    "PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "LD_LIBRARY_PATH",
+    "PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONSAFEPATH", "PYTHONDONTWRITEBYTECODE",
+    "PYTHONHASHSEED", "PYTHONMALLOC", "PYTHONFAULTHANDLER", "PYTHONUTF8", "PYTHONIOENCODING",
+})
+WORKER_VARIABLE_PREFIXES = ("LC_", "PYPY_GC_")
+
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def worker_environment(environ: Mapping[str, str]) -> Dict[str, str]:
+    """
+    The environment a worker is started with, of the daemon's C{environ}.
+    """
+    return {
+        name: value for name, value in environ.items()
+        if name in WORKER_VARIABLES or name.startswith(WORKER_VARIABLE_PREFIXES)
+    }
 
 
 def _key(svg: str, ext: str) -> bytes:
@@ -169,7 +190,8 @@ class DrawingPool(Service):
     @param reactor: spawns the workers.
     @param clock: times the drawings; the reactor by default.
     @param target: the worker's drawing function, C{module:function}.
-    @param env: the workers' environment; the daemon's by default.
+    @param env: the workers' environment; by default what L{worker_environment} keeps of
+        the daemon's.
     """
 
     _log = Logger()
@@ -271,7 +293,7 @@ class DrawingPool(Service):
         try:
             self._reactor.spawnProcess(
                 worker, sys.executable, [sys.executable, "-m", "pypipins.drawworker", self._target],
-                env=dict(os.environ if self._env is None else self._env),
+                env=worker_environment(os.environ) if self._env is None else dict(self._env),
                 childFDs={0: "w", 1: "r", 2: "r"},
             )
         except OSError as e:  # out of processes or memory for a moment

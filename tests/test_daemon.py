@@ -247,3 +247,31 @@ async def test_raster_workers_end_with_a_daemon_killed(start_daemon, upstream, r
     daemon.process.kill()
     daemon.process.wait()
     await until(lambda: not alive(worker), timeout=10)
+
+
+@pytest_twisted.ensureDeferred
+async def test_raster_workers_get_none_of_the_daemons_secrets(start_daemon, upstream, redis):
+    """
+    Issue 24: an index's credentials, read from a variable, were readable in each worker's
+    /proc/<pid>/environ. The workers keep what runs Python, and nothing else.
+    """
+    env = dict(os.environ, PYPIPINS_TEST_INDEX_TOKEN="alice:s3cret-index-token",
+               PYPIPINS_TEST_REDIS_PASSWORD="s3cret-redis-password")
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url,
+                          "--index", "corp=http://127.0.0.1:1/simple,auth=env:PYPIPINS_TEST_INDEX_TOKEN",
+                          env=env)
+    await until(lambda: len(children(daemon.process.pid)) == 2)
+    daemon_environment = open(f"/proc/{daemon.process.pid}/environ", "rb").read()
+    assert b"s3cret-index-token" in daemon_environment  # what the workers must not have
+    for worker in children(daemon.process.pid):
+        environment = dict(
+            entry.split(b"=", 1) for entry in open(f"/proc/{worker}/environ", "rb").read().split(b"\0") if entry
+        )
+        # the names only, in a failure's message: the values are this machine's environment
+        assert [name for name, value in environment.items() if b"s3cret" in value] == [], worker
+        assert [name for name in environment if name.startswith(b"PYPIPINS_TEST")] == []
+        assert environment[b"PATH"] == os.environ["PATH"].encode()
+    code, body = await get(daemon.url("/license/klein/badge.png"))
+    assert (code, body[:4]) == (200, b"\x89PNG")
+    assert "Traceback" not in daemon.stop()

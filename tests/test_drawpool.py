@@ -19,7 +19,9 @@ from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
 from pypipins.drawing import FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy
-from pypipins.drawpool import REMEMBERED_FOR, RESTART_DELAY_MAX, STOP_GRACE, WAIT_LIMIT, DrawingPool
+from pypipins.drawpool import (
+    REMEMBERED_FOR, RESTART_DELAY_MAX, STOP_GRACE, WAIT_LIMIT, DrawingPool, worker_environment,
+)
 from pypipins.metrics import Metrics
 from pypipins.render import svg
 from tests.helpers import alive, until
@@ -342,3 +344,18 @@ async def test_a_worker_killed_while_idle_is_replaced(pools):
     await ready(pool, 2)
     assert count(pool, "pypipins_raster_worker_restarts_total") == 1
     assert count(pool, "pypipins_raster_drawings_total", outcome="worker_died") == 0
+
+
+def test_a_workers_environment_keeps_what_runs_python_and_nothing_else():
+    """
+    tests/test_daemon.py reads a real worker's /proc/<pid>/environ.
+    """
+    environ = {
+        "PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C", "PYTHONPATH": "/srv/pypipins",
+        "PYPY_GC_MAJOR_COLLECT": "1.4", "HOME": "/home/pypipins", "CORP_INDEX_TOKEN": "alice:s3cret",
+        "REDIS_PASSWORD": "s3cret", "AWS_SECRET_ACCESS_KEY": "s3cret", "PYTHONSTARTUP": "/tmp/x.py",
+    }
+    assert worker_environment(environ) == {
+        "PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C", "PYTHONPATH": "/srv/pypipins",
+        "PYPY_GC_MAJOR_COLLECT": "1.4",
+    }
