@@ -8,7 +8,7 @@ from twisted.application.service import IService, MultiService
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 
-from pypipins.tap import RASTER_OPTIONS, check_raster_options, drawing_pool
+from pypipins.tap import RASTER_OPTIONS, LogoTable, check_raster_options, drawing_pool
 
 #: The renderer's port in the original set-up.
 DEFAULT_PORT = "tcp:9000:interface=127.0.0.1"
@@ -36,6 +36,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     top = MultiService()
     # before the port: what it accepts counts against it
     OpenFilesLimit().setServiceParent(top)
+    # before the port too: no request waits for it
+    LogoTable().setServiceParent(top)
     # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
     pool = drawing_pool(config, reactor)
     pool.setServiceParent(top)

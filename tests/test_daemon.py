@@ -15,7 +15,7 @@ import treq
 from PIL import Image
 from twisted.internet.defer import Deferred, gatherResults
 
-from tests.helpers import TWISTD, alive, children, free_port, until
+from tests.helpers import TWISTD, alive, children, free_port, make_service, until
 from tests.test_operating import sample
 
 pytestmark = pytest.mark.system
@@ -275,3 +275,30 @@ async def test_raster_workers_get_none_of_the_daemons_secrets(start_daemon, upst
     code, body = await get(daemon.url("/license/klein/badge.png"))
     assert (code, body[:4]) == (200, b"\x89PNG")
     assert "Traceback" not in daemon.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_logo_table_is_read_before_the_port_listens(upstream, redis):
+    """
+    Issue 24: simple-icons' table was read at the first badge with a logo, on the reactor's
+    thread (0.1-0.2 s), while every other request waited. It is read as the service starts,
+    before its port: the first logo costs what any other does.
+    """
+    from pypipins.render import logos
+
+    logos._data.cache_clear()
+    running = make_service(upstream, redis.url)
+    try:
+        assert logos._data.cache_info().currsize == 1
+        from pypipins.tap import LogoTable
+
+        services = list(running.service)
+        ports = [s for s in services if type(s).__name__ == "StreamServerEndpointService"]
+        [table] = [s for s in services if isinstance(s, LogoTable)]
+        assert services.index(table) < services.index(ports[0])
+        misses = logos._data.cache_info().misses
+        response = await treq.get(running.url("/v/klein/badge.svg?logo=python"))
+        assert response.code == 200 and b"<image" in await response.content()
+        assert logos._data.cache_info().misses == misses
+    finally:
+        await running.service.stopService()
