@@ -14,6 +14,7 @@ from pypipins.render import raster
 FAILED = "failed"  # the rasterizer raised an exception
 TIMED_OUT = "timed_out"  # it took longer than the time limit: the worker was killed
 WORKER_DIED = "worker_died"  # the worker process ended while drawing (a panic, abort, segfault)
+REFUSED = "refused"  # it holds what is not drawn here (a client's logo with a filter...): no worker tried
 
 
 class CannotDraw(Exception):
@@ -21,7 +22,7 @@ class CannotDraw(Exception):
     This SVG cannot be drawn in that format: the same drawing would fail again.
 
     @ivar ext: the format asked for (C{png}...).
-    @ivar reason: L{FAILED}, L{TIMED_OUT} or L{WORKER_DIED}.
+    @ivar reason: L{FAILED}, L{TIMED_OUT}, L{WORKER_DIED} or L{REFUSED}.
     @ivar remembered: whether this is a failure seen before, answered without drawing.
     """
 

@@ -8,7 +8,7 @@ routes make with L{pypipins.render.json}.
 import hashlib
 import json
 from http import HTTPStatus
-from typing import Optional, Protocol
+from typing import TYPE_CHECKING, Optional, Protocol
 from urllib.parse import urlencode
 
 from twisted.internet.defer import CancelledError, Deferred
@@ -16,12 +16,15 @@ from twisted.internet.interfaces import IReactorTime
 
 from pypipins.badges import Badge, Options
 from pypipins.cache import Cache, MemoryCache
-from pypipins.drawing import RasterDrawer
+from pypipins.drawing import REFUSED, CannotDraw, RasterDrawer
 from pypipins.facts import Unavailable
 from pypipins.incidents import Incident
-from pypipins.render import RASTER_FORMATS, logos, svg
+from pypipins.render import RASTER_FORMATS, logo_check, logos, svg
 from pypipins.badges.static import path
 from pypipins.upstream.fetcher import Fetcher
+
+if TYPE_CHECKING:
+    from pypipins.metrics import Metrics
 
 #: Seconds a drawn image is reused: drawing is a pure function of its inputs, so this only
 #: bounds memory, and it is what the original kept reusable images for.
@@ -89,6 +92,11 @@ class LocalImages:
     Images we draw: SVG in-process, rasters by C{drawer}; the recent ones kept in
     memory, and rasters (costly to draw) of badges as the service says them also in the
     shared cache.
+
+    A raster with a logo of the client's own (a data URI) is drawn only if the logo holds
+    nothing slow or reaching out (L{pypipins.render.logo_check}); else it fails with
+    L{CannotDraw}, reason L{REFUSED}, without a worker, and the SVG, which the browser
+    draws, is the answer.
     """
 
     def __init__(
@@ -96,10 +104,12 @@ class LocalImages:
         memory: MemoryCache,
         drawer: RasterDrawer,
         shared: Optional[Cache] = None,
+        metrics: "Optional[Metrics]" = None,
     ) -> None:
         self._memory = memory
         self._drawer = drawer
         self._shared = shared
+        self._metrics = metrics
 
     def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
         return Deferred.fromCoroutine(self._image(badge, options, ext))
@@ -123,6 +133,13 @@ class LocalImages:
         return body
 
     async def _raster(self, key: str, badge: Badge, options: Options, ext: str) -> bytes:
+        own_logo = logos.own_logo(options.logo) if options.logo is not None else None
+        if own_logo is not None:
+            why = logo_check.refusal(own_logo)
+            if why is not None:
+                if self._metrics is not None:
+                    self._metrics.raster_drawing(REFUSED)
+                raise CannotDraw(ext, REFUSED, why)
         shared = self._shared if shareable(options) else None
         if shared is not None:
             body = await shared.get(key)

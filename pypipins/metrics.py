@@ -19,7 +19,7 @@ UPSTREAM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 QUEUE_BUCKETS = (0.01, 0.1, 0.5, 1.0, 3.0, 10.0, 30.0, 60.0, 300.0, 1800.0, 3600.0, 21600.0)
 
 #: What a raster drawing can come to (L{pypipins.drawing}'s reasons, and ok).
-RASTER_OUTCOMES = ("ok", "failed", "timed_out", "worker_died")
+RASTER_OUTCOMES = ("ok", "failed", "timed_out", "worker_died", "refused")
 
 #: The kind and format counted for a path that is no badge: labels stay a bounded set
 #: whatever clients ask for.
@@ -83,8 +83,9 @@ class Metrics:
         self._raster_drawings = Counter(
             "pypipins_raster_drawings",
             "Rasters drawn by the worker processes, by outcome: ok, failed (the rasterizer "
-            "raised), timed_out (the worker was killed past the time limit) or worker_died "
-            "(it ended while drawing: a panic, an abort, a segfault).",
+            "raised), timed_out (the worker was killed past the time limit), worker_died "
+            "(it ended while drawing: a panic, an abort, a segfault) or refused (a client's "
+            "logo holds what is not drawn, such as a filter: no worker tried).",
             ["outcome"], registry=registry,
         )
         for outcome in RASTER_OUTCOMES:

@@ -300,7 +300,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     pool = drawing_pool(config, reactor, metrics)
     pool.setServiceParent(top)
     image_memory = config["image-memory"] * MiB
-    local = LocalImages(MemoryCache(reactor, image_memory), pool, cache)
+    local = LocalImages(MemoryCache(reactor, image_memory), pool, cache, metrics)
     images: Images = local
     if config["shields-url"] is not None:
         # its failures are logged once per incident by ShieldsImages, which draws instead

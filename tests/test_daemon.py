@@ -8,6 +8,7 @@ import os
 import platform
 import signal
 import subprocess
+from urllib.parse import quote
 
 import pytest
 import pytest_twisted
@@ -16,6 +17,7 @@ from PIL import Image
 from twisted.internet.defer import Deferred, gatherResults
 
 from tests.helpers import TWISTD, alive, children, free_port, make_service, until
+from tests.hostile_logos import attack
 from tests.test_operating import sample
 
 pytestmark = pytest.mark.system
@@ -247,6 +249,39 @@ async def test_raster_workers_end_with_a_daemon_killed(start_daemon, upstream, r
     daemon.process.kill()
     daemon.process.wait()
     await until(lambda: not alive(worker), timeout=10)
+
+
+@pytest_twisted.ensureDeferred
+async def test_rasters_of_logos_that_would_hold_the_workers_never_reach_them(start_daemon, upstream, redis):
+    """
+    Issue 24: many connections asking for rasters whose logo is an SVG filter over millions
+    of user units (resvg: 17 s each) held both workers to their time limit, killed and
+    started again, and every other raster waited or was refused. Such a logo is answered
+    422 at once, pointing to the SVG, which has the logo; the workers never see it, and the
+    rasters asked meanwhile are drawn.
+    """
+    metrics_port = free_port()
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url,
+                          "--metrics-port", f"tcp:{metrics_port}:interface=127.0.0.1")
+    await until(lambda: len(children(daemon.process.pid)) == 2)
+    workers = children(daemon.process.pid)
+    # ';' written %3B: Twisted's query parsing splits at a bare one
+    attacks = [get(daemon.url(f"/badge/atk-{n}-blue.png?logo={quote(attack(n), safe='')}")) for n in range(12)]
+    plain = [get(daemon.url(f"/badge/ok-{n}-green.png")) for n in range(4)]
+    answers = await gatherResults([Deferred.fromCoroutine(a) for a in attacks + plain])
+    for n, (code, body) in enumerate(answers[:12]):
+        assert code == 422
+        assert body.startswith(f"This badge cannot be drawn as PNG. As SVG it can: /badge/atk-{n}-blue.svg?logo=".encode())
+    assert [(code, body[:4]) for code, body in answers[12:]] == [(200, b"\x89PNG")] * 4
+    code, body = await get(daemon.url(f"/badge/atk-0-blue.svg?logo={quote(attack(0), safe='')}"))
+    assert code == 200 and b"<image" in body
+    code, body = await get(f"http://127.0.0.1:{metrics_port}/metrics")
+    metrics = body.decode()
+    assert sample(metrics, "pypipins_raster_drawings_total", outcome="refused") == 12
+    assert sample(metrics, "pypipins_raster_drawings_total", outcome="timed_out") == 0
+    assert children(daemon.process.pid) == workers
+    assert "Traceback" not in daemon.stop()
 
 
 @pytest_twisted.ensureDeferred

@@ -1,6 +1,7 @@
 """
-Images from a shields server (C{--shields-url}), in memory: the server is a Twisted resource
-behind treq.testing.StubTreq, time a Clock.
+Images in memory: from a shields server (C{--shields-url}), a Twisted resource behind
+treq.testing.StubTreq, time a Clock; and rasters with a client's own logo, which reach a
+drawer only when the logo holds nothing slow.
 """
 
 import pytest
@@ -10,10 +11,19 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 from treq.testing import StubTreq
 
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import generate_latest
+
 from pypipins.badges import Badge, Options
 from pypipins.cache import MemoryCache
+from pypipins.drawing import REFUSED, CannotDraw, InProcessDrawer
 from pypipins.images import LocalImages, ShieldsImages
+from pypipins.metrics import Metrics
+from pypipins.render import raster
+from pypipins.render import svg as render_svg
 from pypipins.upstream.fetcher import Fetcher
+from tests.hostile_logos import ATTACK, png, svg, uri
+from tests.test_operating import sample
 
 pytestmark = pytest.mark.memory
 
@@ -67,3 +77,49 @@ def test_a_shields_server_that_does_not_answer_is_drawn_in_process():
     clock.advance(3.1)
     assert images._incident.failing_since is not None
     assert drawer.asked == 1
+
+
+# -- a client's own logo in a raster ------------------------------------------------------------
+
+
+class _RecordingDrawer:
+    """
+    A raster drawer that draws at once, and keeps what it was asked to draw.
+    """
+
+    def __init__(self):
+        self.asked = []
+
+    def draw(self, svg, ext):
+        self.asked.append(svg)
+        return InProcessDrawer().draw(svg, ext)
+
+
+def _image(images, options, ext="png"):
+    results = []
+    images.image(Badge("license", "MIT", "blue"), options, ext).addBoth(results.append)
+    [result] = results
+    return result
+
+
+def test_a_raster_of_a_clients_logo_that_holds_a_filter_reaches_no_worker():
+    drawer = _RecordingDrawer()
+    metrics = Metrics(CollectorRegistry())
+    images = LocalImages(MemoryCache(Clock()), drawer, metrics=metrics)
+    logo = uri(ATTACK)
+    failure = _image(images, Options(logo=logo), "png")
+    assert failure.check(CannotDraw) and failure.value.reason == REFUSED
+    assert "filter" in failure.value.detail
+    assert drawer.asked == []
+    assert sample(generate_latest(metrics.registry).decode(), "pypipins_raster_drawings_total",
+                  outcome="refused") == 1
+    # the SVG keeps it, for the browser to draw
+    assert logo.encode() in _image(images, Options(logo=logo), "svg")
+
+
+@pytest.mark.parametrize("logo", [svg('<circle cx="12" cy="12" r="9" fill="red"/>'), uri(png(40, 40), "image/png")])
+@pytest.mark.parametrize("ext", ["png", "jpg"])
+def test_logos_as_they_come_are_drawn_as_before(logo, ext):
+    images = LocalImages(MemoryCache(Clock()), InProcessDrawer())
+    drawn = _image(images, Options(logo=logo), ext)
+    assert drawn == raster.rasterize(render_svg.render("license", "MIT", "blue", logo=logo), ext)

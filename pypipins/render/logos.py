@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple, Union
 from pypipins.colors import JS_WHITESPACE, brightness, parse, to_svg
 from pypipins.render.svg import escape_xml
 
-__all__ = ["logo_data_uri", "load", "ALIASES"]
+__all__ = ["logo_data_uri", "own_logo", "load", "ALIASES"]
 
 #: shields' names for icons simple-icons renamed or dropped, from before (``logoAliases``).
 ALIASES = {
@@ -98,6 +98,14 @@ def _data_uri(value: str) -> Optional[str]:
     if match.group(2) == "base64" and not _BASE64.fullmatch(match.group(3)):
         return None
     return uri
+
+
+def own_logo(logo: str) -> Optional[str]:
+    """
+    The data URI of the client's own logo, when C{logo} (a ``logo`` query parameter) is one
+    rather than an icon's name: as L{logo_data_uri} draws it.
+    """
+    return _data_uri(logo)
 
 
 def logo_data_uri(
