@@ -16,7 +16,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from pypipins.badges import Badge, Options
 from pypipins.cache import Cache, MemoryCache
-from pypipins.drawing import REFUSED, CannotDraw, RasterDrawer
+from pypipins.drawing import REFUSED, CannotDraw, Origin, RasterDrawer
 from pypipins.facts import Unavailable
 from pypipins.incidents import Incident
 from pypipins.render import RASTER_FORMATS, logo_check, logos, svg
@@ -80,10 +80,11 @@ class Images(Protocol):
     asked of it): L{LocalImages}, or L{ShieldsImages} through a shields server.
     """
 
-    def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
+    def image(self, badge: Badge, options: Options, ext: str, client: str = "") -> "Deferred[bytes]":
         """
-        The picture, kept or drawn; fails with L{pypipins.drawing.CannotDraw} or
-        L{pypipins.drawing.DrawersBusy} for a raster that cannot be drawn now.
+        The picture, kept or drawn for C{client} (as L{pypipins.web.clients} names it); fails
+        with L{pypipins.drawing.CannotDraw} or L{pypipins.drawing.DrawersBusy} for a raster
+        that cannot be drawn now.
         """
 
 
@@ -111,10 +112,10 @@ class LocalImages:
         self._shared = shared
         self._metrics = metrics
 
-    def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
-        return Deferred.fromCoroutine(self._image(badge, options, ext))
+    def image(self, badge: Badge, options: Options, ext: str, client: str = "") -> "Deferred[bytes]":
+        return Deferred.fromCoroutine(self._image(badge, options, ext, client))
 
-    async def _image(self, badge: Badge, options: Options, ext: str) -> bytes:
+    async def _image(self, badge: Badge, options: Options, ext: str, client: str = "") -> bytes:
         """
         @raise pypipins.drawing.CannotDraw: for a raster that cannot be drawn.
         @raise pypipins.drawing.DrawersBusy: when too many rasters wait to be drawn.
@@ -124,7 +125,7 @@ class LocalImages:
         if body is not None:
             return body
         if ext in RASTER_FORMATS:
-            body = await self._raster(key, badge, options, ext)
+            body = await self._raster(key, badge, options, ext, client)
         elif ext == "svg":
             body = _svg(badge, options).encode("utf-8")
         else:
@@ -132,7 +133,9 @@ class LocalImages:
         await self._memory.set(key, body, IMAGE_TTL)
         return body
 
-    async def _raster(self, key: str, badge: Badge, options: Options, ext: str) -> bytes:
+    async def _raster(
+        self, key: str, badge: Badge, options: Options, ext: str, client: str
+    ) -> bytes:
         own_logo = logos.own_logo(options.logo) if options.logo is not None else None
         if own_logo is not None:
             why = logo_check.refusal(own_logo)
@@ -145,7 +148,8 @@ class LocalImages:
             body = await shared.get(key)
             if body is not None:
                 return body
-        body = await self._drawer.draw(_svg(badge, options), ext)
+        origin = Origin(client, client_made=own_logo is not None)
+        body = await self._drawer.draw(_svg(badge, options), ext, origin)
         if shared is not None:
             await shared.set(key, body, IMAGE_TTL)
         return body
@@ -192,10 +196,10 @@ class ShieldsImages:
             url += ("&" if "?" in url else "?") + urlencode(pairs)
         return url
 
-    def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
-        return Deferred.fromCoroutine(self._image(badge, options, ext))
+    def image(self, badge: Badge, options: Options, ext: str, client: str = "") -> "Deferred[bytes]":
+        return Deferred.fromCoroutine(self._image(badge, options, ext, client))
 
-    async def _image(self, badge: Badge, options: Options, ext: str) -> bytes:
+    async def _image(self, badge: Badge, options: Options, ext: str, client: str) -> bytes:
         key = "shields:" + image_key(badge, options, ext)
         body = await self._memory.get(key)
         if body is not None:
@@ -216,10 +220,10 @@ class ShieldsImages:
                 self._incident.answered()
             else:
                 self._incident.failed(str(e))
-            return await self._local.image(badge, options, ext)
+            return await self._local.image(badge, options, ext, client)
         except Exception as reason:  # a user never sees a broken image
             self._incident.failed(str(reason))
-            return await self._local.image(badge, options, ext)
+            return await self._local.image(badge, options, ext, client)
         self._incident.answered()
         await self._memory.set(key, body, IMAGE_TTL)
         return body

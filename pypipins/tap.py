@@ -22,6 +22,7 @@ from pypipins.cache import (
 from pypipins.health import FAILING_FOR
 from pypipins.lookup import DOWNLOADS_WAIT
 from pypipins.upstream.pypistats import parse_time_of_day
+from pypipins.web.clients import parse_trusted
 
 if TYPE_CHECKING:
     from pypipins.metrics import Metrics
@@ -39,6 +40,22 @@ RASTER_OPTIONS = [
     ["raster-queue", None, drawpool.MAX_WAITING,
      "Rasters that may wait for a worker; past it, 503.", int],
 ]
+
+
+#: --trusted-proxy's help, which C{twistd shields} shares.
+TRUSTED_PROXY_HELP = (
+    "A proxy in front whose X-Forwarded-For is believed (repeatable, or separated by "
+    "commas): an address or a network, such as 127.0.0.1,::1 behind the documented nginx and "
+    "Varnish. It tells clients apart for their shares of the raster workers; none by default, "
+    "and a client is the address its connection comes from."
+)
+
+
+def add_trusted_proxy(config: usage.Options, value: str) -> None:
+    try:
+        config["trusted-proxies"].extend(parse_trusted(value))
+    except ValueError as e:
+        raise usage.UsageError(f"--trusted-proxy: {e}")
 
 
 def check_raster_options(config: usage.Options) -> None:
@@ -126,9 +143,15 @@ class Options(usage.Options):
     def __init__(self) -> None:
         super().__init__()
         self["index"] = []
+        self["trusted-proxies"] = []
 
     def opt_index(self, value: str) -> None:
         self["index"].append(value)
+
+    def opt_trusted_proxy(self, value: str) -> None:
+        add_trusted_proxy(self, value)
+
+    opt_trusted_proxy.__doc__ = TRUSTED_PROXY_HELP
 
     # --help shows an opt_ method's docstring as written, indentation and all: one line
     opt_index.__doc__ = (
@@ -236,6 +259,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
     from pypipins.web.accesslog import access_log
+    from pypipins.web.clients import Clients
     from pypipins.web.limits import limited_site
     from pypipins.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
@@ -311,7 +335,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     badges = BadgeSite(
         lookup, images, reactor, metrics,
         Health(redis, upstreams, config["unhealthy-after"], {"pypistats": stats_queue}),
-        config["public-url"], config["ready-memory"] * MiB,
+        config["public-url"], config["ready-memory"] * MiB, Clients(config["trusted-proxies"]),
     )
     log = access_log(reactor, config["access-log"], getattr(config, "parent", None))
     if log is not None:

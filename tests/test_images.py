@@ -1,7 +1,7 @@
 """
 Images in memory: from a shields server (C{--shields-url}), a Twisted resource behind
 treq.testing.StubTreq, time a Clock; and rasters with a client's own logo, which reach a
-drawer only when the logo holds nothing slow.
+drawer only when the logo holds nothing slow, and as the client's own making.
 """
 
 import pytest
@@ -16,7 +16,7 @@ from prometheus_client.exposition import generate_latest
 
 from pypipins.badges import Badge, Options
 from pypipins.cache import MemoryCache
-from pypipins.drawing import REFUSED, CannotDraw, InProcessDrawer
+from pypipins.drawing import ANYONE, REFUSED, CannotDraw, InProcessDrawer, Origin
 from pypipins.images import LocalImages, ShieldsImages
 from pypipins.metrics import Metrics
 from pypipins.render import raster
@@ -43,7 +43,7 @@ class _CountingDrawer:
     def __init__(self):
         self.asked = 0
 
-    def draw(self, svg, ext):
+    def draw(self, svg, ext, origin=None):
         self.asked += 1
         return Deferred()
 
@@ -84,20 +84,20 @@ def test_a_shields_server_that_does_not_answer_is_drawn_in_process():
 
 class _RecordingDrawer:
     """
-    A raster drawer that draws at once, and keeps what it was asked to draw.
+    A raster drawer that draws at once, and keeps who asked for what.
     """
 
     def __init__(self):
         self.asked = []
 
-    def draw(self, svg, ext):
-        self.asked.append(svg)
-        return InProcessDrawer().draw(svg, ext)
+    def draw(self, svg, ext, origin=ANYONE):
+        self.asked.append(origin)
+        return InProcessDrawer().draw(svg, ext, origin)
 
 
-def _image(images, options, ext="png"):
+def _image(images, options, ext="png", client=""):
     results = []
-    images.image(Badge("license", "MIT", "blue"), options, ext).addBoth(results.append)
+    images.image(Badge("license", "MIT", "blue"), options, ext, client).addBoth(results.append)
     [result] = results
     return result
 
@@ -107,7 +107,7 @@ def test_a_raster_of_a_clients_logo_that_holds_a_filter_reaches_no_worker():
     metrics = Metrics(CollectorRegistry())
     images = LocalImages(MemoryCache(Clock()), drawer, metrics=metrics)
     logo = uri(ATTACK)
-    failure = _image(images, Options(logo=logo), "png")
+    failure = _image(images, Options(logo=logo), "png", "203.0.113.1")
     assert failure.check(CannotDraw) and failure.value.reason == REFUSED
     assert "filter" in failure.value.detail
     assert drawer.asked == []
@@ -115,6 +115,18 @@ def test_a_raster_of_a_clients_logo_that_holds_a_filter_reaches_no_worker():
                   outcome="refused") == 1
     # the SVG keeps it, for the browser to draw
     assert logo.encode() in _image(images, Options(logo=logo), "svg")
+
+
+@pytest.mark.parametrize("logo, client_made", [
+    (svg('<rect width="24" height="24"/>'), True),
+    ("python", False),
+    (None, False),
+])
+def test_who_asked_and_whether_they_made_the_logo_reach_the_drawer(logo, client_made):
+    drawer = _RecordingDrawer()
+    images = LocalImages(MemoryCache(Clock()), drawer)
+    assert _image(images, Options(logo=logo), "gif", "198.51.100.7")[:3] == b"GIF"
+    assert drawer.asked == [Origin("198.51.100.7", client_made)]
 
 
 @pytest.mark.parametrize("logo", [svg('<circle cx="12" cy="12" r="9" fill="red"/>'), uri(png(40, 40), "image/png")])
