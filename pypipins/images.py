@@ -11,7 +11,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Optional, Protocol
 from urllib.parse import urlencode
 
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.interfaces import IReactorTime
 
 from pypipins.badges import Badge, Options
@@ -113,9 +113,20 @@ class LocalImages:
         self._metrics = metrics
 
     def image(self, badge: Badge, options: Options, ext: str, client: str = "") -> "Deferred[bytes]":
-        return Deferred.fromCoroutine(self._image(badge, options, ext, client))
+        own_logo = None
+        if ext in RASTER_FORMATS and options.logo is not None:
+            own_logo = logos.own_logo(options.logo)
+            why = logo_check.refusal(own_logo) if own_logo is not None else None
+            if why is not None:
+                if self._metrics is not None:
+                    self._metrics.raster_drawing(REFUSED)
+                # failed here, without a traceback through coroutines (which costs PyPy
+                # milliseconds): a client may ask for thousands
+                return fail(CannotDraw(ext, REFUSED, why))
+        origin = Origin(client, client_made=own_logo is not None)
+        return Deferred.fromCoroutine(self._image(badge, options, ext, origin))
 
-    async def _image(self, badge: Badge, options: Options, ext: str, client: str = "") -> bytes:
+    async def _image(self, badge: Badge, options: Options, ext: str, origin: Origin) -> bytes:
         """
         @raise pypipins.drawing.CannotDraw: for a raster that cannot be drawn.
         @raise pypipins.drawing.DrawersBusy: when too many rasters wait to be drawn.
@@ -125,7 +136,7 @@ class LocalImages:
         if body is not None:
             return body
         if ext in RASTER_FORMATS:
-            body = await self._raster(key, badge, options, ext, client)
+            body = await self._raster(key, badge, options, ext, origin)
         elif ext == "svg":
             body = _svg(badge, options).encode("utf-8")
         else:
@@ -134,21 +145,13 @@ class LocalImages:
         return body
 
     async def _raster(
-        self, key: str, badge: Badge, options: Options, ext: str, client: str
+        self, key: str, badge: Badge, options: Options, ext: str, origin: Origin
     ) -> bytes:
-        own_logo = logos.own_logo(options.logo) if options.logo is not None else None
-        if own_logo is not None:
-            why = logo_check.refusal(own_logo)
-            if why is not None:
-                if self._metrics is not None:
-                    self._metrics.raster_drawing(REFUSED)
-                raise CannotDraw(ext, REFUSED, why)
         shared = self._shared if shareable(options) else None
         if shared is not None:
             body = await shared.get(key)
             if body is not None:
                 return body
-        origin = Origin(client, client_made=own_logo is not None)
         body = await self._drawer.draw(_svg(badge, options), ext, origin)
         if shared is not None:
             await shared.set(key, body, IMAGE_TTL)
