@@ -5,6 +5,10 @@ again and again for rasters whose logo is an SVG turbulence filter over millions
 127.0.0.3) asks for a new ordinary raster every half second (a static badge, or a package's
 with a label of its own): how long they take, and how many are refused. The attack lasts
 L{ATTACK_SECONDS}; the rasters asked during it are waited for up to L{TIMEOUT} s.
+
+Then the same beside a greedy client rather than a hostile one (C{greedy_*}): 30 connections
+asking for new rasters that are merely costly (TIFFs of the longest texts, some 140 ms each),
+which are drawn: the other client's share of the workers.
 """
 
 import http.client
@@ -13,7 +17,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple
 from urllib.parse import quote
 
 from bench.trust.stack import Stack, percentile
@@ -54,6 +58,18 @@ def _get(port: int, path: str, source: str, connection: "http.client.HTTPConnect
         return 0, None
 
 
+def hostile(n: int) -> str:
+    return f"/badge/atk-{n}-blue.png?logo={quote(attack(n), safe='')}"
+
+
+#: Texts at their 255-character cut, in the widest style.
+GREEDY_LABEL = "W" * 250
+
+
+def greedy(n: int) -> str:
+    return f"/badge/{GREEDY_LABEL}{n:05d}-{'@' * 250}-blue.tiff?style=for-the-badge"
+
+
 def measure(tree: Path, venv: Path, work: Path) -> Dict[str, float]:
     metrics_port = free_port()
     stack = Stack(tree, venv, work, daemon_args=["--metrics-port", f"tcp:{metrics_port}:interface=127.0.0.1"])
@@ -62,67 +78,76 @@ def measure(tree: Path, venv: Path, work: Path) -> Dict[str, float]:
         deadline = time.monotonic() + 60
         while stack.get("/v/klein/badge.png?label=warm")[0] != 200 and time.monotonic() < deadline:
             time.sleep(0.5)
-        stop = threading.Event()
-        counts = {"attacks": 0, "attacks_422": 0, "attacks_503": 0}
-        lock = threading.Lock()
-        numbers = iter(range(10**9))
-
-        def attacker() -> None:
-            connection = None
-            while not stop.is_set():
-                with lock:
-                    n = next(numbers)
-                path = f"/badge/atk-{n}-blue.png?logo={quote(attack(n), safe='')}"
-                status, connection = _get(stack.port, path, ATTACKER, connection)
-                with lock:
-                    counts["attacks"] += 1
-                    counts["attacks_422"] += status == 422
-                    counts["attacks_503"] += status == 503
-
-        results: List[Tuple[float, int]] = []
-
-        def ordinary(n: int) -> None:
-            path = f"/badge/ok-{n}-green.png" if n % 2 else f"/v/klein/badge.png?label=new-{n}"
-            started = time.monotonic()
-            status, connection = _get(stack.port, path, CLIENT)
-            if connection is not None:
-                connection.close()
-            with lock:
-                results.append((time.monotonic() - started, status))
-
-        attackers = [threading.Thread(target=attacker, daemon=True) for _ in range(CONNECTIONS)]
-        for thread in attackers:
-            thread.start()
-        time.sleep(2.0)  # the attack under way before the first ordinary raster
-        asked = []
-        started = time.monotonic()
-        n = 0
-        while time.monotonic() - started < ATTACK_SECONDS - 2.0:
-            thread = threading.Thread(target=ordinary, args=(n,), daemon=True)
-            thread.start()
-            asked.append(thread)
-            n += 1
-            time.sleep(EVERY)
-        for thread in asked:
-            thread.join(TIMEOUT + 5)
-        stop.set()
-        for thread in attackers:
-            thread.join(TIMEOUT + 5)
-        seconds = [s for s, status in results if status == 200]
+        figures = _beside(stack, hostile, "ordinary")
         with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=30) as response:
             metrics = response.read().decode()
-        return {
-            "ordinary_asked": len(results),
-            "ordinary_median_s": round(statistics.median(seconds), 3) if seconds else float("nan"),
-            "ordinary_p90_s": round(percentile(seconds, 0.9), 3) if seconds else float("nan"),
-            "ordinary_max_s": round(max(s for s, _ in results), 3) if results else float("nan"),
-            "ordinary_refused": sum(1 for _, status in results if status != 200),
-            "attack_answers": counts["attacks"],
-            "attack_422": counts["attacks_422"],
-            "attack_503": counts["attacks_503"],
+        figures.update({
             # workers killed at the time limit (or dead) and started again
             "worker_restarts": sample(metrics, "pypipins_raster_worker_restarts_total"),
             "drawings_timed_out": sample(metrics, "pypipins_raster_drawings_total", outcome="timed_out"),
-        }
+        })
+        figures.update(_beside(stack, greedy, "greedy"))
+        return figures
     finally:
         stack.stop()
+
+
+def _beside(stack: Stack, asked_by_many: Callable[[int], str], name: str) -> Dict[str, float]:
+    """
+    New ordinary rasters' figures while 30 connections ask for C{asked_by_many(n)}.
+    """
+    stop = threading.Event()
+    counts = {"attacks": 0, "attacks_503": 0}
+    lock = threading.Lock()
+    numbers = iter(range(10**9))
+
+    def attacker() -> None:
+        connection = None
+        while not stop.is_set():
+            with lock:
+                n = next(numbers)
+            path = asked_by_many(n)
+            status, connection = _get(stack.port, path, ATTACKER, connection)
+            with lock:
+                counts["attacks"] += 1
+                counts["attacks_503"] += status == 503
+
+    results: List[Tuple[float, int]] = []
+
+    def ordinary(n: int) -> None:
+        path = f"/badge/ok-{name}{n}-green.png" if n % 2 else f"/v/klein/badge.png?label={name}-{n}"
+        started = time.monotonic()
+        status, connection = _get(stack.port, path, CLIENT)
+        if connection is not None:
+            connection.close()
+        with lock:
+            results.append((time.monotonic() - started, status))
+
+    attackers = [threading.Thread(target=attacker, daemon=True) for _ in range(CONNECTIONS)]
+    for thread in attackers:
+        thread.start()
+    time.sleep(2.0)  # the attack under way before the first ordinary raster
+    asked = []
+    started = time.monotonic()
+    n = 0
+    while time.monotonic() - started < ATTACK_SECONDS - 2.0:
+        thread = threading.Thread(target=ordinary, args=(n,), daemon=True)
+        thread.start()
+        asked.append(thread)
+        n += 1
+        time.sleep(EVERY)
+    for thread in asked:
+        thread.join(TIMEOUT + 5)
+    stop.set()
+    for thread in attackers:
+        thread.join(TIMEOUT + 5)
+    seconds = [s for s, status in results if status == 200]
+    return {
+        f"{name}_asked": len(results),
+        f"{name}_median_s": round(statistics.median(seconds), 3) if seconds else float("nan"),
+        f"{name}_p90_s": round(percentile(seconds, 0.9), 3) if seconds else float("nan"),
+        f"{name}_max_s": round(max(s for s, _ in results), 3) if results else float("nan"),
+        f"{name}_refused": sum(1 for _, status in results if status != 200),
+        f"{name}_attackers_answered": counts["attacks"],
+        f"{name}_attackers_503": counts["attacks_503"],
+    }
