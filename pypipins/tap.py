@@ -45,7 +45,7 @@ RASTER_OPTIONS = [
 #: --trusted-proxy's help, which C{twistd shields} shares.
 TRUSTED_PROXY_HELP = (
     "A proxy in front whose X-Forwarded-For is believed (repeatable, or separated by "
-    "commas): an address or a network, such as 127.0.0.1,::1 behind the documented nginx and "
+    "commas): an address or a network, such as 127.0.0.1 behind the documented nginx and "
     "Varnish. It tells clients apart for their shares of the raster workers; none by default, "
     "and a client is the address its connection comes from."
 )

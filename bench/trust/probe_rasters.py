@@ -8,7 +8,10 @@ L{ATTACK_SECONDS}; the rasters asked during it are waited for up to L{TIMEOUT} s
 
 Then the same beside a greedy client rather than a hostile one (C{greedy_*}): 30 connections
 asking for new rasters that are merely costly (TIFFs of the longest texts, some 140 ms each),
-which are drawn: the other client's share of the workers.
+which are drawn: the other client's share of the workers. And once more through Varnish, as
+documented (C{varnish_greedy_*}), where every request comes to the daemon from 127.0.0.1,
+with the client in X-Forwarded-For: the tree's etc/ VCL, and C{--trusted-proxy 127.0.0.1} as
+etc/ starts the daemon, for a tree that has the option.
 """
 
 import http.client
@@ -17,7 +20,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 from bench.trust.stack import Stack, percentile
@@ -62,17 +65,20 @@ def hostile(n: int) -> str:
     return f"/badge/atk-{n}-blue.png?logo={quote(attack(n), safe='')}"
 
 
-#: Texts at their 255-character cut, in the widest style.
-GREEDY_LABEL = "W" * 250
-
-
 def greedy(n: int) -> str:
-    return f"/badge/{GREEDY_LABEL}{n:05d}-{'@' * 250}-blue.tiff?style=for-the-badge"
+    """
+    A TIFF of texts at their 255-character cut, in the widest style: the number first, so
+    that the cut leaves each its own.
+    """
+    return f"/badge/{n:07d}{'W' * 248}-{'@' * 255}-blue.tiff?style=for-the-badge"
 
 
 def measure(tree: Path, venv: Path, work: Path) -> Dict[str, float]:
     metrics_port = free_port()
-    stack = Stack(tree, venv, work, daemon_args=["--metrics-port", f"tcp:{metrics_port}:interface=127.0.0.1"])
+    args = ["--metrics-port", f"tcp:{metrics_port}:interface=127.0.0.1"]
+    if "trusted-proxy" in (tree / "pypipins/tap.py").read_text():
+        args += ["--trusted-proxy", "127.0.0.1"]
+    stack = Stack(tree, venv, work, daemon_args=args, varnish=True)
     try:
         # the workers ready and the package's facts fetched
         deadline = time.monotonic() + 60
@@ -87,15 +93,20 @@ def measure(tree: Path, venv: Path, work: Path) -> Dict[str, float]:
             "drawings_timed_out": sample(metrics, "pypipins_raster_drawings_total", outcome="timed_out"),
         })
         figures.update(_beside(stack, greedy, "greedy"))
+        assert stack.varnish_port is not None
+        figures.update(_beside(stack, lambda n: greedy(n + 100_000), "varnish_greedy", stack.varnish_port))
         return figures
     finally:
         stack.stop()
 
 
-def _beside(stack: Stack, asked_by_many: Callable[[int], str], name: str) -> Dict[str, float]:
+def _beside(stack: Stack, asked_by_many: Callable[[int], str], name: str,
+            port: Optional[int] = None) -> Dict[str, float]:
     """
-    New ordinary rasters' figures while 30 connections ask for C{asked_by_many(n)}.
+    New ordinary rasters' figures while 30 connections ask for C{asked_by_many(n)}, of the
+    daemon or of C{port}.
     """
+    port = stack.port if port is None else port
     stop = threading.Event()
     counts = {"attacks": 0, "attacks_503": 0}
     lock = threading.Lock()
@@ -107,7 +118,7 @@ def _beside(stack: Stack, asked_by_many: Callable[[int], str], name: str) -> Dic
             with lock:
                 n = next(numbers)
             path = asked_by_many(n)
-            status, connection = _get(stack.port, path, ATTACKER, connection)
+            status, connection = _get(port, path, ATTACKER, connection)
             with lock:
                 counts["attacks"] += 1
                 counts["attacks_503"] += status == 503
@@ -117,7 +128,7 @@ def _beside(stack: Stack, asked_by_many: Callable[[int], str], name: str) -> Dic
     def ordinary(n: int) -> None:
         path = f"/badge/ok-{name}{n}-green.png" if n % 2 else f"/v/klein/badge.png?label={name}-{n}"
         started = time.monotonic()
-        status, connection = _get(stack.port, path, CLIENT)
+        status, connection = _get(port, path, CLIENT)
         if connection is not None:
             connection.close()
         with lock:
