@@ -6,6 +6,7 @@ never the daemon; L{InProcessDrawer} draws in the caller's thread, for tests hel
 
 from typing import Protocol
 
+import attrs
 from twisted.internet.defer import Deferred, fail, succeed
 
 from pypipins.render import raster
@@ -14,6 +15,27 @@ from pypipins.render import raster
 FAILED = "failed"  # the rasterizer raised an exception
 TIMED_OUT = "timed_out"  # it took longer than the time limit: the worker was killed
 WORKER_DIED = "worker_died"  # the worker process ended while drawing (a panic, abort, segfault)
+REFUSED = "refused"  # it holds what is not drawn here (a client's logo with a filter...): no worker tried
+
+
+@attrs.frozen
+class Origin:
+    """
+    Who asked for a drawing, and whether what it draws is the client's own making beyond
+    texts and colours (a logo of theirs, a data URI): a pool of workers shares itself
+    between clients, and gives such drawings less of itself.
+
+    @ivar client: who asked, as L{pypipins.web.clients} tells clients apart (an address, or
+        an IPv6 network); C{""} when unknown.
+    @ivar client_made: the drawing holds a logo the client made.
+    """
+
+    client: str = ""
+    client_made: bool = False
+
+
+#: A drawing asked by no one in particular, of nothing a client made.
+ANYONE = Origin()
 
 
 class CannotDraw(Exception):
@@ -21,7 +43,7 @@ class CannotDraw(Exception):
     This SVG cannot be drawn in that format: the same drawing would fail again.
 
     @ivar ext: the format asked for (C{png}...).
-    @ivar reason: L{FAILED}, L{TIMED_OUT} or L{WORKER_DIED}.
+    @ivar reason: L{FAILED}, L{TIMED_OUT}, L{WORKER_DIED} or L{REFUSED}.
     @ivar remembered: whether this is a failure seen before, answered without drawing.
     """
 
@@ -43,9 +65,10 @@ class DrawersBusy(Exception):
 
 
 class RasterDrawer(Protocol):
-    def draw(self, svg: str, ext: str) -> "Deferred[bytes]":
+    def draw(self, svg: str, ext: str, origin: Origin = ANYONE) -> "Deferred[bytes]":
         """
-        The SVG text C{svg} in raster format C{ext} (a key of L{raster.CONTENT_TYPES}).
+        The SVG text C{svg} in raster format C{ext} (a key of L{raster.CONTENT_TYPES}),
+        asked by C{origin}.
 
         @return: fires with the bytes, or fails with L{CannotDraw} or L{DrawersBusy}.
         """
@@ -57,7 +80,7 @@ class InProcessDrawer:
     a Clock. The daemons never use it: a rasterizer that aborts would take them down.
     """
 
-    def draw(self, svg: str, ext: str) -> "Deferred[bytes]":
+    def draw(self, svg: str, ext: str, origin: Origin = ANYONE) -> "Deferred[bytes]":
         try:
             return succeed(raster.rasterize(svg, ext))
         except Exception as e:

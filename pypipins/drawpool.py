@@ -6,14 +6,23 @@ leaves the reactor's thread.
 A worker that dies is replaced; one that takes longer than the time limit is killed and
 replaced. The drawing it was on fails with L{CannotDraw}, and the failure is remembered,
 keyed by a digest of what was drawn, so that the same request does not reach a worker again.
+
+The workers are shared between clients (L{Origin.client}): a free worker takes the oldest
+drawing of the client that holds the fewest workers, the one served longest ago among equals, so
+that one client asking for many costly drawings at once does not make the others wait behind
+them; when too many wait, the client with the most waiting gives up its newest for a client
+with fewer. Drawings of what a client made (L{Origin.client_made}: a logo of theirs) hold at
+most all the workers but one, under a shorter time limit, so that rasters of badges as the
+service draws them always find a worker.
 """
 
 import hashlib
+import itertools
 import os
 import re
 import sys
 from collections import OrderedDict, deque
-from typing import TYPE_CHECKING, Deque, Dict, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Deque, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, fail, succeed
@@ -24,7 +33,9 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from pypipins import drawworker
-from pypipins.drawing import FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy
+from pypipins.drawing import (
+    ANYONE, FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy, Origin,
+)
 from pypipins.incidents import Incident
 
 if TYPE_CHECKING:
@@ -35,6 +46,11 @@ WORKERS = 2
 
 #: Seconds a worker has to draw one raster before it is killed: drawing takes a few ms.
 TIME_LIMIT = 5.0
+
+#: Seconds for a drawing of what a client made (a logo of theirs), at most: it holds nothing
+#: slow once checked (L{pypipins.render.logo_check}), and drawing it takes milliseconds too;
+#: a worker held longer is one the others go without.
+CLIENT_MADE_TIME_LIMIT = 2.0
 
 #: Drawings that may wait for a worker; past it the answer is "busy, try again".
 MAX_WAITING = 100
@@ -59,7 +75,28 @@ RESTART_DELAY_MAX = 30.0
 #: Bytes of a worker's stderr kept for the log line when it dies: a Rust panic's message.
 STDERR_KEPT = 300
 
+#: What a worker's environment keeps of the daemon's: what finds and runs the interpreter
+#: and its libraries, the locale, and PyPy's collector settings. Nothing else: the daemon's
+#: may hold index credentials (C{--index NAME=URL,auth=env:VARIABLE}) or a Redis password,
+#: which a process drawing what clients send has no use for.
+WORKER_VARIABLES = frozenset({
+    "PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "LD_LIBRARY_PATH",
+    "PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONSAFEPATH", "PYTHONDONTWRITEBYTECODE",
+    "PYTHONHASHSEED", "PYTHONMALLOC", "PYTHONFAULTHANDLER", "PYTHONUTF8", "PYTHONIOENCODING",
+})
+WORKER_VARIABLE_PREFIXES = ("LC_", "PYPY_GC_")
+
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def worker_environment(environ: Mapping[str, str]) -> Dict[str, str]:
+    """
+    The environment a worker is started with, of the daemon's C{environ}.
+    """
+    return {
+        name: value for name, value in environ.items()
+        if name in WORKER_VARIABLES or name.startswith(WORKER_VARIABLE_PREFIXES)
+    }
 
 
 def _key(svg: str, ext: str) -> bytes:
@@ -78,14 +115,17 @@ def _what(svg: str) -> str:
 
 class _Job:
     """
-    One drawing, waited for by one request or more.
+    One drawing, waited for by one request or more; in the turn of the client who asked first.
     """
 
-    def __init__(self, key: bytes, svg: str, ext: str) -> None:
+    def __init__(self, key: bytes, svg: str, ext: str, origin: Origin, time_limit: float) -> None:
         self.key = key
         self.ext = ext
         self.what = _what(svg)
         self.request = drawworker.request(svg, ext)
+        self.client = origin.client
+        self.client_made = origin.client_made
+        self.time_limit = time_limit
         self.waiters: List["Deferred[bytes]"] = []
         #: While the job waits for a worker: when it stops waiting.
         self.expiry: Optional[IDelayedCall] = None
@@ -169,7 +209,10 @@ class DrawingPool(Service):
     @param reactor: spawns the workers.
     @param clock: times the drawings; the reactor by default.
     @param target: the worker's drawing function, C{module:function}.
-    @param env: the workers' environment; the daemon's by default.
+    @param env: the workers' environment; by default what L{worker_environment} keeps of
+        the daemon's.
+    @param client_made_time_limit: the time limit of drawings of what a client made, at
+        most C{time_limit}.
     """
 
     _log = Logger()
@@ -185,18 +228,31 @@ class DrawingPool(Service):
         target: str = drawworker.DEFAULT_TARGET,
         env: Optional[Mapping[str, str]] = None,
         remembered: int = REMEMBERED,
+        client_made_time_limit: float = CLIENT_MADE_TIME_LIMIT,
     ) -> None:
         self._reactor = reactor
         self._clock: IReactorTime = clock if clock is not None else reactor  # type: ignore[assignment]
         self._metrics = metrics
         self._size = workers
         self._time_limit = time_limit
+        self._client_made_time_limit = min(time_limit, client_made_time_limit)
+        #: Workers drawings of what clients made may hold at once: one is always left for
+        #: the others, unless there is only one.
+        self._client_made_workers = max(1, workers - 1)
         self._max_waiting = max_waiting
         self._target = target
         self._env = env
         self._remembered_max = remembered
         self._workers: Set[_Worker] = set()
-        self._waiting: Deque[_Job] = deque()
+        #: Each client's drawings waiting, oldest first.
+        self._waiting: Dict[str, Deque[_Job]] = {}
+        self._waiting_count = 0
+        #: Workers drawing for each client, and drawing what clients made.
+        self._held: Dict[str, int] = {}
+        self._held_client_made = 0
+        #: When each client waiting or drawing was last given a worker, counted in turns.
+        self._served: Dict[str, int] = {}
+        self._turns = itertools.count()
         self._jobs: Dict[bytes, _Job] = {}
         self._failures: "OrderedDict[bytes, Tuple[float, CannotDraw]]" = OrderedDict()
         self._starts: Set[IDelayedCall] = set()
@@ -226,8 +282,9 @@ class DrawingPool(Service):
         for call in self._starts:
             call.cancel()
         self._starts.clear()
-        while self._waiting:
-            self._fail(self._waiting.popleft(), DrawersBusy())
+        for job in list(self._all_waiting()):
+            self._unqueue(job)
+            self._fail(job, DrawersBusy())
         if not self._workers:
             return succeed(None)
         self._stopped = Deferred()
@@ -241,7 +298,7 @@ class DrawingPool(Service):
         for worker in self._workers:
             worker.signal("KILL")
 
-    def draw(self, svg: str, ext: str) -> "Deferred[bytes]":
+    def draw(self, svg: str, ext: str, origin: Origin = ANYONE) -> "Deferred[bytes]":
         key = _key(svg, ext)
         failure = self._remembered(key)
         if failure is not None:
@@ -252,15 +309,41 @@ class DrawingPool(Service):
             return fail(DrawersBusy())
         job = self._jobs.get(key)
         if job is None:
-            if len(self._waiting) >= self._max_waiting and self._idle() is None:
+            time_limit = self._client_made_time_limit if origin.client_made else self._time_limit
+            job = _Job(key, svg, ext, origin, time_limit)
+            if not self._make_room(job):
                 return fail(DrawersBusy())
-            job = self._jobs[key] = _Job(key, svg, ext)
+            self._jobs[key] = job
             job.expiry = self._clock.callLater(WAIT_LIMIT, self._expired, job)
-            self._waiting.append(job)
+            self._waiting.setdefault(job.client, deque()).append(job)
+            self._waiting_count += 1
         waiter: "Deferred[bytes]" = Deferred(lambda d: self._cancelled(job, d))
         job.waiters.append(waiter)
         self._dispatch()
         return waiter
+
+    def _make_room(self, job: _Job) -> bool:
+        """
+        Whether C{job} may wait: while fewer than C{max_waiting} do, or a worker takes it at
+        once; else if the client with the most waiting has more than this one's client will
+        have, that client's newest gives up its place.
+        """
+        if self._waiting_count < self._max_waiting or self._takes_now(job):
+            return True
+        if not self._waiting:
+            return False
+        busiest = max(self._waiting, key=lambda client: len(self._waiting[client]))
+        if len(self._waiting[busiest]) <= len(self._waiting.get(job.client, ())) + 1:
+            return False
+        newest = self._waiting[busiest][-1]
+        self._unqueue(newest)
+        self._fail(newest, DrawersBusy())
+        return True
+
+    def _takes_now(self, job: _Job) -> bool:
+        return self._idle() is not None and (
+            not job.client_made or self._held_client_made < self._client_made_workers
+        )
 
     # -- workers --------------------------------------------------------------------------
 
@@ -271,7 +354,7 @@ class DrawingPool(Service):
         try:
             self._reactor.spawnProcess(
                 worker, sys.executable, [sys.executable, "-m", "pypipins.drawworker", self._target],
-                env=dict(os.environ if self._env is None else self._env),
+                env=worker_environment(os.environ) if self._env is None else dict(self._env),
                 childFDs={0: "w", 1: "r", 2: "r"},
             )
         except OSError as e:  # out of processes or memory for a moment
@@ -291,16 +374,78 @@ class DrawingPool(Service):
         return next((w for w in self._workers if w.idle), None)
 
     def _dispatch(self) -> None:
-        while self._waiting:
+        while self._waiting_count:
             worker = self._idle()
             if worker is None:
                 return
-            job = self._waiting.popleft()
-            if job.expiry is not None and job.expiry.active():
-                job.expiry.cancel()
-            job.expiry = None
-            worker.deadline = self._clock.callLater(self._time_limit, self._timed_out, worker)
+            job = self._next()
+            if job is None:  # only drawings of what clients made wait, and they hold their share
+                return
+            self._unqueue(job)
+            self._served[job.client] = next(self._turns)
+            self._held[job.client] = self._held.get(job.client, 0) + 1
+            if job.client_made:
+                self._held_client_made += 1
+            worker.deadline = self._clock.callLater(job.time_limit, self._timed_out, worker)
             worker.send(job)
+
+    def _next(self) -> Optional[_Job]:
+        """
+        The oldest drawing that may start of the client holding the fewest workers; among
+        equals, of the one served longest ago (or never).
+        """
+        client_made_may_start = self._held_client_made < self._client_made_workers
+        chosen: Optional[_Job] = None
+        best = (0, 0)
+        for client, jobs in self._waiting.items():
+            rank = (self._held.get(client, 0), self._served.get(client, -1))
+            if chosen is not None and rank >= best:
+                continue
+            job = next((j for j in jobs if client_made_may_start or not j.client_made), None)
+            if job is not None:
+                chosen, best = job, rank
+        return chosen
+
+    def _forget_if_idle(self, client: str) -> None:
+        # a client neither waiting nor drawing is no longer in turn
+        if client not in self._waiting and client not in self._held:
+            self._served.pop(client, None)
+
+    def _all_waiting(self) -> Iterable[_Job]:
+        for jobs in self._waiting.values():
+            yield from jobs
+
+    def _unqueue(self, job: _Job) -> None:
+        """
+        Takes C{job} out of its client's waiting drawings, and stops its wait's clock.
+        """
+        jobs = self._waiting.get(job.client)
+        if jobs is None or job not in jobs:
+            return
+        jobs.remove(job)
+        self._waiting_count -= 1
+        if not jobs:
+            del self._waiting[job.client]
+            self._forget_if_idle(job.client)
+        if job.expiry is not None and job.expiry.active():
+            job.expiry.cancel()
+        job.expiry = None
+
+    def _release(self, worker: _Worker) -> Optional[_Job]:
+        """
+        The drawing C{worker} was on, if any, which no longer holds it.
+        """
+        job, worker.job = worker.job, None
+        if job is not None:
+            held = self._held.get(job.client, 0) - 1
+            if held > 0:
+                self._held[job.client] = held
+            else:
+                self._held.pop(job.client, None)
+                self._forget_if_idle(job.client)
+            if job.client_made:
+                self._held_client_made -= 1
+        return job
 
     def _answered(self, worker: _Worker, kind: bytes, body: bytes) -> None:
         if kind == drawworker.READY and not worker.ready and worker.job is None:
@@ -309,11 +454,11 @@ class DrawingPool(Service):
             self._starting.answered()
             self._dispatch()
             return
-        job = worker.job
-        if job is None or kind not in (drawworker.DRAWN, drawworker.FAILED):
+        if worker.job is None or kind not in (drawworker.DRAWN, drawworker.FAILED):
             self._garbled(worker)
             return
-        worker.job = None
+        job = self._release(worker)
+        assert job is not None
         self._stop_deadline(worker)
         if kind == drawworker.DRAWN:
             self._count("ok")
@@ -331,15 +476,17 @@ class DrawingPool(Service):
 
     def _timed_out(self, worker: _Worker) -> None:
         worker.deadline = None
-        job, worker.job = worker.job, None
+        job = self._release(worker)
         worker.signal("KILL")
         if job is not None:
-            self._fail(job, CannotDraw(job.ext, TIMED_OUT, f"over {self._time_limit:g} s"), worker)
+            self._fail(job, CannotDraw(job.ext, TIMED_OUT, f"over {job.time_limit:g} s"), worker)
+        # what it held of the share of drawings clients made is free for another worker
+        self._dispatch()
 
     def _ended(self, worker: _Worker, reason: Failure) -> None:
         self._workers.discard(worker)
         self._stop_deadline(worker)
-        job, worker.job = worker.job, None
+        job = self._release(worker)
         if not self.running:
             if job is not None:
                 self._fail(job, DrawersBusy())
@@ -355,6 +502,7 @@ class DrawingPool(Service):
             self._metrics.raster_worker_restarts.inc()
         if job is not None:
             self._start()
+            self._dispatch()
             return
         if worker.ready:
             # not in a drawing: killed from outside (the OOM killer, an operator)
@@ -399,8 +547,8 @@ class DrawingPool(Service):
 
     def _expired(self, job: _Job) -> None:
         job.expiry = None
-        if job in self._waiting:
-            self._waiting.remove(job)
+        if job in self._waiting.get(job.client, ()):
+            self._unqueue(job)
             self._fail(job, DrawersBusy())
 
     def _cancelled(self, job: _Job, waiter: "Deferred[bytes]") -> None:
@@ -408,11 +556,9 @@ class DrawingPool(Service):
         # way is let finish (its worker is busy either way).
         if waiter in job.waiters:
             job.waiters.remove(waiter)
-        if not job.waiters and job in self._waiting:
-            self._waiting.remove(job)
+        if not job.waiters and job in self._waiting.get(job.client, ()):
+            self._unqueue(job)
             del self._jobs[job.key]
-            if job.expiry is not None and job.expiry.active():
-                job.expiry.cancel()
 
     def _remember(self, key: bytes, error: CannotDraw) -> None:
         self._failures[key] = (self._clock.seconds() + REMEMBERED_FOR[error.reason], error)

@@ -8,20 +8,23 @@ routes make with L{pypipins.render.json}.
 import hashlib
 import json
 from http import HTTPStatus
-from typing import Optional, Protocol
+from typing import TYPE_CHECKING, Optional, Protocol
 from urllib.parse import urlencode
 
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.interfaces import IReactorTime
 
 from pypipins.badges import Badge, Options
 from pypipins.cache import Cache, MemoryCache
-from pypipins.drawing import RasterDrawer
+from pypipins.drawing import REFUSED, CannotDraw, Origin, RasterDrawer
 from pypipins.facts import Unavailable
 from pypipins.incidents import Incident
-from pypipins.render import RASTER_FORMATS, logos, svg
+from pypipins.render import RASTER_FORMATS, logo_check, logos, svg
 from pypipins.badges.static import path
 from pypipins.upstream.fetcher import Fetcher
+
+if TYPE_CHECKING:
+    from pypipins.metrics import Metrics
 
 #: Seconds a drawn image is reused: drawing is a pure function of its inputs, so this only
 #: bounds memory, and it is what the original kept reusable images for.
@@ -77,10 +80,11 @@ class Images(Protocol):
     asked of it): L{LocalImages}, or L{ShieldsImages} through a shields server.
     """
 
-    def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
+    def image(self, badge: Badge, options: Options, ext: str, client: str = "") -> "Deferred[bytes]":
         """
-        The picture, kept or drawn; fails with L{pypipins.drawing.CannotDraw} or
-        L{pypipins.drawing.DrawersBusy} for a raster that cannot be drawn now.
+        The picture, kept or drawn for C{client} (as L{pypipins.web.clients} names it); fails
+        with L{pypipins.drawing.CannotDraw} or L{pypipins.drawing.DrawersBusy} for a raster
+        that cannot be drawn now.
         """
 
 
@@ -89,6 +93,11 @@ class LocalImages:
     Images we draw: SVG in-process, rasters by C{drawer}; the recent ones kept in
     memory, and rasters (costly to draw) of badges as the service says them also in the
     shared cache.
+
+    A raster with a logo of the client's own (a data URI) is drawn only if the logo holds
+    nothing slow or reaching out (L{pypipins.render.logo_check}); else it fails with
+    L{CannotDraw}, reason L{REFUSED}, without a worker, and the SVG, which the browser
+    draws, is the answer.
     """
 
     def __init__(
@@ -96,15 +105,28 @@ class LocalImages:
         memory: MemoryCache,
         drawer: RasterDrawer,
         shared: Optional[Cache] = None,
+        metrics: "Optional[Metrics]" = None,
     ) -> None:
         self._memory = memory
         self._drawer = drawer
         self._shared = shared
+        self._metrics = metrics
 
-    def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
-        return Deferred.fromCoroutine(self._image(badge, options, ext))
+    def image(self, badge: Badge, options: Options, ext: str, client: str = "") -> "Deferred[bytes]":
+        own_logo = None
+        if ext in RASTER_FORMATS and options.logo is not None:
+            own_logo = logos.own_logo(options.logo)
+            why = logo_check.refusal(own_logo) if own_logo is not None else None
+            if why is not None:
+                if self._metrics is not None:
+                    self._metrics.raster_drawing(REFUSED)
+                # failed here, without a traceback through coroutines (which costs PyPy
+                # milliseconds): a client may ask for thousands
+                return fail(CannotDraw(ext, REFUSED, why))
+        origin = Origin(client, client_made=own_logo is not None)
+        return Deferred.fromCoroutine(self._image(badge, options, ext, origin))
 
-    async def _image(self, badge: Badge, options: Options, ext: str) -> bytes:
+    async def _image(self, badge: Badge, options: Options, ext: str, origin: Origin) -> bytes:
         """
         @raise pypipins.drawing.CannotDraw: for a raster that cannot be drawn.
         @raise pypipins.drawing.DrawersBusy: when too many rasters wait to be drawn.
@@ -114,7 +136,7 @@ class LocalImages:
         if body is not None:
             return body
         if ext in RASTER_FORMATS:
-            body = await self._raster(key, badge, options, ext)
+            body = await self._raster(key, badge, options, ext, origin)
         elif ext == "svg":
             body = _svg(badge, options).encode("utf-8")
         else:
@@ -122,13 +144,15 @@ class LocalImages:
         await self._memory.set(key, body, IMAGE_TTL)
         return body
 
-    async def _raster(self, key: str, badge: Badge, options: Options, ext: str) -> bytes:
+    async def _raster(
+        self, key: str, badge: Badge, options: Options, ext: str, origin: Origin
+    ) -> bytes:
         shared = self._shared if shareable(options) else None
         if shared is not None:
             body = await shared.get(key)
             if body is not None:
                 return body
-        body = await self._drawer.draw(_svg(badge, options), ext)
+        body = await self._drawer.draw(_svg(badge, options), ext, origin)
         if shared is not None:
             await shared.set(key, body, IMAGE_TTL)
         return body
@@ -175,10 +199,10 @@ class ShieldsImages:
             url += ("&" if "?" in url else "?") + urlencode(pairs)
         return url
 
-    def image(self, badge: Badge, options: Options, ext: str) -> "Deferred[bytes]":
-        return Deferred.fromCoroutine(self._image(badge, options, ext))
+    def image(self, badge: Badge, options: Options, ext: str, client: str = "") -> "Deferred[bytes]":
+        return Deferred.fromCoroutine(self._image(badge, options, ext, client))
 
-    async def _image(self, badge: Badge, options: Options, ext: str) -> bytes:
+    async def _image(self, badge: Badge, options: Options, ext: str, client: str) -> bytes:
         key = "shields:" + image_key(badge, options, ext)
         body = await self._memory.get(key)
         if body is not None:
@@ -199,10 +223,10 @@ class ShieldsImages:
                 self._incident.answered()
             else:
                 self._incident.failed(str(e))
-            return await self._local.image(badge, options, ext)
+            return await self._local.image(badge, options, ext, client)
         except Exception as reason:  # a user never sees a broken image
             self._incident.failed(str(reason))
-            return await self._local.image(badge, options, ext)
+            return await self._local.image(badge, options, ext, client)
         self._incident.answered()
         await self._memory.set(key, body, IMAGE_TTL)
         return body

@@ -23,7 +23,7 @@ QUEUE_BUCKETS = (0.01, 0.1, 0.5, 1.0, 3.0, 10.0, 30.0, 60.0, 300.0, 1800.0, 3600
 TURN_OUTCOMES = ("at_once", "waited", "refused", "gave_up")
 
 #: What a raster drawing can come to (L{pypipins.drawing}'s reasons, and ok).
-RASTER_OUTCOMES = ("ok", "failed", "timed_out", "worker_died")
+RASTER_OUTCOMES = ("ok", "failed", "timed_out", "worker_died", "refused")
 
 #: The kind and format counted for a path that is no badge: labels stay a bounded set
 #: whatever clients ask for.
@@ -106,8 +106,9 @@ class Metrics:
         self._raster_drawings = Counter(
             "pypipins_raster_drawings",
             "Rasters drawn by the worker processes, by outcome: ok, failed (the rasterizer "
-            "raised), timed_out (the worker was killed past the time limit) or worker_died "
-            "(it ended while drawing: a panic, an abort, a segfault).",
+            "raised), timed_out (the worker was killed past the time limit), worker_died "
+            "(it ended while drawing: a panic, an abort, a segfault) or refused (a client's "
+            "logo holds what is not drawn, such as a filter: no worker tried).",
             ["outcome"], registry=registry,
         )
         for outcome in RASTER_OUTCOMES:

@@ -15,6 +15,7 @@ from twisted.python import usage
 from twisted.python.threadpool import ThreadPool
 
 from pypipins import drawpool
+from pypipins.render import logos
 from pypipins.upstream import indexes
 from pypipins.cache import (
     FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB, parse_redis_url,
@@ -23,6 +24,7 @@ from pypipins.health import FAILING_FOR
 from pypipins.lookup import DOWNLOADS_WAIT
 from pypipins.upstream.gate import CONCURRENCY, PER_SECOND
 from pypipins.upstream.pypistats import parse_time_of_day
+from pypipins.web.clients import parse_trusted
 
 if TYPE_CHECKING:
     from pypipins.metrics import Metrics
@@ -42,6 +44,22 @@ RASTER_OPTIONS = [
 ]
 
 
+#: --trusted-proxy's help, which C{twistd shields} shares.
+TRUSTED_PROXY_HELP = (
+    "A proxy in front whose X-Forwarded-For is believed (repeatable, or separated by "
+    "commas): an address or a network, such as 127.0.0.1 behind the documented nginx and "
+    "Varnish. It tells clients apart for their shares of the raster workers; none by default, "
+    "and a client is the address its connection comes from."
+)
+
+
+def add_trusted_proxy(config: usage.Options, value: str) -> None:
+    try:
+        config["trusted-proxies"].extend(parse_trusted(value))
+    except ValueError as e:
+        raise usage.UsageError(f"--trusted-proxy: {e}")
+
+
 def check_raster_options(config: usage.Options) -> None:
     if config["raster-workers"] < 1:
         raise usage.UsageError("--raster-workers must be at least 1")
@@ -58,6 +76,18 @@ def drawing_pool(
         reactor, metrics, workers=config["raster-workers"], time_limit=config["raster-timeout"],
         max_waiting=config["raster-queue"],
     )
+
+
+class LogoTable(Service):
+    """
+    simple-icons' table (L{logos}) read when the daemon starts, before its port listens.
+    Read at the first badge with a logo instead, it held the reactor 0.1-0.2 s, and that
+    request and every one beside it waited.
+    """
+
+    def startService(self) -> None:
+        super().startService()
+        logos.load()
 
 
 class Options(usage.Options):
@@ -122,9 +152,15 @@ class Options(usage.Options):
     def __init__(self) -> None:
         super().__init__()
         self["index"] = []
+        self["trusted-proxies"] = []
 
     def opt_index(self, value: str) -> None:
         self["index"].append(value)
+
+    def opt_trusted_proxy(self, value: str) -> None:
+        add_trusted_proxy(self, value)
+
+    opt_trusted_proxy.__doc__ = TRUSTED_PROXY_HELP
 
     # --help shows an opt_ method's docstring as written, indentation and all: one line
     opt_index.__doc__ = (
@@ -243,6 +279,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.health import Health, UpstreamHealth
     from pypipins.web.accesslog import access_log
+    from pypipins.web.clients import Clients
     from pypipins.web.limits import limited_site
     from pypipins.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
@@ -258,6 +295,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     top = MultiService()
     # before the ports: what they accept counts against it
     OpenFilesLimit().setServiceParent(top)
+    # before the port too: no request waits for it
+    LogoTable().setServiceParent(top)
     AcceptFailures(reactor, globalLogPublisher).setServiceParent(top)
     InterpreterTuning().setServiceParent(top)
     metrics = Metrics(CollectorRegistry())
@@ -322,7 +361,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     pool = drawing_pool(config, reactor, metrics)
     pool.setServiceParent(top)
     image_memory = config["image-memory"] * MiB
-    local = LocalImages(MemoryCache(reactor, image_memory), pool, cache)
+    local = LocalImages(MemoryCache(reactor, image_memory), pool, cache, metrics)
     images: Images = local
     if config["shields-url"] is not None:
         # its failures are logged once per incident by ShieldsImages, which draws instead
@@ -333,7 +372,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     badges = BadgeSite(
         lookup, images, reactor, metrics,
         Health(redis, upstreams, config["unhealthy-after"], {"pypistats": stats_queue}),
-        config["public-url"], config["ready-memory"] * MiB,
+        config["public-url"], config["ready-memory"] * MiB, Clients(config["trusted-proxies"]),
     )
     log = access_log(reactor, config["access-log"], getattr(config, "parent", None))
     if log is not None:

@@ -10,7 +10,7 @@ import time
 
 from twisted.internet.defer import Deferred, fail, succeed
 
-from pypipins.drawing import WORKER_DIED, CannotDraw
+from pypipins.drawing import ANYONE, WORKER_DIED, CannotDraw, Origin
 from pypipins.render import raster
 
 
@@ -48,7 +48,7 @@ class ForkingDrawer:
     aborts on hostile text (resvg-py 0.2 on PyPy) ends the child, not the test run.
     """
 
-    def draw(self, svg: str, ext: str) -> "Deferred[bytes]":
+    def draw(self, svg: str, ext: str, origin: Origin = ANYONE) -> "Deferred[bytes]":
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: draw, hand the bytes over, and leave without cleaning up

@@ -8,6 +8,7 @@ import os
 import platform
 import signal
 import subprocess
+from urllib.parse import quote
 
 import pytest
 import pytest_twisted
@@ -15,7 +16,8 @@ import treq
 from PIL import Image
 from twisted.internet.defer import Deferred, gatherResults
 
-from tests.helpers import TWISTD, alive, children, free_port, until
+from tests.helpers import TWISTD, alive, children, free_port, make_service, until
+from tests.hostile_logos import attack
 from tests.test_operating import sample
 
 pytestmark = pytest.mark.system
@@ -247,3 +249,91 @@ async def test_raster_workers_end_with_a_daemon_killed(start_daemon, upstream, r
     daemon.process.kill()
     daemon.process.wait()
     await until(lambda: not alive(worker), timeout=10)
+
+
+@pytest_twisted.ensureDeferred
+async def test_rasters_of_logos_that_would_hold_the_workers_never_reach_them(start_daemon, upstream, redis):
+    """
+    Issue 24: many connections asking for rasters whose logo is an SVG filter over millions
+    of user units (resvg: 17 s each) held both workers to their time limit, killed and
+    started again, and every other raster waited or was refused. Such a logo is answered
+    422 at once, pointing to the SVG, which has the logo; the workers never see it, and the
+    rasters asked meanwhile are drawn.
+    """
+    metrics_port = free_port()
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url,
+                          "--metrics-port", f"tcp:{metrics_port}:interface=127.0.0.1")
+    await until(lambda: len(children(daemon.process.pid)) == 2)
+    workers = children(daemon.process.pid)
+    # ';' written %3B: Twisted's query parsing splits at a bare one
+    attacks = [get(daemon.url(f"/badge/atk-{n}-blue.png?logo={quote(attack(n), safe='')}")) for n in range(12)]
+    plain = [get(daemon.url(f"/badge/ok-{n}-green.png")) for n in range(4)]
+    answers = await gatherResults([Deferred.fromCoroutine(a) for a in attacks + plain])
+    for n, (code, body) in enumerate(answers[:12]):
+        assert code == 422
+        assert body.startswith(f"This badge cannot be drawn as PNG. As SVG it can: /badge/atk-{n}-blue.svg?logo=".encode())
+    assert [(code, body[:4]) for code, body in answers[12:]] == [(200, b"\x89PNG")] * 4
+    code, body = await get(daemon.url(f"/badge/atk-0-blue.svg?logo={quote(attack(0), safe='')}"))
+    assert code == 200 and b"<image" in body
+    code, body = await get(f"http://127.0.0.1:{metrics_port}/metrics")
+    metrics = body.decode()
+    assert sample(metrics, "pypipins_raster_drawings_total", outcome="refused") == 12
+    assert sample(metrics, "pypipins_raster_drawings_total", outcome="timed_out") == 0
+    assert children(daemon.process.pid) == workers
+    assert "Traceback" not in daemon.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_raster_workers_get_none_of_the_daemons_secrets(start_daemon, upstream, redis):
+    """
+    Issue 24: an index's credentials, read from a variable, were readable in each worker's
+    /proc/<pid>/environ. The workers keep what runs Python, and nothing else.
+    """
+    env = dict(os.environ, PYPIPINS_TEST_INDEX_TOKEN="alice:s3cret-index-token",
+               PYPIPINS_TEST_REDIS_PASSWORD="s3cret-redis-password")
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url,
+                          "--index", "corp=http://127.0.0.1:1/simple,auth=env:PYPIPINS_TEST_INDEX_TOKEN",
+                          env=env)
+    await until(lambda: len(children(daemon.process.pid)) == 2)
+    daemon_environment = open(f"/proc/{daemon.process.pid}/environ", "rb").read()
+    assert b"s3cret-index-token" in daemon_environment  # what the workers must not have
+    for worker in children(daemon.process.pid):
+        environment = dict(
+            entry.split(b"=", 1) for entry in open(f"/proc/{worker}/environ", "rb").read().split(b"\0") if entry
+        )
+        # the names only, in a failure's message: the values are this machine's environment
+        assert [name for name, value in environment.items() if b"s3cret" in value] == [], worker
+        assert [name for name in environment if name.startswith(b"PYPIPINS_TEST")] == []
+        assert environment[b"PATH"] == os.environ["PATH"].encode()
+    code, body = await get(daemon.url("/license/klein/badge.png"))
+    assert (code, body[:4]) == (200, b"\x89PNG")
+    assert "Traceback" not in daemon.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_logo_table_is_read_before_the_port_listens(upstream, redis):
+    """
+    Issue 24: simple-icons' table was read at the first badge with a logo, on the reactor's
+    thread (0.1-0.2 s), while every other request waited. It is read as the service starts,
+    before its port: the first logo costs what any other does.
+    """
+    from pypipins.render import logos
+
+    logos._data.cache_clear()
+    running = make_service(upstream, redis.url)
+    try:
+        assert logos._data.cache_info().currsize == 1
+        from pypipins.tap import LogoTable
+
+        services = list(running.service)
+        ports = [s for s in services if type(s).__name__ == "StreamServerEndpointService"]
+        [table] = [s for s in services if isinstance(s, LogoTable)]
+        assert services.index(table) < services.index(ports[0])
+        misses = logos._data.cache_info().misses
+        response = await treq.get(running.url("/v/klein/badge.svg?logo=python"))
+        assert response.code == 200 and b"<image" in await response.content()
+        assert logos._data.cache_info().misses == misses
+    finally:
+        await running.service.stopService()

@@ -18,8 +18,11 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
-from pypipins.drawing import FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy
-from pypipins.drawpool import REMEMBERED_FOR, RESTART_DELAY_MAX, STOP_GRACE, WAIT_LIMIT, DrawingPool
+from pypipins.drawing import FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy, Origin
+from pypipins.drawpool import (
+    CLIENT_MADE_TIME_LIMIT, REMEMBERED_FOR, RESTART_DELAY_MAX, STOP_GRACE, WAIT_LIMIT, DrawingPool,
+    worker_environment,
+)
 from pypipins.metrics import Metrics
 from pypipins.render import svg
 from tests.helpers import alive, until
@@ -342,3 +345,109 @@ async def test_a_worker_killed_while_idle_is_replaced(pools):
     await ready(pool, 2)
     assert count(pool, "pypipins_raster_worker_restarts_total") == 1
     assert count(pool, "pypipins_raster_drawings_total", outcome="worker_died") == 0
+
+
+# -- sharing the workers between clients ------------------------------------------------------
+
+A, B, C = "203.0.113.1", "198.51.100.7", "2001:db8:1:2::/64"
+
+
+def drawn_in_order(order: "list[str]", name: str, d: Any) -> Any:
+    """
+    C{d}, which adds C{name} to C{order} when it is drawn.
+    """
+
+    def done(body: bytes) -> bytes:
+        order.append(name)
+        return body
+
+    return d.addCallback(done)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_client_with_many_drawings_waiting_does_not_hold_up_another(pools):
+    """
+    One worker, held by a drawing of client A that hangs, with ten more of A's waiting, then
+    one of B's: once the worker is free, B's is drawn first, not after A's ten.
+    """
+    clock = Clock()
+    pool = pools(workers=1, clock=clock)
+    await ready(pool, 1)
+    hung = pool.draw(badge("HANG"), "png", Origin(A))
+    await until(lambda: next(iter(pool._workers)).job is not None)
+    order: "list[str]" = []
+    many = [drawn_in_order(order, f"A{i}", pool.draw(badge(f"A{i}"), "png", Origin(A))) for i in range(10)]
+    other = drawn_in_order(order, "B", pool.draw(badge("B"), "png", Origin(B)))
+    clock.advance(5.0)
+    assert (await failure(hung)).reason == TIMED_OUT
+    await other
+    for d in many:
+        await d
+    assert order == ["B"] + [f"A{i}" for i in range(10)]
+    assert pool._held == {} and pool._served == {} and pool._waiting == {}
+
+
+@pytest_twisted.ensureDeferred
+async def test_drawings_of_what_clients_made_leave_a_worker_for_the_rest(pools):
+    """
+    Two workers; drawings with a client's own logo, of two clients, that hang: they hold one
+    worker, not both, and the time limit they have is the shorter one. Meanwhile the other
+    worker draws the rest.
+    """
+    clock = Clock()
+    pool = pools(workers=2, clock=clock)
+    await ready(pool, 2)
+    first = pool.draw(badge("HANG first"), "png", Origin(A, client_made=True))
+    second = pool.draw(badge("HANG second"), "png", Origin(B, client_made=True))
+    await until(lambda: pool._held_client_made == 1)
+    for i in range(5):
+        assert (await drawn(pool, f"plain {i}")).size[1] == 20
+    assert not first.called and not second.called
+    assert pool._held_client_made == 1 and len(pool._waiting[B]) == 1
+    clock.advance(CLIENT_MADE_TIME_LIMIT)
+    error = await failure(first)
+    assert (error.reason, error.detail) == (TIMED_OUT, f"over {CLIENT_MADE_TIME_LIMIT:g} s")
+    # the other one's turn: on the worker left, or the one that replaces the killed one
+    await until(lambda: pool._held_client_made == 1 and B not in pool._waiting)
+    assert not second.called
+    clock.advance(CLIENT_MADE_TIME_LIMIT)
+    assert (await failure(second)).reason == TIMED_OUT
+
+
+@pytest_twisted.ensureDeferred
+async def test_when_too_many_wait_the_client_with_the_most_gives_way(pools):
+    clock = Clock()
+    pool = pools(workers=1, max_waiting=3, clock=clock)
+    await ready(pool, 1)
+    hung = pool.draw(badge("HANG"), "png", Origin(A))
+    await until(lambda: next(iter(pool._workers)).job is not None)
+    a1, a2, a3 = (pool.draw(badge(f"A{i}"), "png", Origin(A)) for i in range(1, 4))
+    # full: A's newest gives way to B's first
+    b1 = pool.draw(badge("B1"), "png", Origin(B))
+    assert isinstance(await failure(a3), DrawersBusy)
+    # ... but not to B's second: A would have no more waiting than B
+    assert isinstance(await failure(pool.draw(badge("B2"), "png", Origin(B))), DrawersBusy)
+    # nor to another of A's own
+    assert isinstance(await failure(pool.draw(badge("A4"), "png", Origin(A))), DrawersBusy)
+    # and a third client takes the place of one of A's
+    c1 = pool.draw(badge("C1"), "png", Origin(C))
+    assert isinstance(await failure(a2), DrawersBusy)
+    clock.advance(5.0)
+    await failure(hung)
+    for d in (b1, c1, a1):
+        await d
+
+
+def test_a_workers_environment_keeps_what_runs_python_and_nothing_else():
+    """
+    tests/test_daemon.py reads a real worker's /proc/<pid>/environ.
+    """
+    environ = {
+        "PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C", "PYTHONPATH": "/srv/pypipins",
+        "PYPY_GC_MAJOR_COLLECT": "1.4", "HOME": "/home/pypipins", "CORP_INDEX_TOKEN": "alice:s3cret",
+        "REDIS_PASSWORD": "s3cret", "AWS_SECRET_ACCESS_KEY": "s3cret", "PYTHONSTARTUP": "/tmp/x.py",
+    }
+    assert worker_environment(environ) == {
+        "PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C", "PYTHONPATH": "/srv/pypipins",
+        "PYPY_GC_MAJOR_COLLECT": "1.4",
+    }

@@ -125,3 +125,15 @@ def test_the_simple_api_is_pypis_by_default():
     options = tap.Options()
     options.parseOptions(["--simple-url", "http://127.0.0.1:1/simple/"])
     assert options["simple-url"] == "http://127.0.0.1:1/simple"
+
+
+@pytest.mark.parametrize("options", [tap.Options, shields_tap.Options], ids=["pypipins", "shields"])
+def test_trusted_proxies(options):
+    config = options()
+    config.parseOptions([])
+    assert config["trusted-proxies"] == []
+    config = options()
+    config.parseOptions(["--trusted-proxy", "127.0.0.1,::1", "--trusted-proxy", "10.0.0.0/8"])
+    assert [str(n) for n in config["trusted-proxies"]] == ["127.0.0.1/32", "::1/128", "10.0.0.0/8"]
+    assert refusal(options(), ["--trusted-proxy", "varnish"]) == (
+        "--trusted-proxy: 'varnish' is not an IP address or network")

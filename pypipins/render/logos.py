@@ -7,8 +7,8 @@ of the npm package simple-icons 16.37.0, coloured and sized as shields does it (
 The icons are read from ``logos.json.gz``, made by ``tools/make_logos.mjs`` from simple-icons
 with the bounding boxes and translated paths ``logoSize=auto`` needs already computed there by
 the npm packages shields uses (svg-path-bbox 2.1.0, svgpath 2.6.0); see ``LOGOS-SOURCE.txt``
-for the source, its licence and the trademark disclaimer. Pure: the file is read once, on
-first use.
+for the source, its licence and the trademark disclaimer. Pure: the file is read once, by
+L{load} or on first use.
 """
 
 import base64
@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple, Union
 from pypipins.colors import JS_WHITESPACE, NOT_XML, brightness, parse, to_svg
 from pypipins.render.svg import escape_xml
 
-__all__ = ["logo_data_uri", "shields_logo_width", "ALIASES"]
+__all__ = ["logo_data_uri", "shields_logo_width", "own_logo", "load", "ALIASES"]
 
 #: shields' names for icons simple-icons renamed or dropped, from before (``logoAliases``).
 ALIASES = {
@@ -57,13 +57,21 @@ _PATH = re.compile(r'<path d="[^\n\r\u2028\u2029]*"/>')
 Icon = List[Union[str, float, None]]
 
 
-# Read at the first badge with a logo (0.1-0.2 s, once), not at start-up: held in memory the
-# icons take 9 MB (CPython) to 21 MB (PyPy), which a daemon serving no logo need not carry.
+# Read once (0.1-0.2 s), by load(), which the daemons call as they start, before their port
+# listens: read at the first badge with a logo, it held the reactor that long. Held in memory,
+# the icons take 9 MB (CPython) to 21 MB (PyPy).
 @lru_cache(maxsize=None)
 def _data() -> Tuple[Dict[str, Icon], Dict[str, str]]:
     raw = files(__package__).joinpath("logos.json.gz").read_bytes()
     document = json.loads(gzip.decompress(raw).decode("utf-8"))
     return document["icons"], document["keys"]
+
+
+def load() -> None:
+    """
+    Read the icons now, rather than at the first badge that names one.
+    """
+    _data()
 
 
 def _slug(key: str) -> Optional[str]:
@@ -93,6 +101,14 @@ def _data_uri(value: str) -> Optional[str]:
     if match.group(2) == "base64" and not _BASE64.fullmatch(match.group(3)):
         return None
     return uri
+
+
+def own_logo(logo: str) -> Optional[str]:
+    """
+    The data URI of the client's own logo, when C{logo} (a ``logo`` query parameter) is one
+    rather than an icon's name: as L{logo_data_uri} draws it.
+    """
+    return _data_uri(logo)
 
 
 def logo_data_uri(

@@ -27,6 +27,7 @@ from pypipins.render import json as render_json
 from pypipins.web import answers
 from pypipins.web import pages as site
 from pypipins.web import snippets
+from pypipins.web.clients import Clients
 from pypipins.web.http import (
     CROSS_ORIGIN_HEADERS, cache_control, guarded, no_such_page, not_drawn, page, query, query_all,
     query_args, router, send, status,
@@ -99,6 +100,7 @@ class BadgeSite:
 
     @param public_url: the address the site's snippets give, when not the one each request
         came to.
+    @param clients: tells clients apart, for their shares of the raster workers.
     """
 
     app = router()
@@ -112,6 +114,7 @@ class BadgeSite:
         health: Health,
         public_url: Optional[str] = None,
         ready_bytes: int = READY_IN_MEMORY,
+        clients: Optional[Clients] = None,
     ) -> None:
         self._lookup = lookup
         self._images = images
@@ -121,6 +124,7 @@ class BadgeSite:
         self._public_url = public_url
         self._ready = Ready(clock, ready_bytes)
         self._pages = site.PackagePages()
+        self._clients = clients if clients is not None else Clients()
 
     def resource(self) -> IResource:
         # no badge or page has an empty segment in its path
@@ -187,7 +191,7 @@ class BadgeSite:
         """
         shields' static badges, as C{twistd shields} draws them, on this daemon too.
         """
-        return Deferred.fromCoroutine(static_badge(request, content, self._images))
+        return Deferred.fromCoroutine(static_badge(request, content, self._images, self._clients))
 
     def _send_ready(
         self, request: IRequest, key: ReadyKey, counted_as: str, ext: str
@@ -271,7 +275,7 @@ class BadgeSite:
             body = _json(dialect, badge, options)
         else:
             try:
-                body = await self._images.image(badge, options, ext)
+                body = await self._images.image(badge, options, ext, self._clients.of(request))
             except (CannotDraw, DrawersBusy) as error:
                 sent = not_drawn(request, ext, error)
                 self._metrics.request(counted_as, ext, status(request))

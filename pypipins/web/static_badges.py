@@ -17,16 +17,20 @@ from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.badges.static import parse, split_extension
 from pypipins.render import json as render_json
 from pypipins.render.logos import shields_logo_width
+from pypipins.web.clients import Clients
 from pypipins.web.http import Response, guarded, no_such_page, not_drawn, query, query_all, router, send
 
 #: Seconds a static badge may be kept: it never changes.
 MAX_AGE = 24 * 60 * 60
 
 
-async def static_badge(request: IRequest, content: str, images: Images) -> bytes:
+async def static_badge(
+    request: IRequest, content: str, images: Images, clients: Clients
+) -> bytes:
     """
     The static badge of the path part C{content} after C{/badge/}, as shields draws it:
-    what both daemons answer at C{/badge/<label>-<message>-<color>[.<ext>]}.
+    what both daemons answer at C{/badge/<label>-<message>-<color>[.<ext>]}, drawn for the
+    client C{clients} says.
     """
     content, ext = split_extension(content, FORMATS)
     static = parse(content)
@@ -42,7 +46,7 @@ async def static_badge(request: IRequest, content: str, images: Images) -> bytes
         said = options.color if options.color is not None else color
         return send(request, Response(shields_json(badge, options, said), CONTENT_TYPES[ext], seconds))
     try:
-        body = await images.image(badge, options, ext)
+        body = await images.image(badge, options, ext, clients.of(request))
     except (CannotDraw, DrawersBusy) as error:
         return not_drawn(request, ext, error)
     return send(request, Response(body, CONTENT_TYPES[ext], seconds))
@@ -62,13 +66,14 @@ def shields_json(badge: Badge, options: Options, color: Optional[str]) -> bytes:
 
 class ShieldsSite:
     """
-    Static badges drawn by L{LocalImages}.
+    Static badges drawn by L{LocalImages}, for the clients C{clients} tells apart.
     """
 
     app = router()
 
-    def __init__(self, images: Images) -> None:
+    def __init__(self, images: Images, clients: Optional[Clients] = None) -> None:
         self._images = images
+        self._clients = clients if clients is not None else Clients()
 
     def resource(self) -> IResource:
         # a message may have "//" in it (/badge/url-http://example.org-blue.svg)
@@ -77,4 +82,4 @@ class ShieldsSite:
     # path: a message such as "61k/month" arrives with its slash decoded
     @app.route("/badge/<path:content>", methods=["GET", "HEAD"])
     async def badge(self, request: IRequest, content: str) -> bytes:
-        return await static_badge(request, content, self._images)
+        return await static_badge(request, content, self._images, self._clients)
