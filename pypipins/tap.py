@@ -85,7 +85,15 @@ class LogoTable(Service):
     request and every one beside it waited.
     """
 
+    def privilegedStartService(self) -> None:
+        # twistd binds ports in this phase, in the services' order: read before the port
+        # listens, so that a client (or a test) seeing the port open finds the daemon ready
+        super().privilegedStartService()
+        logos.load()
+
     def startService(self) -> None:
+        # started without the privileged phase (a service started in-process): read now,
+        # once (the table is kept)
         super().startService()
         logos.load()
 
