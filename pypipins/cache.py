@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 import attrs
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, TimeoutError, fail, succeed
+from twisted.internet.defer import CancelledError, Deferred, TimeoutError, fail, succeed
 from twisted.internet.endpoints import clientFromString
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
@@ -489,5 +489,9 @@ class FallbackCache:
         return result
 
     def _redis_failed(self, failure: Failure, instead: Callable[[], Any]) -> Any:
+        if failure.check(CancelledError):
+            # the client hung up and its request's chain was cancelled down to here: Redis
+            # did nothing wrong, and nobody waits for what memory would have answered
+            return failure
         self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)
         return instead()

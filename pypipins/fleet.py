@@ -14,7 +14,7 @@ import socket
 import uuid
 from typing import Any, Optional, Sequence, Tuple
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
@@ -144,6 +144,8 @@ class Claims:
             if taken is not None:
                 return Claim(self, key)
             held = await self._redis.execute("get", name)
+        except CancelledError:
+            raise  # whoever waited went away: no failure of Redis
         except Exception:  # whatever Redis does: each daemon on its own
             self._failed(Failure())
             return Outcome.UNSHARED
@@ -159,6 +161,8 @@ class Claims:
             await deferLater(self.clock, delay, lambda: None)
             try:
                 held = await self._redis.execute("get", _claim(key))
+            except CancelledError:
+                raise
             except Exception:
                 self._failed(Failure())
                 return Outcome.UNSHARED
@@ -168,8 +172,9 @@ class Claims:
             delay = min(delay * 2, POLL_MAX)
 
     def _failed(self, failure: Failure) -> None:
-        # Redis away is logged by the cache; this is Redis refusing what it was asked
-        if not unreachable(failure):
+        # Redis away is logged by the cache, and a cancelled command is whoever waited gone;
+        # this is Redis refusing what it was asked
+        if not unreachable(failure) and not failure.check(CancelledError):
             self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)
 
     def settle(self, key: str, value: bytes, seconds: float) -> "Deferred[Any]":
@@ -284,7 +289,9 @@ class SharedBudget:
         self._incident.answered()
         return int(ms) / 1000
 
-    def _alone(self, failure: Failure) -> "Deferred[float]":
+    def _alone(self, failure: Failure) -> "Deferred[float] | Failure":
+        if failure.check(CancelledError):
+            return failure  # whoever asked went away: no failure of Redis
         # Redis away is logged by the cache; this is Redis refusing the script
         if not unreachable(failure):
             self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)

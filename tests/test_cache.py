@@ -9,7 +9,7 @@ import pytest
 import pytest_twisted
 from prometheus_client import CollectorRegistry
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred, TimeoutError, gatherResults
+from twisted.internet.defer import CancelledError, Deferred, TimeoutError, gatherResults
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
@@ -306,3 +306,42 @@ async def test_a_full_redis_is_one_incident(redis):
         await redis_cache.stopService()
     lines = [(e["log_level"].name, e.get("reason", "")) for e in events if e.get("name") == "Redis"]
     assert len(lines) == 1 and lines[0][0] == "warn" and "OOM" in lines[0][1], lines
+
+
+def clients(redis):
+    """
+    The ids of the connections Redis has, but redis-cli's own.
+    """
+    listed = redis.command("CLIENT", "LIST").splitlines()
+    return [line.split()[0] for line in listed if "cmd=client" not in line]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_read_cancelled_by_a_client_gone_is_no_redis_failure(redis):
+    """
+    A client that hangs up cancels its request's chain of Deferreds down to the Redis read:
+    Redis did nothing wrong. The read fails as cancelled (nobody waits for a value), and it
+    is neither counted, nor logged, nor does it cost the connection.
+    """
+    events = []
+    redis_cache = RedisCache(reactor, endpoint(redis.port))
+    redis_cache.startService()
+    cache = FallbackCache(redis_cache, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
+    try:
+        await until(lambda: redis_cache.connected)
+        await cache.set("k", b"v", ttl=60)
+        first = clients(redis)
+        globalLogPublisher.addObserver(events.append)
+        for _ in range(200):
+            d = cache.get("k")
+            d.cancel()
+            assert fired(d).check(CancelledError)
+        # the replies to the cancelled reads come and go to no one: the next read is its own
+        assert await cache.get("k") == b"v"
+        assert redis_cache.connected and clients(redis) == first
+        globalLogPublisher.removeObserver(events.append)
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+        await redis_cache.stopService()
+    assert [e for e in events if e.get("name") == "Redis"] == []
+

@@ -13,13 +13,13 @@ import pytest
 import pytest_twisted
 import treq
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
+from twisted.internet.defer import CancelledError, Deferred, DeferredSemaphore, gatherResults
 from twisted.internet.task import deferLater
 from twisted.logger import LogLevel, globalLogPublisher
 
 from pypipins.cache import RedisCache, Sentinels, parse_redis_url
 from pypipins.fleet import Claim, Claims, Outcome, SharedBudget
-from tests.helpers import RedisServer, until
+from tests.helpers import RedisServer, fired, until
 from tests.sentinels import RedisGroup
 
 pytestmark = pytest.mark.system
@@ -316,3 +316,28 @@ async def test_two_daemons_serve_through_a_failover(start_daemon, upstream, grou
 
 #: Requests at least in the failover's stream.
 TOTAL = 3000
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_cancelled_claim_or_reservation_is_no_redis_failure(redis):
+    """
+    Whoever waited went away and cancelled: no failure of Redis to log, nor a fall back to
+    this daemon alone; the cancellation goes on up.
+    """
+    events: List[dict] = []
+    one = await connected(redis.url)
+    globalLogPublisher.addObserver(events.append)
+    try:
+        claims = Claims(one, reactor, "a")
+        budget = SharedBudget(one, reactor, "test", [(5, 1.0)], 0.0, "d", 2)
+        for _ in range(3):
+            for asked in (Deferred.fromCoroutine(claims.take("k")),
+                          Deferred.fromCoroutine(claims.wait("k")), budget.reserve()):
+                asked.cancel()
+                assert fired(asked).check(CancelledError)
+        await until(lambda: redis.command("EXISTS", "pypipins:claim:k") == "1")
+        assert one.connected
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+        await one.stopService()
+    assert [e for e in events if e.get("log_level") is LogLevel.warn] == []
