@@ -345,3 +345,80 @@ async def test_a_read_cancelled_by_a_client_gone_is_no_redis_failure(redis):
         await redis_cache.stopService()
     assert [e for e in events if e.get("name") == "Redis"] == []
 
+@pytest_twisted.ensureDeferred
+async def test_a_stalled_reactor_times_out_nothing_and_keeps_its_connection(redis):
+    """
+    The reactor blocked (a long collection, a big document) right after asking, or with the
+    answers waiting unread: when it turns again its timers are due before it reads, yet no
+    command times out and the connection is kept.
+    """
+    cache = RedisCache(reactor, endpoint(redis.port))
+    cache.startService()
+    try:
+        await until(lambda: cache.connected)
+        await cache.set("k", b"v", ttl=60)
+        first = clients(redis)
+        for turned_first in (False, True, False):
+            asked = [cache.get("k") for _ in range(50)]
+            if turned_first:
+                await sleep(0.05)  # written, and answered into the socket
+            time.sleep(0.8)
+            assert await gatherResults(asked) == [b"v"] * 50
+        assert cache.connected and clients(redis) == first
+    finally:
+        await cache.stopService()
+
+
+def has_fired(d):
+    """
+    Whether C{d} has its result (not waiting on another Deferred).
+    """
+    return d.called and not isinstance(d.result, Deferred)
+
+
+@pytest_twisted.ensureDeferred
+async def test_commands_time_out_by_the_reactors_attention(redis):
+    """
+    Commands timed by a Clock, over a real connection: one big step of the clock is the
+    reactor stalled (its timer fires late), which gives Redis its time again; steps on time
+    with Redis stopped time the command out, and drop the connection for a new one.
+    """
+    clock = Clock()
+    cache = RedisCache(reactor, endpoint(redis.port), clock=clock)
+    cache.startService()
+    try:
+        await until(lambda: cache.connected)
+        await cache.set("k", b"v", ttl=60)
+        first = clients(redis)
+        asked = cache.get("k")
+        clock.advance(1.0)  # stalled at once: not even written
+        assert not has_fired(asked)
+        assert await asked == b"v"
+        assert cache.connected and clients(redis) == first
+        redis.process.send_signal(signal.SIGSTOP)
+        try:
+            asked = cache.get("k")
+            await sleep(0.05)
+            clock.advance(1.0)  # a stall with Redis stopped: its time again...
+            assert not has_fired(asked)
+            for _ in range(4):
+                clock.advance(0.1)
+            assert not has_fired(asked)
+            clock.advance(0.1)  # ...and on time, it times out
+            assert fired(asked).check(TimeoutError)
+            await until(lambda: not cache.connected, timeout=5)
+        finally:
+            redis.process.send_signal(signal.SIGCONT)
+        await until(lambda: cache.connected, timeout=15)
+        assert clients(redis) != first
+        # however often the reactor stalls, a command is not waited on for ever
+        redis.process.send_signal(signal.SIGSTOP)
+        try:
+            asked = cache.get("k")
+            for _ in range(20):
+                clock.advance(1.0)
+            assert fired(asked).check(TimeoutError)
+        finally:
+            redis.process.send_signal(signal.SIGCONT)
+    finally:
+        await cache.stopService()
