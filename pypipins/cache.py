@@ -345,6 +345,16 @@ class RedisCache(Service):
     def set(self, key: str, value: bytes, ttl: float) -> "Deferred[None]":
         return self._command("set", key, _tag(key) + value, expire=max(1, int(ttl)))
 
+    def add(self, key: str, value: bytes, ttl: float) -> "Deferred[bool]":
+        """
+        Keep C{value} under C{key} for C{ttl} seconds unless Redis holds something there
+        (C{SET NX}); whether it was kept.
+        """
+        d = self._command(
+            "set", key, _tag(key) + value, expire=max(1, int(ttl)), only_if_not_exists=True
+        )
+        return d.addCallback(lambda kept: kept is not None)
+
     def _for_key(self, stored: Any, key: str) -> Optional[bytes]:
         """
         The value stored for C{key}; L{None} for nothing, for a record of an earlier version
@@ -529,10 +539,11 @@ class FallbackCache:
         found = self._in_memory(key)
         if found is None:
             return None
-        # Redis came back empty (or lost the key): give it back what we know.
+        # Redis came back empty (or lost the key): give it back what we know, unless
+        # another daemon stored a record meanwhile (fresher than ours, or as fresh).
         value, left = found
         if self._redis.connected:
-            self._redis.set(key, value, left).addErrback(lambda _: None)
+            self._redis.add(key, value, left).addErrback(lambda _: None)
         return value
 
     def _from_memory(self, key: str) -> Optional[bytes]:

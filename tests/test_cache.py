@@ -4,12 +4,13 @@ The in-process cache (with a Clock), Redis (a real redis-server), and the fallba
 
 import signal
 import time
+from typing import Any
 
 import pytest
 import pytest_twisted
 from prometheus_client import CollectorRegistry
 from twisted.internet import reactor
-from twisted.internet.defer import CancelledError, Deferred, TimeoutError, gatherResults
+from twisted.internet.defer import CancelledError, Deferred, TimeoutError, gatherResults, succeed
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
@@ -422,3 +423,48 @@ async def test_commands_time_out_by_the_reactors_attention(redis):
             redis.process.send_signal(signal.SIGCONT)
     finally:
         await cache.stopService()
+
+
+class Between(RedisCache):
+    """
+    A daemon's connection to Redis, and another daemon's write landing between each of its
+    reads and what it does with the answer (as it may, on a busy fleet).
+    """
+
+    between: Any = None
+
+    def get(self, key):
+        return super().get(key).addCallback(
+            lambda found: self.between(key).addCallback(lambda _: found)
+        )
+
+
+@pytest_twisted.ensureDeferred
+async def test_redis_is_given_back_only_what_it_lacks(redis):
+    """
+    Two daemons over one Redis that lost a key: A misses it there and holds an older record
+    in memory; B stores a fresh one before A gives Redis back its own. B's stays.
+    """
+    a_redis, b_redis = Between(reactor, endpoint(redis.port)), RedisCache(reactor, endpoint(redis.port))
+    a = FallbackCache(a_redis, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
+    b = FallbackCache(b_redis, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
+    for each in (a_redis, b_redis):
+        each.startService()
+    try:
+        await until(lambda: a_redis.connected and b_redis.connected)
+        await a.set("k", b"older", ttl=60)
+        redis.command("DEL", "k")  # lost: Redis restarted, or evicted it
+        a_redis.between = lambda key: b.set(key, b"fresher", ttl=60)
+        assert await a.get("k") == b"older"  # what A knew, for this once
+        a_redis.between = lambda key: succeed(None)
+        await sleep(0.2)
+        assert await b.get("k") == b"fresher" and await a.get("k") == b"fresher"
+        # and Redis is still given back what it lacks, for the time it had left
+        await a.set("j", b"known", ttl=60)
+        redis.command("DEL", "j")
+        assert await a.get("j") == b"known"
+        await until(lambda: redis.command("GET", "j") == "key=j\nknown")
+        assert 0 < int(redis.command("TTL", "j")) <= 60
+    finally:
+        for each in (a_redis, b_redis):
+            await each.stopService()
