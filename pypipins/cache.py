@@ -184,23 +184,45 @@ class RedisAddress:
 
     where: Union[str, Sentinels]
     db: int = 0
-    password: Optional[str] = None
+    password: Optional[str] = attrs.field(default=None, repr=False)
+
+
+def shown(url: str) -> str:
+    """
+    C{url} as an error or a log line may show it: everything before its last C{@} (where
+    credentials would be, whether or not the URL is well formed) masked.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    return scheme + sep + rest
 
 
 def parse_redis_url(url: str) -> RedisAddress:
     """
     The address of a Redis URL: C{redis://[:password@]host[:port][/db]},
-    C{unix:///path/to.sock[?db=N]}, or
+    C{unix://[:password@]/path/to.sock[?db=N]}, or
     C{redis+sentinel://[:password@]host[:port][,host[:port]...]/SERVICE[/db]} (the password
-    is the master's; sentinels listen on 26379 unless told).
+    is the master's; sentinels listen on 26379 unless told). The password is
+    percent-encoded (C{/} as C{%2F}, C{?} as C{%3F}, C{#} as C{%23}).
 
-    @raise ValueError: for anything else.
+    @raise ValueError: for anything else, never repeating the password.
     """
     parts = urlsplit(url)
+    rest = url.partition("://")[2]
+    if "@" in rest and "@" not in parts.netloc and not (
+        parts.scheme == "unix" and rest.startswith("/")
+    ):
+        # a password holding '/', '?' or '#' ends the host part early: the rest of it would
+        # be read as the path, the query or the fragment, and shown as such
+        raise ValueError(
+            "an '@' after the host: a password's '/', '?' and '#' are written %2F, %3F and "
+            "%23 in the URL (or give it with --redis-password-file or --redis-password-env)"
+        )
     # what the errors show: never the password
-    credentials, at, _ = parts.netloc.rpartition("@")
-    if at:
-        url = url.replace(credentials + "@", "***@", 1)
+    url = shown(url)
     where: Union[str, Sentinels]
     if parts.scheme == "redis+sentinel":
         password, at, hosts = parts.netloc.rpartition("@")
