@@ -34,6 +34,13 @@ RENEWALS = 3
 #: Seconds the outcome of a fetch stays under its claim, for those that waited on it to read.
 OUTCOME_FOR = 5.0
 
+#: Seconds a daemon waits on a claim held elsewhere, renewed or not, before it gives up: a
+#: fetch of PyPI or an index ends within --upstream-timeout, so a holder still fetching after
+#: this long is stuck (or its fetch waits its turn in pypistats' budget, and those waiting on
+#: it lose nothing by giving up). Without a bound, every request of the key would join the
+#: wait for as long as the holder lives.
+WAIT_MOST = 2 * CLAIM_FOR
+
 #: Seconds between looks at a claim held elsewhere: the first soon (most fetches take tens of
 #: milliseconds), then twice as long each time, up to L{POLL_MAX}.
 POLL_FIRST = 0.05
@@ -75,6 +82,8 @@ class Outcome(enum.Enum):
     GONE = "gone"
     #: Redis does not answer: fetch alone.
     UNSHARED = "unshared"
+    #: The claim is still held after the longest wait (L{WAIT_MOST}): give up.
+    STUCK = "stuck"
 
 
 class Claim:
@@ -115,15 +124,22 @@ class Claims:
 
     @param owner: this daemon's name in the fleet (L{owner_name}).
     @param claim_for: seconds a claim lasts unless renewed.
+    @param wait_most: seconds a claim held elsewhere is waited on at most.
     """
 
     def __init__(
-        self, redis: RedisCache, clock: IReactorTime, owner: str, claim_for: float = CLAIM_FOR
+        self,
+        redis: RedisCache,
+        clock: IReactorTime,
+        owner: str,
+        claim_for: float = CLAIM_FOR,
+        wait_most: float = WAIT_MOST,
     ) -> None:
         self._redis = redis
         self.clock = clock
         self._mine = _FETCHING + owner.encode()
         self.claim_for = claim_for
+        self.wait_most = wait_most
         self._incident = Incident(
             "Claims in Redis", clock, "this daemon fetches on its own, once per key.",
             calm=REDIS_CALM, unit="commands",
@@ -154,9 +170,11 @@ class Claims:
 
     async def wait(self, key: str) -> Outcome:
         """
-        The outcome of the fetch of C{key} another daemon holds a claim on, once it has one.
+        The outcome of the fetch of C{key} another daemon holds a claim on, once it has one;
+        L{Outcome.STUCK} when it still has none after L{wait_most} seconds.
         """
         delay = POLL_FIRST
+        began = self.clock.seconds()
         while True:
             await deferLater(self.clock, delay, lambda: None)
             try:
@@ -169,6 +187,8 @@ class Claims:
             outcome = _outcome(held)
             if outcome is not None:
                 return outcome
+            if self.clock.seconds() - began >= self.wait_most:
+                return Outcome.STUCK
             delay = min(delay * 2, POLL_MAX)
 
     def _failed(self, failure: Failure) -> None:

@@ -433,6 +433,12 @@ class Lookup:
                 continue  # its holder died, or its outcome expired: take it
             if claim is Outcome.UNSHARED:
                 break
+            if claim is Outcome.STUCK:
+                # not remembered as failed: the upstream did not fail, and waiting again
+                # costs it nothing
+                raise Unavailable(
+                    f"{key}: another daemon's fetch has not ended in {self._claims.wait_most:.0f} s"
+                )
             if claim is Outcome.FAILED:
                 _remember(self._failed_at, key, self._clock.seconds())
                 raise Unavailable(f"{key}: another daemon's fetch failed")

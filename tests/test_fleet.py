@@ -14,7 +14,7 @@ import pytest_twisted
 import treq
 from twisted.internet import reactor
 from twisted.internet.defer import CancelledError, Deferred, DeferredSemaphore, gatherResults
-from twisted.internet.task import deferLater
+from twisted.internet.task import Clock, deferLater
 from twisted.logger import LogLevel, globalLogPublisher
 
 from pypipins.cache import RedisCache, Sentinels, parse_redis_url
@@ -341,3 +341,30 @@ async def test_a_cancelled_claim_or_reservation_is_no_redis_failure(redis):
         globalLogPublisher.removeObserver(events.append)
         await one.stopService()
     assert [e for e in events if e.get("log_level") is LogLevel.warn] == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_waiter_gives_up_on_a_claim_held_too_long(redis):
+    """
+    A holder alive, renewing its claim, whose fetch never ends: those waiting on it give up
+    after a bound (a Clock for both daemons, over a real Redis).
+    """
+    one, other = await connected(redis.url), await connected(redis.url)
+    clock = Clock()
+    try:
+        a, b = Claims(one, clock, "a"), Claims(other, clock, "b")
+        claim = await a.take("k")
+        assert isinstance(claim, Claim)
+        waited = Deferred.fromCoroutine(b.wait("k"))
+        for _ in range(150):  # five minutes of the clock
+            clock.advance(2.0)
+            await deferLater(reactor, 0.01, lambda: None)  # Redis answers the look
+            if waited.called:
+                break
+        assert waited.called, "still waiting after five minutes of a claim renewed"
+        assert waited.result is Outcome.STUCK and 60 <= clock.seconds() < 70
+        assert redis.command("GET", "pypipins:claim:k") == "fetching a"  # renewed throughout
+        await claim.settle(Outcome.DONE)
+    finally:
+        await one.stopService()
+        await other.stopService()
