@@ -1,7 +1,8 @@
 """
 What several daemons sharing one Redis share besides the cache: who fetches which key
-(L{Claims}, so that the fleet sends one upstream request per key), and pypistats' budget
-(L{SharedBudget}, so that its limits hold for all the daemons together).
+(L{Claims}, so that the fleet sends one upstream request per key), the clock records are
+stamped and judged fresh by (L{FleetClock}, Redis'), and pypistats' budget (L{SharedBudget},
+so that its limits hold for all the daemons together).
 
 Both go through Redis, and both fall back to what one daemon does alone when Redis does not
 answer: each daemon coalesces its own requests, and spends its share of the budget.
@@ -45,6 +46,18 @@ WAIT_MOST = 2 * CLAIM_FOR
 #: milliseconds), then twice as long each time, up to L{POLL_MAX}.
 POLL_FIRST = 0.05
 POLL_MAX = 2.0
+
+#: Seconds between two readings of Redis' clock: clocks drift by milliseconds a day, but a
+#: machine's may be set anew (NTP stepping it, an operator), and is followed within this.
+CLOCK_READ_EVERY = 60.0
+
+#: Seconds before a reading of Redis' clock is tried again when Redis did not answer it, or
+#: answered it too slowly to be believed.
+CLOCK_READ_AGAIN = 5.0
+
+#: Seconds a reading of Redis' clock may take, there and back, to be believed: the offset is
+#: known to half of it. On loopback or a LAN it takes well under a millisecond.
+CLOCK_ROUND_TRIP = 0.1
 
 _FETCHING = b"fetching "
 _DONE = b"done"
@@ -116,6 +129,60 @@ class Claim:
         return self._claims.settle(self.key, value, OUTCOME_FOR)
 
 
+class FleetClock:
+    """
+    The fleet's one clock, Redis' (C{TIME}): what records are stamped with when fetched and
+    judged fresh by, so that daemons whose own clocks disagree (a machine's clock minutes off)
+    agree on a record's age. Kept as an offset from this daemon's clock, read again now and
+    then (when asked for the time, never by a timer of its own); this daemon's own clock
+    until Redis has answered, or without Redis.
+
+    @param redis: the fleet's Redis; L{None} for a daemon on its own.
+    @param clock: this daemon's clock.
+    """
+
+    def __init__(self, redis: Optional[RedisCache], clock: IReactorTime) -> None:
+        self._redis = redis
+        self._clock = clock
+        #: Seconds Redis' clock is ahead of this daemon's.
+        self.offset = 0.0
+        self._read_again = clock.seconds()
+        self._reading = False
+
+    def seconds(self) -> float:
+        """
+        The fleet's time now. (When due, Redis' clock is asked again, for later calls: on
+        the connection the commands that follow go by, its answer comes before theirs.)
+        """
+        now = self._clock.seconds()
+        if self._redis is not None and not self._reading and now >= self._read_again:
+            self._read(self._redis, now)
+        return now + self.offset
+
+    def local(self, seconds: float) -> float:
+        """
+        The time of this daemon's clock when the fleet's is C{seconds}.
+        """
+        return seconds - self.offset
+
+    def _read(self, redis: RedisCache, sent: float) -> None:
+        self._reading = True
+        self._read_again = sent + CLOCK_READ_AGAIN
+
+        def answered(reply: Any) -> None:
+            received = self._clock.seconds()
+            if received - sent <= CLOCK_ROUND_TRIP:
+                redis_time = int(reply[0]) + int(reply[1]) / 1_000_000
+                self.offset = redis_time - (sent + received) / 2
+                self._read_again = received + CLOCK_READ_EVERY
+
+        def done(result: Any) -> None:
+            # Redis away is logged by the cache; meanwhile the last offset holds
+            self._reading = False
+
+        redis.execute("time").addCallback(answered).addBoth(done)
+
+
 class Claims:
     """
     Claims on the keys this daemon fetches, in the Redis the fleet shares (C{SET NX PX}): one
@@ -140,6 +207,8 @@ class Claims:
         self._mine = _FETCHING + owner.encode()
         self.claim_for = claim_for
         self.wait_most = wait_most
+        #: The fleet's clock, read in the same Redis.
+        self.time = FleetClock(redis, clock)
         self._incident = Incident(
             "Claims in Redis", clock, "this daemon fetches on its own, once per key.",
             calm=REDIS_CALM, unit="commands",

@@ -19,8 +19,10 @@ from twisted.logger import LogLevel, globalLogPublisher
 
 from pypipins.cache import RedisCache, Sentinels, parse_redis_url
 from pypipins.fleet import Claim, Claims, Outcome, SharedBudget
+from pypipins.lookup import Lookup
 from tests.helpers import RedisServer, fired, until
 from tests.sentinels import RedisGroup
+from tests.standin import Upstream
 
 pytestmark = pytest.mark.system
 
@@ -365,6 +367,66 @@ async def test_a_waiter_gives_up_on_a_claim_held_too_long(redis):
         assert waited.result is Outcome.STUCK and 60 <= clock.seconds() < 70
         assert redis.command("GET", "pypipins:claim:k") == "fetching a"  # renewed throughout
         await claim.settle(Outcome.DONE)
+    finally:
+        await one.stopService()
+        await other.stopService()
+
+
+def daemon_with_its_clock(redis: RedisCache, upstream: Upstream, clock: Clock, owner: str) -> Lookup:
+    """
+    One daemon's lookup, on its own clock, over the fleet's Redis and the upstream (in memory).
+    """
+    from prometheus_client import CollectorRegistry
+    from treq.testing import StubTreq
+
+    from pypipins.cache import FallbackCache, MemoryCache
+    from pypipins.metrics import Metrics
+    from pypipins.upstream.fetcher import Fetcher
+    from pypipins.upstream.pypi import PyPI
+    from pypipins.upstream.pypistats import PyPIStats
+
+    fetcher = Fetcher(StubTreq(upstream), clock)
+    cache = FallbackCache(redis, MemoryCache(clock), Metrics(CollectorRegistry()), clock)
+    return Lookup(cache, PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"),
+                  clock, 600, claims=Claims(redis, clock, owner))
+
+
+@pytest_twisted.ensureDeferred
+async def test_daemons_with_skewed_clocks_agree_on_freshness(redis):
+    """
+    Two daemons, one whose clock is an hour ahead: a record one fetched is fresh for the
+    other, for its TTL and no longer, by Redis' clock; and one stamped in the future (by a
+    daemon on its own clock) is refreshed, not taken as fresh until then.
+    """
+    one, other = await connected(redis.url), await connected(redis.url)
+    try:
+        upstream = Upstream()
+        right, ahead = Clock(), Clock()
+        right.advance(time.time())
+        ahead.advance(time.time() + 3600)
+        a = daemon_with_its_clock(one, upstream, right, "a")
+        b = daemon_with_its_clock(other, upstream, ahead, "b")
+        fetched = await a.package("klein")
+        assert not fetched.stale and len(upstream.requests) == 1
+        # fresh for the other daemon too, and kept ready for as long by its own clock
+        answer = await b.package("klein")
+        assert not answer.stale and len(upstream.requests) == 1
+        assert 590 < answer.fresh_until - ahead.seconds() <= 601
+        # the other way round
+        fetched = await b.package("attrs")
+        answer = await a.package("attrs")
+        assert not answer.stale and len(upstream.requests) == 2
+        assert 590 < answer.fresh_until - right.seconds() <= 601
+        # past its TTL by Redis' clock (the record made older), stale for both
+        fetched_at, record = redis.cached("pypipins:facts:attrs")
+        redis.keep("pypipins:facts:attrs", fetched_at - 601, record)
+        assert (await a.package("attrs")).stale and (await b.package("attrs")).stale
+        # stamped a day ahead: refreshed, not fresh for a day
+        fetched_at, record = redis.cached("pypipins:facts:klein")
+        redis.keep("pypipins:facts:klein", fetched_at + 86400, record)
+        assert (await a.package("klein")).stale
+        await until(lambda: upstream.requests.count("/pypi/klein/json") == 2)
+        await until(lambda: abs(redis.cached("pypipins:facts:klein")[0] - time.time()) < 60)
     finally:
         await one.stopService()
         await other.stopService()
