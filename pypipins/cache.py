@@ -435,10 +435,13 @@ def _in_time(
     C{d}, cancelled and failed with what C{timed_out} makes of the seconds waited, once Redis
     has had L{REDIS_TIMEOUT} seconds of the reactor's attention without answering.
 
-    The reactor runs the timers that are due before it reads its sockets: after a stall of
-    this process, a timer would fire with the answer waiting, unread. So when the timer fires
-    late by more than L{REACTOR_STALL}, or an answer waits in the socket, the command is
-    given L{REDIS_TIMEOUT} again (the reactor reads in between), up to L{REDIS_WAIT_MOST}.
+    A command is written when the reactor next turns, which a busy turn (a hundred requests
+    taken at once, a big document) may delay by more than the timeout: the time is counted
+    from that next turn. And the reactor runs the timers that are due before it reads its
+    sockets: after a stall of this process a timer would fire with the answer waiting,
+    unread. So when the timer fires late by more than L{REACTOR_STALL}, or an answer waits in
+    the socket, the command is given L{REDIS_TIMEOUT} again (the reactor reads in between),
+    up to L{REDIS_WAIT_MOST} in all.
     """
     began = clock.seconds()
     expired = False
@@ -454,7 +457,12 @@ def _in_time(
         expired = True
         d.cancel()
 
-    timer = clock.callLater(REDIS_TIMEOUT, expire)
+    def written() -> None:
+        nonlocal timer
+        timer = clock.callLater(REDIS_TIMEOUT, expire)
+
+    # run after the reactor's next turn for I/O, which writes the command
+    timer = clock.callLater(0, written)
 
     def done(result: Any) -> Any:
         if timer.active():
