@@ -435,34 +435,34 @@ def _in_time(
     C{d}, cancelled and failed with what C{timed_out} makes of the seconds waited, once Redis
     has had L{REDIS_TIMEOUT} seconds of the reactor's attention without answering.
 
-    A command is written when the reactor next turns, which a busy turn (a hundred requests
-    taken at once, a big document) may delay by more than the timeout: the time is counted
-    from that next turn. And the reactor runs the timers that are due before it reads its
-    sockets: after a stall of this process a timer would fire with the answer waiting,
-    unread. So when the timer fires late by more than L{REACTOR_STALL}, or an answer waits in
-    the socket, the command is given L{REDIS_TIMEOUT} again (the reactor reads in between),
-    up to L{REDIS_WAIT_MOST} in all.
+    The reactor runs the timers that are due before it writes and reads: after a stall of
+    this process, or a long turn of it (a hundred requests taken at once, a big document), a
+    timer would fire with the command not yet written, or its answer waiting unread. So when
+    the timer fires late by more than L{REACTOR_STALL}, or an answer waits in the socket, the
+    command is given L{REDIS_TIMEOUT} again; and before it times out the reactor is let turn
+    once more, L{REACTOR_STALL} later, to write and read what it has not. Up to
+    L{REDIS_WAIT_MOST} in all.
     """
     began = clock.seconds()
     expired = False
+    looked_again = False
     timer: IDelayedCall
 
     def expire() -> None:
-        nonlocal timer, expired
+        nonlocal timer, expired, looked_again
         now = clock.seconds()
         stalled = now - timer.getTime() > REACTOR_STALL
         if now - began < REDIS_WAIT_MOST and (stalled or answer_waiting()):
+            looked_again = False
             timer = clock.callLater(REDIS_TIMEOUT, expire)
-            return
-        expired = True
-        d.cancel()
+        elif not looked_again:
+            looked_again = True
+            timer = clock.callLater(REACTOR_STALL, expire)
+        else:
+            expired = True
+            d.cancel()
 
-    def written() -> None:
-        nonlocal timer
-        timer = clock.callLater(REDIS_TIMEOUT, expire)
-
-    # run after the reactor's next turn for I/O, which writes the command
-    timer = clock.callLater(0, written)
+    timer = clock.callLater(REDIS_TIMEOUT, expire)
 
     def done(result: Any) -> Any:
         if timer.active():
