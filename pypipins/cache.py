@@ -4,23 +4,35 @@ cache beside it, so that badges are served whether Redis answers or not.
 """
 
 import functools
+import socket
 from collections import OrderedDict
-from typing import Any, Callable, Optional, Protocol, Tuple, Union
+from typing import Any, Callable, List, Optional, Protocol, Tuple, Union
 from urllib.parse import unquote, urlsplit
 
 import attrs
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, TimeoutError, fail, succeed
+from twisted.internet.defer import CancelledError, Deferred, TimeoutError, fail, succeed
 from twisted.internet.endpoints import clientFromString
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from pypipins.incidents import Incident
 from pypipins.metrics import Metrics
 
-#: Seconds a Redis command may take before the in-process cache answers instead.
+#: Seconds a Redis command may take before the in-process cache answers instead: seconds
+#: during which this process could have read the answer (see L{REACTOR_STALL}).
 REDIS_TIMEOUT = 0.5
+
+#: Seconds a command's timer may fire late before the reactor counts as having stalled
+#: meanwhile (a long collection, a big document, the process stopped or not scheduled): the
+#: answer may be waiting, unread, and Redis is given its time again rather than dropped.
+#: Timers fire within milliseconds of their time on a reactor that keeps turning.
+REACTOR_STALL = 0.1
+
+#: Seconds a command is waited on at most, however often the reactor stalls meanwhile: a
+#: reactor that stalls again and again still finds out a Redis that is gone.
+REDIS_WAIT_MOST = 5.0
 
 #: Longest wait, in seconds, between two attempts to reach a Redis that is gone; so this
 #: long at most after Redis returns, it is used again.
@@ -172,23 +184,45 @@ class RedisAddress:
 
     where: Union[str, Sentinels]
     db: int = 0
-    password: Optional[str] = None
+    password: Optional[str] = attrs.field(default=None, repr=False)
+
+
+def shown(url: str) -> str:
+    """
+    C{url} as an error or a log line may show it: everything before its last C{@} (where
+    credentials would be, whether or not the URL is well formed) masked.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    return scheme + sep + rest
 
 
 def parse_redis_url(url: str) -> RedisAddress:
     """
     The address of a Redis URL: C{redis://[:password@]host[:port][/db]},
-    C{unix:///path/to.sock[?db=N]}, or
+    C{unix://[:password@]/path/to.sock[?db=N]}, or
     C{redis+sentinel://[:password@]host[:port][,host[:port]...]/SERVICE[/db]} (the password
-    is the master's; sentinels listen on 26379 unless told).
+    is the master's; sentinels listen on 26379 unless told). The password is
+    percent-encoded (C{/} as C{%2F}, C{?} as C{%3F}, C{#} as C{%23}).
 
-    @raise ValueError: for anything else.
+    @raise ValueError: for anything else, never repeating the password.
     """
     parts = urlsplit(url)
+    rest = url.partition("://")[2]
+    if "@" in rest and "@" not in parts.netloc and not (
+        parts.scheme == "unix" and rest.startswith("/")
+    ):
+        # a password holding '/', '?' or '#' ends the host part early: the rest of it would
+        # be read as the path, the query or the fragment, and shown as such
+        raise ValueError(
+            "an '@' after the host: a password's '/', '?' and '#' are written %2F, %3F and "
+            "%23 in the URL (or give it with --redis-password-file or --redis-password-env)"
+        )
     # what the errors show: never the password
-    credentials, at, _ = parts.netloc.rpartition("@")
-    if at:
-        url = url.replace(credentials + "@", "***@", 1)
+    url = shown(url)
     where: Union[str, Sentinels]
     if parts.scheme == "redis+sentinel":
         password, at, hosts = parts.netloc.rpartition("@")
@@ -247,8 +281,14 @@ class RedisCache(Service):
     connection that finds a replica (a master since demoted) is dropped for another attempt:
     after a failover, commands go to the new master as soon as the sentinels name it.
 
+    A command times out after L{REDIS_TIMEOUT} seconds of the reactor's attention, not of
+    the clock's: when the reactor stalled (its timers fire late) or the answer already waits in
+    the socket, Redis is given its time again; so a pause of this process is not taken for
+    Redis failing, and does not cost the connection.
+
     @param where: a Twisted client endpoint string (C{tcp:host=...:port=...} or
         C{unix:path=...}), or L{Sentinels}.
+    @param clock: what commands are timed by; the reactor's unless given.
     """
 
     _log = Logger()
@@ -259,8 +299,10 @@ class RedisCache(Service):
         where: Union[str, Sentinels],
         dbid: int = 0,
         password: Optional[str] = None,
+        clock: Optional[IReactorTime] = None,
     ) -> None:
         self._reactor = reactor
+        self._clock: IReactorTime = reactor if clock is None else clock
         self._where = where
         self._dbid = dbid
         self._password = password
@@ -325,6 +367,16 @@ class RedisCache(Service):
     def set(self, key: str, value: bytes, ttl: float) -> "Deferred[None]":
         return self._command("set", key, _tag(key) + value, expire=max(1, int(ttl)))
 
+    def add(self, key: str, value: bytes, ttl: float) -> "Deferred[bool]":
+        """
+        Keep C{value} under C{key} for C{ttl} seconds unless Redis holds something there
+        (C{SET NX}); whether it was kept.
+        """
+        d = self._command(
+            "set", key, _tag(key) + value, expire=max(1, int(ttl)), only_if_not_exists=True
+        )
+        return d.addCallback(lambda kept: kept is not None)
+
     def _for_key(self, stored: Any, key: str) -> Optional[bytes]:
         """
         The value stored for C{key}; L{None} for nothing, for a record of an earlier version
@@ -346,15 +398,80 @@ class RedisCache(Service):
 
     def _command(self, name: str, *args: Any, **kwargs: Any) -> "Deferred[Any]":
         d: Deferred[Any] = getattr(self._factory.handler, name)(*args, **kwargs)
-        return d.addTimeout(REDIS_TIMEOUT, self._reactor, onTimeoutCancel=self._timed_out)
+        return _in_time(d, self._clock, self._answer_waiting, self._timed_out)
 
-    def _timed_out(self, result: Any, timeout: float) -> Failure:
+    def _connections(self) -> List[Any]:
+        return list(self._factory.pool if self._factory is not None else ())
+
+    def _answer_waiting(self) -> bool:
+        """
+        Whether bytes from Redis wait in a connection's socket, not yet read by the reactor.
+        """
+        for connection in self._connections():
+            handle = getattr(connection.transport, "getHandle", lambda: None)()
+            try:
+                if handle is not None and handle.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
+                    return True
+            except OSError:  # nothing to read (EAGAIN), or the socket is closed
+                pass
+        return False
+
+    def _timed_out(self, seconds: float) -> Failure:
         # The command keeps its place in the connection's queue of replies, so a late reply
-        # reaches no other command; but a connection this slow (Redis or this process paused,
-        # a network gone quiet) is given up for a new one rather than waited on.
-        for connection in list(self._factory.pool if self._factory is not None else ()):
+        # reaches no other command; but a connection this slow (Redis paused, a network gone
+        # quiet) is given up for a new one rather than waited on.
+        for connection in self._connections():
             connection.transport.abortConnection()
-        return Failure(TimeoutError(f"Redis did not answer within {timeout} s"))
+        return Failure(TimeoutError(f"Redis did not answer within {seconds:.1f} s"))
+
+
+def _in_time(
+    d: "Deferred[Any]",
+    clock: IReactorTime,
+    answer_waiting: Callable[[], bool],
+    timed_out: Callable[[float], Failure],
+) -> "Deferred[Any]":
+    """
+    C{d}, cancelled and failed with what C{timed_out} makes of the seconds waited, once Redis
+    has had L{REDIS_TIMEOUT} seconds of the reactor's attention without answering.
+
+    The reactor runs the timers that are due before it writes and reads: after a stall of
+    this process, or a long turn of it (a hundred requests taken at once, a big document), a
+    timer would fire with the command not yet written, or its answer waiting unread. So when
+    the timer fires late by more than L{REACTOR_STALL}, or an answer waits in the socket, the
+    command is given L{REDIS_TIMEOUT} again; and before it times out the reactor is let turn
+    once more, L{REACTOR_STALL} later, to write and read what it has not. Up to
+    L{REDIS_WAIT_MOST} in all.
+    """
+    began = clock.seconds()
+    expired = False
+    looked_again = False
+    timer: IDelayedCall
+
+    def expire() -> None:
+        nonlocal timer, expired, looked_again
+        now = clock.seconds()
+        stalled = now - timer.getTime() > REACTOR_STALL
+        if now - began < REDIS_WAIT_MOST and (stalled or answer_waiting()):
+            looked_again = False
+            timer = clock.callLater(REDIS_TIMEOUT, expire)
+        elif not looked_again:
+            looked_again = True
+            timer = clock.callLater(REACTOR_STALL, expire)
+        else:
+            expired = True
+            d.cancel()
+
+    timer = clock.callLater(REDIS_TIMEOUT, expire)
+
+    def done(result: Any) -> Any:
+        if timer.active():
+            timer.cancel()
+        if expired and isinstance(result, Failure) and result.check(CancelledError):
+            return timed_out(clock.seconds() - began)
+        return result
+
+    return d.addBoth(done)
 
 
 @functools.lru_cache(maxsize=None)
@@ -452,10 +569,11 @@ class FallbackCache:
         found = self._in_memory(key)
         if found is None:
             return None
-        # Redis came back empty (or lost the key): give it back what we know.
+        # Redis came back empty (or lost the key): give it back what we know, unless
+        # another daemon stored a record meanwhile (fresher than ours, or as fresh).
         value, left = found
         if self._redis.connected:
-            self._redis.set(key, value, left).addErrback(lambda _: None)
+            self._redis.add(key, value, left).addErrback(lambda _: None)
         return value
 
     def _from_memory(self, key: str) -> Optional[bytes]:
@@ -489,5 +607,9 @@ class FallbackCache:
         return result
 
     def _redis_failed(self, failure: Failure, instead: Callable[[], Any]) -> Any:
+        if failure.check(CancelledError):
+            # the client hung up and its request's chain was cancelled down to here: Redis
+            # did nothing wrong, and nobody waits for what memory would have answered
+            return failure
         self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)
         return instead()

@@ -1,7 +1,8 @@
 """
 What several daemons sharing one Redis share besides the cache: who fetches which key
-(L{Claims}, so that the fleet sends one upstream request per key), and pypistats' budget
-(L{SharedBudget}, so that its limits hold for all the daemons together).
+(L{Claims}, so that the fleet sends one upstream request per key), the clock records are
+stamped and judged fresh by (L{FleetClock}, Redis'), and pypistats' budget (L{SharedBudget},
+so that its limits hold for all the daemons together).
 
 Both go through Redis, and both fall back to what one daemon does alone when Redis does not
 answer: each daemon coalesces its own requests, and spends its share of the budget.
@@ -14,7 +15,7 @@ import socket
 import uuid
 from typing import Any, Optional, Sequence, Tuple
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
@@ -34,10 +35,29 @@ RENEWALS = 3
 #: Seconds the outcome of a fetch stays under its claim, for those that waited on it to read.
 OUTCOME_FOR = 5.0
 
+#: Seconds a daemon waits on a claim held elsewhere, renewed or not, before it gives up: a
+#: fetch of PyPI or an index ends within --upstream-timeout, so a holder still fetching after
+#: this long is stuck (or its fetch waits its turn in pypistats' budget, and those waiting on
+#: it lose nothing by giving up). Without a bound, every request of the key would join the
+#: wait for as long as the holder lives.
+WAIT_MOST = 2 * CLAIM_FOR
+
 #: Seconds between looks at a claim held elsewhere: the first soon (most fetches take tens of
 #: milliseconds), then twice as long each time, up to L{POLL_MAX}.
 POLL_FIRST = 0.05
 POLL_MAX = 2.0
+
+#: Seconds between two readings of Redis' clock: clocks drift by milliseconds a day, but a
+#: machine's may be set anew (NTP stepping it, an operator), and is followed within this.
+CLOCK_READ_EVERY = 60.0
+
+#: Seconds before a reading of Redis' clock is tried again when Redis did not answer it, or
+#: answered it too slowly to be believed.
+CLOCK_READ_AGAIN = 5.0
+
+#: Seconds a reading of Redis' clock may take, there and back, to be believed: the offset is
+#: known to half of it. On loopback or a LAN it takes well under a millisecond.
+CLOCK_ROUND_TRIP = 0.1
 
 _FETCHING = b"fetching "
 _DONE = b"done"
@@ -75,6 +95,8 @@ class Outcome(enum.Enum):
     GONE = "gone"
     #: Redis does not answer: fetch alone.
     UNSHARED = "unshared"
+    #: The claim is still held after the longest wait (L{WAIT_MOST}): give up.
+    STUCK = "stuck"
 
 
 class Claim:
@@ -107,6 +129,60 @@ class Claim:
         return self._claims.settle(self.key, value, OUTCOME_FOR)
 
 
+class FleetClock:
+    """
+    The fleet's one clock, Redis' (C{TIME}): what records are stamped with when fetched and
+    judged fresh by, so that daemons whose own clocks disagree (a machine's clock minutes off)
+    agree on a record's age. Kept as an offset from this daemon's clock, read again now and
+    then (when asked for the time, never by a timer of its own); this daemon's own clock
+    until Redis has answered, or without Redis.
+
+    @param redis: the fleet's Redis; L{None} for a daemon on its own.
+    @param clock: this daemon's clock.
+    """
+
+    def __init__(self, redis: Optional[RedisCache], clock: IReactorTime) -> None:
+        self._redis = redis
+        self._clock = clock
+        #: Seconds Redis' clock is ahead of this daemon's.
+        self.offset = 0.0
+        self._read_again = clock.seconds()
+        self._reading = False
+
+    def seconds(self) -> float:
+        """
+        The fleet's time now. (When due, Redis' clock is asked again, for later calls: on
+        the connection the commands that follow go by, its answer comes before theirs.)
+        """
+        now = self._clock.seconds()
+        if self._redis is not None and not self._reading and now >= self._read_again:
+            self._read(self._redis, now)
+        return now + self.offset
+
+    def local(self, seconds: float) -> float:
+        """
+        The time of this daemon's clock when the fleet's is C{seconds}.
+        """
+        return seconds - self.offset
+
+    def _read(self, redis: RedisCache, sent: float) -> None:
+        self._reading = True
+        self._read_again = sent + CLOCK_READ_AGAIN
+
+        def answered(reply: Any) -> None:
+            received = self._clock.seconds()
+            if received - sent <= CLOCK_ROUND_TRIP:
+                redis_time = int(reply[0]) + int(reply[1]) / 1_000_000
+                self.offset = redis_time - (sent + received) / 2
+                self._read_again = received + CLOCK_READ_EVERY
+
+        def done(result: Any) -> None:
+            # Redis away is logged by the cache; meanwhile the last offset holds
+            self._reading = False
+
+        redis.execute("time").addCallback(answered).addBoth(done)
+
+
 class Claims:
     """
     Claims on the keys this daemon fetches, in the Redis the fleet shares (C{SET NX PX}): one
@@ -115,15 +191,24 @@ class Claims:
 
     @param owner: this daemon's name in the fleet (L{owner_name}).
     @param claim_for: seconds a claim lasts unless renewed.
+    @param wait_most: seconds a claim held elsewhere is waited on at most.
     """
 
     def __init__(
-        self, redis: RedisCache, clock: IReactorTime, owner: str, claim_for: float = CLAIM_FOR
+        self,
+        redis: RedisCache,
+        clock: IReactorTime,
+        owner: str,
+        claim_for: float = CLAIM_FOR,
+        wait_most: float = WAIT_MOST,
     ) -> None:
         self._redis = redis
         self.clock = clock
         self._mine = _FETCHING + owner.encode()
         self.claim_for = claim_for
+        self.wait_most = wait_most
+        #: The fleet's clock, read in the same Redis.
+        self.time = FleetClock(redis, clock)
         self._incident = Incident(
             "Claims in Redis", clock, "this daemon fetches on its own, once per key.",
             calm=REDIS_CALM, unit="commands",
@@ -144,6 +229,8 @@ class Claims:
             if taken is not None:
                 return Claim(self, key)
             held = await self._redis.execute("get", name)
+        except CancelledError:
+            raise  # whoever waited went away: no failure of Redis
         except Exception:  # whatever Redis does: each daemon on its own
             self._failed(Failure())
             return Outcome.UNSHARED
@@ -152,24 +239,31 @@ class Claims:
 
     async def wait(self, key: str) -> Outcome:
         """
-        The outcome of the fetch of C{key} another daemon holds a claim on, once it has one.
+        The outcome of the fetch of C{key} another daemon holds a claim on, once it has one;
+        L{Outcome.STUCK} when it still has none after L{wait_most} seconds.
         """
         delay = POLL_FIRST
+        began = self.clock.seconds()
         while True:
             await deferLater(self.clock, delay, lambda: None)
             try:
                 held = await self._redis.execute("get", _claim(key))
+            except CancelledError:
+                raise
             except Exception:
                 self._failed(Failure())
                 return Outcome.UNSHARED
             outcome = _outcome(held)
             if outcome is not None:
                 return outcome
+            if self.clock.seconds() - began >= self.wait_most:
+                return Outcome.STUCK
             delay = min(delay * 2, POLL_MAX)
 
     def _failed(self, failure: Failure) -> None:
-        # Redis away is logged by the cache; this is Redis refusing what it was asked
-        if not unreachable(failure):
+        # Redis away is logged by the cache, and a cancelled command is whoever waited gone;
+        # this is Redis refusing what it was asked
+        if not unreachable(failure) and not failure.check(CancelledError):
             self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)
 
     def settle(self, key: str, value: bytes, seconds: float) -> "Deferred[Any]":
@@ -284,7 +378,9 @@ class SharedBudget:
         self._incident.answered()
         return int(ms) / 1000
 
-    def _alone(self, failure: Failure) -> "Deferred[float]":
+    def _alone(self, failure: Failure) -> "Deferred[float] | Failure":
+        if failure.check(CancelledError):
+            return failure  # whoever asked went away: no failure of Redis
         # Redis away is logged by the cache; this is Redis refusing the script
         if not unreachable(failure):
             self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)

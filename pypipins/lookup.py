@@ -22,7 +22,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from pypipins.cache import ABSENT, Cache
-from pypipins.fleet import Claim, Claims, Outcome
+from pypipins.fleet import Claim, Claims, FleetClock, Outcome
 from pypipins.upstream.budget import Dropped, QueueFull
 from pypipins.facts import (
     Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, ProjectFacts,
@@ -47,6 +47,12 @@ RETRY_AFTER = 30
 
 #: Failures remembered at most; past this the oldest are forgotten (and may be retried early).
 _FAILURES_KEPT = 10_000
+
+#: Seconds a record's time of fetching may be ahead of the fleet's clock for the record to
+#: count as fresh: records are stamped by Redis' clock (L{FleetClock}), so more is a daemon of
+#: an earlier version stamping by its own clock, or one that could not read Redis' yet; such a
+#: record is refreshed rather than taken as fresh until its stamp is past.
+FUTURE_TOLERATED = 60.0
 
 #: Seconds a request waits for download counts that wait their turn in pypistats' budget:
 #: image proxies such as GitHub's give up after a few seconds.
@@ -102,7 +108,9 @@ class Lookup:
     @param simple_indexes: the indexes of C{indexes} that have a Simple API, by name.
     @param claims: the fleet's claims, when daemons share the cache: one of them fetches a
         key while the others wait for it. Without, or while Redis does not answer, this
-        daemon fetches on its own (still once per key for all its requests).
+        daemon fetches on its own (still once per key for all its requests). With them,
+        records are stamped and judged fresh by the fleet's clock (L{Claims.time}); without,
+        by C{clock}.
     """
 
     _log = Logger()
@@ -133,6 +141,7 @@ class Lookup:
         self._refresh_at = refresh_at
         self._downloads_wait = downloads_wait
         self._claims = claims
+        self._time = claims.time if claims is not None else FleetClock(None, clock)
         self._in_flight: Dict[str, List["Deferred[Any]"]] = {}
         self._failed_at: Dict[str, float] = {}
         #: Keys whose kept record could not be read, logged once until a good one is kept.
@@ -291,17 +300,24 @@ class Lookup:
             """
             When the record kept for C{key} was fetched, and what it says; L{None} for none.
             """
+            # asked first: a reading of the fleet's clock then due goes to Redis before the
+            # read, and is answered before it
+            self._time.seconds()
             cached = await self._cache.get(key)
             if cached == ABSENT:
                 raise NotFound(key)
             return None if cached is None else self._decoded(key, cached, decode)
+
+        def is_fresh(fetched_at: float, until: float) -> bool:
+            now = self._time.seconds()
+            return now < until and fetched_at <= now + FUTURE_TOLERATED
 
         async def fresh() -> Optional[T]:
             """
             The record kept for C{key} if it is fresh: another daemon fetched it meanwhile.
             """
             found = await kept_record()
-            if found is None or self._clock.seconds() >= fresh_until(found[0]):
+            if found is None or not is_fresh(found[0], fresh_until(found[0])):
                 return None
             return found[1]
 
@@ -310,8 +326,8 @@ class Lookup:
             if kept is not None:
                 fetched_at, value = kept
                 until = fresh_until(fetched_at)
-                if self._clock.seconds() < until:
-                    return Answer(value, fresh_until=until)
+                if is_fresh(fetched_at, until):
+                    return Answer(value, fresh_until=self._time.local(until))
                 if not self._failed_recently(key):
                     # answered now, refreshed for the next request
                     self._shared(key, lambda: fetch(False), fresh).addErrback(
@@ -327,7 +343,8 @@ class Lookup:
                 await before()
             shared = self._shared(key, lambda: fetch(True), fresh)
             value = await (shared if wait is None else self._within(shared, wait, key))
-            return Answer(value, fresh_until=fresh_until(self._clock.seconds()))
+            until = fresh_until(self._time.seconds())
+            return Answer(value, fresh_until=self._time.local(until))
 
         return Deferred.fromCoroutine(get())
 
@@ -433,6 +450,12 @@ class Lookup:
                 continue  # its holder died, or its outcome expired: take it
             if claim is Outcome.UNSHARED:
                 break
+            if claim is Outcome.STUCK:
+                # not remembered as failed: the upstream did not fail, and waiting again
+                # costs it nothing
+                raise Unavailable(
+                    f"{key}: another daemon's fetch has not ended in {self._claims.wait_most:.0f} s"
+                )
             if claim is Outcome.FAILED:
                 _remember(self._failed_at, key, self._clock.seconds())
                 raise Unavailable(f"{key}: another daemon's fetch failed")
@@ -480,6 +503,6 @@ class Lookup:
             _remember(self._failed_at, key, self._clock.seconds())
             raise
         self._failed_at.pop(key, None)
-        await self._cache.set(key, _pack(self._clock.seconds(), record.to_json()), STALE_FOR)
+        await self._cache.set(key, _pack(self._time.seconds(), record.to_json()), STALE_FOR)
         self._unreadable.pop(key, None)
         return record

@@ -6,9 +6,10 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
+import attrs
 from twisted.application.service import IService, MultiService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
@@ -104,6 +105,12 @@ class Options(usage.Options):
         ["redis", None, "redis://127.0.0.1:6379/0",
          "Redis to cache in: redis://[:password@]host:port/db, unix:///path/to.sock?db=N, or "
          "through Sentinel, redis+sentinel://[:password@]host:port[,host:port...]/SERVICE/db."],
+        ["redis-password-file", None, None,
+         "A file holding Redis' password (read at start-up), rather than the --redis URL, "
+         "which any user can read in the process list."],
+        ["redis-password-env", None, None,
+         "An environment variable holding Redis' password (read at start-up), rather than "
+         "the --redis URL."],
         ["pypi-url", None, "https://pypi.org/pypi",
          "PyPI's JSON API; documents are {pypi-url}/{name}/json."],
         ["simple-url", None, "https://pypi.org/simple",
@@ -189,6 +196,11 @@ class Options(usage.Options):
             self["redis-address"] = parse_redis_url(self["redis"])
         except ValueError as e:
             raise usage.UsageError(f"--redis: {e}")
+        password = redis_password(
+            self, os.environ, lambda path: Path(path).read_text(encoding="utf-8")
+        )
+        if password is not None:
+            self["redis-address"] = attrs.evolve(self["redis-address"], password=password)
         for option in ("pypi-url", "simple-url", "stats-url", "shields-url", "public-url"):
             if option in ("shields-url", "public-url") and self[option] is None:
                 continue
@@ -216,6 +228,46 @@ class Options(usage.Options):
             except OSError as e:
                 raise usage.UsageError(f"--access-log: {e.strerror}: {self['access-log']}")
         check_raster_options(self)
+
+
+def redis_password(
+    config: usage.Options, environ: Mapping[str, str], read_file: Callable[[str], str]
+) -> Optional[str]:
+    """
+    Redis' password from C{--redis-password-file} or C{--redis-password-env}, or L{None}
+    when neither is given.
+
+    @raise usage.UsageError: when it cannot be had; the message names where it was looked
+        for, never what was found there.
+    """
+    path, variable = config["redis-password-file"], config["redis-password-env"]
+    if path is None and variable is None:
+        return None
+    if path is not None and variable is not None:
+        raise usage.UsageError("--redis-password-file and --redis-password-env: give one")
+    if config["redis-address"].password is not None:
+        raise usage.UsageError(
+            "--redis holds a password, and --redis-password-file or --redis-password-env "
+            "another: give one"
+        )
+    if variable is not None:
+        option, secret = "--redis-password-env", environ.get(variable)
+        if secret is None:
+            raise usage.UsageError(f"{option}: the environment variable {variable} is not set")
+    else:
+        option = "--redis-password-file"
+        try:
+            secret = read_file(path)
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+            raise usage.UsageError(f"{option}: cannot read {path}: {reason}")
+    # the file's line break, or spaces around it, are no part of a password Redis takes
+    secret = secret.strip()
+    if not secret:
+        raise usage.UsageError(f"{option}: the password is empty")
+    if not secret.isprintable():
+        raise usage.UsageError(f"{option}: the password is not one line")
+    return secret
 
 
 #: Objects allocated before CPython's youngest generation is collected (700 by default). Each

@@ -4,12 +4,13 @@ The in-process cache (with a Clock), Redis (a real redis-server), and the fallba
 
 import signal
 import time
+from typing import Any
 
 import pytest
 import pytest_twisted
 from prometheus_client import CollectorRegistry
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred, TimeoutError, gatherResults
+from twisted.internet.defer import CancelledError, Deferred, TimeoutError, gatherResults, succeed
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
@@ -306,3 +307,165 @@ async def test_a_full_redis_is_one_incident(redis):
         await redis_cache.stopService()
     lines = [(e["log_level"].name, e.get("reason", "")) for e in events if e.get("name") == "Redis"]
     assert len(lines) == 1 and lines[0][0] == "warn" and "OOM" in lines[0][1], lines
+
+
+def clients(redis):
+    """
+    The ids of the connections Redis has, but redis-cli's own.
+    """
+    listed = redis.command("CLIENT", "LIST").splitlines()
+    return [line.split()[0] for line in listed if "cmd=client" not in line]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_read_cancelled_by_a_client_gone_is_no_redis_failure(redis):
+    """
+    A client that hangs up cancels its request's chain of Deferreds down to the Redis read:
+    Redis did nothing wrong. The read fails as cancelled (nobody waits for a value), and it
+    is neither counted, nor logged, nor does it cost the connection.
+    """
+    events = []
+    redis_cache = RedisCache(reactor, endpoint(redis.port))
+    redis_cache.startService()
+    cache = FallbackCache(redis_cache, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
+    try:
+        await until(lambda: redis_cache.connected)
+        await cache.set("k", b"v", ttl=60)
+        first = clients(redis)
+        globalLogPublisher.addObserver(events.append)
+        for _ in range(200):
+            d = cache.get("k")
+            d.cancel()
+            assert fired(d).check(CancelledError)
+        # the replies to the cancelled reads come and go to no one: the next read is its own
+        assert await cache.get("k") == b"v"
+        assert redis_cache.connected and clients(redis) == first
+        globalLogPublisher.removeObserver(events.append)
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+        await redis_cache.stopService()
+    assert [e for e in events if e.get("name") == "Redis"] == []
+
+@pytest_twisted.ensureDeferred
+async def test_a_stalled_reactor_times_out_nothing_and_keeps_its_connection(redis):
+    """
+    The reactor blocked (a long collection, a big document, a busy turn) right after asking,
+    or with the answers waiting unread: when it turns again its timers are due before it
+    writes or reads, yet no command times out and the connection is kept.
+    """
+    cache = RedisCache(reactor, endpoint(redis.port))
+    cache.startService()
+    try:
+        await until(lambda: cache.connected)
+        await cache.set("k", b"v", ttl=60)
+        first = clients(redis)
+        # (a pause just over the timeout: the timers fire nearly on time, the commands unsent)
+        for turned_first, pause in ((False, 0.8), (True, 0.8), (False, 0.55), (False, 0.8)):
+            asked = [cache.get("k") for _ in range(50)]
+            if turned_first:
+                await sleep(0.05)  # written, and answered into the socket
+            time.sleep(pause)
+            assert await gatherResults(asked) == [b"v"] * 50
+        assert cache.connected and clients(redis) == first
+    finally:
+        await cache.stopService()
+
+
+def has_fired(d):
+    """
+    Whether C{d} has its result (not waiting on another Deferred).
+    """
+    return d.called and not isinstance(d.result, Deferred)
+
+
+@pytest_twisted.ensureDeferred
+async def test_commands_time_out_by_the_reactors_attention(redis):
+    """
+    Commands timed by a Clock, over a real connection: one big step of the clock is the
+    reactor stalled (its timer fires late), which gives Redis its time again; steps on time
+    with Redis stopped time the command out, and drop the connection for a new one.
+    """
+    clock = Clock()
+    cache = RedisCache(reactor, endpoint(redis.port), clock=clock)
+    cache.startService()
+    try:
+        await until(lambda: cache.connected)
+        await cache.set("k", b"v", ttl=60)
+        first = clients(redis)
+        asked = cache.get("k")
+        clock.advance(1.0)  # stalled at once: not even written
+        assert not has_fired(asked)
+        assert await asked == b"v"
+        assert cache.connected and clients(redis) == first
+        redis.process.send_signal(signal.SIGSTOP)
+        try:
+            asked = cache.get("k")
+            await sleep(0.05)
+            clock.advance(1.0)  # a stall with Redis stopped: its time again...
+            assert not has_fired(asked)
+            for _ in range(5):
+                clock.advance(0.1)
+            assert not has_fired(asked)  # on time, nothing in the socket: a turn more...
+            clock.advance(0.1)  # ...and it times out
+            assert fired(asked).check(TimeoutError)
+            await until(lambda: not cache.connected, timeout=5)
+        finally:
+            redis.process.send_signal(signal.SIGCONT)
+        await until(lambda: cache.connected, timeout=15)
+        assert clients(redis) != first
+        # however often the reactor stalls, a command is not waited on for ever
+        redis.process.send_signal(signal.SIGSTOP)
+        try:
+            asked = cache.get("k")
+            for _ in range(20):
+                clock.advance(1.0)
+            assert fired(asked).check(TimeoutError)
+        finally:
+            redis.process.send_signal(signal.SIGCONT)
+    finally:
+        await cache.stopService()
+
+
+class Between(RedisCache):
+    """
+    A daemon's connection to Redis, and another daemon's write landing between each of its
+    reads and what it does with the answer (as it may, on a busy fleet).
+    """
+
+    between: Any = None
+
+    def get(self, key):
+        return super().get(key).addCallback(
+            lambda found: self.between(key).addCallback(lambda _: found)
+        )
+
+
+@pytest_twisted.ensureDeferred
+async def test_redis_is_given_back_only_what_it_lacks(redis):
+    """
+    Two daemons over one Redis that lost a key: A misses it there and holds an older record
+    in memory; B stores a fresh one before A gives Redis back its own. B's stays.
+    """
+    a_redis, b_redis = Between(reactor, endpoint(redis.port)), RedisCache(reactor, endpoint(redis.port))
+    a = FallbackCache(a_redis, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
+    b = FallbackCache(b_redis, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
+    for each in (a_redis, b_redis):
+        each.startService()
+    try:
+        await until(lambda: a_redis.connected and b_redis.connected)
+        await a.set("k", b"older", ttl=60)
+        redis.command("DEL", "k")  # lost: Redis restarted, or evicted it
+        a_redis.between = lambda key: b.set(key, b"fresher", ttl=60)
+        assert await a.get("k") == b"older"  # what A knew, for this once
+        a_redis.between = lambda key: succeed(None)
+        await sleep(0.2)
+        assert await b.get("k") == b"fresher" and await a.get("k") == b"fresher"
+        # and Redis is still given back what it lacks, for the time it had left
+        await a.set("j", b"known", ttl=60)
+        redis.command("DEL", "j")
+        assert await a.get("j") == b"known"
+        await until(lambda: redis.command("GET", "j") == "key=j\nknown")
+        assert 0 < int(redis.command("TTL", "j")) <= 60
+    finally:
+        for each in (a_redis, b_redis):
+            await each.stopService()

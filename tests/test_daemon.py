@@ -9,14 +9,17 @@ import platform
 import signal
 import subprocess
 from urllib.parse import quote
+from pathlib import Path
 
 import pytest
 import pytest_twisted
 import treq
 from PIL import Image
+from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
+from twisted.internet.task import deferLater
 
-from tests.helpers import TWISTD, alive, children, free_port, make_service, until
+from tests.helpers import TWISTD, RedisServer, alive, children, free_port, make_service, until
 from tests.hostile_logos import attack
 from tests.test_operating import sample
 
@@ -53,6 +56,57 @@ def test_bad_options_are_refused(tmp_path):
     assert "Traceback" not in out.stdout + out.stderr
     assert "s3cr3t" not in out.stdout + out.stderr
     assert not (tmp_path / "twistd.log").exists()
+
+
+def test_a_redis_password_is_never_printed(tmp_path):
+    """
+    The issue's URL, whose password holds a '/': twistd's refusal explains it, and shows no
+    part of the password.
+    """
+    out = subprocess.run([TWISTD, "-n", "pypipins", "--redis", "redis://:p/ss6S3cret@127.0.0.1:16380/0"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "%2F" in out.stdout + out.stderr
+    assert "S3cret" not in out.stdout + out.stderr
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_redis_password_from_a_file_is_not_in_the_process_list(start_daemon, upstream, tmp_path):
+    """
+    A password with '/', '#' and '?' in a file: the daemon uses it, and it is neither in its
+    command line nor in its log, Redis answering or refusing it.
+    """
+    password = "p/ss#6S3cret?"
+    server = RedisServer(tmp_path, "--requirepass", password)
+    server.start()
+    try:
+        secret = tmp_path / "redis-password"
+        secret.write_text(password + "\n")
+        daemon = start_daemon("--redis", server.url, "--redis-password-file", str(secret),
+                              "--pypi-url", upstream.pypi_url, "--stats-url", upstream.stats_url)
+
+        kinds = iter(["license", "v", "wheel", "format", "status", "implementation"] * 20)
+
+        async def stored():
+            # a kind not asked before: not kept ready, the record is read again
+            code, body = await get(daemon.url(f"/{next(kinds)}/klein/badge.svg"))
+            assert code == 200
+            asked = subprocess.run(["redis-cli", "-p", str(server.port), "--no-auth-warning", "-a", password,
+                                    "EXISTS", "pypipins:facts:klein"], capture_output=True, text=True)
+            return asked.stdout.strip() == "1"
+
+        await until(stored)  # once connected: the password was taken
+        assert b"S3cret" not in Path(f"/proc/{daemon.process.pid}/cmdline").read_bytes()
+        # Redis gone, and back with another password: failures logged, never the password
+        server.kill()
+        await get(daemon.url("/license/attrs/badge.svg"))
+        server.args = ("--requirepass", "another")
+        server.start()
+        await deferLater(reactor, 2.0, lambda: None)
+        await get(daemon.url("/license/attrs/badge.svg"))
+        log = daemon.stop()
+        assert "Redis failing" in log and "S3cret" not in log
+    finally:
+        server.kill()
 
 
 @pytest_twisted.ensureDeferred

@@ -884,3 +884,21 @@ def test_systemd_units_verify(tmp_path, unit, instance):
     (tmp_path / unit).write_text(text)
     out = subprocess.run([analyze, "verify", str(tmp_path / instance)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_redis_password_as_a_credential_verifies(tmp_path):
+    """
+    The daemons' unit changed as its comment says for a Redis password (the credential
+    uncommented, C{--redis-password-file %d/redis-password} added to the command): it verifies.
+    """
+    analyze = require("systemd-analyze", "systemd")
+    text = (ETC / "systemd" / "pypipins@.service").read_text()
+    assert "\n#LoadCredential=redis-password:" in text and "--redis-password-file %d/redis-password" in text
+    text = (text.replace("\n#LoadCredential=", "\nLoadCredential=")
+            .replace("--fleet-size 2\n", "--fleet-size 2 --redis-password-file %d/redis-password\n")
+            .replace("/srv/pypipins/.venv", str(VENV)).replace("/srv/pypipins", str(ROOT))
+            .replace("User=pypipins", "User=nobody"))
+    (tmp_path / "pypipins@.service").write_text(text)
+    out = subprocess.run([analyze, "verify", str(tmp_path / "pypipins@8881.service")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

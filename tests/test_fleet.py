@@ -13,14 +13,16 @@ import pytest
 import pytest_twisted
 import treq
 from twisted.internet import reactor
-from twisted.internet.defer import Deferred, DeferredSemaphore, gatherResults
-from twisted.internet.task import deferLater
+from twisted.internet.defer import CancelledError, Deferred, DeferredSemaphore, gatherResults
+from twisted.internet.task import Clock, deferLater
 from twisted.logger import LogLevel, globalLogPublisher
 
 from pypipins.cache import RedisCache, Sentinels, parse_redis_url
 from pypipins.fleet import Claim, Claims, Outcome, SharedBudget
-from tests.helpers import RedisServer, until
+from pypipins.lookup import Lookup
+from tests.helpers import RedisServer, fired, until
 from tests.sentinels import RedisGroup
+from tests.standin import Upstream
 
 pytestmark = pytest.mark.system
 
@@ -316,3 +318,115 @@ async def test_two_daemons_serve_through_a_failover(start_daemon, upstream, grou
 
 #: Requests at least in the failover's stream.
 TOTAL = 3000
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_cancelled_claim_or_reservation_is_no_redis_failure(redis):
+    """
+    Whoever waited went away and cancelled: no failure of Redis to log, nor a fall back to
+    this daemon alone; the cancellation goes on up.
+    """
+    events: List[dict] = []
+    one = await connected(redis.url)
+    globalLogPublisher.addObserver(events.append)
+    try:
+        claims = Claims(one, reactor, "a")
+        budget = SharedBudget(one, reactor, "test", [(5, 1.0)], 0.0, "d", 2)
+        for _ in range(3):
+            for asked in (Deferred.fromCoroutine(claims.take("k")),
+                          Deferred.fromCoroutine(claims.wait("k")), budget.reserve()):
+                asked.cancel()
+                assert fired(asked).check(CancelledError)
+        await until(lambda: redis.command("EXISTS", "pypipins:claim:k") == "1")
+        assert one.connected
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+        await one.stopService()
+    assert [e for e in events if e.get("log_level") is LogLevel.warn] == []
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_waiter_gives_up_on_a_claim_held_too_long(redis):
+    """
+    A holder alive, renewing its claim, whose fetch never ends: those waiting on it give up
+    after a bound (a Clock for both daemons, over a real Redis).
+    """
+    one, other = await connected(redis.url), await connected(redis.url)
+    clock = Clock()
+    try:
+        a, b = Claims(one, clock, "a"), Claims(other, clock, "b")
+        claim = await a.take("k")
+        assert isinstance(claim, Claim)
+        waited = Deferred.fromCoroutine(b.wait("k"))
+        for _ in range(150):  # five minutes of the clock
+            clock.advance(2.0)
+            await deferLater(reactor, 0.01, lambda: None)  # Redis answers the look
+            if waited.called:
+                break
+        assert waited.called, "still waiting after five minutes of a claim renewed"
+        assert waited.result is Outcome.STUCK and 60 <= clock.seconds() < 70
+        assert redis.command("GET", "pypipins:claim:k") == "fetching a"  # renewed throughout
+        await claim.settle(Outcome.DONE)
+    finally:
+        await one.stopService()
+        await other.stopService()
+
+
+def daemon_with_its_clock(redis: RedisCache, upstream: Upstream, clock: Clock, owner: str) -> Lookup:
+    """
+    One daemon's lookup, on its own clock, over the fleet's Redis and the upstream (in memory).
+    """
+    from prometheus_client import CollectorRegistry
+    from treq.testing import StubTreq
+
+    from pypipins.cache import FallbackCache, MemoryCache
+    from pypipins.metrics import Metrics
+    from pypipins.upstream.fetcher import Fetcher
+    from pypipins.upstream.pypi import PyPI
+    from pypipins.upstream.pypistats import PyPIStats
+
+    fetcher = Fetcher(StubTreq(upstream), clock)
+    cache = FallbackCache(redis, MemoryCache(clock), Metrics(CollectorRegistry()), clock)
+    return Lookup(cache, PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"),
+                  clock, 600, claims=Claims(redis, clock, owner))
+
+
+@pytest_twisted.ensureDeferred
+async def test_daemons_with_skewed_clocks_agree_on_freshness(redis):
+    """
+    Two daemons, one whose clock is an hour ahead: a record one fetched is fresh for the
+    other, for its TTL and no longer, by Redis' clock; and one stamped in the future (by a
+    daemon on its own clock) is refreshed, not taken as fresh until then.
+    """
+    one, other = await connected(redis.url), await connected(redis.url)
+    try:
+        upstream = Upstream()
+        right, ahead = Clock(), Clock()
+        right.advance(time.time())
+        ahead.advance(time.time() + 3600)
+        a = daemon_with_its_clock(one, upstream, right, "a")
+        b = daemon_with_its_clock(other, upstream, ahead, "b")
+        fetched = await a.package("klein")
+        assert not fetched.stale and len(upstream.requests) == 1
+        # fresh for the other daemon too, and kept ready for as long by its own clock
+        answer = await b.package("klein")
+        assert not answer.stale and len(upstream.requests) == 1
+        assert 590 < answer.fresh_until - ahead.seconds() <= 601
+        # the other way round
+        fetched = await b.package("attrs")
+        answer = await a.package("attrs")
+        assert not answer.stale and len(upstream.requests) == 2
+        assert 590 < answer.fresh_until - right.seconds() <= 601
+        # past its TTL by Redis' clock (the record made older), stale for both
+        fetched_at, record = redis.cached("pypipins:facts:attrs")
+        redis.keep("pypipins:facts:attrs", fetched_at - 601, record)
+        assert (await a.package("attrs")).stale and (await b.package("attrs")).stale
+        # stamped a day ahead: refreshed, not fresh for a day
+        fetched_at, record = redis.cached("pypipins:facts:klein")
+        redis.keep("pypipins:facts:klein", fetched_at + 86400, record)
+        assert (await a.package("klein")).stale
+        await until(lambda: upstream.requests.count("/pypi/klein/json") == 2)
+        await until(lambda: abs(redis.cached("pypipins:facts:klein")[0] - time.time()) < 60)
+    finally:
+        await one.stopService()
+        await other.stopService()

@@ -103,6 +103,73 @@ def test_the_reactors_thread_gets_the_interpreters_lock_sooner():
             gc.unfreeze()
 
 
+@pytest.mark.parametrize("url", [
+    # a password with '/', '?' or '#' not percent-encoded, in each shape of URL
+    "redis://:p/ss6S3cret@127.0.0.1:16380/0",
+    "redis://:p?ss6S3cret@127.0.0.1:16380/0",
+    "redis://:p#ss6S3cret@127.0.0.1:16380/0",
+    "redis://user:p/ss6S3cret@127.0.0.1/0",
+    "redis+sentinel://:p/ss6S3cret@127.0.0.1:26379/mymaster/0",
+    "redis+sentinel://:p#ss6S3cret@h1,h2/mymaster",
+    "unix://:p/ss6S3cret@/run/redis.sock?db=1",
+    "unix://:p?ss6S3cret@/run/redis.sock",
+    # well encoded, but wrong otherwise
+    "redis://:p%2Fss6S3cret@h/x",
+    "redis://:pss6S3cret@/0",
+    "redis+sentinel://:pss6S3cret@h:x/mymaster",
+    "redis+sentinel://:pss6S3cret@h1/",
+    "unix://:pss6S3cret@?db=1",
+    "unix://:pss6S3cret@/run/redis.sock?db=x",
+    "rediss://:pss6S3cret@h/0",
+    "pss6S3cret@h/0",
+    ":p/ss6S3cret@h:6379",
+])
+def test_a_refused_redis_url_never_shows_its_password(url):
+    said = refusal(tap.Options(), ["--redis", url])
+    assert said.startswith("--redis: ")
+    assert "S3cret" not in said and "ss6" not in said, said
+
+
+def test_a_password_with_reserved_characters_is_explained():
+    said = refusal(tap.Options(), ["--redis", "redis://:p/ss6S3cret@127.0.0.1:16380/0"])
+    assert "%2F" in said and "--redis-password-file" in said
+
+
+def test_an_at_in_a_socket_path_is_no_password():
+    assert parse_redis_url("unix:///run/redis@main.sock?db=2") == RedisAddress(
+        "unix:path=/run/redis@main.sock", 2
+    )
+
+
+def test_the_redis_password_from_a_file_or_a_variable(tmp_path, monkeypatch):
+    secret = tmp_path / "redis-password"
+    secret.write_text("p/ss#6S3cret?\n")
+    config = tap.Options()
+    config.parseOptions(["--redis", "redis://127.0.0.1:6380/2", "--redis-password-file", str(secret)])
+    assert config["redis-address"] == RedisAddress("tcp:host=127.0.0.1:port=6380", 2, "p/ss#6S3cret?")
+    assert "S3cret" not in repr(config["redis-address"])
+    monkeypatch.setenv("PYPIPINS_TEST_REDIS_PASSWORD", "p/ss#6S3cret?")
+    config = tap.Options()
+    config.parseOptions(["--redis", "redis+sentinel://h/mymaster",
+                         "--redis-password-env", "PYPIPINS_TEST_REDIS_PASSWORD"])
+    assert config["redis-address"].password == "p/ss#6S3cret?"
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    for args, says in [
+        (["--redis-password-file", str(tmp_path / "none")],
+         f"--redis-password-file: cannot read {tmp_path / 'none'}: No such file or directory"),
+        (["--redis-password-file", str(empty)], "--redis-password-file: the password is empty"),
+        (["--redis-password-env", "PYPIPINS_NO_SUCH_VARIABLE"],
+         "--redis-password-env: the environment variable PYPIPINS_NO_SUCH_VARIABLE is not set"),
+        (["--redis-password-env", "PYPIPINS_TEST_REDIS_PASSWORD", "--redis-password-file", str(secret)],
+         "give one"),
+        (["--redis", "redis://:h1dden@h/0", "--redis-password-file", str(secret)],
+         "--redis holds a password"),
+    ]:
+        said = refusal(tap.Options(), args)
+        assert says in said and "S3cret" not in said and "h1dden" not in said, said
+
+
 def test_memory_bounds_are_options_in_mib_with_defaults():
     config = tap.Options()
     config.parseOptions([])
