@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
 import attrs
-from twisted.application.service import IService, MultiService, Service
+from twisted.application.service import IService, Service
 from twisted.application.strports import service as endpointService
 from twisted.python import usage
 from twisted.python.threadpool import ThreadPool
@@ -340,6 +340,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.health import Health, UpstreamHealth
     from pypipins.web.accesslog import access_log
     from pypipins.web.clients import Clients
+    from pypipins.web.draining import Counted, Draining, InFlight, InTurn
     from pypipins.web.limits import limited_site
     from pypipins.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
     from pypipins.lookup import Lookup
@@ -352,7 +353,8 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.upstream.gate import Gate
     from pypipins.web.routes import BadgeSite
 
-    top = MultiService()
+    # its parts stop one after another, the ports first: see pypipins.web.draining
+    top = InTurn()
     # before the ports: what they accept counts against it
     OpenFilesLimit().setServiceParent(top)
     # before the port too: no request waits for it
@@ -438,7 +440,10 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     if log is not None:
         # after the site's port in stopService order: its last lines are written
         log.setServiceParent(top)
-    site = limited_site(badges.resource(), log)
+    in_flight = InFlight()
+    # stops after the port has closed and before the parts answers use: they are finished first
+    Draining(in_flight, reactor).setServiceParent(top)
+    site = limited_site(Counted(badges.resource(), in_flight), log)
     endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
     if config["metrics-port"] is not None:
         root = Resource()

@@ -7,22 +7,7 @@
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 
-apt_install() {
-    local missing=()
-    for package in "$@"; do
-        # "install ok installed": a removed package can leave a "config-files" status behind
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
-            || missing+=("$package")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "missing Debian packages: ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2
-        exit 1
-    fi
-    echo "installing ${missing[*]} with apt-get" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
+. scripts/apt.sh
 
 command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 # DejaVu Sans: the font that raster badges draw their text with
