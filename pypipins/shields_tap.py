@@ -41,10 +41,10 @@ def makeService(config: Options, reactor: Any = None) -> IService:
 
     from twisted.logger import globalLogPublisher
 
-    from pypipins.cache import IMAGES_IN_MEMORY, MemoryCache
+    from pypipins.store.cache import IMAGES_IN_MEMORY, MemoryCache
     from pypipins.web.limits import limited_site
-    from pypipins.images import LocalImages
-    from pypipins.openfiles import AcceptFailures, OpenFilesLimit
+    from pypipins.drawing.images import LocalImages
+    from pypipins.ops.openfiles import AcceptFailures, OpenFilesLimit
     from pypipins.web.clients import Clients
     from pypipins.web.static_badges import ShieldsSite
 

@@ -73,9 +73,9 @@ def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | Non
     """
     from prometheus_client import CollectorRegistry
 
-    from pypipins.cache import RedisCache
-    from pypipins.health import Health
-    from pypipins.metrics import Metrics
+    from pypipins.store.cache import RedisCache
+    from pypipins.ops.health import Health
+    from pypipins.ops.metrics import Metrics
     from pypipins.web.routes import BadgeSite
 
     never_started = RedisCache(clock, "tcp:host=127.0.0.1:port=1")

@@ -14,8 +14,8 @@ from twisted.internet.defer import CancelledError, Deferred, TimeoutError, gathe
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
-from pypipins.cache import ABSENT, ENTRY_OVERHEAD, FallbackCache, MemoryCache, RedisCache
-from pypipins.metrics import Metrics
+from pypipins.store.cache import ABSENT, ENTRY_OVERHEAD, FallbackCache, MemoryCache, RedisCache
+from pypipins.ops.metrics import Metrics
 from tests.helpers import fired, free_port, until
 
 pytestmark = pytest.mark.system
@@ -93,7 +93,7 @@ async def test_redis_cache_unix_socket_and_db(tmp_path, redis_server):
                                 "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     try:
         await until(sock.exists)
-        from pypipins.cache import parse_redis_url
+        from pypipins.store.cache import parse_redis_url
 
         cache = RedisCache.at(reactor, parse_redis_url(f"unix://{sock}?db=3"))
         cache.startService()

@@ -1,12 +1,13 @@
 """
-Unit tests for L{pypipins.colors} and L{pypipins.names}, against ``shared/BADGES.md``.
+Unit tests for L{pypipins.render.colors} and L{pypipins.names}, against ``shared/BADGES.md``.
 """
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pypipins import colors, names
+from pypipins import names
+from pypipins.render import colors
 
 pytestmark = pytest.mark.pure
 

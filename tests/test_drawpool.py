@@ -18,12 +18,12 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
-from pypipins.drawing import FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy, Origin
-from pypipins.drawpool import (
+from pypipins.drawing.drawer import FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy, Origin
+from pypipins.drawing.pool import (
     CLIENT_MADE_TIME_LIMIT, REMEMBERED_FOR, RESTART_DELAY_MAX, STOP_GRACE, WAIT_LIMIT, DrawingPool,
     worker_environment,
 )
-from pypipins.metrics import Metrics
+from pypipins.ops.metrics import Metrics
 from pypipins.render import svg
 from tests.helpers import alive, until
 from tests.test_operating import sample
@@ -299,9 +299,9 @@ async def test_while_a_raster_hangs_the_site_answers(pools, upstream):
     from twisted.web.client import Agent
     from twisted.web.server import Site
 
-    from pypipins.cache import MemoryCache
-    from pypipins.images import LocalImages
-    from pypipins.lookup import Lookup
+    from pypipins.store.cache import MemoryCache
+    from pypipins.drawing.images import LocalImages
+    from pypipins.store.lookup import Lookup
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats
     from pypipins.upstream.fetcher import Fetcher

@@ -10,7 +10,7 @@ from pypipins.badges import Badge, Options
 from pypipins.badges import query as q
 from pypipins.badges import shields as sb
 from pypipins.facts import PackageFacts
-from pypipins.images import image_key, shareable
+from pypipins.drawing.images import image_key, shareable
 from pypipins.web.http import Response
 from pypipins.web.ready import ready_key
 from pypipins.web.routes import shields_target

@@ -13,14 +13,14 @@ import treq
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
-from pypipins.cache import MemoryCache
-from pypipins.drawing import InProcessDrawer
-from pypipins.images import LocalImages
-from pypipins.lookup import Lookup
+from pypipins.store.cache import MemoryCache
+from pypipins.drawing.images import LocalImages
+from pypipins.store.lookup import Lookup
 from pypipins.upstream.fetcher import Fetcher
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
 from pypipins.web.static_badges import ShieldsSite
+from tests.drawers import InProcessDrawer
 from tests.helpers import fired, in_memory_site
 from tests.standin import Upstream
 from tests.test_web import svg_texts

@@ -18,8 +18,8 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from pypipins.facts import NotFound, Unavailable
-from pypipins.health import UpstreamHealth
-from pypipins.metrics import Metrics
+from pypipins.ops.health import UpstreamHealth
+from pypipins.ops.metrics import Metrics
 from pypipins.upstream import pypi, pypistats
 from pypipins.upstream.fetcher import MAX_REDIRECTS, Fetcher, origin
 from pypipins.upstream.gate import Gate, Throttled

@@ -17,9 +17,9 @@ from twisted.internet.defer import CancelledError, Deferred, DeferredSemaphore, 
 from twisted.internet.task import Clock, deferLater
 from twisted.logger import LogLevel, globalLogPublisher
 
-from pypipins.cache import RedisCache, Sentinels, parse_redis_url
-from pypipins.fleet import Claim, Claims, Outcome, SharedBudget
-from pypipins.lookup import Lookup
+from pypipins.store.cache import RedisCache, Sentinels, parse_redis_url
+from pypipins.store.fleet import Claim, Claims, Outcome, SharedBudget
+from pypipins.store.lookup import Lookup
 from tests.helpers import RedisServer, fired, until
 from tests.sentinels import RedisGroup
 from tests.standin import Upstream
@@ -379,8 +379,8 @@ def daemon_with_its_clock(redis: RedisCache, upstream: Upstream, clock: Clock, o
     from prometheus_client import CollectorRegistry
     from treq.testing import StubTreq
 
-    from pypipins.cache import FallbackCache, MemoryCache
-    from pypipins.metrics import Metrics
+    from pypipins.store.cache import FallbackCache, MemoryCache
+    from pypipins.ops.metrics import Metrics
     from pypipins.upstream.fetcher import Fetcher
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats

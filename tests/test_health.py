@@ -9,7 +9,7 @@ import pytest_twisted
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
-from pypipins.health import FAILING_FOR, Health, UpstreamHealth, can_serve
+from pypipins.ops.health import FAILING_FOR, Health, UpstreamHealth, can_serve
 from tests.helpers import until
 
 pytestmark = pytest.mark.system
@@ -110,7 +110,7 @@ def test_fetcher_outcomes_as_health_and_metrics_count_them():
     from treq.testing import StubTreq
 
     from pypipins.facts import NotFound, Unavailable
-    from pypipins.metrics import Metrics
+    from pypipins.ops.metrics import Metrics
     from pypipins.upstream.fetcher import Fetcher, TooLarge
     from tests.standin import Upstream
 

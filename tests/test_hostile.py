@@ -34,9 +34,9 @@ from pypipins.web.pages import POLICY
 from pypipins.badges import MAX_TEXT
 from pypipins.badges.pypip import PYPIP
 from pypipins.badges.shields import SHIELDS
-from pypipins.cache import MemoryCache
-from pypipins.images import LocalImages
-from pypipins.lookup import Lookup
+from pypipins.store.cache import MemoryCache
+from pypipins.drawing.images import LocalImages
+from pypipins.store.lookup import Lookup
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
 from pypipins.upstream.simple import SimpleIndex

@@ -15,13 +15,14 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import generate_latest
 
 from pypipins.badges import Badge, Options
-from pypipins.cache import MemoryCache
-from pypipins.drawing import ANYONE, REFUSED, CannotDraw, InProcessDrawer, Origin
-from pypipins.images import LocalImages, ShieldsImages
-from pypipins.metrics import Metrics
+from pypipins.store.cache import MemoryCache
+from pypipins.drawing.drawer import ANYONE, REFUSED, CannotDraw, Origin
+from pypipins.drawing.images import LocalImages, ShieldsImages
+from pypipins.ops.metrics import Metrics
 from pypipins.render import raster
 from pypipins.render import svg as render_svg
 from pypipins.upstream.fetcher import Fetcher
+from tests.drawers import InProcessDrawer
 from tests.hostile_logos import ATTACK, png, svg, uri
 from tests.test_operating import sample
 

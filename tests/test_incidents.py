@@ -6,7 +6,7 @@ import pytest
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
-from pypipins.incidents import Incident
+from pypipins.ops.incidents import Incident
 
 pytestmark = pytest.mark.pure
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.pure
 PACKAGE = Path(__file__).resolve().parent.parent / "pypipins"
 
 #: Modules that do no I/O; render/ may import only these (and itself).
-PURE = {"pypipins.colors", "pypipins.names", "pypipins.facts"}
+PURE = {"pypipins.render.colors", "pypipins.names", "pypipins.facts"}
 
 
 def _modules(folder: str) -> Iterator[Path]:
@@ -48,8 +48,8 @@ def test_drawing_imports_nothing_that_does_io(path):
 def test_what_badges_say_imports_neither_web_nor_upstream(path):
     bad = {
         n for n in _imports(path)
-        if _under(n, "pypipins.web", "pypipins.upstream", "pypipins.cache", "pypipins.lookup",
-                  "pypipins.images", "pypipins.drawpool", "pypipins.tap")
+        if _under(n, "pypipins.web", "pypipins.upstream", "pypipins.store.cache", "pypipins.store.lookup",
+                  "pypipins.drawing.images", "pypipins.drawing.pool", "pypipins.tap")
     }
     assert bad == set()
 
@@ -58,8 +58,8 @@ def test_what_badges_say_imports_neither_web_nor_upstream(path):
 def test_upstream_knows_nothing_of_badges_or_web(path):
     bad = {
         n for n in _imports(path)
-        if _under(n, "pypipins.web", "pypipins.badges", "pypipins.render", "pypipins.images",
-                  "pypipins.lookup")
+        if _under(n, "pypipins.web", "pypipins.badges", "pypipins.render", "pypipins.drawing.images",
+                  "pypipins.store.lookup")
     }
     assert bad == set()
 

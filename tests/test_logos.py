@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from pypipins.colors import js_number
+from pypipins.render.colors import js_number
 from pypipins.render import logos
 from pypipins.render.logos import logo_data_uri
 from pypipins.render.svg import STYLES, render

@@ -14,10 +14,10 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
 from pypipins.upstream.budget import BudgetQueue, RequestBudget
-from pypipins.cache import MemoryCache
+from pypipins.store.cache import MemoryCache
 from pypipins.facts import Downloads, NotFound, Queued, Unavailable
-from pypipins.health import UpstreamHealth
-from pypipins.lookup import DOWNLOADS_WAIT, NOT_FOUND_TTL, RETRY_AFTER, STALE_FOR, Answer, Lookup
+from pypipins.ops.health import UpstreamHealth
+from pypipins.store.lookup import DOWNLOADS_WAIT, NOT_FOUND_TTL, RETRY_AFTER, STALE_FOR, Answer, Lookup
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import HOLD_AFTER_429, PyPIStats
 from pypipins.upstream.fetcher import Fetcher

@@ -1,5 +1,5 @@
 """
-AcceptFailures (pypipins.openfiles) read from a log of its own on a Clock: Twisted's lines for
+AcceptFailures (pypipins.ops.openfiles) read from a log of its own on a Clock: Twisted's lines for
 clients turned away make one incident, whatever their number. The real daemons under a low
 limit are in tests/test_openfiles.py.
 """
@@ -10,7 +10,7 @@ import pytest
 from twisted.internet.task import Clock
 from twisted.logger import LogPublisher, globalLogPublisher
 
-from pypipins.openfiles import CALM, PORT_NAMESPACE, RECHECK, AcceptFailures
+from pypipins.ops.openfiles import CALM, PORT_NAMESPACE, RECHECK, AcceptFailures
 
 pytestmark = pytest.mark.memory
 
@@ -32,7 +32,7 @@ def said():
     events: List[Dict[str, Any]] = []
     globalLogPublisher.addObserver(events.append)
     yield lambda: [e["log_format"].format(**e) for e in events
-                   if e.get("log_namespace") == "pypipins.incidents"]
+                   if e.get("log_namespace") == "pypipins.ops.incidents"]
     globalLogPublisher.removeObserver(events.append)
 
 

@@ -11,9 +11,9 @@ import pytest_twisted
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
-from pypipins.cache import MemoryCache
-from pypipins.images import LocalImages
-from pypipins.lookup import PROVENANCE_FRESH, RETRY_AFTER, Lookup
+from pypipins.store.cache import MemoryCache
+from pypipins.drawing.images import LocalImages
+from pypipins.store.lookup import PROVENANCE_FRESH, RETRY_AFTER, Lookup
 from pypipins.facts import ReleaseFiles
 from pypipins.upstream import simple as simple_api
 from pypipins.upstream.fetcher import OFF_REACTOR, Condensing, Fetcher

@@ -254,8 +254,8 @@ def test_a_cancelled_fetch_is_no_upstream_failure():
     """
     from prometheus_client import CollectorRegistry
 
-    from pypipins.health import UpstreamHealth
-    from pypipins.metrics import Metrics
+    from pypipins.ops.health import UpstreamHealth
+    from pypipins.ops.metrics import Metrics
 
     upstream, clock = Upstream(), Clock()
     registry = CollectorRegistry()

@@ -11,15 +11,15 @@ import treq
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
-from pypipins.cache import MemoryCache
-from pypipins.drawing import InProcessDrawer
-from pypipins.images import LocalImages
-from pypipins.lookup import RETRY_AFTER, Lookup
+from pypipins.store.cache import MemoryCache
+from pypipins.drawing.images import LocalImages
+from pypipins.store.lookup import RETRY_AFTER, Lookup
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
 from pypipins.upstream.fetcher import Fetcher
 from pypipins.web.http import Response
 from pypipins.web.ready import Ready, ready_key
+from tests.drawers import InProcessDrawer
 from tests.helpers import fired, in_memory_site
 from tests.standin import Upstream
 

@@ -15,11 +15,11 @@ from twisted.logger import globalLogPublisher
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
-from pypipins.cache import MemoryCache
-from pypipins.drawing import InProcessDrawer
-from pypipins.images import LocalImages
+from pypipins.store.cache import MemoryCache
+from pypipins.drawing.images import LocalImages
 from pypipins.render import raster, svg
 from pypipins.web.static_badges import ShieldsSite
+from tests.drawers import InProcessDrawer
 from tests.helpers import TWISTD, alive, children, fired, free_port, make_service, until
 
 pytestmark = pytest.mark.system

@@ -10,7 +10,7 @@ from pypipins.badges import Badge, Options, Reads, Reason
 from pypipins.badges.pypip import PYPIP
 from pypipins.badges.shields import SHIELDS
 from pypipins.facts import PackageFacts
-from pypipins.lookup import Answer
+from pypipins.store.lookup import Answer
 from pypipins.web import answers
 from pypipins.web.http import SHORT_MAX_AGE
 from tests.helpers import sample_of

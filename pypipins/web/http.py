@@ -17,7 +17,7 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 from werkzeug.routing import RequestRedirect
 
-from pypipins.drawing import CannotDraw, DrawersBusy
+from pypipins.drawing.drawer import CannotDraw, DrawersBusy
 
 #: Seconds for an answer that should be asked again soon: an error, or stale facts.
 SHORT_MAX_AGE = 60

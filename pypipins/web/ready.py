@@ -13,7 +13,7 @@ from twisted.internet.interfaces import IReactorTime
 from pypipins import names
 from pypipins.badges import LINK_PARAMETER, QUERY_PARAMETERS
 from pypipins.badges.query import MAX_LINKS, MAX_LOGO
-from pypipins.cache import ENTRY_OVERHEAD, READY_IN_MEMORY, MemoryCache
+from pypipins.store.cache import ENTRY_OVERHEAD, READY_IN_MEMORY, MemoryCache
 from pypipins.web.http import Response
 
 #: The query parameters that change a badge; any other is ignored, and so does not make

@@ -1,15 +1,13 @@
 """
 Rasters are drawn by a L{RasterDrawer}: the daemons' is a pool of worker processes
-(L{pypipins.drawpool}), where a rasterizer that panics, aborts or hangs costs one drawing and
-never the daemon; L{InProcessDrawer} draws in the caller's thread, for tests held in memory.
+(L{pypipins.drawing.pool}), where a rasterizer that panics, aborts or hangs costs one drawing and
+never the daemon.
 """
 
 from typing import Protocol
 
 import attrs
-from twisted.internet.defer import Deferred, fail, succeed
-
-from pypipins.render import raster
+from twisted.internet.defer import Deferred
 
 #: Why a raster was not drawn, as counted in metrics.
 FAILED = "failed"  # the rasterizer raised an exception
@@ -67,21 +65,9 @@ class DrawersBusy(Exception):
 class RasterDrawer(Protocol):
     def draw(self, svg: str, ext: str, origin: Origin = ANYONE) -> "Deferred[bytes]":
         """
-        The SVG text C{svg} in raster format C{ext} (a key of L{raster.CONTENT_TYPES}),
+        The SVG text C{svg} in raster format C{ext} (a key of L{pypipins.render.raster.CONTENT_TYPES}),
         asked by C{origin}.
 
         @return: fires with the bytes, or fails with L{CannotDraw} or L{DrawersBusy}.
         """
 
-
-class InProcessDrawer:
-    """
-    Rasters drawn at once in the caller's thread: for tests that run the site in memory on
-    a Clock. The daemons never use it: a rasterizer that aborts would take them down.
-    """
-
-    def draw(self, svg: str, ext: str, origin: Origin = ANYONE) -> "Deferred[bytes]":
-        try:
-            return succeed(raster.rasterize(svg, ext))
-        except Exception as e:
-            return fail(CannotDraw(ext, FAILED, repr(e)[:200]))

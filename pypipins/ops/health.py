@@ -14,7 +14,7 @@ from typing import Any, Dict, Mapping, Protocol, Sized, Tuple
 import attrs
 from twisted.internet.interfaces import IReactorTime
 
-from pypipins.incidents import Incident
+from pypipins.ops.incidents import Incident
 
 #: Seconds PyPI must have failed every request, with no answer in between, before it counts
 #: as gone: one timeout or a short outage is ridden out by the cache.
@@ -46,7 +46,7 @@ def can_serve(redis_connected: bool, essential_failing_for: float, patience: flo
 
 class Connected(Protocol):
     """
-    What health asks of Redis' client (L{pypipins.cache.RedisCache}).
+    What health asks of Redis' client (L{pypipins.store.cache.RedisCache}).
     """
 
     @property

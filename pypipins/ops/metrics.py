@@ -22,7 +22,7 @@ QUEUE_BUCKETS = (0.01, 0.1, 0.5, 1.0, 3.0, 10.0, 30.0, 60.0, 300.0, 1800.0, 3600
 #: at once, one after waiting, refused at once (too many wait already), or given up waiting.
 TURN_OUTCOMES = ("at_once", "waited", "refused", "gave_up")
 
-#: What a raster drawing can come to (L{pypipins.drawing}'s reasons, and ok).
+#: What a raster drawing can come to (L{pypipins.drawing.drawer}'s reasons, and ok).
 RASTER_OUTCOMES = ("ok", "failed", "timed_out", "worker_died", "refused")
 
 #: The kind and format counted for a path that is no badge: labels stay a bounded set

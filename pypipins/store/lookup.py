@@ -21,8 +21,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from pypipins.cache import ABSENT, Cache
-from pypipins.fleet import Claim, Claims, FleetClock, Outcome
+from pypipins.store.cache import ABSENT, Cache
+from pypipins.store.fleet import Claim, Claims, FleetClock, Outcome
 from pypipins.upstream.budget import Dropped, QueueFull
 from pypipins.facts import (
     Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, ProjectFacts,

@@ -15,16 +15,16 @@ from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.interfaces import IReactorTime
 
 from pypipins.badges import Badge, Options
-from pypipins.cache import Cache, MemoryCache
-from pypipins.drawing import REFUSED, CannotDraw, Origin, RasterDrawer
+from pypipins.store.cache import Cache, MemoryCache
+from pypipins.drawing.drawer import REFUSED, CannotDraw, Origin, RasterDrawer
 from pypipins.facts import Unavailable
-from pypipins.incidents import Incident
+from pypipins.ops.incidents import Incident
 from pypipins.render import RASTER_FORMATS, logo_check, logos, svg
 from pypipins.badges.static import path
 from pypipins.upstream.fetcher import Fetcher
 
 if TYPE_CHECKING:
-    from pypipins.metrics import Metrics
+    from pypipins.ops.metrics import Metrics
 
 #: Seconds a drawn image is reused: drawing is a pure function of its inputs, so this only
 #: bounds memory, and it is what the original kept reusable images for.
@@ -83,7 +83,7 @@ class Images(Protocol):
     def image(self, badge: Badge, options: Options, ext: str, client: str = "") -> "Deferred[bytes]":
         """
         The picture, kept or drawn for C{client} (as L{pypipins.web.clients} names it); fails
-        with L{pypipins.drawing.CannotDraw} or L{pypipins.drawing.DrawersBusy} for a raster
+        with L{pypipins.drawing.drawer.CannotDraw} or L{pypipins.drawing.drawer.DrawersBusy} for a raster
         that cannot be drawn now.
         """
 
@@ -128,8 +128,8 @@ class LocalImages:
 
     async def _image(self, badge: Badge, options: Options, ext: str, origin: Origin) -> bytes:
         """
-        @raise pypipins.drawing.CannotDraw: for a raster that cannot be drawn.
-        @raise pypipins.drawing.DrawersBusy: when too many rasters wait to be drawn.
+        @raise pypipins.drawing.drawer.CannotDraw: for a raster that cannot be drawn.
+        @raise pypipins.drawing.drawer.DrawersBusy: when too many rasters wait to be drawn.
         """
         key = image_key(badge, options, ext)
         body = await self._memory.get(key)

@@ -1,6 +1,6 @@
 """
-A raster worker, C{python -m pypipins.drawworker [module:function]}, as
-L{pypipins.drawpool.DrawingPool} starts it: it draws what it is sent, one drawing at a time,
+A raster worker, C{python -m pypipins.drawing.worker [module:function]}, as
+L{pypipins.drawing.pool.DrawingPool} starts it: it draws what it is sent, one drawing at a time,
 with the pure C{pypipins.render.raster.rasterize} (or the function named, which tests use to
 stand in for a rasterizer that aborts or hangs).
 
@@ -15,6 +15,8 @@ import signal
 import struct
 import sys
 from typing import BinaryIO, Callable, List, Optional
+
+from pypipins.render import raster, svg
 
 HEADER = struct.Struct(">I")
 
@@ -80,8 +82,6 @@ def warm_up(draw: Draw) -> None:
     """
     Load the libraries and, on PyPy, warm the JIT before the first badge is timed.
     """
-    from pypipins.render import raster, svg
-
     drawn = svg.render("warm", "up", "blue")
     for ext in raster.CONTENT_TYPES:
         draw(drawn, ext)

@@ -17,8 +17,8 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from pypipins.incidents import Incident
-from pypipins.metrics import Metrics
+from pypipins.ops.incidents import Incident
+from pypipins.ops.metrics import Metrics
 
 #: Seconds a Redis command may take before the in-process cache answers instead: seconds
 #: during which this process could have read the answer (see L{REACTOR_STALL}).

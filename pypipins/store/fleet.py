@@ -20,8 +20,8 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
-from pypipins.cache import REDIS_CALM, RedisCache, unreachable
-from pypipins.incidents import Incident
+from pypipins.store.cache import REDIS_CALM, RedisCache, unreachable
+from pypipins.ops.incidents import Incident
 from pypipins.upstream.budget import RequestBudget
 
 #: Seconds a claim lasts unless its holder renews it: how long the others wait for a daemon

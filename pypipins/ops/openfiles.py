@@ -13,7 +13,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import ILogObserver, Logger, LogPublisher
 from zope.interface import provider
 
-from pypipins.incidents import Incident
+from pypipins.ops.incidents import Incident
 
 #: The log namespace of Twisted's listening TCP ports, the only word of accept failing: a
 #: client turned away costs three lines at info ("EMFILE encountered; releasing reserved file

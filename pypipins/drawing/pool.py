@@ -1,5 +1,5 @@
 """
-Rasters drawn in worker processes (L{pypipins.drawworker}), so that a rasterizer that
+Rasters drawn in worker processes (L{pypipins.drawing.worker}), so that a rasterizer that
 panics, aborts, segfaults or hangs costs one drawing, never the daemon, and so that drawing
 leaves the reactor's thread.
 
@@ -32,14 +32,15 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from pypipins import drawworker
-from pypipins.drawing import (
+# as a module: its FAILED (a frame's first byte) is not the drawer's FAILED (a reason)
+from pypipins.drawing import worker as drawworker
+from pypipins.drawing.drawer import (
     ANYONE, FAILED, TIMED_OUT, WORKER_DIED, CannotDraw, DrawersBusy, Origin,
 )
-from pypipins.incidents import Incident
+from pypipins.ops.incidents import Incident
 
 if TYPE_CHECKING:
-    from pypipins.metrics import Metrics
+    from pypipins.ops.metrics import Metrics
 
 #: Worker processes; drawing takes 2-5 ms, so two keep up with hundreds of new rasters a second.
 WORKERS = 2
@@ -203,7 +204,7 @@ def _ending(reason: Failure) -> str:
 
 class DrawingPool(Service):
     """
-    A L{pypipins.drawing.RasterDrawer} whose drawings are made by C{workers} processes,
+    A L{pypipins.drawing.drawer.RasterDrawer} whose drawings are made by C{workers} processes,
     started with the service (warmed up, since PyPy's take a while) and stopped with it.
 
     @param reactor: spawns the workers.
@@ -353,7 +354,7 @@ class DrawingPool(Service):
         worker = _Worker(self)
         try:
             self._reactor.spawnProcess(
-                worker, sys.executable, [sys.executable, "-m", "pypipins.drawworker", self._target],
+                worker, sys.executable, [sys.executable, "-m", "pypipins.drawing.worker", self._target],
                 env=worker_environment(os.environ) if self._env is None else dict(self._env),
                 childFDs={0: "w", 1: "r", 2: "r"},
             )
