@@ -6,14 +6,16 @@ helpers for Deferreds. Fixtures built on them are in conftest.py.
 
 import inspect
 import json
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 import treq
@@ -23,7 +25,13 @@ from twisted.internet.task import deferLater
 
 from tests.standin import Upstream
 
+#: The checkout: the folder that holds pypipins/, tests/, bench/ and etc/.
+ROOT = Path(__file__).resolve().parent.parent
+
 TWISTD = str(Path(sys.executable).parent / "twistd")
+
+#: The SVG namespace, as ElementTree writes it before a tag.
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def sample_of(reads: Any) -> Any:
@@ -41,6 +49,37 @@ def sample_of(reads: Any) -> Any:
         Reads.PROJECT: ProjectFacts(),
         Reads.PROVENANCE: ReleaseProvenance(1, 1, (Publisher("GitHub", "o/r"),)),
     }[reads]
+
+
+def sample(metrics: str, name: str, **labels: str) -> float:
+    """
+    The value of one sample in Prometheus' text format.
+    """
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in metrics.splitlines():
+        match = re.fullmatch(r"(\w+)(?:\{(.*)\})? (\S+)", line)
+        if match and match.group(1) == name:
+            found = ",".join(sorted((match.group(2) or "").split(","))) if match.group(2) else ""
+            if found == wanted:
+                return float(match.group(3))
+    raise AssertionError(f"no {name}{{{wanted}}} in the metrics")
+
+
+def endpoint(response: Any) -> Dict[str, Any]:
+    """
+    The JSON document of a C{badge.json} response (its body read into C{response.body}).
+    """
+    assert response.code == 200
+    assert response.headers.getRawHeaders("content-type") == ["application/json"]
+    return json.loads(response.body)
+
+
+def svg_texts(body: bytes) -> Dict[str, str]:
+    """
+    What an SVG badge says to screen readers: its C{<title>} and C{aria-label}.
+    """
+    root = ET.fromstring(body)
+    return {"title": root.find(SVG + "title").text, "aria-label": root.get("aria-label")}
 
 
 def free_port() -> int:

@@ -5,7 +5,7 @@ A port of ``makeBadge`` from the npm package badge-maker 6.0.0 (``lib/index.js``
 ``make-badge.js``, ``badge-renderers.js``, ``color.js``, ``xml.js``; MIT OR Apache-2.0,
 Copyright (c) Thaddée Tyl, Paul Melnikow, Pierre-Yves Bigourdan and contributors), logos and
 links included, with an empty ``idSuffix``. ``tests/fixtures/render/cases.json`` holds
-badge-maker's own output for several hundred inputs; ``tests/test_render_svg.py`` holds us
+badge-maker's own output for several hundred inputs; ``tests/render/test_svg.py`` holds us
 to it.
 
 Where badge-maker computes with JavaScript semantics (UTF-16 lengths, ``trim()``, ``\\s``,

@@ -70,7 +70,7 @@ KEY_OVERHEAD = 350
 def _ready_size(key: ReadyKey, response: Response) -> int:
     # some 1,170 bytes beyond the body for a plain badge's key, where 1,000-1,030 are taken on
     # CPython 3.11 (tracemalloc) and 870-930 on PyPy 7.3 (the collector's count of its heap,
-    # before what it holds back between collections): tests/test_ready.py
+    # before what it holds back between collections): tests/web/test_ready.py
     return len(repr(key)) + KEY_OVERHEAD + response.size + ENTRY_OVERHEAD
 
 
