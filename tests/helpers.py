@@ -4,6 +4,7 @@ loopback, the service in-process and the daemons as users start them, and the li
 helpers for Deferreds. Fixtures built on them are in conftest.py.
 """
 
+import datetime
 import inspect
 import json
 import re
@@ -80,6 +81,13 @@ def svg_texts(body: bytes) -> Dict[str, str]:
     """
     root = ET.fromstring(body)
     return {"title": root.find(SVG + "title").text, "aria-label": root.get("aria-label")}
+
+
+def utc(text: str) -> float:
+    """
+    Seconds since the epoch of a UTC date and time written as ISO 8601 (C{2026-11-30 12:00:00}).
+    """
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def free_port() -> int:

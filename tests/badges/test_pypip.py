@@ -1,6 +1,8 @@
 """
-Unit tests for L{pypipins.badges}: every rule and row of ``shared/BADGES.md`` that the pure
-badge functions implement. No reactor, no I/O, no mocks.
+Unit tests for L{pypipins.badges.pypip}: every rule and row of ``shared/BADGES.md`` that the
+pure badge functions implement, customize() applied to them included; and the badges beyond
+pypip.in: types, requires, frameworks, djversions (issue 7); project-status and provenance
+(issue 18). No reactor, no I/O, no mocks.
 """
 
 import pytest
@@ -9,7 +11,7 @@ from pypipins import badges
 from pypipins.badges import Badge, Options, Reason
 from pypipins.badges import pypip
 from pypipins.badges.pypip import PYPIP
-from pypipins.facts import Downloads, PackageFacts
+from pypipins.facts import Downloads, PackageFacts, ProjectFacts, Publisher, ReleaseProvenance
 from tests.helpers import sample_of
 
 pytestmark = pytest.mark.pure
@@ -66,78 +68,6 @@ def test_facts_badges_dispatch(kind, function):
 def test_downloads_kinds(kind):
     assert PYPIP.kind(kind).downloads
     assert PYPIP.kind(kind).say is pypip.downloads_badge
-
-
-# -- metric() -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "n, expected",
-    [
-        # the examples of BADGES.md
-        (999, "999"),
-        (1000, "1k"),
-        (1100, "1.1k"),
-        (10100, "10k"),
-        (999499, "999k"),
-        (999500, "1M"),
-        (1578896212, "1.6G"),
-        # below 1000: the number itself
-        (0, "0"),
-        (1, "1"),
-        (42, "42"),
-        # one decimal below 10 of a unit, unless it is .0
-        (1001, "1k"),
-        (1049, "1k"),
-        (1500, "1.5k"),
-        (9900, "9.9k"),
-        (2000000, "2M"),
-        (2500000, "2.5M"),
-        # half up on the exact binary value, as JavaScript's toFixed() does
-        (1250, "1.3k"),
-        (1050, "1.1k"),
-        (1150, "1.1k"),
-        (9950, "9.9k"),
-        # rounding to 10 of a unit leaves the decimal
-        (9999, "10k"),
-        (9960, "10k"),
-        # 10 and above: a whole number, half up
-        (10500, "11k"),
-        (123456, "123k"),
-        (999000, "999k"),
-        # rounding to 1000 moves up a unit
-        (999999, "1M"),
-        (999999999, "1G"),
-        (999500000, "1G"),
-        # every suffix in turn
-        (10**3, "1k"),
-        (10**6, "1M"),
-        (10**9, "1G"),
-        (10**12, "1T"),
-        (10**15, "1P"),
-        (10**18, "1E"),
-        (10**21, "1Z"),
-        (10**24, "1Y"),
-        (3 * 10**12, "3T"),
-        (4_200 * 10**15, "4.2E"),
-    ],
-)
-def test_metric(n, expected):
-    assert badges.metric(n) == expected
-
-
-@pytest.mark.parametrize(
-    "n, expected",
-    [
-        (-1, "-1"),
-        (-999, "-999"),
-        (-1000, "-1k"),
-        (-1500, "-1.5k"),
-        (-999500, "-1M"),
-    ],
-)
-def test_metric_negative(n, expected):
-    assert badges.metric(n) == expected
 
 
 # -- downloads ------------------------------------------------------------------------------
@@ -791,122 +721,137 @@ def test_customize_label_and_color_together():
     )
 
 
-# -- Options.from_query ---------------------------------------------------------------------
+# -- beyond pypip.in (issue 7) --------------------------------------------------------------
 
 
-def test_options_defaults():
-    assert Options.from_query({}) == Options(
-        style="flat", label=None, color=None, label_color=None, period="month", text="pypi"
-    )
-
-
-@pytest.mark.parametrize("style", ["flat", "flat-square", "plastic", "for-the-badge", "social"])
-def test_options_styles(style):
-    assert Options.from_query({"style": style}).style == style
-
-
-@pytest.mark.parametrize("style", ["", "popout", "FLAT", "flat_square", "for the badge", "<x>"])
-def test_options_unknown_style_is_flat(style):
-    assert Options.from_query({"style": style}).style == "flat"
-
-
-@pytest.mark.parametrize("label", ["", "my badge", "<script>", "ünïcode"])
-def test_options_label_as_given(label):
-    assert Options.from_query({"label": label}).label == label
-
-
-COLOR_CASES = [
-    # the names
-    ("brightgreen", "brightgreen"),
-    ("green", "green"),
-    ("yellowgreen", "yellowgreen"),
-    ("yellow", "yellow"),
-    ("orange", "orange"),
-    ("red", "red"),
-    ("blue", "blue"),
-    ("grey", "grey"),
-    ("lightgrey", "lightgrey"),
-    # the aliases
-    ("gray", "grey"),
-    ("lightgray", "lightgrey"),
-    ("success", "brightgreen"),
-    ("important", "orange"),
-    ("critical", "red"),
-    ("informational", "blue"),
-    ("inactive", "lightgrey"),
-    # 3- and 6-digit hex, with or without '#', lower-cased with a '#' (3 digits kept, as
-    # badge-maker draws them)
-    ("abc", "#abc"),
-    ("#abc", "#abc"),
-    ("ABC", "#abc"),
-    ("#4B0", "#4b0"),
-    ("123", "#123"),
-    ("a1b2c3", "#a1b2c3"),
-    ("#a1b2c3", "#a1b2c3"),
-    ("#A1B2C3", "#a1b2c3"),
-    ("FFFFFF", "#ffffff"),
-    ("000000", "#000000"),
-    # CSS colours, which badge-maker passes through (4-digit hex with a '#' among them)
-    ("purple", "purple"),
-    ("#abcd", "#abcd"),
-    ("rgb(1,2,3)", "rgb(1,2,3)"),
-    ("hsla(120, 50%, 50%, .5)", "hsla(120, 50%, 50%, .5)"),
-    # invalid
-    ("", None),
-    ("#", None),
-    ("Purple", None),
-    ("notacolor", None),
-    ("ab", None),
-    ("#ab", None),
-    ("abcd", None),
-    ("abcde", None),
-    ("abcdefa", None),
-    ("#abcdefa", None),
-    ("ggg", None),
-    ("#12345g", None),
-    ("##abc", None),
-    ("red;", None),
-    ("rgb(1,2)", None),
-]
-
-
-@pytest.mark.parametrize("value, expected", COLOR_CASES)
-def test_options_color(value, expected):
-    assert Options.from_query({"color": value}).color == expected
-
-
-@pytest.mark.parametrize("value, expected", COLOR_CASES)
-def test_options_label_color(value, expected):
-    options = Options.from_query({"labelColor": value})
-    assert options.label_color == expected
-    assert options.color is None
-
-
-def test_options_color_and_label_color_are_independent():
-    options = Options.from_query({"color": "red", "labelColor": "#abc"})
-    assert options.color == "red"
-    assert options.label_color == "#abc"
+def facts(classifiers=(), requires_python="", name="pkg"):
+    return PackageFacts(version="1.0", classifiers=tuple(classifiers), requires_python=requires_python, name=name)
 
 
 @pytest.mark.parametrize(
-    "query, expected",
-    [({}, "pypi"), ({"text": "version"}, "version"), ({"text": "pypi"}, "pypi"), ({"text": "x"}, "pypi")],
-)
-def test_options_text(query, expected):
-    assert Options.from_query(query).text == expected
-
-
-@pytest.mark.parametrize(
-    "query, expected",
+    "classifiers, name, message, color",
     [
-        ({"period": "day"}, "day"),
-        ({"period": "week"}, "week"),
-        ({"period": "month"}, "month"),
-        ({}, "month"),
-        ({"period": "year"}, "month"),
-        ({"period": "DAY"}, "month"),
-        ({"period": ""}, "month"),
+        (["Typing :: Typed"], "pkg", "typed", "brightgreen"),
+        (["Typing :: Stubs Only"], "pkg", "stubs", "brightgreen"),
+        ([], "types-requests", "stubs", "brightgreen"),
+        ([], "Types_Requests", "stubs", "brightgreen"),
+        ([], "pandas-stubs", "stubs", "brightgreen"),
+        ([], "pkg", "untyped", "red"),
+        ([], "", "untyped", "red"),  # a record cached before names were kept
+        (["Typing :: Typed", "Typing :: Stubs Only"], "pkg", "typed", "brightgreen"),
     ],
 )
-def test_options_period(query, expected):
-    assert Options.from_query(query).period == expected
+def test_types(classifiers, name, message, color):
+    assert pypip.types_badge(facts(classifiers, name=name), Options()) == Badge("types", message, color)
+
+
+@pytest.mark.parametrize(
+    "requires, message, color",
+    [(">=3.9", ">=3.9", "blue"), (" >= 3.8 , < 4 ", ">=3.8,<4", "blue"), ("", "any", "lightgrey"),
+     ("   ", "any", "lightgrey")],
+)
+def test_requires(requires, message, color):
+    assert pypip.requires_badge(facts(requires_python=requires), Options()) == Badge("requires python", message, color)
+
+
+DJANGO = ["Framework :: Django", "Framework :: Django :: 5.0", "Framework :: Django :: 4.2",
+          "Framework :: Django :: 3.10", "Framework :: Django :: 3.9", "Framework :: Django CMS :: 4.1",
+          "Framework :: Jupyter :: JupyterLab :: 4", "Framework :: AWS CDK :: 2"]
+
+
+@pytest.mark.parametrize(
+    "query, label, message, color",
+    [
+        ({}, "django versions", "3.9, 3.10, 4.2, 5.0", "blue"),
+        ({"framework": "django"}, "django versions", "3.9, 3.10, 4.2, 5.0", "blue"),
+        ({"framework": "Django-CMS"}, "django-cms versions", "4.1", "blue"),
+        ({"framework": "jupyterlab"}, "jupyterlab versions", "4", "blue"),
+        ({"framework": "aws-cdk"}, "aws-cdk versions", "2", "blue"),
+        ({"framework": "plone"}, "plone versions", "unknown", "lightgrey"),
+    ],
+)
+def test_frameworks(query, label, message, color):
+    assert pypip.frameworks_badge(facts(DJANGO), Options.from_query(query)) == Badge(label, message, color)
+
+
+def test_unknown_framework_is_an_error():
+    badge = pypip.frameworks_badge(facts(DJANGO), Options.from_query({"framework": "rails"}))
+    assert badge == Badge("framework versions", "unknown framework", "red", is_error=True)
+
+
+def test_djversions_is_django_whatever_the_query():
+    options = Options.from_query({"framework": "plone"})
+    assert pypip.djversions_badge(facts(DJANGO), options) == Badge("django versions", "3.9, 3.10, 4.2, 5.0", "blue")
+
+
+def test_every_framework_reads_its_classifiers():
+    for key, name in badges.FRAMEWORKS.items():
+        versions = pypip.framework_versions(facts([f"Framework :: {name} :: 1.2", f"Framework :: {name}"]), key)
+        assert versions == ["1.2"], key
+
+
+def test_records_cached_before_names_were_kept_still_load():
+    record = b'{"version":"1","license":"","license_expression":"","classifiers":[],"requires_python":"","packagetypes":[]}'
+    assert PackageFacts.from_json(record).name == ""
+
+
+@pytest.mark.parametrize(
+    "version, newest, message, color",
+    [
+        ("1.0", "2.0b1", "2.0b1", "orange"),
+        ("1.0", "1.0", "1.0", "brightgreen"),
+        ("1.0", "1.1.dev3", "1.1.dev3", "orange"),
+        ("1.0", "", "1.0", "brightgreen"),  # a release's own document, or a record from before
+        ("2.0rc1", "", "2.0rc1", "orange"),
+        ("not-pep-440", "", "not-pep-440", "lightgrey"),
+    ],
+)
+def test_pre(version, newest, message, color):
+    said = pypip.pre_badge(PackageFacts(version=version, newest=newest), Options())
+    assert said == Badge("pre-release", message, color)
+
+
+@pytest.mark.parametrize(
+    "error, message, color",
+    [(Reason.INVALID_VERSION, "invalid version", "red"),
+     (Reason.VERSION_NOT_FOUND, "version not found", "red"),
+     (Reason.UNKNOWN_INDEX, "unknown index", "red"),
+     (Reason.NOT_COUNTED, "not counted off PyPI", "lightgrey")],
+)
+def test_errors_of_versions_and_indexes(error, message, color):
+    assert PYPIP.error(PYPIP.kind("pre"), error, Options()) == Badge("pre-release", message, color, is_error=True)
+    assert PYPIP.error(PYPIP.kind("license"), error, Options()).label == "license"
+
+
+# -- project status and provenance ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status, color",
+    [("active", "brightgreen"), ("archived", "orange"), ("deprecated", "orange"),
+     ("quarantined", "red"), ("under-review", "lightgrey"), ("Archived", "lightgrey")],
+)
+def test_project_status_badge(status, color):
+    assert pypip.project_status_badge(ProjectFacts(status), Options()) == Badge("project", status, color)
+
+
+GITHUB = Publisher("GitHub", "o/r")
+
+
+@pytest.mark.parametrize(
+    "files, attested, publishers, message, color",
+    [(2, 2, [GITHUB], "github.com/o/r", "brightgreen"),
+     (2, 2, [Publisher("GitLab", "g/s/p")], "gitlab.com/g/s/p", "brightgreen"),
+     (1, 1, [Publisher("Google")], "google", "brightgreen"),
+     (1, 1, [Publisher("ActiveState", "x")], "activestate", "brightgreen"),
+     (1, 1, [Publisher("GitHub")], "github", "brightgreen"),
+     (80, 80, [GITHUB], "github.com/o/r", "brightgreen"),
+     (2, 1, [GITHUB], "partial", "yellow"),
+     (2, 2, [GITHUB, Publisher("GitHub", "x/y")], "mixed", "orange"),
+     (3, 2, [GITHUB, Publisher("GitLab", "o/r")], "mixed", "orange"),
+     (2, 0, [], "none", "lightgrey"),
+     (0, 0, [], "none", "lightgrey")],
+)
+def test_provenance_badge(files, attested, publishers, message, color):
+    release = ReleaseProvenance(files, attested, tuple(publishers))
+    assert pypip.provenance_badge(release, Options()) == Badge("provenance", message, color)

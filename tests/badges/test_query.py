@@ -1,19 +1,14 @@
 """
-Issue 16's query rules, pure: the parameters shields.io takes on every badge (logo, links,
-cacheSeconds, colorA/colorB), what L{Options} makes of them, the keys they are kept under,
-and the shields paths they come with (frameworkversions, no extension).
+Issue 16's query rules (L{pypipins.badges.query}), pure: the parameters shields.io takes on
+every badge (logo, links, cacheSeconds, colorA/colorB), and what L{Options} makes of them. The
+keys they are kept under are in tests/drawing/test_images.py and tests/web/test_ready.py, the
+shields paths they come with in tests/web/test_routes.py.
 """
 
 import pytest
 
-from pypipins.badges import Badge, Options
+from pypipins.badges import Options
 from pypipins.badges import query as q
-from pypipins.badges import shields as sb
-from pypipins.facts import PackageFacts
-from pypipins.drawing.images import image_key, shareable
-from pypipins.web.http import Response
-from pypipins.web.ready import ready_key
-from pypipins.web.routes import shields_target
 
 pytestmark = pytest.mark.pure
 
@@ -98,103 +93,3 @@ def test_logos_too_long_or_empty_are_none(value):
 def test_a_data_uri_logo_of_a_reasonable_size_is_kept():
     uri = "data:image/svg+xml;base64," + "PHN2Zy8+" * 100
     assert Options.from_query({"logo": uri}).logo == uri
-
-
-def test_image_key_names_the_logo_and_links():
-    badge = Badge("a", "b", "blue")
-    keys = {
-        image_key(badge, Options.from_query(query, links), "svg")
-        for query, links in [
-            ({}, []), ({"logo": "python"}, []), ({"logo": "pypi"}, []),
-            ({"logo": "python", "logoColor": "red"}, []), ({"logo": "python", "logoSize": "auto"}, []),
-            ({}, ["https://a.example"]), ({}, ["https://b.example"]),
-            ({}, ["https://a.example", "https://b.example"]),
-        ]
-    }
-    assert len(keys) == 8
-    # cacheSeconds changes no picture
-    assert image_key(badge, Options.from_query({"cacheSeconds": "9000"}), "svg") == image_key(badge, Options(), "svg")
-
-
-def test_rasters_with_logos_or_links_are_not_shared():
-    assert shareable(Options())
-    assert not shareable(Options.from_query({"logo": "python"}))
-    assert not shareable(Options.from_query({}, ["https://a.example"]))
-
-
-def key(**args):
-    return ready_key("", "v", "klein", None, "svg", {k.encode(): [v.encode() for v in vs] for k, vs in args.items()})
-
-
-def test_ready_key_names_every_parameter_of_issue_16():
-    keys = {key(), key(logo=["python"]), key(logoColor=["red"]), key(logoSize=["auto"]),
-            key(link=["https://a.example"]), key(link=["https://a.example", "https://b.example"]),
-            key(cacheSeconds=["9000"]), key(maxAge=["9000"]), key(colorA=["red"]), key(colorB=["red"])}
-    assert len(keys) == 10
-    # a third link is never drawn, and makes no entry of its own
-    assert key(link=["https://a.example", "https://b.example", "x"]) == key(link=["https://a.example", "https://b.example"])
-    # nor does a logo too long to draw
-    assert key(logo=["x" * (q.MAX_LOGO + 1)]) == key(logo=["y" * (q.MAX_LOGO + 5)])
-    assert key(logo=["é" * q.MAX_LOGO]) != key(logo=["e" * q.MAX_LOGO])
-
-
-@pytest.mark.parametrize(
-    "kind, target, parsed",
-    [("v", "six.svg", ("v", "six", None, "svg")),
-     ("v", "six", ("v", "six", None, "svg")),
-     ("v", "zope.interface", ("v", "zope.interface", None, "svg")),
-     ("v", "zope.interface.json", ("v", "zope.interface", None, "json")),
-     ("v", "klein/24.8.0", ("v", "klein", "24.8.0", "svg")),
-     ("v", "klein/24.8.0.png", ("v", "klein", "24.8.0", "png")),
-     ("frameworkversions", "django/typed-django.json", ("frameworkversions/django", "typed-django", None, "json")),
-     ("frameworkversions", "plone/plone.volto", ("frameworkversions/plone", "plone.volto", None, "svg")),
-     ("frameworkversions", "django/klein/1.0", ("frameworkversions/django", "klein", "1.0", "svg"))],
-)
-def test_shields_targets(kind, target, parsed):
-    assert shields_target(kind, target) == parsed
-
-
-def facts(*classifiers):
-    return PackageFacts(version="1.0", classifiers=classifiers, name="Typed-Django")
-
-
-@pytest.mark.parametrize(
-    "framework, label, message",
-    [("django", "django versions", "3.2 | 4.2 | 5.0 | 5.1"), ("django-cms", "django cms versions", "3.11"),
-     ("jupyterlab", "jupyterlab versions", "4"), ("aws-cdk", "aws cdk versions", "2"),
-     ("wagtail", "wagtail versions", "6")],
-)
-def test_framework_versions(framework, label, message):
-    classifiers = ("Framework :: Django :: 5.1", "Framework :: Django :: 4.2", "Framework :: Django :: 3.2",
-                   "Framework :: Django :: 5.0", "Framework :: Django", "Framework :: Django CMS :: 3.11",
-                   "Framework :: Jupyter :: JupyterLab :: 4", "Framework :: AWS CDK :: 2",
-                   "Framework :: Wagtail :: 6")
-    kind = sb.SHIELDS.kind(f"frameworkversions/{framework}")
-    assert kind is not None
-    assert kind.say(facts(*classifiers), Options()) == Badge(label, message, "blue")
-
-
-def test_framework_versions_missing():
-    kind = sb.SHIELDS.kind("frameworkversions/plone")
-    assert kind.say(facts(), Options()) == Badge(
-        "versions", "Plone versions are missing for Typed-Django", "lightgrey", is_error=True)
-
-
-@pytest.mark.parametrize("asked", ["typed_django", "Typed.Django/1.0", "klein/24.8.0"])
-def test_framework_versions_missing_names_the_package_as_asked(asked):
-    """
-    As shields says it (issue 25): the package and release as the URL spells them, not PyPI's
-    name, also for facts kept without one.
-    """
-    kind = sb.SHIELDS.kind("frameworkversions/django-cms")
-    assert kind.says_asked
-    for said in (facts(), PackageFacts(version="1.0", name="")):
-        assert kind.say(said, Options(asked_as=asked)) == Badge(
-            "versions", f"Django CMS versions are missing for {asked}", "lightgrey", is_error=True)
-
-
-def test_every_badge_carries_the_cross_origin_headers():
-    for content_type in ("image/svg+xml;charset=utf-8", "image/png", "application/json"):
-        headers = dict(Response(b"x", content_type, 60).headers)
-        assert headers[b"Access-Control-Allow-Origin"] == b"*"
-        assert headers[b"Cross-Origin-Resource-Policy"] == b"cross-origin"

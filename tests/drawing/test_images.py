@@ -1,7 +1,8 @@
 """
 Images in memory: from a shields server (C{--shields-url}), a Twisted resource behind
 treq.testing.StubTreq, time a Clock; and rasters with a client's own logo, which reach a
-drawer only when the logo holds nothing slow, and as the client's own making.
+drawer only when the logo holds nothing slow, and as the client's own making; the keys
+images are kept under.
 """
 
 import pytest
@@ -17,14 +18,14 @@ from prometheus_client.exposition import generate_latest
 from pypipins.badges import Badge, Options
 from pypipins.store.cache import MemoryCache
 from pypipins.drawing.drawer import ANYONE, REFUSED, CannotDraw, Origin
-from pypipins.drawing.images import LocalImages, ShieldsImages
+from pypipins.drawing.images import LocalImages, ShieldsImages, image_key, shareable
 from pypipins.ops.metrics import Metrics
 from pypipins.render import raster
 from pypipins.render import svg as render_svg
 from pypipins.upstream.fetcher import Fetcher
 from tests.drawers import InProcessDrawer
-from tests.hostile_logos import ATTACK, png, svg, uri
 from tests.helpers import sample
+from tests.hostile_logos import ATTACK, png, svg, uri
 
 pytestmark = pytest.mark.memory
 
@@ -136,3 +137,25 @@ def test_logos_as_they_come_are_drawn_as_before(logo, ext):
     images = LocalImages(MemoryCache(Clock()), InProcessDrawer())
     drawn = _image(images, Options(logo=logo), ext)
     assert drawn == raster.rasterize(render_svg.render("license", "MIT", "blue", logo=logo), ext)
+
+
+def test_image_key_names_the_logo_and_links():
+    badge = Badge("a", "b", "blue")
+    keys = {
+        image_key(badge, Options.from_query(query, links), "svg")
+        for query, links in [
+            ({}, []), ({"logo": "python"}, []), ({"logo": "pypi"}, []),
+            ({"logo": "python", "logoColor": "red"}, []), ({"logo": "python", "logoSize": "auto"}, []),
+            ({}, ["https://a.example"]), ({}, ["https://b.example"]),
+            ({}, ["https://a.example", "https://b.example"]),
+        ]
+    }
+    assert len(keys) == 8
+    # cacheSeconds changes no picture
+    assert image_key(badge, Options.from_query({"cacheSeconds": "9000"}), "svg") == image_key(badge, Options(), "svg")
+
+
+def test_rasters_with_logos_or_links_are_not_shared():
+    assert shareable(Options())
+    assert not shareable(Options.from_query({"logo": "python"}))
+    assert not shareable(Options.from_query({}, ["https://a.example"]))

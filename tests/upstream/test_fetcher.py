@@ -2,7 +2,7 @@
 The fetcher in memory (treq.testing.StubTreq over real resources, time on a Clock): redirects
 followed only on the origin, credentials never sent off it, the cap on requests to an
 upstream (L{pypipins.upstream.gate}) as a request meets it, and an index's files fetched only
-from its origin and its file hosts.
+from its origin and its file hosts; Retry-After read.
 """
 
 import base64
@@ -21,10 +21,10 @@ from pypipins.facts import NotFound, Unavailable
 from pypipins.ops.health import UpstreamHealth
 from pypipins.ops.metrics import Metrics
 from pypipins.upstream import pypi, pypistats
-from pypipins.upstream.fetcher import MAX_REDIRECTS, Fetcher, origin
+from pypipins.upstream.fetcher import MAX_REDIRECTS, Fetcher, origin, retry_after
 from pypipins.upstream.gate import Gate, Throttled
 from pypipins.upstream.simple import SimpleIndex
-from tests.helpers import fired
+from tests.helpers import fired, utc
 from tests.standin import Upstream
 
 pytestmark = pytest.mark.memory
@@ -335,3 +335,11 @@ def test_files_only_from_the_index_origin_and_its_file_hosts(base, files, read):
     assert facts.license_expression == ("MIT" if read else "")
     assert "evil.test" not in {host for host, _ in upstream.asked}
     assert [host for host, path in upstream.asked if path.endswith(".metadata")] == ([read] if read else [])
+
+
+@pytest.mark.parametrize("header, seconds", [
+    (None, None), ("120", 120.0), ("0", 0.0), (" 7 ", 7.0), ("soon", None), ("-5", None),
+    ("Mon, 30 Nov 2026 12:01:00 GMT", 60.0), ("Mon, 30 Nov 2026 11:00:00 GMT", 0.0),
+])
+def test_retry_after(header, seconds):
+    assert retry_after(header, utc("2026-11-30 12:00:00")) == seconds

@@ -1,6 +1,7 @@
 """
-Fetching and condensing upstream documents: the stand-in answered in memory through
-treq.testing.StubTreq, and time through a Clock.
+Fetching and condensing PyPI's documents (L{pypipins.upstream.pypi}): the stand-in answered in
+memory through treq.testing.StubTreq, and time through a Clock. pypistats' are in
+tests/upstream/test_pypistats.py.
 """
 
 import json
@@ -14,7 +15,6 @@ from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import CancelledError
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
-from twisted.web.resource import Resource
 
 from pypipins.upstream import pypi, pypistats
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
@@ -70,17 +70,6 @@ def test_condense_tolerates_odd_fields():
     facts = pypi.condense(document)
     assert facts == PackageFacts(version="1", classifiers=("License :: OSI Approved :: MIT License",),
                                  packagetypes=("sdist",))
-
-
-@pytest.mark.parametrize(
-    "document",
-    [{}, {"data": []}, {"data": {"last_day": 1, "last_week": 2}},
-     {"data": {"last_day": "1", "last_week": 2, "last_month": 3}},
-     {"data": {"last_day": True, "last_week": 2, "last_month": 3}}],
-)
-def test_pypistats_refuses_other_shapes(document):
-    with pytest.raises(Unavailable):
-        pypistats.condense(document)
 
 
 def clients(timeout: float = 10.0):
@@ -194,56 +183,6 @@ def test_release_document_url():
     facts = fired(client.release("klein", "24.8.0"))
     assert facts.version == "24.8.0"
     assert upstream.requests == ["/pypi/klein/24.8.0/json"]
-
-
-def at(text: str) -> float:
-    import datetime
-
-    return datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc).timestamp()
-
-
-@pytest.mark.parametrize("fetched, fresh_until", [
-    ("2026-11-30 12:00:00", "2026-12-01 01:30:00"),
-    ("2026-11-30 01:29:59", "2026-11-30 01:30:00"),
-    ("2026-11-30 01:30:00", "2026-12-01 01:30:00"),
-    ("2026-12-31 23:59:59", "2027-01-01 01:30:00"),
-])
-def test_counts_are_fresh_until_pypistats_next_update(fetched, fresh_until):
-    assert pypistats.next_update(at(fetched), (1, 30)) == at(fresh_until)
-
-
-def test_an_update_hour_of_ones_own():
-    assert pypistats.next_update(at("2026-11-30 12:00:00"), (23, 5)) == at("2026-11-30 23:05:00")
-    assert pypistats.parse_time_of_day("01:30") == (1, 30)
-    assert pypistats.parse_time_of_day("0:05") == (0, 5)
-    for wrong in ("1:3", "24:00", "12:60", "noon", "12", "-1:00", "12:00:00"):
-        with pytest.raises(ValueError):
-            pypistats.parse_time_of_day(wrong)
-
-
-@pytest.mark.parametrize("header, seconds", [
-    (None, None), ("120", 120.0), ("0", 0.0), (" 7 ", 7.0), ("soon", None), ("-5", None),
-    ("Mon, 30 Nov 2026 12:01:00 GMT", 60.0), ("Mon, 30 Nov 2026 11:00:00 GMT", 0.0),
-])
-def test_retry_after(header, seconds):
-    from pypipins.upstream.fetcher import retry_after
-
-    assert retry_after(header, at("2026-11-30 12:00:00")) == seconds
-
-
-def test_a_429_is_rate_limited_with_the_time_asked():
-    class Limited(Resource):
-        isLeaf = True
-
-        def render_GET(self, request):
-            request.setResponseCode(429)
-            request.setHeader("Retry-After", "17")
-            return b"<html>Too Many Requests</html>"
-
-    clock = Clock()
-    stats = pypistats.PyPIStats(Fetcher(StubTreq(Limited()), clock), "http://pypi.test/stats")
-    failure = fired(stats.downloads("klein"))
-    assert failure.check(RateLimited) and failure.value.retry_after == 17
 
 
 def test_a_cancelled_fetch_is_no_upstream_failure():

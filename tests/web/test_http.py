@@ -1,7 +1,8 @@
 """
 Query strings read as shields' server reads them: split on C{&} only, never on C{;} as
 Twisted's C{Request.args} does (issue 25). Checked against a reference made of the standard
-library's C{parse_qsl}, which splits on the one separator it is given.
+library's C{parse_qsl}, which splits on the one separator it is given. And the headers every
+badge response carries.
 """
 
 import ast
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from twisted.web.http import parse_qs as twisted_parse_qs
 from twisted.web.test.requesthelper import DummyRequest
 
-from pypipins.web.http import parse_query, query, query_all, query_args
+from pypipins.web.http import Response, parse_query, query, query_all, query_args
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.pure
@@ -100,3 +101,10 @@ def test_no_module_reads_request_args():
         and isinstance(node.value, ast.Name) and "request" in node.value.id
     ]
     assert found == []
+
+
+def test_every_badge_carries_the_cross_origin_headers():
+    for content_type in ("image/svg+xml;charset=utf-8", "image/png", "application/json"):
+        headers = dict(Response(b"x", content_type, 60).headers)
+        assert headers[b"Access-Control-Allow-Origin"] == b"*"
+        assert headers[b"Cross-Origin-Resource-Policy"] == b"cross-origin"

@@ -1,11 +1,11 @@
 """
-The site's pages as pure functions: snippets, the server's address, escaping; then served.
+The site's pages (L{pypipins.web.pages}): the home page, the kinds' pages, a package's page made
+once and kept, every name escaped; in memory. Served by the service: tests/scenarios/test_site.py.
 """
 
 from html import escape
 
 import pytest
-import pytest_twisted
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from treq.testing import StubTreq
@@ -13,41 +13,11 @@ from twisted.internet.task import Clock
 
 from pypipins import names
 from pypipins.web import pages as site
-from pypipins.web import snippets
 from pypipins.badges import STYLES
 from pypipins.badges.pypip import PYPIP
 from tests.helpers import fired, in_memory_site
 
-pytestmark = pytest.mark.system
-
-
-def test_snippets_point_at_this_server():
-    found = snippets.snippets("https://badges.example.org", "license", "Klein", "style=flat-square",
-                          "license")
-    image = "https://badges.example.org/license/Klein/badge.svg?style=flat-square"
-    assert found.markdown == f"[![license]({image})](https://pypi.org/project/Klein/)"
-    assert found.rst == (f".. image:: {image}\n    :target: https://pypi.org/project/Klein/\n"
-                         "    :alt: license")
-    assert found.html == (f'<a href="https://pypi.org/project/Klein/"><img src="'
-                          f'{image.replace("&", "&amp;")}" alt="license"></a>')
-
-
-@pytest.mark.parametrize(
-    "host, secure, proto, expected",
-    [(b"badges.example.org", False, None, "http://badges.example.org"),
-     (b"badges.example.org:8443", True, None, "https://badges.example.org:8443"),
-     (b"badges.example.org", False, b"https", "https://badges.example.org"),
-     (b"127.0.0.1:8888", False, b"gopher", "http://127.0.0.1:8888"),
-     (b"[::1]:8888", False, None, "http://[::1]:8888"),
-     # anything that is not a host name is not trusted: the connection's own address is
-     (b'evil.org"><script>alert(1)</script>', False, None, "http://10.0.0.1:8888"),
-     (b"evil.org/path", False, None, "http://10.0.0.1:8888"),
-     (b"user@evil.org", False, None, "http://10.0.0.1:8888"),
-     (b"", False, None, "http://10.0.0.1:8888"),
-     (None, False, None, "http://10.0.0.1:8888")],
-)
-def test_base_url(host, secure, proto, expected):
-    assert snippets.base_url(host, secure, proto, "10.0.0.1:8888") == expected
+pytestmark = pytest.mark.memory
 
 
 def test_home_without_a_package_lists_the_badges():
@@ -147,42 +117,6 @@ def test_a_kept_page_is_the_page_made_for_the_name(base, packages, logo):
         assert names.is_valid(package)
         assert kept.page(base, package, logo) == site.package_page(base, package, logo)
         assert kept.page("http://b.test", package, "") == site.package_page("http://b.test", package, "")
-
-
-@pytest_twisted.ensureDeferred
-async def test_pages_served(service, upstream):
-    response = await service.get("/?package=klein", headers={"Host": "badges.test:8080"})
-    assert response.code == 200
-    assert response.headers.getRawHeaders("content-type") == ["text/html;charset=utf-8"]
-    assert response.headers.getRawHeaders("content-security-policy") == [site.POLICY]
-    assert b"[![license](http://badges.test:8080/license/klein/badge.svg)]" in response.body
-    # the page itself asks nothing upstream; its badges do
-    assert upstream.requests == []
-    response = await service.get("/?package=klein", headers={"Host": "badges.test",
-                                                             "X-Forwarded-Proto": "https"})
-    assert b"https://badges.test/license/klein/badge.svg" in response.body
-    response = await service.get("/?package=klein", headers={"Host": "x.test\"><b>"})
-    assert f"http://127.0.0.1:{service.port}/license/klein/badge.svg".encode() in response.body
-    assert b"x.test" not in response.body
-    response = await service.get("/?package=%3Cb%3E")
-    assert response.code == 400 and "\u201c&lt;b&gt;\u201d".encode() in response.body
-    response = await service.get("/badges/license")
-    assert response.code == 200 and b"<h1>The license badge</h1>" in response.body
-    response = await service.get("/badges/nope")
-    assert response.code == 404 and b"No such page" in response.body
-    assert upstream.requests == []
-
-
-@pytest_twisted.ensureDeferred
-async def test_public_url_wins(upstream, redis):
-    from tests.helpers import make_service
-
-    running = make_service(upstream, redis.url, "--public-url", "https://badges.example.org/")
-    try:
-        response = await running.get("/?package=klein")
-        assert b"https://badges.example.org/v/klein/badge.svg" in response.body
-    finally:
-        await running.service.stopService()
 
 
 def test_the_builder_offers_logos():

@@ -1,6 +1,7 @@
 """
 Responses kept ready: sent again without asking the cache or drawing, for exactly as long as
-the facts they say are fresh; never for errors or stale facts. On a Clock, in memory.
+the facts they say are fresh; never for errors or stale facts; under a key naming every
+parameter that changes them. On a Clock, in memory.
 """
 
 import json
@@ -11,6 +12,7 @@ import treq
 from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
+from pypipins.badges import query as q
 from pypipins.store.cache import MemoryCache
 from pypipins.drawing.images import LocalImages
 from pypipins.store.lookup import RETRY_AFTER, Lookup
@@ -188,3 +190,19 @@ def test_headers_are_shared_by_responses_alike():
     assert one.etag != other.etag
     assert all(a is b for a, b in zip(one.headers, other.headers) if a[0] != b"ETag")
     assert dict(one.headers)[b"ETag"] == one.etag.encode("ascii")
+
+
+def key(**args):
+    return ready_key("", "v", "klein", None, "svg", {k.encode(): [v.encode() for v in vs] for k, vs in args.items()})
+
+
+def test_ready_key_names_every_parameter_of_issue_16():
+    keys = {key(), key(logo=["python"]), key(logoColor=["red"]), key(logoSize=["auto"]),
+            key(link=["https://a.example"]), key(link=["https://a.example", "https://b.example"]),
+            key(cacheSeconds=["9000"]), key(maxAge=["9000"]), key(colorA=["red"]), key(colorB=["red"])}
+    assert len(keys) == 10
+    # a third link is never drawn, and makes no entry of its own
+    assert key(link=["https://a.example", "https://b.example", "x"]) == key(link=["https://a.example", "https://b.example"])
+    # nor does a logo too long to draw
+    assert key(logo=["x" * (q.MAX_LOGO + 1)]) == key(logo=["y" * (q.MAX_LOGO + 5)])
+    assert key(logo=["é" * q.MAX_LOGO]) != key(logo=["e" * q.MAX_LOGO])

@@ -1,7 +1,8 @@
 """
 Issue 16 on the routes, in memory (StubTreq over the real resources, the stand-in upstream,
 a Clock): the rows of its table that need no drawing of logos or links, on pypip.in's
-routes, shields' C{/pypi/} routes and the static badges of both daemons.
+routes, shields' C{/pypi/} routes and the static badges of both daemons; and the shields
+paths read (frameworkversions, no extension).
 """
 
 import json
@@ -19,11 +20,11 @@ from pypipins.store.lookup import Lookup
 from pypipins.upstream.fetcher import Fetcher
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
+from pypipins.web.routes import shields_target
 from pypipins.web.static_badges import ShieldsSite
 from tests.drawers import InProcessDrawer
-from tests.helpers import fired, in_memory_site
+from tests.helpers import fired, in_memory_site, svg_texts
 from tests.standin import Upstream
-from tests.helpers import svg_texts
 
 pytestmark = pytest.mark.memory
 
@@ -264,3 +265,19 @@ def test_the_site_builds_badges_with_a_logo(site):
     assert response.code == 200
     assert b'<img src="/v/klein/badge.svg?logo=pypi"' in response.body
     assert site.get("/?package=klein&logo=%22%3E").code == 400
+
+
+@pytest.mark.parametrize(
+    "kind, target, parsed",
+    [("v", "six.svg", ("v", "six", None, "svg")),
+     ("v", "six", ("v", "six", None, "svg")),
+     ("v", "zope.interface", ("v", "zope.interface", None, "svg")),
+     ("v", "zope.interface.json", ("v", "zope.interface", None, "json")),
+     ("v", "klein/24.8.0", ("v", "klein", "24.8.0", "svg")),
+     ("v", "klein/24.8.0.png", ("v", "klein", "24.8.0", "png")),
+     ("frameworkversions", "django/typed-django.json", ("frameworkversions/django", "typed-django", None, "json")),
+     ("frameworkversions", "plone/plone.volto", ("frameworkversions/plone", "plone.volto", None, "svg")),
+     ("frameworkversions", "django/klein/1.0", ("frameworkversions/django", "klein", "1.0", "svg"))],
+)
+def test_shields_targets(kind, target, parsed):
+    assert shields_target(kind, target) == parsed
