@@ -99,6 +99,7 @@ def opens_a_tab_on_click(driver, landing: str) -> None:
     driver.switch_to.window(badge)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("plugin", ["shields", "pypipins"])
 def test_a_badge_shows_its_logo_and_opens_its_link(browser, standin, pages, start_daemon, redis,  # noqa: F811
                                                    plugin):
@@ -153,6 +154,7 @@ def test_a_script_in_an_svg_sent_with_the_policy_does_not_run(browser, pages):  
     assert blocked, "chromium said nothing of the script it did not run"
 
 
+@pytest.mark.slow
 def test_both_daemons_send_the_policy(start_daemon, redis, standin):  # noqa: F811
     """
     The policy the browser was shown is the one each daemon sends, on every SVG route.

@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import ROOT
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.system, pytest.mark.slow]
 
 
 def test_load_with_faults_small_run():

@@ -69,6 +69,7 @@ def test_a_redis_password_is_never_printed(tmp_path):
     assert "S3cret" not in out.stdout + out.stderr
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_the_redis_password_from_a_file_is_not_in_the_process_list(start_daemon, upstream, tmp_path):
     """
@@ -130,6 +131,7 @@ async def test_daemon_serves_badges_through_redis(start_daemon, upstream, redis)
     assert "Traceback" not in log
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_daemon_rides_out_redis_going_away(start_daemon, upstream, redis):
     """
@@ -305,6 +307,7 @@ async def test_raster_workers_end_with_a_daemon_killed(start_daemon, upstream, r
     await until(lambda: not alive(worker), timeout=10)
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_rasters_of_logos_that_would_hold_the_workers_never_reach_them(start_daemon, upstream, redis):
     """

@@ -223,6 +223,7 @@ def backends(processes: Processes) -> Dict[str, str]:
     return dict(re.findall(r"^boot\.(pypipins_\d+)\s+\S+\s+\S+\s+(\w+)", out.stdout, re.MULTILINE))
 
 
+@pytest.mark.slow
 def test_varnish_in_front(processes, backend):
     upstream, daemon = backend
     varnish = start_varnish(processes, daemon)
@@ -265,6 +266,7 @@ def test_varnish_in_front(processes, backend):
     assert daemon_saw(processes, "/healthz") == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("proxied", [
     {"X-Forwarded-For": "203.0.113.7"},
     {"X-Forwarded-For": "127.0.0.1"},
@@ -396,6 +398,7 @@ def varnish_ttl(processes: Processes, url: str) -> Tuple[float, float, float]:
     return ttl, grace, keep
 
 
+@pytest.mark.slow
 def test_varnish_keeps_no_longer_than_the_backend_says(processes, backend):
     """
     A version badge says max-age=300: Varnish keeps it 300 s, not the original's hour; with
@@ -408,6 +411,7 @@ def test_varnish_keeps_no_longer_than_the_backend_says(processes, backend):
     assert varnish_ttl(processes, "/v/klein/badge.svg") == (300, 6 * 3600, 0)
 
 
+@pytest.mark.slow
 def test_varnish_gives_grace_only_where_the_daemon_allows_it(processes, backend):
     """
     The ``queued`` placeholder (pypistats' budget spent: its 429) says max-age=30 and no
@@ -468,6 +472,7 @@ class Failing(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow
 def test_varnish_serves_stale_only_what_the_daemon_allows(processes, redis):
     """
     Badges past their TTL, and the daemon fails. One it allows to go stale (stale-while-
@@ -508,6 +513,7 @@ def test_varnish_serves_stale_only_what_the_daemon_allows(processes, redis):
                                "BerespStatus")
 
 
+@pytest.mark.slow
 def test_varnish_leaves_out_a_dead_daemon(processes, fleet):
     """
     Two daemons behind etc/'s VCL take turns. One killed (SIGKILL) under a steady stream of
@@ -640,6 +646,7 @@ def start_nginx(processes: Processes, varnish_port: int) -> Tuple[int, int, ssl.
     return http_port, https_port, ssl.create_default_context(cafile=str(processes.open / "fullchain.pem"))
 
 
+@pytest.mark.slow
 def test_https_through_nginx_and_varnish(processes, backend):
     upstream, daemon = backend
     varnish = start_varnish(processes, daemon)
@@ -667,6 +674,7 @@ def test_https_through_nginx_and_varnish(processes, backend):
             pass
 
 
+@pytest.mark.slow
 def test_nginx_forwards_only_get_and_head(processes, backend):
     """
     nginx connects to Varnish from 127.0.0.1, where Varnish takes a PURGE: nginx answers any
@@ -807,6 +815,7 @@ def open_files(pid: int) -> Tuple[int, int]:
     return int(soft), int(hard)
 
 
+@pytest.mark.slow
 def test_supervisor_restarts_a_killed_daemon(processes, backend, redis):
     """
     etc/supervisor's programs, paths filled in, under a real supervisord: every daemon of the
@@ -835,6 +844,7 @@ def test_supervisor_restarts_a_killed_daemon(processes, backend, redis):
     assert code == 200 and b"license: MIT" in body
 
 
+@pytest.mark.slow
 def test_supervisor_gives_the_programs_open_files(processes, backend, redis):
     """
     Started from a shell's soft limit of 1024 open files, supervisord raises its own to the

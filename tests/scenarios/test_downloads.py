@@ -23,6 +23,7 @@ async def get(url: str):
     return response, json.loads(await response.content())
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_a_burst_of_new_packages(start_daemon, upstream, redis):
     daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,

@@ -187,6 +187,7 @@ real_paths = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @example(segments=["v", "six", "badge.svg"], doubled={0, 1, 2}, trailing=False, params=[])
 @example(segments=["pypi", "v", "klein.svg"], doubled={2}, trailing=False, params=[])
@@ -449,6 +450,7 @@ def raster_daemon(tmp_path_factory, redis_server):
     running.stop()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(label="\u202egpj.exe", message="MIT", ext="png", style="flat", label_color=None)
 @example(label="\u2067\u05e9\u05dc\u05d5\u05dd\u2069 x", message="\u202b\u0627\u0644\u202c", ext="gif",

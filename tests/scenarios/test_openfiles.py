@@ -13,7 +13,7 @@ import pytest
 import pytest_twisted
 import treq
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.system, pytest.mark.slow]
 
 #: More idle connections than a soft limit of 1024 allows (the daemon's own files count too).
 IDLE = 1100

@@ -91,6 +91,7 @@ async def test_one_access_log_line_per_request(start_daemon, upstream, redis, tm
     assert "_HTTP11ClientFactory" not in log
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_access_lines_go_to_the_daemon_log_by_default(start_daemon, upstream, redis):
     metrics_port = free_port()

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers import ROOT, free_port, wait_for_port
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.system, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

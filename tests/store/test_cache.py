@@ -166,6 +166,7 @@ def sleep(seconds):
     return deferLater(reactor, seconds, lambda: None)
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_a_paused_process_never_reads_one_key_as_another(redis):
     """

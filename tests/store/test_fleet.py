@@ -197,6 +197,7 @@ async def test_two_daemons_ask_pypi_once_per_package(start_daemon, upstream, red
     assert sorted(asked) == sorted(f"/pypi/{name}/json" for name in names)
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_two_daemons_keep_to_pypistats_limits_together(start_daemon, upstream, redis):
     daemons = start_fleet(start_daemon, upstream, redis.url, 2, "--downloads-wait", "0.5")
@@ -228,6 +229,7 @@ async def test_without_redis_each_daemon_keeps_to_its_share(start_daemon, upstre
     assert upstream.resource.refused == []
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_a_daemon_follows_the_master_through_sentinel(group):
     assert parse_redis_url(group.url).where == Sentinels(
@@ -254,6 +256,7 @@ async def test_a_daemon_follows_the_master_through_sentinel(group):
         await redis.stopService()
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_two_daemons_serve_through_a_failover(start_daemon, upstream, group):
     """

@@ -16,6 +16,8 @@ from twisted.web.test.requesthelper import DummyRequest
 
 from pypipins.web.accesslog import TWISTD_SYSTEM, AccessLog, combined_line, twistd_logs_to_stdout
 
+pytestmark = pytest.mark.pure
+
 
 class CountedWrites(io.StringIO):
     writes = 0
