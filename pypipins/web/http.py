@@ -28,10 +28,6 @@ PAGE_MAX_AGE = 3600
 STALE_WHILE_REVALIDATE = 24 * 60 * 60
 STALE_IF_ERROR = 7 * 24 * 60 * 60
 
-#: How long a cache may serve a badge past its age while it asks again, or while we fail.
-STALE_WHILE_REVALIDATE = 24 * 60 * 60
-STALE_IF_ERROR = 7 * 24 * 60 * 60
-
 #: Set on a badge drawn from facts older than their TTL (the upstream is being asked again,
 #: or is failing).
 STALE_HEADER = "X-Pypipins-Stale"
