@@ -25,19 +25,19 @@ def test_home_without_a_package_lists_the_badges():
     assert code == 200
     page = body.decode()
     assert '<form action="/" method="get"' in page
-    for doc in site.KIND_DOCS:
-        assert f'<a href="/badges/{doc.kind}">' in page
+    for kind, _ in site.KIND_DOCS:
+        assert f'<a href="/badges/{kind.name}">' in page
 
 
 def test_home_shows_every_badge_in_every_style_with_snippets():
     code, body = site.home("http://b.test", "Klein")
     assert code == 200
     page = body.decode()
-    for doc in site.KIND_DOCS:
-        assert f'<img src="/{doc.kind}/Klein/badge.svg"' in page
+    for kind, _ in site.KIND_DOCS:
+        assert f'<img src="/{kind.name}/Klein/badge.svg"' in page
         for style in STYLES[1:]:
-            assert f'<img src="/{doc.kind}/Klein/badge.svg?style={style}"' in page
-            assert f"http://b.test/{doc.kind}/Klein/badge.svg?style={style})" in page
+            assert f'<img src="/{kind.name}/Klein/badge.svg?style={style}"' in page
+            assert f"http://b.test/{kind.name}/Klein/badge.svg?style={style})" in page
     assert page.count("<pre id=") == len(site.KIND_DOCS) * len(STYLES) * 3
     assert page.count("data-copy=") == page.count("<pre id=")
 
@@ -132,11 +132,11 @@ def test_the_builder_draws_every_badge_with_the_logo():
     assert code == 200
     page = body.decode()
     assert 'id="logo" name="logo" value="python"' in page
-    for doc in site.KIND_DOCS:
-        assert f'<img src="/{doc.kind}/Klein/badge.svg?logo=python"' in page
-        assert f"http://b.test/{doc.kind}/Klein/badge.svg?logo=python)" in page
+    for kind, _ in site.KIND_DOCS:
+        assert f'<img src="/{kind.name}/Klein/badge.svg?logo=python"' in page
+        assert f"http://b.test/{kind.name}/Klein/badge.svg?logo=python)" in page
         for style in STYLES[1:]:
-            assert f'<img src="/{doc.kind}/Klein/badge.svg?style={style}&amp;logo=python"' in page
+            assert f'<img src="/{kind.name}/Klein/badge.svg?style={style}&amp;logo=python"' in page
     # a title with a space and an ampersand, escaped in the URLs
     code, body = site.home("http://b.test", "Klein", "AT&T")
     assert code == 200 and "badge.svg?logo=AT%26T" in body.decode()
