@@ -177,14 +177,6 @@ def to_svg(color: Optional[str]) -> Optional[str]:
     return NAMED.get(normalized, normalized)
 
 
-def to_hex(color: str) -> str:
-    """
-    The fill to draw a colour from L{parse} (or a badge's own colour name) with: a hex value
-    for shields' names, else the colour as it is (hex, or a CSS colour).
-    """
-    return NAMED.get(color, color)
-
-
 def brightness(color: Optional[str]) -> float:
     """
     badge-maker's ``brightness()`` of a fill: 0 to 1, to two decimals as ``toFixed(2)`` has

@@ -25,11 +25,11 @@ pytestmark = pytest.mark.pure
         ("lightgrey", "#939393"),
     ],
 )
-def test_to_hex_names(name, hex_value):
-    assert colors.to_hex(name) == hex_value
+def test_names_are_drawn_as_badges_md_says(name, hex_value):
+    assert colors.to_svg(name) == hex_value
 
 
-def test_to_hex_knows_exactly_the_names_of_badges_md():
+def test_the_names_are_exactly_those_of_badges_md():
     assert set(colors.NAMED) == {
         "brightgreen",
         "green",
@@ -44,8 +44,8 @@ def test_to_hex_knows_exactly_the_names_of_badges_md():
 
 
 @pytest.mark.parametrize("value", ["#aabbcc", "#000000", "#123456"])
-def test_to_hex_passes_hex_through(value):
-    assert colors.to_hex(value) == value
+def test_hex_is_drawn_as_it_is(value):
+    assert colors.to_svg(value) == value
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_to_hex_passes_hex_through(value):
 )
 def test_aliases(alias, name):
     assert colors.parse(alias) == name
-    assert colors.to_hex(colors.parse(alias)) == colors.to_hex(name)
+    assert colors.to_svg(alias) == colors.to_svg(name)
 
 
 @pytest.mark.parametrize(
@@ -175,6 +175,6 @@ def test_js_number(number, text):
 @pytest.mark.parametrize("value", ["abc", "#a1b2c3", "red", "gray", "black", "rgb(1,2,3)"])
 def test_parse_result_is_drawable(value):
     """
-    Whatever parse() accepts, to_hex() turns into a fill badge-maker draws the same way.
+    Whatever parse() makes of a colour is drawn as the colour itself is.
     """
-    assert colors.to_hex(colors.parse(value)) == colors.to_svg(value)
+    assert colors.to_svg(colors.parse(value)) == colors.to_svg(value)

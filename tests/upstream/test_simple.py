@@ -113,7 +113,7 @@ HTML = """<!DOCTYPE html>
 
 
 def test_html_page():
-    files = simple.parse_html(HTML, "http://127.0.0.1:8080/simple/corp/", "corp")
+    files, _ = simple.read_html(HTML, "http://127.0.0.1:8080/simple/corp/", "corp")
     base = "http://127.0.0.1:8080/packages/"
     assert [(f.filename, f.url, f.yanked, f.requires_python, f.metadata_url) for f in files] == [
         ("corp-1.0.tar.gz", base + "corp-1.0.tar.gz", False, ">=3.9", None),
@@ -129,7 +129,7 @@ def test_html_page():
 
 def test_html_base_href():
     page = '<base href="https://mirror.test/pkgs/"><a href="corp-1.0.tar.gz">corp-1.0.tar.gz</a>'
-    assert [f.url for f in simple.parse_html(page, PAGE, "corp")] == [
+    assert [f.url for f in simple.read_html(page, PAGE, "corp")[0]] == [
         "https://mirror.test/pkgs/corp-1.0.tar.gz"]
 
 
