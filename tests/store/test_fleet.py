@@ -176,6 +176,7 @@ async def all_at_once(urls: List[str], at_most: int = 50) -> List[dict]:
     )
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_two_daemons_ask_pypi_once_per_package(start_daemon, upstream, redis):
     daemons = start_fleet(start_daemon, upstream, redis.url)
@@ -215,6 +216,7 @@ async def test_two_daemons_keep_to_pypistats_limits_together(start_daemon, upstr
     assert sorted(stats) == sorted(f"/stats/packages/numbered-{n}/recent" for n in range(1, 21))
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_without_redis_each_daemon_keeps_to_its_share(start_daemon, upstream):
     daemons = start_fleet(start_daemon, upstream, "redis://127.0.0.1:1/0", 2,
