@@ -36,6 +36,8 @@ class Options(usage.Options):
 
 
 def makeService(config: Options, reactor: Any = None) -> IService:
+    # Imported here, as in pypipins.tap: klein (under web/) installs the default reactor when
+    # imported, and twistd reads the options before it installs the one asked for.
     if reactor is None:
         from twisted.internet import reactor
 

@@ -326,6 +326,9 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     The badge site on C{--port}, its Redis connection, the metrics on C{--metrics-port},
     and what they share.
     """
+    # Imported here, not at the top: twistd imports this module to read the options, before
+    # it installs the reactor asked for (-r), and klein (under web/) installs the default
+    # one when imported.
     if reactor is None:
         from twisted.internet import reactor
     from prometheus_client import CollectorRegistry
