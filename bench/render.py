@@ -4,7 +4,7 @@ How long drawing one badge takes: SVG and each raster format, median of many, in
     .venv/bin/python bench/render.py [--rounds N]
 
 Inputs vary (the reference cases' texts and styles) so that no cache helps; the figures are
-the renderer's own, before the in-process image cache of pypipins.images.
+the renderer's own, before the in-process image cache of pypipins.drawing.images.
 """
 
 import argparse

@@ -1,5 +1,5 @@
 """
 pypipins: PyPI badges served by a Twisted daemon, as pypip.in once did.
-"""
 
-__version__ = "0.1.0"
+Its version is the distribution's (setup.py): C{importlib.metadata.version("pypipins")}.
+"""

@@ -36,15 +36,17 @@ class Options(usage.Options):
 
 
 def makeService(config: Options, reactor: Any = None) -> IService:
+    # Imported here, as in pypipins.tap: klein (under web/) installs the default reactor when
+    # imported, and twistd reads the options before it installs the one asked for.
     if reactor is None:
         from twisted.internet import reactor
 
     from twisted.logger import globalLogPublisher
 
-    from pypipins.cache import IMAGES_IN_MEMORY, MemoryCache
+    from pypipins.store.cache import IMAGES_IN_MEMORY, MemoryCache
     from pypipins.web.limits import limited_site
-    from pypipins.images import LocalImages
-    from pypipins.openfiles import AcceptFailures, OpenFilesLimit
+    from pypipins.drawing.images import LocalImages
+    from pypipins.ops.openfiles import AcceptFailures, OpenFilesLimit
     from pypipins.web.clients import Clients
     from pypipins.web.static_badges import ShieldsSite
 

@@ -15,20 +15,20 @@ from twisted.application.strports import service as endpointService
 from twisted.python import usage
 from twisted.python.threadpool import ThreadPool
 
-from pypipins import drawpool
+from pypipins.drawing import pool as drawpool
 from pypipins.render import logos
 from pypipins.upstream import indexes
-from pypipins.cache import (
+from pypipins.store.cache import (
     FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB, parse_redis_url,
 )
-from pypipins.health import FAILING_FOR
-from pypipins.lookup import DOWNLOADS_WAIT
+from pypipins.ops.health import FAILING_FOR
+from pypipins.store.lookup import DOWNLOADS_WAIT
 from pypipins.upstream.gate import CONCURRENCY, PER_SECOND
 from pypipins.upstream.pypistats import parse_time_of_day
 from pypipins.web.clients import parse_trusted
 
 if TYPE_CHECKING:
-    from pypipins.metrics import Metrics
+    from pypipins.ops.metrics import Metrics
 
 #: The backend port of the original Varnish set-up.
 DEFAULT_PORT = "tcp:8888:interface=127.0.0.1"
@@ -326,6 +326,9 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     The badge site on C{--port}, its Redis connection, the metrics on C{--metrics-port},
     and what they share.
     """
+    # Imported here, not at the top: twistd imports this module to read the options, before
+    # it installs the reactor asked for (-r), and klein (under web/) installs the default
+    # one when imported.
     if reactor is None:
         from twisted.internet import reactor
     from prometheus_client import CollectorRegistry
@@ -334,18 +337,18 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from twisted.logger import globalLogPublisher
     from twisted.web.resource import Resource
 
-    from pypipins.fleet import Claims, SharedBudget, owner_name
+    from pypipins.store.fleet import Claims, SharedBudget, owner_name
     from pypipins.upstream.budget import ARRIVAL_MARGIN, BudgetQueue
-    from pypipins.cache import FallbackCache, MemoryCache, RedisCache
-    from pypipins.health import Health, UpstreamHealth
+    from pypipins.store.cache import FallbackCache, MemoryCache, RedisCache
+    from pypipins.ops.health import Health, UpstreamHealth
     from pypipins.web.accesslog import access_log
     from pypipins.web.clients import Clients
     from pypipins.web.draining import Counted, Draining, InFlight, InTurn
     from pypipins.web.limits import limited_site
-    from pypipins.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
-    from pypipins.lookup import Lookup
-    from pypipins.metrics import Metrics, MetricsPage
-    from pypipins.openfiles import AcceptFailures, OpenFilesLimit
+    from pypipins.drawing.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
+    from pypipins.store.lookup import Lookup
+    from pypipins.ops.metrics import Metrics, MetricsPage
+    from pypipins.ops.openfiles import AcceptFailures, OpenFilesLimit
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats
     from pypipins.upstream.simple import SimpleIndex

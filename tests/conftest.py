@@ -1,5 +1,5 @@
 """
-The fixtures: thin ones, over tests/helpers.py.
+The fixtures: thin ones, over tests/helpers.py; and the hook of tests/markers.py.
 """
 
 from pathlib import Path
@@ -15,6 +15,8 @@ from twisted.web.server import Site
 from tests.helpers import (
     Daemon, RedisServer, RunningService, RunningUpstream, make_service, until,
 )
+# the hook that holds every test module to one layer marker: pytest finds it here by its name
+from tests.markers import pytest_pycollect_makemodule  # noqa: F401
 from tests.standin import Upstream
 
 # No deadline for an example: the machines that run the suite are shared and noisy, and speed is

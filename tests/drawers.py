@@ -1,8 +1,8 @@
 """
 Drawing functions for raster workers in tests (C{DrawingPool(target="tests.drawers:...")}):
 the real rasterizer, except for badges whose SVG holds a word that makes it misbehave as a
-broken rasterizer would; and a drawer for sites held in memory that hostile text cannot take
-down.
+broken rasterizer would; and drawers for sites held in memory: one in the caller's thread, and
+one that hostile text cannot take down.
 """
 
 import os
@@ -10,7 +10,7 @@ import time
 
 from twisted.internet.defer import Deferred, fail, succeed
 
-from pypipins.drawing import ANYONE, WORKER_DIED, CannotDraw, Origin
+from pypipins.drawing.drawer import ANYONE, FAILED, WORKER_DIED, CannotDraw, Origin
 from pypipins.render import raster
 
 
@@ -39,6 +39,19 @@ def broken_while_flagged(svg: str, ext: str) -> bytes:
     if os.path.exists(os.environ["DRAWERS_BROKEN"]):
         raise SystemExit(3)
     return raster.rasterize(svg, ext)
+
+
+class InProcessDrawer:
+    """
+    Rasters drawn at once in the caller's thread: for tests that run the site in memory on
+    a Clock. The daemons never use it: a rasterizer that aborts would take them down.
+    """
+
+    def draw(self, svg: str, ext: str, origin: Origin = ANYONE) -> "Deferred[bytes]":
+        try:
+            return succeed(raster.rasterize(svg, ext))
+        except Exception as e:
+            return fail(CannotDraw(ext, FAILED, repr(e)[:200]))
 
 
 class ForkingDrawer:

@@ -4,16 +4,19 @@ loopback, the service in-process and the daemons as users start them, and the li
 helpers for Deferreds. Fixtures built on them are in conftest.py.
 """
 
+import datetime
 import inspect
 import json
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 import treq
@@ -23,7 +26,13 @@ from twisted.internet.task import deferLater
 
 from tests.standin import Upstream
 
+#: The checkout: the folder that holds pypipins/, tests/, bench/ and etc/.
+ROOT = Path(__file__).resolve().parent.parent
+
 TWISTD = str(Path(sys.executable).parent / "twistd")
+
+#: The SVG namespace, as ElementTree writes it before a tag.
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def sample_of(reads: Any) -> Any:
@@ -41,6 +50,44 @@ def sample_of(reads: Any) -> Any:
         Reads.PROJECT: ProjectFacts(),
         Reads.PROVENANCE: ReleaseProvenance(1, 1, (Publisher("GitHub", "o/r"),)),
     }[reads]
+
+
+def sample(metrics: str, name: str, **labels: str) -> float:
+    """
+    The value of one sample in Prometheus' text format.
+    """
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in metrics.splitlines():
+        match = re.fullmatch(r"(\w+)(?:\{(.*)\})? (\S+)", line)
+        if match and match.group(1) == name:
+            found = ",".join(sorted((match.group(2) or "").split(","))) if match.group(2) else ""
+            if found == wanted:
+                return float(match.group(3))
+    raise AssertionError(f"no {name}{{{wanted}}} in the metrics")
+
+
+def endpoint(response: Any) -> Dict[str, Any]:
+    """
+    The JSON document of a C{badge.json} response (its body read into C{response.body}).
+    """
+    assert response.code == 200
+    assert response.headers.getRawHeaders("content-type") == ["application/json"]
+    return json.loads(response.body)
+
+
+def svg_texts(body: bytes) -> Dict[str, str]:
+    """
+    What an SVG badge says to screen readers: its C{<title>} and C{aria-label}.
+    """
+    root = ET.fromstring(body)
+    return {"title": root.find(SVG + "title").text, "aria-label": root.get("aria-label")}
+
+
+def utc(text: str) -> float:
+    """
+    Seconds since the epoch of a UTC date and time written as ISO 8601 (C{2026-11-30 12:00:00}).
+    """
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def free_port() -> int:
@@ -73,9 +120,9 @@ def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | Non
     """
     from prometheus_client import CollectorRegistry
 
-    from pypipins.cache import RedisCache
-    from pypipins.health import Health
-    from pypipins.metrics import Metrics
+    from pypipins.store.cache import RedisCache
+    from pypipins.ops.health import Health
+    from pypipins.ops.metrics import Metrics
     from pypipins.web.routes import BadgeSite
 
     never_started = RedisCache(clock, "tcp:host=127.0.0.1:port=1")

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Reference JSON for tests/test_render_json.py and tests/test_shields_json.py: what
+ * Reference JSON for tests/render/test_json.py and tests/scenarios/test_shields_json.py: what
  * shields.io's server sends for a badge's .json URL, badge-maker 6.0.0's makeBadge({format: 'json', ...})
  * (its lib/make-badge.js, the function shields' server calls), byte for byte.
  *

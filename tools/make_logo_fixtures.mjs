@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Reference logos for tests/test_logos.py: what shields.io's server makes of a badge's logo,
+ * Reference logos for tests/render/test_logos.py: what shields.io's server makes of a badge's logo,
  * logoColor, logoSize and style (tools/shields_logos.mjs, over the npm packages themselves).
  *
  * Regenerate with:

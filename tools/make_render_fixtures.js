@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Reference badges for tests/test_render_svg.py, drawn by the real badge-maker.
+ * Reference badges for tests/render/test_svg.py, drawn by the real badge-maker.
  *
  * Regenerate with:
  *

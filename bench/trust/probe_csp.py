@@ -4,7 +4,7 @@ Item 9: the SVG badges' Content-Security-Policy. Each SVG route of both daemons
 the static badges) asked for a badge with a C{data:} logo and a link; the policy it is sent
 with read as a browser reads it: on how many routes the link may open (a popup, not itself
 sandboxed), the logo may be drawn, and a script could run (never, before or after).
-tests/test_badge_browser.py shows the same in headless chromium.
+tests/scenarios/test_badge_browser.py shows the same in headless chromium.
 """
 
 import urllib.error

@@ -23,7 +23,7 @@ ROUNDS = 2
 CLIENTS = 20
 HANGUPS_EACH = 250
 
-#: Seconds without a failure before Redis' incident ends (pypipins.cache.REDIS_CALM), and a
+#: Seconds without a failure before Redis' incident ends (pypipins.store.cache.REDIS_CALM), and a
 #: little more.
 CALM = 11.0
 

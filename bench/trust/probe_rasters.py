@@ -26,7 +26,7 @@ from urllib.parse import quote
 from bench.trust.stack import Stack, percentile
 from tests.helpers import free_port
 from tests.hostile_logos import attack
-from tests.test_operating import sample
+from tests.helpers import sample
 
 ITEM = "1"
 WHAT = "new ordinary rasters while 30 connections ask for rasters of a hostile logo"

@@ -14,7 +14,7 @@ from typing import Callable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
-from pypipins import colors
+from pypipins.render import colors
 from pypipins.badges import query as shields_query
 from pypipins.facts import Downloads, PackageFacts, ProjectFacts, ReleaseProvenance
 from pypipins.render.svg import STYLES

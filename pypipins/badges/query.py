@@ -8,7 +8,7 @@ its older name ``maxAge``, and ``colorA``/``colorB``, the older names of ``label
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
-from pypipins.colors import NOT_XML
+from pypipins.render.colors import NOT_XML
 
 #: shields' older names for the colour parameters: a README written for img.shields.io
 #: years ago still says C{colorB=}.

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from pypipins.colors import JS_WHITESPACE, js_number, parse
+from pypipins.render.colors import JS_WHITESPACE, js_number, parse
 
 Document = Dict[str, Union[str, int, bool, List[str]]]
 

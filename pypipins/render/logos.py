@@ -19,7 +19,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Dict, List, Optional, Tuple, Union
 
-from pypipins.colors import JS_WHITESPACE, NOT_XML, brightness, parse, to_svg
+from pypipins.render.colors import JS_WHITESPACE, NOT_XML, brightness, parse, to_svg
 from pypipins.render.svg import escape_xml
 
 __all__ = ["logo_data_uri", "shields_logo_width", "own_logo", "load", "ALIASES"]
@@ -128,7 +128,7 @@ def logo_data_uri(
     for spaces (or one of shields' L{ALIASES}); anything else is L{None}, no logo.
 
     A named icon is filled with C{logo_color} when it is a colour badge-maker takes (see
-    L{pypipins.colors.parse}); else with its brand colour, except that a dark one (brightness
+    L{pypipins.render.colors.parse}); else with its brand colour, except that a dark one (brightness
     at most 0.4) is whitesmoke on every C{style} but ``social``, and a light one (at least 0.6)
     is ``#333`` on ``social``.
 

@@ -38,6 +38,8 @@ def png(svg: str) -> bytes:
     """
     The SVG as a PNG of the same size, transparent around the rounded corners.
     """
+    # Imported here: the daemons import this module for its formats, and only the raster
+    # workers draw, so resvg (and Pillow, below) are loaded in the workers alone.
     import resvg_py
 
     # Only the given fonts: scanning the system's on every call would cost more than drawing.
@@ -57,7 +59,7 @@ _SAVE_OPTIONS: Dict[str, Dict[str, str]] = {"TIFF": {"compression": "tiff_adobe_
 
 
 def _converted(svg: str, format: str, flatten: bool) -> bytes:
-    from PIL import Image
+    from PIL import Image  # in the workers alone, as resvg above
 
     image: Image.Image = Image.open(io.BytesIO(png(svg)))
     if flatten:

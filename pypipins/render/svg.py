@@ -5,7 +5,7 @@ A port of ``makeBadge`` from the npm package badge-maker 6.0.0 (``lib/index.js``
 ``make-badge.js``, ``badge-renderers.js``, ``color.js``, ``xml.js``; MIT OR Apache-2.0,
 Copyright (c) Thaddée Tyl, Paul Melnikow, Pierre-Yves Bigourdan and contributors), logos and
 links included, with an empty ``idSuffix``. ``tests/fixtures/render/cases.json`` holds
-badge-maker's own output for several hundred inputs; ``tests/test_render_svg.py`` holds us
+badge-maker's own output for several hundred inputs; ``tests/render/test_svg.py`` holds us
 to it.
 
 Where badge-maker computes with JavaScript semantics (UTF-16 lengths, ``trim()``, ``\\s``,
@@ -19,9 +19,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import attrs
 
-from pypipins.colors import JS_WHITESPACE as _JS_WHITESPACE
-from pypipins.colors import NOT_XML as _NOT_XML
-from pypipins.colors import brightness, js_number, to_svg
+from pypipins.render.colors import JS_WHITESPACE as _JS_WHITESPACE
+from pypipins.render.colors import NOT_XML as _NOT_XML
+from pypipins.render.colors import brightness, js_number, to_svg
 from pypipins.render.widths import (
     HELVETICA_11_BOLD,
     VERDANA_10,
@@ -103,7 +103,7 @@ def render(
     Colours are what badge-maker takes: shields names and aliases (``brightgreen``,
     ``critical``...), hex digits with or without ``#`` (3 of them drawn as 3), CSS colour
     names (``black``, ``rebeccapurple``), ``rgb()``, ``rgba()``, ``hsl()`` and ``hsla()`` (see
-    L{pypipins.colors.parse}); one it does not take falls back to its default (``#4b0`` on
+    L{pypipins.render.colors.parse}); one it does not take falls back to its default (``#4b0`` on
     the right, ``#555`` on the left). One deliberate difference, outside that domain:
     badge-maker draws ``fill="undefined"`` for names JavaScript finds on ``Object.prototype``
     (``toString``, ``constructor``...); we take them as invalid, and fall back.
@@ -189,7 +189,7 @@ def _text_colors(background: str) -> Tuple[str, str]:
 
 def xml_text(text: str) -> str:
     """
-    C{text} without the characters XML 1.0 forbids (L{pypipins.colors.NOT_XML}).
+    C{text} without the characters XML 1.0 forbids (L{pypipins.render.colors.NOT_XML}).
     """
     return _NOT_XML.sub("", text)
 

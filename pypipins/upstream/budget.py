@@ -12,8 +12,8 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from pypipins.incidents import Incident
-from pypipins.metrics import Metrics
+from pypipins.ops.incidents import Incident
+from pypipins.ops.metrics import Metrics
 
 
 #: Seconds added to each window of an upstream's limits: the upstream counts requests as
@@ -25,7 +25,7 @@ ARRIVAL_MARGIN = 0.25
 class Budget(Protocol):
     """
     Where a L{BudgetQueue} spends: a daemon's own L{RequestBudget}, or one a fleet shares
-    (L{pypipins.fleet.SharedBudget}), which must ask Redis.
+    (L{pypipins.store.fleet.SharedBudget}), which must ask Redis.
     """
 
     def reserve(self) -> "Deferred[float]":

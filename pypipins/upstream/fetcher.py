@@ -30,8 +30,8 @@ from twisted.python.threadpool import ThreadPool
 from twisted.web.iweb import IResponse
 
 from pypipins.facts import NotFound, Unavailable
-from pypipins.health import UpstreamHealth
-from pypipins.metrics import Metrics
+from pypipins.ops.health import UpstreamHealth
+from pypipins.ops.metrics import Metrics
 from pypipins.upstream.gate import Gate, Throttled
 
 #: Seconds an upstream has to answer, body included; badges are waited for by browsers.

@@ -14,7 +14,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from pypipins.facts import Unavailable
-from pypipins.metrics import Metrics
+from pypipins.ops.metrics import Metrics
 from pypipins.upstream.budget import ARRIVAL_MARGIN, RequestBudget
 
 #: Requests in flight to one upstream origin at most, by default: a browser opens six

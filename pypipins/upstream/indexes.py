@@ -226,7 +226,7 @@ def sources(
     indexes: Iterable[Index], fetcher: Callable[[str], Fetcher], reactor: IReactorThreads
 ) -> Dict[str, PackageSource]:
     """
-    The clients of the indexes, by name, for L{pypipins.lookup.Lookup}; C{fetcher} gives the
+    The clients of the indexes, by name, for L{pypipins.store.lookup.Lookup}; C{fetcher} gives the
     L{Fetcher} for an upstream's name (C{index:<name>}), which health and metrics go by.
     """
     return {

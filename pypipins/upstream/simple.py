@@ -371,19 +371,12 @@ class _Links(HTMLParser):
             self._open = None
 
 
-def parse_html(text: str, page_url: str, project: str) -> List[DistFile]:
-    """
-    The files of a PEP 503 HTML project page: one anchor per file, its text the file name,
-    with C{data-yanked}, C{data-requires-python} and C{data-core-metadata} (or the older
-    C{data-dist-info-metadata}), and C{data-provenance} (PEP 740).
-    """
-    return read_html(text, page_url, project)[0]
-
-
 def read_html(text: str, page_url: str, project: str) -> Tuple[List[DistFile], str]:
     """
-    The files of a PEP 503 HTML project page, as L{parse_html} reads them, and the project's
-    status (PEP 792), L{ACTIVE} when the page says none.
+    The files of a PEP 503 HTML project page, and the project's status (PEP 792), L{ACTIVE}
+    when the page says none. One anchor per file, its text the file name, with
+    C{data-yanked}, C{data-requires-python} and C{data-core-metadata} (or the older
+    C{data-dist-info-metadata}), and C{data-provenance} (PEP 740).
     """
     links = _Links()
     links.feed(text)

@@ -14,7 +14,7 @@ from pypipins import names
 from pypipins.badges import Badge, Dialect, Kind, Options, Reads, Reason
 from pypipins.badges.query import max_age as raised
 from pypipins.facts import NotFound, Queued, Unavailable
-from pypipins.lookup import Answer
+from pypipins.store.lookup import Answer
 from pypipins.web.http import SHORT_MAX_AGE, Response
 
 #: Seconds for a badge whose counts wait their turn in pypistats' budget: the next load of

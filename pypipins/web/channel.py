@@ -18,7 +18,7 @@ C{requestDone}), the producer methods the transport calls (C{pauseProducing},
 C{resumeProducing}), C{LineReceiver}'s C{paused} flag, which stops its parsing (C{HTTPChannel}
 never sets it), C{clearLineBuffer}, and the transport's socket (C{getHandle}) for one option.
 One private method is overridden, the one that writes Twisted's 400, as there is no other way
-to know of it; tests/test_channel.py holds it on both.
+to know of it; tests/web/test_channel.py holds it on both.
 """
 
 import socket

@@ -1,6 +1,6 @@
 """
 Who a request's client is, to share what is scarce between clients (the raster workers,
-L{pypipins.drawpool}): the address its connection came from; or, when that is a proxy the
+L{pypipins.drawing.pool}): the address its connection came from; or, when that is a proxy the
 operator trusts (C{--trusted-proxy}), the address the nearest hop that is not one was seen at,
 as the proxies wrote it in C{X-Forwarded-For}.
 

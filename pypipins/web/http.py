@@ -17,17 +17,13 @@ from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource, Resource
 from werkzeug.routing import RequestRedirect
 
-from pypipins.drawing import CannotDraw, DrawersBusy
+from pypipins.drawing.drawer import CannotDraw, DrawersBusy
 
 #: Seconds for an answer that should be asked again soon: an error, or stale facts.
 SHORT_MAX_AGE = 60
 #: Seconds browsers and caches may keep a page of the site: it changes with releases of
 #: pypipins only, the badges on it are fetched on their own.
 PAGE_MAX_AGE = 3600
-#: How long a cache may serve a badge past its age while it asks again, or while we fail.
-STALE_WHILE_REVALIDATE = 24 * 60 * 60
-STALE_IF_ERROR = 7 * 24 * 60 * 60
-
 #: How long a cache may serve a badge past its age while it asks again, or while we fail.
 STALE_WHILE_REVALIDATE = 24 * 60 * 60
 STALE_IF_ERROR = 7 * 24 * 60 * 60

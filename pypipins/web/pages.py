@@ -19,11 +19,11 @@ from urllib.parse import urlencode
 from collections import OrderedDict
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
-import attrs
 from twisted.python.filepath import FilePath
 from twisted.web.template import Tag, XMLFile, flattenString
 
 from pypipins import names
+from pypipins.badges import Kind, KindDoc
 from pypipins.badges.pypip import PYPIP
 from pypipins.render import FORMATS
 from pypipins.render.svg import STYLES
@@ -42,29 +42,13 @@ _STYLE = (_HERE / "static" / "site.css").read_text(encoding="utf-8")
 _SCRIPT = (_HERE / "static" / "site.js").read_text(encoding="utf-8")
 
 
-@attrs.frozen
-class KindDoc:
-    """
-    What a badge kind's page says about it.
-    """
-
-    kind: str
-    aliases: Tuple[str, ...]
-    label: str
-    shows: str
-    #: Query parameters only this kind reads: (name, meaning).
-    parameters: Tuple[Tuple[str, str], ...] = ()
-    #: Query strings worth an example of their own.
-    examples: Tuple[str, ...] = ()
-
-
-#: Every badge kind, in the order the home page shows them, as pypip.in's table has them.
-KIND_DOCS: Tuple[KindDoc, ...] = tuple(
-    KindDoc(kind.name, kind.aliases, kind.label, kind.doc.shows, kind.doc.parameters, kind.doc.examples)
-    for kind in PYPIP.kinds if kind.doc is not None
+#: Every badge kind, in the order the home page shows them, as pypip.in's table has them, with
+#: what its page says of it.
+KIND_DOCS: Tuple[Tuple[Kind, KindDoc], ...] = tuple(
+    (kind, kind.doc) for kind in PYPIP.kinds if kind.doc is not None
 )
-DOCS: Dict[str, KindDoc] = {
-    name: doc for doc in KIND_DOCS for name in (doc.kind, *doc.aliases)
+DOCS: Dict[str, Tuple[Kind, KindDoc]] = {
+    name: (kind, doc) for kind, doc in KIND_DOCS for name in (kind.name, *kind.aliases)
 }
 
 #: The parameters every badge reads.
@@ -189,27 +173,27 @@ def _snippet_rows(ident: str, found: Snippets) -> List[Markup]:
 
 #: The list of badges, as the home page and the page of no such page show it.
 _KIND_LIST = element("ul", {}, [
-    element("li", {}, element("a", {"href": f"/badges/{doc.kind}"}, doc.kind), ": ", doc.shows)
-    for doc in KIND_DOCS
+    element("li", {}, element("a", {"href": f"/badges/{kind.name}"}, kind.name), ": ", doc.shows)
+    for kind, doc in KIND_DOCS
 ])
 
 #: What each kind's section on a package's page begins with: its heading and what it shows.
 _SECTION_HEADS = {
-    doc.kind: join(element("h2", {}, element("a", {"href": f"/badges/{doc.kind}"}, doc.kind)),
-                   element("p", {}, doc.shows))
-    for doc in KIND_DOCS
+    kind.name: join(element("h2", {}, element("a", {"href": f"/badges/{kind.name}"}, kind.name)),
+                    element("p", {}, doc.shows))
+    for kind, doc in KIND_DOCS
 }
 
 
 def _badges_of(base: str, package: str, logo: str) -> List[Markup]:
     queries = [(style, badge_query(style, logo)) for style in STYLES]
     sections = []
-    for doc in KIND_DOCS:
+    for kind, doc in KIND_DOCS:
         figures = [
             element(
                 "figure", {},
-                element("img", {"src": badge_path(doc.kind, package, query),
-                                "alt": f"{doc.label} badge of {package}, {style}"}),
+                element("img", {"src": badge_path(kind.name, package, query),
+                                "alt": f"{kind.label} badge of {package}, {style}"}),
                 element("figcaption", {}, style),
             )
             for style, query in queries
@@ -218,13 +202,13 @@ def _badges_of(base: str, package: str, logo: str) -> List[Markup]:
         for style, query in queries[1:]:
             others.append(element("h4", {}, style))
             others.append(_snippet_rows(
-                f"{doc.kind}-{style}", snippets(base, doc.kind, package, query, doc.label),
+                f"{kind.name}-{style}", snippets(base, kind.name, package, query, kind.label),
             ))
         sections.append(element(
-            "section", {"id": doc.kind},
-            _SECTION_HEADS[doc.kind], element("div", {"class": "styles"}, figures),
+            "section", {"id": kind.name},
+            _SECTION_HEADS[kind.name], element("div", {"class": "styles"}, figures),
             _FLAT_HEADING,
-            _snippet_rows(f"{doc.kind}-flat", snippets(base, doc.kind, package, queries[0][1], doc.label)),
+            _snippet_rows(f"{kind.name}-flat", snippets(base, kind.name, package, queries[0][1], kind.label)),
             element("details", {}, _OTHER_STYLES, others),
         ))
     return sections
@@ -347,10 +331,11 @@ def kind_page(base: str, kind: str) -> Optional[bytes]:
     What badge C{kind} shows and the parameters it reads, with examples; L{None} for a kind
     there is not.
     """
-    doc = DOCS.get(kind)
-    if doc is None:
+    found = DOCS.get(kind)
+    if found is None:
         return None
-    aliases = [[" (also ", element("code", {}, f"/{alias}/"), ")"] for alias in doc.aliases]
+    documented, doc = found
+    aliases = [[" (also ", element("code", {}, f"/{alias}/"), ")"] for alias in documented.aliases]
     queries = [style_query(style) for style in STYLES] + list(doc.examples) + [
         "label=my%20label", "color=orange", "labelColor=007ec6", "logo=python",
         "logo=pypi&logoColor=white&style=for-the-badge",
@@ -358,19 +343,19 @@ def kind_page(base: str, kind: str) -> Optional[bytes]:
     examples = [
         element(
             "tr", {},
-            element("td", {}, element("img", {"src": badge_path(doc.kind, EXAMPLE_PACKAGE, q),
-                                              "alt": f"{doc.label} badge, {q or 'style=flat'}"})),
-            element("td", {}, element("code", {}, base + badge_path(doc.kind, EXAMPLE_PACKAGE, q))),
+            element("td", {}, element("img", {"src": badge_path(documented.name, EXAMPLE_PACKAGE, q),
+                                              "alt": f"{documented.label} badge, {q or 'style=flat'}"})),
+            element("td", {}, element("code", {}, base + badge_path(documented.name, EXAMPLE_PACKAGE, q))),
         )
         for q in queries
     ]
     return _document(
-        f"pypipins: the {doc.kind} badge",
-        element("h1", {}, f"The {doc.kind} badge"), element("p", {}, doc.shows),
+        f"pypipins: the {documented.name} badge",
+        element("h1", {}, f"The {documented.name} badge"), element("p", {}, doc.shows),
         element(
             "p", {},
-            "Label: ", element("code", {}, doc.label), ". URL: ",
-            element("code", {}, f"{base}/{doc.kind}/<package>/badge.<ext>"), aliases,
+            "Label: ", element("code", {}, documented.label), ". URL: ",
+            element("code", {}, f"{base}/{documented.name}/<package>/badge.<ext>"), aliases,
             ", where ", element("code", {}, "<ext>"), f" is one of {EXTENSIONS} (json is shields.io's "
             "endpoint schema). A package PyPI does not know says ",
             element("em", {}, "package not found"), ", a name that cannot be one says ",

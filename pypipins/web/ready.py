@@ -13,7 +13,7 @@ from twisted.internet.interfaces import IReactorTime
 from pypipins import names
 from pypipins.badges import LINK_PARAMETER, QUERY_PARAMETERS
 from pypipins.badges.query import MAX_LINKS, MAX_LOGO
-from pypipins.cache import ENTRY_OVERHEAD, READY_IN_MEMORY, MemoryCache
+from pypipins.store.cache import ENTRY_OVERHEAD, READY_IN_MEMORY, MemoryCache
 from pypipins.web.http import Response
 
 #: The query parameters that change a badge; any other is ignored, and so does not make
@@ -70,7 +70,7 @@ KEY_OVERHEAD = 350
 def _ready_size(key: ReadyKey, response: Response) -> int:
     # some 1,170 bytes beyond the body for a plain badge's key, where 1,000-1,030 are taken on
     # CPython 3.11 (tracemalloc) and 870-930 on PyPy 7.3 (the collector's count of its heap,
-    # before what it holds back between collections): tests/test_ready.py
+    # before what it holds back between collections): tests/web/test_ready.py
     return len(repr(key)) + KEY_OVERHEAD + response.size + ENTRY_OVERHEAD
 
 

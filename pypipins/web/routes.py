@@ -16,12 +16,12 @@ from twisted.web.resource import IResource
 from pypipins.badges import LINK_PARAMETER, Badge, Dialect, Kind, Options, Reads, Reason, customize
 from pypipins.badges.pypip import PYPIP
 from pypipins.badges.shields import SHIELDS
-from pypipins.cache import READY_IN_MEMORY
-from pypipins.drawing import CannotDraw, DrawersBusy
-from pypipins.health import Health
-from pypipins.images import Images
-from pypipins.lookup import Answer, Lookup
-from pypipins.metrics import OTHER, Metrics
+from pypipins.store.cache import READY_IN_MEMORY
+from pypipins.drawing.drawer import CannotDraw, DrawersBusy
+from pypipins.ops.health import Health
+from pypipins.drawing.images import Images
+from pypipins.store.lookup import Answer, Lookup
+from pypipins.ops.metrics import OTHER, Metrics
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.render import json as render_json
 from pypipins.web import answers

@@ -8,11 +8,11 @@ from typing import Optional
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
-from pypipins import colors
+from pypipins.render import colors
 from pypipins.badges import LINK_PARAMETER, Badge, Options, customize
 from pypipins.badges.query import max_age
-from pypipins.drawing import CannotDraw, DrawersBusy
-from pypipins.images import Images
+from pypipins.drawing.drawer import CannotDraw, DrawersBusy
+from pypipins.drawing.images import Images
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.badges.static import parse, split_extension
 from pypipins.render import json as render_json
