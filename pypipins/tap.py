@@ -355,6 +355,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.upstream.fetcher import Condensing, Fetcher, Origin, QuietPool, origin, shown
     from pypipins.upstream.gate import Gate
     from pypipins.web.routes import BadgeSite
+    from pypipins.badges.pipeline import Pipeline
 
     # its parts stop one after another, the ports first: see pypipins.web.draining
     top = InTurn()
@@ -435,7 +436,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             config["shields-url"], local, MemoryCache(reactor, image_memory), reactor,
         )
     badges = BadgeSite(
-        lookup, images, reactor, metrics,
+        Pipeline(lookup, reactor.seconds), images, reactor, metrics,
         Health(redis, upstreams, config["unhealthy-after"], {"pypistats": stats_queue}),
         config["public-url"], config["ready-memory"] * MiB, Clients(config["trusted-proxies"]),
     )

@@ -12,10 +12,9 @@ for a file, for a week.
 
 import hashlib
 from typing import (
-    Any, Awaitable, Callable, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar,
+    Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple, TypeVar,
 )
 
-import attrs
 from twisted.internet.defer import Deferred, FirstError, gatherResults
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
@@ -25,7 +24,7 @@ from pypipins.store.cache import ABSENT, Cache
 from pypipins.store.fleet import Claim, Claims, FleetClock, Outcome
 from pypipins.upstream.budget import Dropped, QueueFull
 from pypipins.facts import (
-    Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, ProjectFacts,
+    Answer, Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, ProjectFacts,
     ProjectSource, Provenance, Queued, ReleaseProvenance, Unavailable,
 )
 from pypipins.upstream.pypistats import REFRESH_AT, next_update
@@ -69,18 +68,6 @@ def _remember(kept: Dict[str, V], key: str, value: V) -> None:
     if key not in kept and len(kept) >= _FAILURES_KEPT:
         kept.pop(next(iter(kept)))
     kept[key] = value
-
-
-@attrs.frozen
-class Answer(Generic[T]):
-    """
-    Facts; whether they are older than their TTL (the upstream is being asked again, or failed
-    to answer); and until when they are fresh, so that what is made of them can be kept as long.
-    """
-
-    value: T
-    stale: bool = False
-    fresh_until: float = 0.0
 
 
 def _pack(fetched_at: float, record: bytes) -> bytes:
