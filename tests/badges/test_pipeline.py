@@ -4,10 +4,11 @@ from what a URL asks to what its badge says through the real L{Lookup} over the 
 upstreams in memory (StubTreq, a Clock).
 """
 
-from typing import Any
+from typing import Any, Optional, cast
 
 import pytest
 from treq.testing import StubTreq
+from twisted.internet.interfaces import IReactorThreads
 from twisted.internet.task import Clock
 
 from pypipins.badges import Badge, Options, Reads, Reason
@@ -87,7 +88,7 @@ def test_facts_are_said_until_they_go_stale():
 # -- the whole way, through the real Lookup --------------------------------------------------
 
 
-class Reading:
+class OverLookup:
     """
     A L{Pipeline} over a real L{Lookup} of the stand-in's PyPI, pypistats and Simple API, with
     an index C{mirror} (JSON and Simple API) and an index C{private} (JSON API only).
@@ -98,26 +99,28 @@ class Reading:
         self.clock.advance(1_000_000)
         self.upstream = Upstream(clock=self.clock.seconds)
         fetcher = Fetcher(StubTreq(self.upstream), self.clock)
-        mirror = SimpleIndex(fetcher, self.clock, "http://mirror.test/simple")
+        # no distribution is opened here, so the reactor's thread pool is never asked for
+        threads = cast(IReactorThreads, self.clock)
+        mirror = SimpleIndex(fetcher, threads, "http://mirror.test/simple")
         self.lookup = Lookup(
             MemoryCache(self.clock), PyPI(fetcher, "http://pypi.test/pypi"),
             PyPIStats(fetcher, "http://pypi.test/stats"), self.clock, TTL,
             indexes={"mirror": PyPI(fetcher, "http://mirror.test/pypi"),
                      "private": PyPI(fetcher, "http://private.test/pypi")},
-            simple=SimpleIndex(fetcher, self.clock, "http://pypi.test/simple"),
+            simple=SimpleIndex(fetcher, threads, "http://pypi.test/simple"),
             simple_indexes={"mirror": mirror},
         )
         self.pipeline = Pipeline(self.lookup, self.clock.seconds)
 
-    def badge(self, dialect: Any, kind: str, asked: Asked, options: Options = Options()) -> Any:
+    def badge(self, dialect: Any, kind: str, asked: Asked, options: Optional[Options] = None) -> Any:
         found = dialect.kind(kind)
         assert found is not None, kind
-        return fired(self.pipeline.badge(dialect, found, asked, options))
+        return fired(self.pipeline.badge(dialect, found, asked, options or Options()))
 
 
 @pytest.fixture
-def reading() -> Reading:
-    return Reading()
+def reading() -> OverLookup:
+    return OverLookup()
 
 
 @pytest.mark.parametrize(
