@@ -263,11 +263,11 @@ FactsFunction = Say[PackageFacts]
 DownloadsFunction = Say[Downloads]
 
 
-# compared by identity: each is one of the four
+# compared by identity: each is one of L{Reads}', made once
 @attrs.frozen(eq=False)
 class Reading(Generic[F]):
     """
-    What a badge kind says something of (L{F}), and how it is read: one of L{Reads}' four.
+    What a badge kind says something of (L{F}), and how it is read: one of L{Reads}'.
     A kind is generic over it, so that a kind whose function does not take what it reads is
     a type error.
     """
