@@ -12,6 +12,8 @@ import attrs
 from packaging.version import Version
 from twisted.internet.defer import Deferred
 
+from pypipins.wheels import Wheels
+
 
 class NotFound(Exception):
     """
@@ -55,9 +57,30 @@ class PackageFacts:
     #: The newest release of all, pre-releases included (yanked ones not); empty when the
     #: document lists no releases, as a single release's document does not.
     newest: str = ""
+    #: The release's wheels as the platforms and free-threaded badges read them; L{None} in
+    #: a record kept by a version that did not read them (see L{current}).
+    wheels: Optional[Wheels] = None
+    #: The known vulnerabilities of the release; L{None} when the source lists none at all
+    #: (a Simple API index, a JSON index without them): not the same as none known.
+    vulnerabilities: Optional["Vulnerabilities"] = None
+
+    @property
+    def current(self) -> bool:
+        """
+        Whether the record says all this version reads: one kept by an earlier version (in
+        Redis for a week across upgrades) lacks the wheels, and is asked for again rather
+        than read as a release without wheels.
+        """
+        return self.wheels is not None
 
     def to_json(self) -> bytes:
-        return json.dumps(attrs.asdict(self), separators=(",", ":")).encode("utf-8")
+        fields = attrs.asdict(self, recurse=False)
+        # as lists, without their fields' names: a few bytes a record
+        if self.wheels is not None:
+            fields["wheels"] = attrs.astuple(self.wheels)
+        if self.vulnerabilities is not None:
+            fields["vulnerabilities"] = attrs.astuple(self.vulnerabilities)
+        return json.dumps(fields, separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def from_json(cls, data: bytes) -> "PackageFacts":
@@ -71,11 +94,45 @@ class PackageFacts:
             for name in _FIELDS
             if name in fields
         }
+        if known.get("wheels") is not None:
+            platforms, free_threaded, cpython = known["wheels"]
+            known["wheels"] = Wheels(tuple(platforms), tuple(free_threaded), cpython)
+        if known.get("vulnerabilities") is not None:
+            count, ids = known["vulnerabilities"]
+            known["vulnerabilities"] = Vulnerabilities(count, tuple(ids))
         return cls(**known)
 
 
 _FIELDS = tuple(field.name for field in attrs.fields(PackageFacts))
 _TUPLES = ("classifiers", "packagetypes")
+
+#: The identifiers of a release's vulnerabilities kept at most; the count is kept whole.
+VULNERABILITY_IDS_KEPT = 20
+
+
+@attrs.frozen
+class Vulnerabilities:
+    """
+    The vulnerabilities PyPI knows in a release (from OSV), those withdrawn left out: how
+    many, and the identifiers of the first L{VULNERABILITY_IDS_KEPT} (C{GHSA-...},
+    C{PYSEC-...}); their details are OSV's to show.
+    """
+
+    count: int = 0
+    ids: Tuple[str, ...] = ()
+
+
+def known_vulnerabilities(entries: Any) -> Optional[Vulnerabilities]:
+    """
+    The L{Vulnerabilities} of a document's C{vulnerabilities} (a list from a document, of
+    anything): those whose C{withdrawn} is empty. L{None} when it is not a list: the
+    document does not say, which is not the same as none known.
+    """
+    if not isinstance(entries, list):
+        return None
+    known = [e for e in entries if isinstance(e, dict) and not e.get("withdrawn")]
+    ids = [e["id"][:64] for e in known if isinstance(e.get("id"), str)]
+    return Vulnerabilities(len(known), tuple(ids[:VULNERABILITY_IDS_KEPT]))
 
 
 @attrs.frozen

@@ -48,6 +48,7 @@ LOWER: Dict[str, Tuple[str, ...]] = {
 #: The modules at the top of the package, by layer; every folder is a layer of its own name.
 TOP = {
     "pypipins": "domain", "pypipins.names": "domain", "pypipins.facts": "domain",
+    "pypipins.wheels": "domain",
     "pypipins.tap": "plugin", "pypipins.shields_tap": "plugin",
 }
 

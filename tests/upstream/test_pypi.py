@@ -19,6 +19,7 @@ from twisted.internet.task import Clock
 from pypipins.upstream import pypi, pypistats
 from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
 from pypipins.upstream.fetcher import Fetcher, RateLimited, TooLarge
+from pypipins.wheels import Wheels
 from tests.helpers import fired
 from tests import big_documents
 from tests.standin import FIXTURES, Upstream
@@ -69,7 +70,7 @@ def test_condense_tolerates_odd_fields():
                 "urls": [None, {"packagetype": 7}, {"packagetype": "sdist"}]}
     facts = pypi.condense(document)
     assert facts == PackageFacts(version="1", classifiers=("License :: OSI Approved :: MIT License",),
-                                 packagetypes=("sdist",))
+                                 packagetypes=("sdist",), wheels=Wheels())
 
 
 def clients(timeout: float = 10.0):

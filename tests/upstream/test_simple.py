@@ -10,6 +10,7 @@ from pypipins.upstream import simple
 from pypipins.upstream.coremetadata import CoreMetadata
 from pypipins.facts import PackageFacts, Unavailable
 from pypipins.upstream.simple import DistFile, Release
+from pypipins.wheels import Wheels
 
 pytestmark = pytest.mark.pure
 
@@ -182,7 +183,7 @@ def test_condense():
     assert simple.condense(chosen, metadata, "corp") == PackageFacts(
         version="1.0", license_expression="MIT", classifiers=("Typing :: Typed",),
         requires_python=">=3.8", packagetypes=("bdist_wheel", "sdist"), name="Corp",
-        newest="1.1b1")
+        newest="1.1b1", wheels=Wheels(platforms=("any",), cpython="pure"))
     assert simple.condense(chosen, CoreMetadata(requires_python=">=3.10"), "corp").name == "corp"
     assert simple.condense(chosen, CoreMetadata(requires_python=">=3.10"), "corp").requires_python == ">=3.10"
 
