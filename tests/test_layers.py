@@ -6,7 +6,7 @@ The layers, lowest first (README.rst's Layout draws the same map):
 =========  ==========================================  =========================================
 layer      modules                                     may import, besides itself
 =========  ==========================================  =========================================
-domain     ``names.py``, ``facts.py``, ``__init__``     nothing
+domain     ``names.py``, ``facts.py``, ``wheels.py``    nothing
 render     ``render/``: how a badge is drawn, pure      nothing: it knows labels, not packages
 badges     ``badges/``: what a badge says, pure         domain, render
 ops        ``ops/``: the operator's view                domain
