@@ -5,7 +5,7 @@ number of its files. Pure functions; a name that is not a wheel's is passed over
 """
 
 import re
-from typing import Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import attrs
 
@@ -15,8 +15,12 @@ SYSTEMS = ("linux", "macos", "windows", "android", "ios")
 #: The platforms badge's word for a wheel of platform C{any}: installable everywhere.
 ANY = "any"
 
-#: One tag of a compressed tag set: what PEP 425's tags are made of.
-_TAG = re.compile(r"[A-Za-z0-9_]+")
+#: A compressed tag set: tags (letters, digits, "_") joined by ".".
+_TAGS = r"([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)"
+
+#: A wheel's name: C{{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl}, a build tag
+#: starting with a digit; read in one match, as condensing reads every file of a release.
+_WHEEL = re.compile(rf"[^-]+-[^-]+(?:-[0-9][^-]*)?-{_TAGS}-{_TAGS}-{_TAGS}\.whl")
 
 #: An ABI tag of CPython's free-threaded build (PEP 703): C{cp313t}, its debug build C{cp313td}.
 _FREE_THREADED_ABI = re.compile(r"cp(\d)(\d+)td?")
@@ -31,7 +35,7 @@ _ABI3T = "abi3t"
 @attrs.frozen
 class WheelTags:
     """
-    The tags of one wheel's name, each part's compressed set expanded, lower-cased.
+    The tags of a wheel's name (L{tag_sets}), each compressed set expanded, lower-cased.
     """
 
     pythons: Tuple[str, ...]
@@ -39,30 +43,17 @@ class WheelTags:
     platforms: Tuple[str, ...]
 
 
-def _tag_set(text: str) -> Optional[Tuple[str, ...]]:
-    tags = text.split(".")
-    if not all(_TAG.fullmatch(tag) for tag in tags):
-        return None
-    return tuple(tag.lower() for tag in tags)
-
-
-def wheel_tags(filename: str) -> Optional[WheelTags]:
+def tag_sets(filename: str) -> Optional[Tuple[str, str, str]]:
     """
-    The tags of C{filename} when it is a wheel's name,
-    C{{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl}, else L{None}.
+    The Python, ABI and platform tag sets of C{filename}, as written (compressed, such as
+    C{py2.py3} or C{manylinux2014_x86_64.manylinux_2_17_x86_64}), when it is a wheel's name,
+    C{{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl}; else L{None}.
     """
-    if not filename.endswith(".whl"):
+    match = _WHEEL.fullmatch(filename)
+    if match is None:
         return None
-    parts = filename[: -len(".whl")].split("-")
-    if len(parts) not in (5, 6) or not all(parts[:2]):
-        return None
-    if len(parts) == 6 and not parts[2][:1].isdigit():
-        # a build tag starts with a digit
-        return None
-    pythons, abis, platforms = (_tag_set(part) for part in parts[-3:])
-    if pythons is None or abis is None or platforms is None:
-        return None
-    return WheelTags(pythons, abis, platforms)
+    python, abi, platform = match.groups()
+    return python, abi, platform
 
 
 def system(platform: str) -> Optional[str]:
@@ -160,20 +151,40 @@ def condense(filenames: Iterable[str]) -> Wheels:
     The L{Wheels} of a release's files by their names; those that are not wheels are passed
     over.
     """
-    systems: Set[str] = set()
+    # A release of a hundred wheels has a dozen platform tag sets and as many of Python and
+    # ABI, combined: each set is read once, each name only matched (condensing a document
+    # took 15 times longer when each name was read whole).
+    found = {sets for sets in map(tag_sets, filenames) if sets is not None}
+    # per platform tag set: its systems, and whether it is "any" alone
+    platforms = {}
+    for text in {platform for _, _, platform in found}:
+        tags = _tags(text)
+        platforms[text] = ({system(tag) for tag in tags} - {None}, set(tags) == {ANY})
+    # per Python and ABI tag sets: whether CPython installs it, and whether its ABI is "none"
+    builds = {}
     versions: Set[Tuple[Tuple[int, int], bool]] = set()
-    kinds: Set[str] = set()
-    for filename in filenames:
-        tags = wheel_tags(filename)
-        if tags is None:
-            continue
-        systems.update(found for found in map(system, tags.platforms) if found is not None)
-        if _for_cpython(tags):
-            kinds.add(PURE if _is_pure(tags) else BINARY)
-            versions |= free_threaded(tags)
-    cpython = BINARY if BINARY in kinds else PURE if kinds else NO_CPYTHON_WHEEL
+    for python, abi in {(python, abi) for python, abi, _ in found}:
+        build = WheelTags(_tags(python), _tags(abi), ())
+        cpython = _for_cpython(build)
+        builds[python, abi] = (cpython, set(build.abis) == {"none"})
+        if cpython:
+            versions |= free_threaded(build)
+    systems: Set[Optional[str]] = set()
+    pure = binary = False
+    for python, abi, platform in found:
+        (cpython, no_abi), (its_systems, anywhere) = builds[python, abi], platforms[platform]
+        systems |= its_systems
+        if cpython:
+            if no_abi and anywhere:
+                pure = True
+            else:
+                binary = True
     return Wheels(
         platforms=tuple(s for s in (*SYSTEMS, ANY) if s in systems),
         free_threaded=free_threaded_words(versions),
-        cpython=cpython,
+        cpython=BINARY if binary else PURE if pure else NO_CPYTHON_WHEEL,
     )
+
+
+def _tags(text: str) -> Tuple[str, ...]:
+    return tuple(text.lower().split("."))

@@ -50,16 +50,17 @@ wheel_parts = st.tuples(names, versions, builds, tag_set(PYTHONS), tag_set(ABIS)
 
 
 @given(wheel_parts)
-def test_every_tag_of_a_compressed_tag_set_is_read(parts):
+def test_the_tag_sets_of_a_wheel_are_read(parts):
     *_, pythons, abis, platforms = parts
-    assert wheels.wheel_tags(wheel_name(*parts)) == WheelTags(tuple(pythons), tuple(abis), tuple(platforms))
+    assert wheels.tag_sets(wheel_name(*parts)) == (".".join(pythons), ".".join(abis), ".".join(platforms))
 
 
-@given(wheel_parts)
-def test_tags_are_read_in_lower_case(parts):
-    name, version, build, pythons, abis, platforms = parts
-    shouted = wheel_name(name, version, build, [p.upper() for p in pythons], abis, [p.upper() for p in platforms])
-    assert wheels.wheel_tags(shouted) == WheelTags(tuple(pythons), tuple(abis), tuple(platforms))
+@given(st.lists(wheel_parts, max_size=4))
+def test_tags_are_read_in_any_case(many):
+    shouted = [wheel_name(name, version, build, [p.upper() for p in pythons], [a.upper() for a in abis],
+                          [p.upper() for p in platforms])
+               for name, version, build, pythons, abis, platforms in many]
+    assert wheels.condense(shouted) == wheels.condense(wheel_name(*parts) for parts in many)
 
 
 @given(st.lists(wheel_parts, max_size=6))
@@ -91,7 +92,7 @@ NOT_WHEELS = [
 
 @pytest.mark.parametrize("filename", NOT_WHEELS)
 def test_names_that_are_not_wheels_are_passed_over(filename):
-    assert wheels.wheel_tags(filename) is None
+    assert wheels.tag_sets(filename) is None
     assert wheels.condense([filename]) == Wheels()
 
 
@@ -102,11 +103,18 @@ def test_other_names_beside_wheels_change_nothing(many, others):
 
 
 def test_odd_but_valid_names():
-    assert wheels.wheel_tags("Foo.Bar_baz-1.0.post1+cpu.2-1a-CP39.cp310-abi3-Win_AMD64.whl") == WheelTags(
-        ("cp39", "cp310"), ("abi3",), ("win_amd64",))
-    assert wheels.wheel_tags("a-0-py3-none-any.whl") == WheelTags(("py3",), ("none",), ("any",))
-    assert wheels.wheel_tags("torch-2.5.1+cpu-cp312-cp312-linux_x86_64.whl") == WheelTags(
-        ("cp312",), ("cp312",), ("linux_x86_64",))
+    assert wheels.tag_sets("Foo.Bar_baz-1.0.post1+cpu.2-1a-CP39.cp310-abi3-Win_AMD64.whl") == (
+        "CP39.cp310", "abi3", "Win_AMD64")
+    assert wheels.condense(["Foo.Bar_baz-1.0.post1+cpu.2-1a-CP39.cp310-abi3-Win_AMD64.whl"]) == Wheels(
+        ("windows",), (), BINARY)
+    assert wheels.tag_sets("a-0-py3-none-any.whl") == ("py3", "none", "any")
+    assert wheels.tag_sets("torch-2.5.1+cpu-cp312-cp312-linux_x86_64.whl") == ("cp312", "cp312", "linux_x86_64")
+
+
+def test_the_tags_of_a_compressed_set():
+    tags = WheelTags(("cp315",), ("abi3", "abi3t"), ("manylinux2014_x86_64", "manylinux_2_17_x86_64"))
+    assert wheels.free_threaded(tags) == {((3, 15), True)}
+    assert wheels.free_threaded(WheelTags(("cp313",), ("cp313t", "cp313"), ())) == {((3, 13), False)}
 
 
 @pytest.mark.parametrize("platform, system", PLATFORMS.items())
