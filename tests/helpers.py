@@ -41,10 +41,9 @@ def sample_of(reads: Any) -> Any:
     """
     from pypipins.badges import Reads
     from pypipins.facts import (
-        Downloads, PackageFacts, ProjectFacts, Publisher, ReleaseProvenance, Vulnerabilities,
+        Downloads, PackageFacts, ProjectFacts, Publisher, ReleaseProvenance, Vulnerabilities, Wheels,
     )
-    from pypipins.wheels import Wheels
-
+    
     # as this version condenses a document: its wheels and vulnerabilities read
     release = PackageFacts(version="1.0", wheels=Wheels(), vulnerabilities=Vulnerabilities())
     return {

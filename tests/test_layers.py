@@ -6,7 +6,7 @@ The layers, lowest first (README.rst's Layout draws the same map):
 =========  ==========================================  =========================================
 layer      modules                                     may import, besides itself
 =========  ==========================================  =========================================
-domain     ``names.py``, ``facts.py``, ``wheels.py``    nothing
+domain     ``names.py``, ``facts.py``, ``__init__``     nothing
 render     ``render/``: how a badge is drawn, pure      nothing: it knows labels, not packages
 badges     ``badges/``: what a badge says, pure         domain, render
 ops        ``ops/``: the operator's view                domain
@@ -48,7 +48,6 @@ LOWER: Dict[str, Tuple[str, ...]] = {
 #: The modules at the top of the package, by layer; every folder is a layer of its own name.
 TOP = {
     "pypipins": "domain", "pypipins.names": "domain", "pypipins.facts": "domain",
-    "pypipins.wheels": "domain",
     "pypipins.tap": "plugin", "pypipins.shields_tap": "plugin",
 }
 

@@ -16,8 +16,9 @@ import attrs
 
 from pypipins.render import colors
 from pypipins.badges import query as shields_query
-from pypipins import wheels
-from pypipins.facts import Downloads, PackageFacts, ProjectFacts, ReleaseProvenance
+from pypipins.facts import (
+    ANY, BINARY, PURE, Downloads, PackageFacts, ProjectFacts, ReleaseProvenance,
+)
 from pypipins.render.svg import STYLES
 
 #: What C{?period=} may ask of a downloads badge.
@@ -219,13 +220,13 @@ FRAMEWORKS = {
 
 def platforms(facts: PackageFacts, separator: str) -> Badge:
     """
-    The operating systems the release has wheels for (L{wheels.SYSTEMS}' order), blue; C{any}
+    The operating systems the release has wheels for (L{pypipins.facts.SYSTEMS}' order), blue; C{any}
     when a wheel is for any platform, brightgreen; C{no wheels}, lightgrey.
     """
     if facts.wheels is None:
         return Badge("platforms", "unknown", "lightgrey", is_error=True)
     found = facts.wheels.platforms
-    if wheels.ANY in found:
+    if ANY in found:
         return Badge("platforms", "any", "brightgreen")
     if not found:
         return Badge("platforms", "no wheels", "lightgrey")
@@ -242,9 +243,9 @@ def free_threaded(facts: PackageFacts, separator: str) -> Badge:
         return Badge("free-threaded", "unknown", "lightgrey", is_error=True)
     if facts.wheels.free_threaded:
         return Badge("free-threaded", separator.join(facts.wheels.free_threaded), "brightgreen")
-    if facts.wheels.cpython == wheels.PURE:
+    if facts.wheels.cpython == PURE:
         return Badge("free-threaded", "pure python", "brightgreen")
-    if facts.wheels.cpython == wheels.BINARY:
+    if facts.wheels.cpython == BINARY:
         return Badge("free-threaded", "no", "red")
     return Badge("free-threaded", "no wheels", "lightgrey")
 

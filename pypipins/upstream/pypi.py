@@ -14,9 +14,9 @@ except ImportError:  # PyPy: no build of it
 from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
 
-from pypipins import wheels
 from pypipins.facts import (
-    LICENSE_KEPT, PackageFacts, Unavailable, kept_classifiers, known_vulnerabilities,
+    LICENSE_KEPT, PackageFacts, Unavailable, condense_wheels, kept_classifiers,
+    known_vulnerabilities,
 )
 from pypipins.upstream.fetcher import Fetcher
 
@@ -127,7 +127,7 @@ def _facts(
         name=_text(info.get("name"), 128),
         newest=newest(released),
         # a few words, however many files: the wheels' names are not kept
-        wheels=wheels.condense(f["filename"] for f in files if isinstance(f.get("filename"), str)),
+        wheels=condense_wheels(f["filename"] for f in files if isinstance(f.get("filename"), str)),
         vulnerabilities=known_vulnerabilities(vulnerabilities),
     )
 

@@ -38,12 +38,11 @@ from twisted.internet.interfaces import IReactorThreads
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 
-from pypipins import wheels
 from pypipins.upstream import coremetadata
 from pypipins.upstream.coremetadata import CoreMetadata
 from pypipins.facts import (
     PROVENANCE_READ, NotFound, PackageFacts, ProjectFacts, Provenance, Publisher, ReleaseFiles,
-    Unavailable,
+    Unavailable, condense_wheels,
 )
 from pypipins.upstream.fetcher import Fetcher, Origin, TooLarge, origin, shown
 
@@ -452,7 +451,7 @@ def condense(chosen: Release, metadata: CoreMetadata, project: str) -> PackageFa
         packagetypes=tuple(sorted({f.packagetype for f in chosen.files})),
         name=metadata.name or project,
         newest=chosen.newest,
-        wheels=wheels.condense(f.filename for f in chosen.files),
+        wheels=condense_wheels(f.filename for f in chosen.files),
         # a Simple API lists no vulnerabilities: left unknown, not none known
     )
 

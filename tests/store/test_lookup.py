@@ -15,13 +15,12 @@ from twisted.web.server import NOT_DONE_YET
 
 from pypipins.upstream.budget import BudgetQueue, RequestBudget
 from pypipins.store.cache import MemoryCache
-from pypipins.facts import Downloads, NotFound, Queued, Unavailable, Vulnerabilities
+from pypipins.facts import Downloads, NotFound, Queued, Unavailable, Vulnerabilities, Wheels
 from pypipins.ops.health import UpstreamHealth
 from pypipins.store.lookup import DOWNLOADS_WAIT, NOT_FOUND_TTL, RETRY_AFTER, STALE_FOR, Answer, Lookup
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import HOLD_AFTER_429, PyPIStats
 from pypipins.upstream.fetcher import Fetcher
-from pypipins.wheels import Wheels
 from tests.helpers import fired
 from tests.standin import STATS_LIMITS, Upstream
 

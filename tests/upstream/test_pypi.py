@@ -17,9 +17,8 @@ from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
 from pypipins.upstream import pypi, pypistats
-from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable, Vulnerabilities
+from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable, Vulnerabilities, Wheels
 from pypipins.upstream.fetcher import Fetcher, RateLimited, TooLarge
-from pypipins.wheels import Wheels
 from tests.helpers import fired
 from tests import big_documents
 from tests.standin import FIXTURES, Upstream

@@ -8,9 +8,8 @@ from packaging.version import Version
 
 from pypipins.upstream import simple
 from pypipins.upstream.coremetadata import CoreMetadata
-from pypipins.facts import PackageFacts, Unavailable
+from pypipins.facts import PackageFacts, Unavailable, Wheels
 from pypipins.upstream.simple import DistFile, Release
-from pypipins.wheels import Wheels
 
 pytestmark = pytest.mark.pure
 

@@ -1,14 +1,15 @@
 """
-Wheel names read and condensed for the platforms and free-threaded badges
-(L{pypipins.wheels}): pure functions, with hypothesis over names made of every kind of tag.
+The domain's facts (L{pypipins.facts}) that are pure functions: wheel names read and condensed
+for the platforms and free-threaded badges, with hypothesis over names made of every kind of
+tag.
 """
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pypipins import wheels
-from pypipins.wheels import ANY, BINARY, NO_CPYTHON_WHEEL, PURE, WheelTags, Wheels
+from pypipins import facts
+from pypipins.facts import ANY, BINARY, NO_CPYTHON_WHEEL, PURE, WheelTags, Wheels
 
 pytestmark = pytest.mark.pure
 
@@ -52,7 +53,7 @@ wheel_parts = st.tuples(names, versions, builds, tag_set(PYTHONS), tag_set(ABIS)
 @given(wheel_parts)
 def test_the_tag_sets_of_a_wheel_are_read(parts):
     *_, pythons, abis, platforms = parts
-    assert wheels.tag_sets(wheel_name(*parts)) == (".".join(pythons), ".".join(abis), ".".join(platforms))
+    assert facts.tag_sets(wheel_name(*parts)) == (".".join(pythons), ".".join(abis), ".".join(platforms))
 
 
 @given(st.lists(wheel_parts, max_size=4))
@@ -60,15 +61,15 @@ def test_tags_are_read_in_any_case(many):
     shouted = [wheel_name(name, version, build, [p.upper() for p in pythons], [a.upper() for a in abis],
                           [p.upper() for p in platforms])
                for name, version, build, pythons, abis, platforms in many]
-    assert wheels.condense(shouted) == wheels.condense(wheel_name(*parts) for parts in many)
+    assert facts.condense_wheels(shouted) == facts.condense_wheels(wheel_name(*parts) for parts in many)
 
 
 @given(st.lists(wheel_parts, max_size=6))
 def test_each_system_is_named_when_some_tag_of_some_wheel_is_for_it(many):
-    condensed = wheels.condense(wheel_name(*parts) for parts in many)
+    condensed = facts.condense_wheels(wheel_name(*parts) for parts in many)
     expected = {PLATFORMS[platform] for *_, platforms in many for platform in platforms} - {None}
     assert set(condensed.platforms) == expected
-    order = (*wheels.SYSTEMS, ANY)
+    order = (*facts.SYSTEMS, ANY)
     assert list(condensed.platforms) == sorted(condensed.platforms, key=order.index)
 
 
@@ -77,7 +78,7 @@ def test_condensing_heeds_neither_order_nor_repeats(many, random):
     filenames = [wheel_name(*parts) for parts in many]
     shuffled = filenames * 2
     random.shuffle(shuffled)
-    assert wheels.condense(shuffled) == wheels.condense(filenames)
+    assert facts.condense_wheels(shuffled) == facts.condense_wheels(filenames)
 
 
 NOT_WHEELS = [
@@ -92,41 +93,41 @@ NOT_WHEELS = [
 
 @pytest.mark.parametrize("filename", NOT_WHEELS)
 def test_names_that_are_not_wheels_are_passed_over(filename):
-    assert wheels.tag_sets(filename) is None
-    assert wheels.condense([filename]) == Wheels()
+    assert facts.tag_sets(filename) is None
+    assert facts.condense_wheels([filename]) == Wheels()
 
 
 @given(st.lists(wheel_parts, max_size=4), st.lists(st.sampled_from(NOT_WHEELS) | st.text(max_size=40), max_size=4))
 def test_other_names_beside_wheels_change_nothing(many, others):
     filenames = [wheel_name(*parts) for parts in many]
-    assert wheels.condense(filenames + others) == wheels.condense(filenames)
+    assert facts.condense_wheels(filenames + others) == facts.condense_wheels(filenames)
 
 
 def test_odd_but_valid_names():
-    assert wheels.tag_sets("Foo.Bar_baz-1.0.post1+cpu.2-1a-CP39.cp310-abi3-Win_AMD64.whl") == (
+    assert facts.tag_sets("Foo.Bar_baz-1.0.post1+cpu.2-1a-CP39.cp310-abi3-Win_AMD64.whl") == (
         "CP39.cp310", "abi3", "Win_AMD64")
-    assert wheels.condense(["Foo.Bar_baz-1.0.post1+cpu.2-1a-CP39.cp310-abi3-Win_AMD64.whl"]) == Wheels(
+    assert facts.condense_wheels(["Foo.Bar_baz-1.0.post1+cpu.2-1a-CP39.cp310-abi3-Win_AMD64.whl"]) == Wheels(
         ("windows",), (), BINARY)
-    assert wheels.tag_sets("a-0-py3-none-any.whl") == ("py3", "none", "any")
-    assert wheels.tag_sets("torch-2.5.1+cpu-cp312-cp312-linux_x86_64.whl") == ("cp312", "cp312", "linux_x86_64")
+    assert facts.tag_sets("a-0-py3-none-any.whl") == ("py3", "none", "any")
+    assert facts.tag_sets("torch-2.5.1+cpu-cp312-cp312-linux_x86_64.whl") == ("cp312", "cp312", "linux_x86_64")
 
 
 def test_the_tags_of_a_compressed_set():
     tags = WheelTags(("cp315",), ("abi3", "abi3t"), ("manylinux2014_x86_64", "manylinux_2_17_x86_64"))
-    assert wheels.free_threaded(tags) == {((3, 15), True)}
-    assert wheels.free_threaded(WheelTags(("cp313",), ("cp313t", "cp313"), ())) == {((3, 13), False)}
+    assert facts.free_threaded_builds(tags) == {((3, 15), True)}
+    assert facts.free_threaded_builds(WheelTags(("cp313",), ("cp313t", "cp313"), ())) == {((3, 13), False)}
 
 
 @pytest.mark.parametrize("platform, system", PLATFORMS.items())
 def test_systems(platform, system):
-    assert wheels.system(platform) == system
+    assert facts.platform_system(platform) == system
 
 
 # -- free-threaded builds -------------------------------------------------------------------
 
 
 def condensed(*filenames):
-    return wheels.condense(filenames)
+    return facts.condense_wheels(filenames)
 
 
 def test_free_threaded_abi_gives_its_version():
@@ -158,7 +159,7 @@ def test_versions_sort_as_numbers():
 
 @given(st.sets(st.tuples(st.tuples(st.integers(3, 4), st.integers(0, 30)), st.booleans()), max_size=8))
 def test_free_threaded_words_sorted_and_absorbed(versions):
-    words = wheels.free_threaded_words(versions)
+    words = facts.free_threaded_words(versions)
     numbers = [tuple(int(n) for n in word.rstrip("+").rstrip("t").split(".")) for word in words]
     assert numbers == sorted(set(numbers))
     plain = {version for version, later in versions if not later}
