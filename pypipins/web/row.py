@@ -1,0 +1,180 @@
+"""
+The row of badges a README shows, as a package's page builds it: what was chosen (the
+badges ticked, one style, a logo, the snippet's language, all in the page's query) and the
+builder's markup, made from the kinds' table so that a kind is offered as soon as it is in it.
+
+The page's script (C{static/site.js}) draws the row and its snippet again as the choice
+changes; without it the form is sent, and the page comes back with the row chosen.
+"""
+
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import attrs
+
+from pypipins.badges import Kind, KindDoc
+from pypipins.render.svg import STYLES
+from pypipins.web.markup import Markup, element, join
+from pypipins.web.snippets import badge_path, badge_query, row_snippets
+
+#: The languages a row's snippet is written in: the query's name and what the page says.
+LANGUAGES = (("markdown", "Markdown"), ("rst", "reStructuredText"), ("html", "HTML"))
+_LANGUAGE_NAMES = frozenset(name for name, _ in LANGUAGES)
+
+#: The badges ticked at first: what a README's row most often shows (the version, the
+#: Pythons, the license, the downloads, whether there are wheels).
+DEFAULT_BADGES = ("v", "py_versions", "license", "d", "wheel")
+
+#: The logos the builder offers first; any simple-icons name may be typed.
+COMMON_LOGOS = ("python", "pypi", "github", "gitlab", "readthedocs", "django", "pytest")
+
+#: What the builder takes as a logo: a simple-icons name or title. A data URI, which the
+#: badges take too, would repeat kilobytes in each of the page's hundreds of URLs.
+LOGO_PATTERN = r"[A-Za-z0-9][A-Za-z0-9 .+_!&'-]{0,63}"
+LOGO_NAME = re.compile(LOGO_PATTERN)
+
+#: A snippet's box is as tall as its lines, up to this many (reStructuredText's row of five
+#: is fifteen lines and more).
+MOST_ROWS = 24
+
+
+@attrs.frozen
+class Row:
+    """
+    A row chosen: the badges (kinds' names, in the table's order), their style, and the
+    language its snippet is shown in; the logo is the page's own (it is in every URL of it).
+    """
+
+    #: In the order the builder offers them (L{in_row_order}).
+    badges: Tuple[str, ...]
+    style: str = "flat"
+    language: str = "markdown"
+
+
+def in_row_order(kinds: Sequence[Tuple[Kind, KindDoc]]) -> Tuple[Tuple[Kind, KindDoc], ...]:
+    """
+    C{kinds} in the order a row shows them: L{DEFAULT_BADGES}' first, in its order, then
+    the others in C{kinds}' order.
+    """
+    first = {name: n for n, name in enumerate(DEFAULT_BADGES)}
+    return tuple(sorted(kinds, key=lambda pair: first.get(pair[0].name, len(first))))
+
+
+def default_row(kinds: Sequence[str]) -> Row:
+    """
+    The row a package's page shows first: L{DEFAULT_BADGES} that C{kinds} (in the row's
+    order) has.
+    """
+    return Row(tuple(name for name in kinds if name in DEFAULT_BADGES))
+
+
+def chosen(
+    kinds: Sequence[str], sent: Optional[str], ticked: Sequence[str],
+    style: Optional[str], language: Optional[str],
+) -> Row:
+    """
+    The row of C{kinds} (in the row's order) the query asks for: C{sent} says the builder's
+    form was sent, in which case the badges are those C{ticked} (none, if none is: an
+    unticked box sends nothing), else the default ones. A kind there is not, a style or a language there is not, are left for the
+    default: a link kept from before a change still shows a row.
+    """
+    badges = default_row(kinds).badges if not sent else tuple(name for name in kinds if name in ticked)
+    return Row(
+        badges,
+        style if style in STYLES else "flat",
+        language if language in _LANGUAGE_NAMES else "markdown",
+    )
+
+
+def _lines(snippet: str) -> str:
+    return str(min(max(snippet.count("\n") + 1, 2), MOST_ROWS))
+
+
+def search_row(package: str) -> Markup:
+    """
+    The package's field and the button that sends the form it is in.
+    """
+    return element(
+        "div", {"class": "search"},
+        element("label", {"hidden": "", "for": "package"}, "Package"),
+        element("input", {
+            "type": "text", "id": "package", "name": "package", "value": package,
+            "placeholder": "a package on PyPI, such as klein", "autocomplete": "off",
+            "spellcheck": "false", "required": "", "maxlength": "128",
+        }),
+        element("button", {"type": "submit"}, "Show badges"),
+    )
+
+
+#: The logos offered as one types, the same on every page.
+LOGOS = element("datalist", {"id": "logos"}, [element("option", {"value": name}) for name in COMMON_LOGOS])
+
+
+def logo_field(logo: str) -> Markup:
+    """
+    The logo's field: free, with the common ones offered as it is typed in.
+    """
+    return join(
+        element("label", {"for": "logo"}, "Logo"),
+        element("input", {
+            "type": "text", "id": "logo", "name": "logo", "value": logo, "list": "logos",
+            "placeholder": "none; python, pypi...", "autocomplete": "off", "spellcheck": "false",
+            "maxlength": "64", "pattern": LOGO_PATTERN,
+        }),
+        LOGOS,
+    )
+
+
+def _choice(kind: str, name: str, value: str, checked: bool, text: str, **extra: str) -> Markup:
+    attributes: Dict[str, str] = {"type": kind, "name": name, "value": value, **extra}
+    if checked:
+        attributes["checked"] = ""
+    return element("label", {}, element("input", attributes), " ", text)
+
+
+def builder(
+    base: str, package: str, logo: str, row: Row, kinds: Sequence[Tuple[Kind, KindDoc]],
+) -> Markup:
+    """
+    The builder of C{package}'s row on C{base}, with C{logo} (a valid icon's name, or
+    none): the form (the package, a box for each of C{kinds}, in the row's order, the styles,
+    the logo, the languages), the row drawn, and its snippet to copy.
+    """
+    query = badge_query(row.style, logo)
+    labels = {kind.name: kind.label for kind, _ in kinds}
+    badges = [(name, labels[name]) for name in row.badges if name in labels]
+    snippet = getattr(row_snippets(base, package, badges, query), row.language)
+    boxes: List[Markup] = [
+        _choice("checkbox", "badge", kind.name, kind.name in row.badges, kind.name,
+                **{"data-alt": kind.label, "title": doc.shows})
+        for kind, doc in kinds
+    ]
+    return element(
+        "div", {"id": "row-builder"},
+        element(
+            "form", {"action": "/", "method": "get", "id": "builder", "data-base": base,
+                     "data-package": package},
+            search_row(package),
+            # says the form was sent: its boxes, unticked, send nothing
+            element("input", {"type": "hidden", "name": "row", "value": "1"}),
+            element("fieldset", {"class": "badges"}, element("legend", {}, "Badges"), boxes),
+            element("fieldset", {}, element("legend", {}, "Style"), [
+                _choice("radio", "style", style, style == row.style, style) for style in STYLES
+            ]),
+            element("p", {"class": "logo"}, logo_field(logo)),
+            element("fieldset", {}, element("legend", {}, "Snippet"), [
+                _choice("radio", "format", name, name == row.language, said) for name, said in LANGUAGES
+            ]),
+            # the script draws the row as it changes: no need to send anything then
+            element("button", {"type": "submit", "data-nojs": ""}, "Draw the row"),
+        ),
+        element("p", {"id": "row-preview", "class": "row"}, [
+            element("img", {"src": badge_path(name, package, query), "alt": alt}) for name, alt in badges
+        ]),
+        element(
+            "div", {"class": "snippet"},
+            element("textarea", {"id": "row-snippet", "readonly": "", "spellcheck": "false",
+                                 "rows": _lines(snippet), "aria-label": "The row's snippet"}, snippet),
+            element("button", {"type": "button", "hidden": "", "data-copy": "row-snippet"}, "Copy"),
+        ),
+    )
