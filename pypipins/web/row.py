@@ -14,7 +14,7 @@ import attrs
 
 from pypipins.badges import Kind, KindDoc
 from pypipins.render.svg import STYLES
-from pypipins.web.markup import Markup, element, join
+from pypipins.web.markup import Content, Markup, element, join
 from pypipins.web.snippets import badge_path, badge_query, row_snippets
 
 #: The languages a row's snippet is written in: the query's name and what the page says.
@@ -29,8 +29,10 @@ DEFAULT_BADGES = ("v", "py_versions", "license", "d", "wheel")
 COMMON_LOGOS = ("python", "pypi", "github", "gitlab", "readthedocs", "django", "pytest")
 
 #: What the builder takes as a logo: a simple-icons name or title. A data URI, which the
-#: badges take too, would repeat kilobytes in each of the page's hundreds of URLs.
-LOGO_PATTERN = r"[A-Za-z0-9][A-Za-z0-9 .+_!&'-]{0,63}"
+#: badges take too, would repeat kilobytes in each of the page's hundreds of URLs. The
+#: logo field's pattern too, which browsers read as a JavaScript pattern with the v flag,
+#: where a '-' in a class is escaped (else the pattern is ignored).
+LOGO_PATTERN = r"[A-Za-z0-9][A-Za-z0-9 .+_!&'\-]{0,63}"
 LOGO_NAME = re.compile(LOGO_PATTERN)
 
 #: A snippet's box is as tall as its lines, up to this many (reStructuredText's row of five
@@ -110,12 +112,13 @@ def search_row(package: str) -> Markup:
 LOGOS = element("datalist", {"id": "logos"}, [element("option", {"value": name}) for name in COMMON_LOGOS])
 
 
-def logo_field(logo: str) -> Markup:
+def logo_field(logo: str, labelled: bool = True) -> Markup:
     """
-    The logo's field: free, with the common ones offered as it is typed in.
+    The logo's field: free, with the common ones offered as it is typed in; C{labelled}
+    shows its label (a legend may say it instead).
     """
     return join(
-        element("label", {"for": "logo"}, "Logo"),
+        element("label", {"for": "logo"} if labelled else {"for": "logo", "hidden": ""}, "Logo"),
         element("input", {
             "type": "text", "id": "logo", "name": "logo", "value": logo, "list": "logos",
             "placeholder": "none; python, pypi...", "autocomplete": "off", "spellcheck": "false",
@@ -125,11 +128,18 @@ def logo_field(logo: str) -> Markup:
     )
 
 
-def _choice(kind: str, name: str, value: str, checked: bool, text: str, **extra: str) -> Markup:
+def _choice(kind: str, name: str, value: str, checked: bool, text: Content, **extra: str) -> Markup:
     attributes: Dict[str, str] = {"type": kind, "name": name, "value": value, **extra}
     if checked:
         attributes["checked"] = ""
     return element("label", {}, element("input", attributes), " ", text)
+
+
+def _kind_said(kind: Kind) -> Content:
+    # the kind's name is its URL's; its label, when another, is what the badge says
+    if kind.label == kind.name:
+        return kind.name
+    return [kind.name, " ", element("span", {"class": "label"}, kind.label)]
 
 
 def builder(
@@ -145,7 +155,7 @@ def builder(
     badges = [(name, labels[name]) for name in row.badges if name in labels]
     snippet = getattr(row_snippets(base, package, badges, query), row.language)
     boxes: List[Markup] = [
-        _choice("checkbox", "badge", kind.name, kind.name in row.badges, kind.name,
+        _choice("checkbox", "badge", kind.name, kind.name in row.badges, _kind_said(kind),
                 **{"data-alt": kind.label, "title": doc.shows})
         for kind, doc in kinds
     ]
@@ -161,7 +171,7 @@ def builder(
             element("fieldset", {}, element("legend", {}, "Style"), [
                 _choice("radio", "style", style, style == row.style, style) for style in STYLES
             ]),
-            element("p", {"class": "logo"}, logo_field(logo)),
+            element("fieldset", {}, element("legend", {}, "Logo"), logo_field(logo, labelled=False)),
             element("fieldset", {}, element("legend", {}, "Snippet"), [
                 _choice("radio", "format", name, name == row.language, said) for name, said in LANGUAGES
             ]),

@@ -118,16 +118,17 @@ def snippets(base: str, kind: str, package: str, query: str, alt: str) -> Snippe
 def row_snippets(base: str, package: str, badges: Sequence[Tuple[str, str]], query: str) -> Snippets:
     """
     The snippets for a row of C{badges} (each a kind's name and its image's text) of
-    C{package} (a valid name), all with C{query}, on C{base}: one line of images in Markdown
-    and HTML; in reStructuredText, which has no inline image of its own, a line of
-    substitutions, each defined below it by the kind's name (a table's names differ).
+    C{package} (a valid name), all with C{query}, on C{base}: in Markdown and HTML a line for
+    each, which a README shows side by side (one paragraph); in reStructuredText, which has
+    no inline image of its own, a line of substitutions, each defined below it by the kind's
+    name (a table's names differ).
     """
     target = pypi_page(package)
     images = [(kind, base + badge_path(kind, package, query), alt) for kind, alt in badges]
     if not images:
         return Snippets(markdown="", rst="", html="")
     return Snippets(
-        markdown=" ".join(_markdown(image, target, alt) for _, image, alt in images),
+        markdown="\n".join(_markdown(image, target, alt) for _, image, alt in images),
         rst=" ".join(f"|{kind}|" for kind, _, _ in images) + "\n\n" + "\n".join(
             f".. |{kind}| image:: {image}\n    :target: {target}\n    :alt: {_rst_option(alt)}"
             for kind, image, alt in images

@@ -61,7 +61,7 @@ def test_a_row_in_each_language():
     v = "https://b.test/v/Klein/badge.svg?style=flat-square&logo=python"
     lic = "https://b.test/license/Klein/badge.svg?style=flat-square&logo=python"
     target = "https://pypi.org/project/Klein/"
-    assert row.markdown == f"[![pypi]({v})]({target}) [![license]({lic})]({target})"
+    assert row.markdown == f"[![pypi]({v})]({target})\n[![license]({lic})]({target})"
     assert row.rst == (
         "|v| |license|\n\n"
         f".. |v| image:: {v}\n    :target: {target}\n    :alt: pypi\n"

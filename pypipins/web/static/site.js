@@ -93,7 +93,7 @@ function rowSnippets(base, name, badges, query) {
   return {
     markdown: images.map(function (i) {
       return "[![" + markdownText(i.alt) + "](" + i.image + ")](" + target + ")";
-    }).join(" "),
+    }).join("\n"),
     rst: images.map(function (i) { return "|" + i.kind + "|"; }).join(" ") + "\n\n" +
       images.map(function (i) {
         return ".. |" + i.kind + "| image:: " + i.image + "\n    :target: " + target +
