@@ -17,7 +17,7 @@ import base64
 import hashlib
 from pathlib import Path
 from collections import OrderedDict
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from twisted.python.filepath import FilePath
 from twisted.web.template import Tag, XMLFile, flattenString
@@ -77,12 +77,11 @@ COMMON_PARAMETERS = (
               "by default."),
 )
 
-#: The kinds a README's row may show, in the order it shows them.
-ROW_KINDS = rows.in_row_order(KIND_DOCS)
-ROW_KIND_NAMES = tuple(kind.name for kind, _ in ROW_KINDS)
+#: The builder of a README's row of these kinds, in the order a row shows them.
+ROW_BUILDER = rows.Builder(rows.in_row_order(KIND_DOCS))
 
 #: The row a package's page shows first, the one its page is kept with.
-DEFAULT_ROW = rows.default_row(ROW_KIND_NAMES)
+DEFAULT_ROW = ROW_BUILDER.default
 
 #: The formats, for the pages: the image ones and shields' endpoint JSON.
 EXTENSIONS = ", ".join(sorted(FORMATS))
@@ -133,12 +132,7 @@ def _form(value: str, logo: str = "") -> Markup:
     )
 
 
-def chosen_row(sent: Optional[str], ticked: Sequence[str], style: Optional[str],
-               language: Optional[str]) -> Row:
-    """
-    L{rows.chosen} of the kinds the site shows.
-    """
-    return rows.chosen(ROW_KIND_NAMES, sent, ticked, style, language)
+chosen_row = ROW_BUILDER.chosen
 
 
 def _snippet_rows(ident: str, found: Snippets) -> List[Markup]:
@@ -222,7 +216,7 @@ _HOME = _document("pypipins", _INTRO, _form(""), _BADGES_HEADING, _KIND_LIST)
 
 
 def _builder(base: str, package: str, logo: str, row: Row) -> bytes:
-    return rows.builder(base, package, logo, row, ROW_KINDS).encode("utf-8")
+    return ROW_BUILDER.markup(base, package, logo, row).encode("utf-8")
 
 
 def _package_parts(base: str, package: str, logo: str) -> Tuple[bytes, bytes]:

@@ -8,7 +8,7 @@ changes; without it the form is sent, and the page comes back with the row chose
 """
 
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import attrs
 
@@ -142,49 +142,79 @@ def _kind_said(kind: Kind) -> Content:
     return [kind.name, " ", element("span", {"class": "label"}, kind.label)]
 
 
-def builder(
-    base: str, package: str, logo: str, row: Row, kinds: Sequence[Tuple[Kind, KindDoc]],
-) -> Markup:
+class Builder:
     """
-    The builder of C{package}'s row on C{base}, with C{logo} (a valid icon's name, or
-    none): the form (the package, a box for each of C{kinds}, in the row's order, the styles,
-    the logo, the languages), the row drawn, and its snippet to copy.
+    The builder of a README's row of the C{kinds} it is made with (in the row's order):
+    what of its form is the same for every package and logo (each box ticked and not, each
+    style and language chosen and not) is written once, so that a package's builder costs
+    the few elements that name it, for a page made with a row of its own.
     """
-    query = badge_query(row.style, logo)
-    labels = {kind.name: kind.label for kind, _ in kinds}
-    badges = [(name, labels[name]) for name in row.badges if name in labels]
-    snippet = getattr(row_snippets(base, package, badges, query), row.language)
-    boxes: List[Markup] = [
-        _choice("checkbox", "badge", kind.name, kind.name in row.badges, _kind_said(kind),
-                **{"data-alt": kind.label, "title": doc.shows})
-        for kind, doc in kinds
-    ]
-    return element(
-        "div", {"id": "row-builder"},
-        element(
-            "form", {"action": "/", "method": "get", "id": "builder", "data-base": base,
-                     "data-package": package},
-            search_row(package),
-            # says the form was sent: its boxes, unticked, send nothing
-            element("input", {"type": "hidden", "name": "row", "value": "1"}),
-            element("fieldset", {"class": "badges"}, element("legend", {}, "Badges"), boxes),
-            element("fieldset", {}, element("legend", {}, "Style"), [
-                _choice("radio", "style", style, style == row.style, style) for style in STYLES
+
+    def __init__(self, kinds: Sequence[Tuple[Kind, KindDoc]]) -> None:
+        self.names = tuple(kind.name for kind, _ in kinds)
+        #: The row a page shows first.
+        self.default = default_row(self.names)
+        self._labels = {kind.name: kind.label for kind, _ in kinds}
+        self._boxes = {
+            (kind.name, ticked): _choice("checkbox", "badge", kind.name, ticked, _kind_said(kind),
+                                         **{"data-alt": kind.label, "title": doc.shows})
+            for kind, doc in kinds for ticked in (False, True)
+        }
+        self._styles = {(style, chosen): _choice("radio", "style", style, chosen, style)
+                        for style in STYLES for chosen in (False, True)}
+        self._languages = {(name, chosen): _choice("radio", "format", name, chosen, said)
+                           for name, said in LANGUAGES for chosen in (False, True)}
+
+    def chosen(self, sent: Optional[str], ticked: Sequence[str], style: Optional[str],
+               language: Optional[str]) -> Row:
+        """
+        L{chosen} of this builder's kinds.
+        """
+        return chosen(self.names, sent, ticked, style, language)
+
+    def markup(self, base: str, package: str, logo: str, row: Row) -> Markup:
+        """
+        The builder of C{package}'s C{row} on C{base}, with C{logo} (a valid icon's name, or
+        none): the form (the package, a box for each kind, the styles, the logo, the
+        languages), the row drawn, and its snippet to copy.
+        """
+        query = badge_query(row.style, logo)
+        badges = [(name, self._labels[name]) for name in row.badges if name in self._labels]
+        snippet = getattr(row_snippets(base, package, badges, query), row.language)
+        return element(
+            "div", {"id": "row-builder"},
+            element(
+                "form", {"action": "/", "method": "get", "id": "builder", "data-base": base,
+                         "data-package": package},
+                search_row(package),
+                _SENT,
+                element("fieldset", {"class": "badges"}, _BADGES_LEGEND,
+                        [self._boxes[name, name in row.badges] for name in self.names]),
+                element("fieldset", {}, _STYLE_LEGEND,
+                        [self._styles[style, style == row.style] for style in STYLES]),
+                element("fieldset", {}, _LOGO_LEGEND, logo_field(logo, labelled=False)),
+                element("fieldset", {}, _SNIPPET_LEGEND,
+                        [self._languages[name, name == row.language] for name, _ in LANGUAGES]),
+                _DRAW,
+            ),
+            element("p", {"id": "row-preview", "class": "row"}, [
+                element("img", {"src": badge_path(name, package, query), "alt": alt}) for name, alt in badges
             ]),
-            element("fieldset", {}, element("legend", {}, "Logo"), logo_field(logo, labelled=False)),
-            element("fieldset", {}, element("legend", {}, "Snippet"), [
-                _choice("radio", "format", name, name == row.language, said) for name, said in LANGUAGES
-            ]),
-            # the script draws the row as it changes: no need to send anything then
-            element("button", {"type": "submit", "data-nojs": ""}, "Draw the row"),
-        ),
-        element("p", {"id": "row-preview", "class": "row"}, [
-            element("img", {"src": badge_path(name, package, query), "alt": alt}) for name, alt in badges
-        ]),
-        element(
-            "div", {"class": "snippet"},
-            element("textarea", {"id": "row-snippet", "readonly": "", "spellcheck": "false",
-                                 "rows": _lines(snippet), "aria-label": "The row's snippet"}, snippet),
-            element("button", {"type": "button", "hidden": "", "data-copy": "row-snippet"}, "Copy"),
-        ),
-    )
+            element(
+                "div", {"class": "snippet"},
+                element("textarea", {"id": "row-snippet", "readonly": "", "spellcheck": "false",
+                                     "rows": _lines(snippet), "aria-label": "The row's snippet"}, snippet),
+                _COPY,
+            ),
+        )
+
+
+# says the form was sent: its boxes, unticked, send nothing
+_SENT = element("input", {"type": "hidden", "name": "row", "value": "1"})
+_BADGES_LEGEND = element("legend", {}, "Badges")
+_STYLE_LEGEND = element("legend", {}, "Style")
+_LOGO_LEGEND = element("legend", {}, "Logo")
+_SNIPPET_LEGEND = element("legend", {}, "Snippet")
+# the script draws the row as it changes, and hides this
+_DRAW = element("button", {"type": "submit", "data-nojs": ""}, "Draw the row")
+_COPY = element("button", {"type": "button", "hidden": "", "data-copy": "row-snippet"}, "Copy")

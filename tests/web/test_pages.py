@@ -131,7 +131,7 @@ _VALID_NAMES = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,20}[A-Za-z0-9])?", f
     packages=st.lists(_VALID_NAMES | st.just("pypipins-blank-name-0f6a1c"), min_size=1, max_size=4),
     logo=st.from_regex(LOGO_NAME, fullmatch=True) | st.sampled_from(["", "pypipins-blank-name-0f6a1c"]),
     row=st.builds(
-        Row, st.lists(st.sampled_from(site.ROW_KIND_NAMES), unique=True).map(tuple),
+        Row, st.lists(st.sampled_from(site.ROW_BUILDER.names), unique=True).map(tuple),
         st.sampled_from(STYLES), st.sampled_from([name for name, _ in LANGUAGES]),
     ) | st.just(site.DEFAULT_ROW),
 )

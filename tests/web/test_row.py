@@ -26,6 +26,7 @@ NAMES = tuple(kind.name for kind, _ in ROW_KINDS)
 def test_the_default_badges_are_kinds_of_the_table():
     assert set(rows.DEFAULT_BADGES) <= {kind.name for kind, _ in KINDS}
     assert rows.default_row(NAMES) == rows.Row(rows.DEFAULT_BADGES, "flat", "markdown")
+    assert rows.Builder(ROW_KINDS).default == rows.default_row(NAMES)
 
 
 def test_a_row_shows_the_default_badges_first_then_the_table_s_order():
@@ -49,6 +50,10 @@ def test_the_row_chosen(sent, ticked, style, language, expected):
     assert rows.chosen(NAMES, sent, ticked, style, language) == expected
 
 
+def builder(base, package, logo, row, kinds):
+    return rows.Builder(kinds).markup(base, package, logo, row)
+
+
 def inputs(markup, kind):
     """
     The C{kind} inputs of C{markup}: (name, value, checked).
@@ -63,7 +68,7 @@ def inputs(markup, kind):
 
 def test_the_builder_says_the_row_chosen():
     row = rows.Row(("d", "license", "types"), "for-the-badge", "rst")
-    markup = rows.builder("https://b.test", "Klein", "AT&T", row, ROW_KINDS)
+    markup = builder("https://b.test", "Klein", "AT&T", row, ROW_KINDS)
     assert inputs(markup, "checkbox") == [("badge", name, name in row.badges) for name in NAMES]
     assert inputs(markup, "radio") == (
         [("style", style, style == "for-the-badge") for style in STYLES]
@@ -86,7 +91,7 @@ def test_the_builder_says_the_row_chosen():
 
 
 def test_a_row_of_no_badge():
-    markup = rows.builder("https://b.test", "Klein", "", rows.Row(()), ROW_KINDS)
+    markup = builder("https://b.test", "Klein", "", rows.Row(()), ROW_KINDS)
     assert '<p id="row-preview" class="row"></p>' in markup
     assert re.search(r'<textarea id="row-snippet"[^>]*></textarea>', markup)
 
@@ -101,10 +106,10 @@ def test_a_kind_added_to_the_table_is_offered():
     kinds = rows.in_row_order(KINDS + (added,))
     names = [kind.name for kind, _ in kinds]
     assert names[-1] == "platforms"
-    markup = rows.builder("https://b.test", "Klein", "", rows.default_row(names), kinds)
+    markup = builder("https://b.test", "Klein", "", rows.default_row(names), kinds)
     assert ("badge", "platforms", False) in inputs(markup, "checkbox")
     chosen = rows.chosen(names, "1", ["platforms", "v"], None, None)
-    markup = rows.builder("https://b.test", "Klein", "", chosen, kinds)
+    markup = builder("https://b.test", "Klein", "", chosen, kinds)
     assert '<img src="/platforms/Klein/badge.svg" alt="platforms" />' in markup
     assert "[![platforms](https://b.test/platforms/Klein/badge.svg)]" in markup
 
