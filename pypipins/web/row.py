@@ -35,8 +35,8 @@ COMMON_LOGOS = ("python", "pypi", "github", "gitlab", "readthedocs", "django", "
 LOGO_PATTERN = r"[A-Za-z0-9][A-Za-z0-9 .+_!&'\-]{0,63}"
 LOGO_NAME = re.compile(LOGO_PATTERN)
 
-#: A snippet's box is as tall as its lines, up to this many (reStructuredText's row of five
-#: is fifteen lines and more).
+#: A snippet's box is as tall as its lines and one, up to this many (reStructuredText's row
+#: of five is sixteen lines).
 MOST_ROWS = 24
 
 
@@ -89,7 +89,8 @@ def chosen(
 
 
 def _lines(snippet: str) -> str:
-    return str(min(max(snippet.count("\n") + 1, 2), MOST_ROWS))
+    # and one for the scroll bar of lines wider than the box
+    return str(min(snippet.count("\n") + 2, MOST_ROWS))
 
 
 def search_row(package: str) -> Markup:
@@ -202,8 +203,10 @@ class Builder:
             ]),
             element(
                 "div", {"class": "snippet"},
+                # a line of the snippet on a line of the box, which is as tall as they are
                 element("textarea", {"id": "row-snippet", "readonly": "", "spellcheck": "false",
-                                     "rows": _lines(snippet), "aria-label": "The row's snippet"}, snippet),
+                                     "wrap": "off", "rows": _lines(snippet),
+                                     "aria-label": "The row's snippet"}, snippet),
                 _COPY,
             ),
         )

@@ -86,8 +86,8 @@ def test_the_builder_says_the_row_chosen():
     expected = row_snippets("https://b.test", "Klein", [("d", "downloads"), ("license", "license"),
                                                         ("types", "types")], query).rst
     assert unescape(snippet) == expected
-    # as tall as its lines
-    assert f'rows="{expected.count(chr(10)) + 1}"' in markup
+    # as tall as its lines, and one for a scroll bar
+    assert f'rows="{expected.count(chr(10)) + 2}"' in markup
 
 
 def test_a_row_of_no_badge():

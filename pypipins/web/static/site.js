@@ -134,7 +134,7 @@ if (builder) {
     }));
     var text = rowSnippets(base, name, badges, query)[builder.querySelector("input[name=format]:checked").value];
     snippet.value = text;
-    snippet.rows = Math.min(Math.max(text.split("\n").length, 2), MOST_ROWS);
+    snippet.rows = Math.min(text.split("\n").length + 1, MOST_ROWS);
     // the address says the row, as the form sent would: a reload or a link shows it again
     var sent = new URLSearchParams(new FormData(builder));
     sent.set("package", name);
