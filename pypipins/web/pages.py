@@ -132,9 +132,6 @@ def _form(value: str, logo: str = "") -> Markup:
     )
 
 
-chosen_row = ROW_BUILDER.chosen
-
-
 def _snippet_rows(ident: str, found: Snippets) -> List[Markup]:
     rows = []
     for n, (name, snippet) in enumerate(found.by_name()):

@@ -118,7 +118,7 @@ if (builder) {
   var snippet = document.getElementById("row-snippet");
   var logoField = builder.elements.logo;
 
-  var redraw = function () {
+  var redraw = function (loaded) {
     var badges = Array.from(builder.querySelectorAll("input[name=badge]:checked")).map(function (box) {
       return {kind: box.value, alt: box.getAttribute("data-alt")};
     });
@@ -126,15 +126,18 @@ if (builder) {
     // a logo that is not an icon's name (the field says so) is left out, as the server would refuse it
     var logo = logoField.validity.valid ? logoField.value.trim() : "";
     var query = badgeQuery(style, logo);
+    var text = rowSnippets(base, name, badges, query)[builder.querySelector("input[name=format]:checked").value];
+    // the snippet says the whole row: the same, the page's row is drawn already
+    if (loaded ? text == snippet.value : false) { return; }
     preview.replaceChildren.apply(preview, badges.map(function (badge) {
       var image = document.createElement("img");
       image.src = badgePath(badge.kind, name, query);
       image.alt = badge.alt;
       return image;
     }));
-    var text = rowSnippets(base, name, badges, query)[builder.querySelector("input[name=format]:checked").value];
     snippet.value = text;
     snippet.rows = Math.min(text.split("\n").length + 1, MOST_ROWS);
+    if (loaded) { return; }
     // the address says the row, as the form sent would: a reload or a link shows it again
     var sent = new URLSearchParams(new FormData(builder));
     sent.set("package", name);
@@ -146,13 +149,14 @@ if (builder) {
   builder.addEventListener("input", function (event) {
     if (event.target == logoField) {
       clearTimeout(typing);
-      typing = setTimeout(redraw, 400);
+      typing = setTimeout(function () { redraw(false); }, 400);
     } else if (event.target.name != "package") {
-      redraw();
+      redraw(false);
     }
   });
   // a logo taken from the list, or the field left
-  logoField.addEventListener("change", function () { clearTimeout(typing); redraw(); });
-  // a form the browser filled in again (back, reload) may not be the row the page was made with
-  redraw();
+  logoField.addEventListener("change", function () { clearTimeout(typing); redraw(false); });
+  // a form the browser filled in again (back, reload) may not be the row the page was made
+  // with; the address stays as it was asked
+  redraw(true);
 }
