@@ -41,14 +41,17 @@ def sample_of(reads: Any) -> Any:
     """
     from pypipins.badges import Reads
     from pypipins.facts import (
-        Downloads, PackageFacts, ProjectFacts, Publisher, ReleaseProvenance,
+        Downloads, PackageFacts, ProjectFacts, Publisher, ReleaseProvenance, Vulnerabilities, Wheels,
     )
-
+    
+    # as this version condenses a document: its wheels and vulnerabilities read
+    release = PackageFacts(version="1.0", wheels=Wheels(), vulnerabilities=Vulnerabilities())
     return {
-        Reads.RELEASE: PackageFacts(version="1.0"),
+        Reads.RELEASE: release,
         Reads.DOWNLOADS: Downloads(1, 1, 1),
         Reads.PROJECT: ProjectFacts(),
         Reads.PROVENANCE: ReleaseProvenance(1, 1, (Publisher("GitHub", "o/r"),)),
+        Reads.VULNERABILITIES: release,
     }[reads]
 
 
