@@ -101,6 +101,8 @@ def check(
         return Reason.NOT_COUNTED
     if reads.from_simple_api and index is not None and index not in simple_indexes:
         return Reason.NO_SIMPLE_API
+    if reads.from_json_api and index is not None and index in simple_indexes:
+        return Reason.NO_JSON_API
     return Checked(names.normalize(asked.package), version, index)
 
 

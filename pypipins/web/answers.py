@@ -31,6 +31,7 @@ ERROR_MAX_AGE: Mapping[Reason, int] = {
     Reason.UNKNOWN_INDEX: SHORT_MAX_AGE,
     Reason.NOT_COUNTED: SHORT_MAX_AGE,
     Reason.NO_SIMPLE_API: SHORT_MAX_AGE,
+    Reason.NO_JSON_API: SHORT_MAX_AGE,
 }
 
 

@@ -48,6 +48,9 @@ TTL = 600
         # private has no Simple API (api=json): nothing to read status or provenance from
         ("klein", None, "private", Reads.PROJECT, Reason.NO_SIMPLE_API),
         ("klein", None, "private", Reads.PROVENANCE, Reason.NO_SIMPLE_API),
+        # corp has a Simple API only (api=simple): no JSON API lists vulnerabilities there
+        ("klein", None, "corp", Reads.VULNERABILITIES, Reason.NO_JSON_API),
+        ("klein", "not a version", None, Reads.VULNERABILITIES, Reason.INVALID_VERSION),
     ],
 )
 def test_check_says_why_nothing_is_read(package, version, index, reads, reason):
@@ -62,6 +65,8 @@ def test_check_normalises_what_is_read():
         assert check(Asked("klein", "nonsense"), reads, set()) == Checked("klein", None, None)
     assert check(Asked("Klein", "1.0", "corp"), Reads.PROVENANCE, {"corp"}, {"corp"}) == Checked(
         "klein", "1.0", "corp")
+    assert check(Asked("Klein", "1.0-RC1", "private"), Reads.VULNERABILITIES, {"private"}, {"corp"}) == (
+        Checked("klein", "1.0rc1", "private"))
 
 
 def test_release_versions_are_normalised_or_refused():
@@ -130,6 +135,7 @@ def reading() -> OverLookup:
         (SHIELDS, "v", Asked("klein"), Badge("pypi", "v24.8.0", "blue")),
         (PYPIP, "license", Asked("klein"), Badge("license", "MIT", "blue")),
         (PYPIP, "wheel", Asked("klein"), Badge("wheel", "yes", "brightgreen")),
+        (PYPIP, "vulnerabilities", Asked("klein"), Badge("vulnerabilities", "none known", "brightgreen")),
         # each kind reads what it says something of: counts, a Simple page, provenance
         (PYPIP, "d", Asked("klein"), Badge("downloads", "61k/month", "brightgreen")),
         (SHIELDS, "dd", Asked("klein"), Badge("downloads", "2.1k/day", "brightgreen")),
@@ -156,6 +162,7 @@ def test_each_kind_reads_what_it_says(reading, dialect, kind, asked, badge):
         ("v", Asked("klein", "not a version"), Reason.INVALID_VERSION),
         ("d", Asked("klein", index="mirror"), Reason.NOT_COUNTED),
         ("project-status", Asked("klein", index="private"), Reason.NO_SIMPLE_API),
+        ("vulnerabilities", Asked("klein", index="mirror"), Reason.NO_JSON_API),
     ],
 )
 def test_what_is_refused_never_reaches_an_upstream(reading, kind, asked, reason):
