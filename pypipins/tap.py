@@ -21,9 +21,8 @@ from pypipins.upstream import indexes
 from pypipins.store.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB
 from pypipins.store.redis import parse_redis_url
 from pypipins.ops.health import FAILING_FOR
-from pypipins.store.lookup import DOWNLOADS_WAIT
 from pypipins.upstream.gate import CONCURRENCY, PER_SECOND
-from pypipins.upstream.pypistats import parse_time_of_day
+from pypipins.upstream.pypistats import DOWNLOADS_WAIT, parse_time_of_day
 from pypipins.web.clients import parse_trusted
 
 if TYPE_CHECKING:
@@ -412,11 +411,12 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     lookup = Lookup(
         cache,
         PyPI(fetcher("pypi"), config["pypi-url"]),
-        PyPIStats(fetcher("pypistats"), config["stats-url"], stats_queue),
+        PyPIStats(
+            fetcher("pypistats"), config["stats-url"], stats_queue,
+            refresh_at=config["refresh-at"], wait=config["downloads-wait"],
+        ),
         reactor,
         config["cache-ttl"],
-        refresh_at=config["refresh-at"],
-        downloads_wait=config["downloads-wait"],
         indexes=index_sources,
         simple=SimpleIndex(fetcher("pypi-simple"), reactor, config["simple-url"]),
         simple_indexes=indexes.simple_sources(index_sources),

@@ -305,7 +305,9 @@ class RedisConnection(Service):
         # txredisapi answers OK as a text, and a SET NX refused as None
         return d.addCallback(lambda reply: reply is not None)
 
-    def eval(self, script: str, keys: Sequence[str], args: Sequence[Union[str, bytes, int]]) -> "Deferred[Any]":
+    def eval(
+        self, script: str, keys: Sequence[str], args: Sequence[Union[str, bytes, int]]
+    ) -> "Deferred[Any]":
         """
         What the Lua C{script} returns, run on C{keys} with C{args}.
         """

@@ -199,6 +199,13 @@ class Fetcher:
         self._health = health
         self._metrics = metrics
 
+    @property
+    def clock(self) -> IReactorTime:
+        """
+        What times the requests out, and what their callers time their waits by.
+        """
+        return self._clock
+
     def json(
         self, url: str, condense: Callable[[Any], T], headers: Optional[Mapping[str, str]] = None
     ) -> "Deferred[T]":
