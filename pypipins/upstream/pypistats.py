@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from pypipins.facts import Downloads, Queued, Unavailable
 from pypipins.upstream.budget import BudgetQueue, Dropped, QueueFull, Retry
-from pypipins.upstream.fetcher import Fetcher, RateLimited
+from pypipins.upstream.fetcher import Fetcher, RateLimited, decode_json, of_body
 
 #: When pypistats' counts are taken to have changed each day (UTC): its update starts at
 #: 01:00 and takes about ten minutes.
@@ -54,6 +54,15 @@ def condense(document: Any) -> Downloads:
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
         raise Unavailable("a pypistats document without counts")
     return Downloads(*cast(List[int], counts))
+
+
+def read(body: bytes) -> Downloads:
+    """
+    The counts of the C{/packages/<name>/recent} document C{body}.
+
+    @raise Unavailable: when it is not JSON, or not of that shape.
+    """
+    return condense(decode_json(body))
 
 
 def parse_time_of_day(text: str) -> Tuple[int, int]:
@@ -146,7 +155,7 @@ class PyPIStats:
             self.queue.hurry(name)
 
     def _fetch(self, name: str) -> "Deferred[Downloads]":
-        return self._fetcher.json(self.url(name), condense)
+        return self._fetcher.fetch(self.url(name), of_body(read))
 
 
 def _late(answer: "Deferred[Any]", name: str, seconds: float) -> None:
