@@ -196,14 +196,7 @@ class Lookup:
         if release is None:
             raise NotFound(f"{name}: no release {version} on its Simple API page")
         # asked together: a cold badge waits for the slowest, not for the three in a row
-        asked = [
-            Deferred.fromCoroutine(self._get(_Wanted(
-                keys.provenance(path, index),
-                functools.partial(self._provenance_document, index, path),
-                Provenance.from_json, _provenance_fresh_until,
-            )))
-            for path in release.provenances
-        ]
+        asked = [self._document(path, index) for path in release.provenances]
         try:
             documents: List[Answer[Provenance]] = await gatherResults(asked, consumeErrors=True)
         except FirstError as e:
@@ -220,6 +213,16 @@ class Lookup:
             stale=any(answer.stale for answer in answers),
             fresh_until=min(answer.fresh_until for answer in answers),
         )
+
+    def _document(self, path: str, index: Optional[str]) -> "Deferred[Answer[Provenance]]":
+        """
+        The provenance document at C{path} on the Simple API of C{index}, or PyPI's.
+        """
+        return Deferred.fromCoroutine(self._get(_Wanted(
+            keys.provenance(path, index),
+            functools.partial(self._provenance_document, index, path),
+            Provenance.from_json, _provenance_fresh_until,
+        )))
 
     def _project(
         self, index: Optional[str], name: str, waited_for: bool
