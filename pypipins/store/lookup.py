@@ -246,6 +246,11 @@ class Lookup:
         return self._simple
 
     async def _downloads(self, name: str) -> Answer[Downloads]:
+        """
+        As L{_get}, the ways of a budgeted source besides: a package PyPI does not know is
+        not worth a place in its budget (L{_known}), a refresh under way that a client now
+        waits for goes ahead in its queue, and a client waits only as long as the source says.
+        """
         wanted = _Wanted(
             keys.downloads(name), functools.partial(self._counts, name), Downloads.from_json,
             self._stats.fresh_until,
