@@ -83,6 +83,9 @@ class _Wanted(Generic[R]):
     fetch: Callable[[bool], "Deferred[R]"]
     decode: Callable[[bytes], R]
     fresh_until: Callable[[float], float]
+    #: Whether a record kept says all this version reads; one that does not (kept by an
+    #: earlier version) is fetched again as if none were kept, once.
+    current: Optional[Callable[[R], bool]] = None
 
 
 def _pack(fetched_at: float, record: bytes) -> bytes:
@@ -152,6 +155,7 @@ class Lookup:
             fetch = _unwaited(source.release, name, version)
         return Deferred.fromCoroutine(self._get(_Wanted(
             keys.facts(name, version, index), fetch, PackageFacts.from_json, self._ttl_from,
+            _is_current,
         )))
 
     def project(self, name: str, index: Optional[str] = None) -> "Deferred[Answer[ProjectFacts]]":
@@ -342,7 +346,10 @@ class Lookup:
         cached = await self._cache.get(wanted.key)
         if cached == ABSENT:
             raise NotFound(wanted.key)
-        return None if cached is None else self._decoded(wanted, cached)
+        found = None if cached is None else self._decoded(wanted, cached)
+        if found is not None and wanted.current is not None and not wanted.current(found[1]):
+            return None
+        return found
 
     async def _fresh(self, wanted: "_Wanted[R]") -> Optional[R]:
         """
@@ -413,3 +420,7 @@ def _unwaited(fetch: Callable[..., "Deferred[T]"], *args: str) -> Callable[[bool
 
 def _provenance_fresh_until(fetched_at: float) -> float:
     return fetched_at + PROVENANCE_FRESH
+
+
+def _is_current(facts: PackageFacts) -> bool:
+    return facts.current
