@@ -13,13 +13,11 @@ from twisted.python import usage
 
 from pypipins.drawing import pool as drawpool
 from pypipins.upstream import indexes
-from pypipins.store.cache import (
-    FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB, parse_redis_url,
-)
+from pypipins.store.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB
+from pypipins.store.redis import parse_redis_url
 from pypipins.ops.health import FAILING_FOR
-from pypipins.store.lookup import DOWNLOADS_WAIT
 from pypipins.upstream.gate import CONCURRENCY, PER_SECOND
-from pypipins.upstream.pypistats import parse_time_of_day
+from pypipins.upstream.pypistats import DOWNLOADS_WAIT, parse_time_of_day
 from pypipins.web.clients import parse_trusted
 
 #: The backend port of the original Varnish set-up.

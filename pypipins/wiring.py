@@ -32,6 +32,7 @@ from pypipins.ops.metrics import Metrics, MetricsPage
 from pypipins.ops.openfiles import AcceptFailures, OpenFilesLimit
 from pypipins.render import logos
 from pypipins.store.cache import IMAGES_IN_MEMORY, MiB, FallbackCache, MemoryCache, RedisCache
+from pypipins.store.redis import RedisConnection
 from pypipins.store.fleet import Claims, SharedBudget, owner_name
 from pypipins.store.lookup import Lookup
 from pypipins.upstream import indexes
@@ -151,11 +152,11 @@ def images(
 # -- where facts come from and are kept -----------------------------------------------------
 
 
-def redis(config: usage.Options, reactor: Any, top: IServiceCollection) -> RedisCache:
+def redis(config: usage.Options, reactor: Any, top: IServiceCollection) -> RedisConnection:
     """
     The connection to C{--redis}, which the cache, the fleet's claims and budget share.
     """
-    connection = RedisCache.at(reactor, config["redis-address"])
+    connection = RedisConnection.at(reactor, config["redis-address"])
     connection.setName("redis")
     connection.setServiceParent(top)
     return connection
@@ -240,7 +241,7 @@ def upstreams(
 
 
 def stats_queue(
-    config: usage.Options, reactor: Any, connection: RedisCache, metrics: Metrics, owner: str
+    config: usage.Options, reactor: Any, connection: RedisConnection, metrics: Metrics, owner: str
 ) -> BudgetQueue:
     """
     The queue of pypistats' requests, within the budget the daemons sharing the Redis spend
@@ -257,7 +258,7 @@ def stats_queue(
 
 
 def lookup(
-    config: usage.Options, reactor: Any, cache: FallbackCache, connection: RedisCache,
+    config: usage.Options, reactor: Any, cache: FallbackCache, connection: RedisConnection,
     sources: Upstreams, queue: BudgetQueue, owner: str,
 ) -> Lookup:
     """
@@ -269,11 +270,12 @@ def lookup(
     return Lookup(
         cache,
         PyPI(fetcher("pypi"), config["pypi-url"]),
-        PyPIStats(fetcher("pypistats"), config["stats-url"], queue),
+        PyPIStats(
+            fetcher("pypistats"), config["stats-url"], queue,
+            refresh_at=config["refresh-at"], wait=config["downloads-wait"],
+        ),
         reactor,
         config["cache-ttl"],
-        refresh_at=config["refresh-at"],
-        downloads_wait=config["downloads-wait"],
         indexes=index_sources,
         simple=SimpleIndex(fetcher("pypi-simple"), reactor, config["simple-url"]),
         simple_indexes=indexes.simple_sources(index_sources),
@@ -350,7 +352,7 @@ def badge_daemon(config: usage.Options, reactor: Any = None) -> IService:
     metrics = Metrics(CollectorRegistry())
     connection = redis(config, reactor, top)
     cache = FallbackCache(
-        connection, MemoryCache(reactor, config["facts-memory"] * MiB), metrics, reactor
+        RedisCache(connection), MemoryCache(reactor, config["facts-memory"] * MiB), metrics, reactor
     )
     http = upstream_client(config, reactor)
     sources = upstreams(config, reactor, http, metrics, top)

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.pure
 from twisted.python import usage
 
 from pypipins import shields_tap, tap
-from pypipins.store.cache import RedisAddress, Sentinels, parse_redis_url
+from pypipins.store.redis import RedisAddress, Sentinels, parse_redis_url
 
 
 def refusal(options: usage.Options, args):

@@ -10,7 +10,7 @@ import pytest
 from twisted.internet.task import Clock
 
 from pypipins import shields_tap, tap, wiring
-from pypipins.store.cache import RedisCache
+from pypipins.store.redis import RedisConnection
 from pypipins.web.accesslog import AccessLog
 from pypipins.web.draining import InTurn
 
@@ -35,12 +35,12 @@ def test_the_badge_daemon_is_wired_in_the_order_it_starts_and_stops(tmp_path):
         # before the ports: what they accept counts against the open files; no request waits
         # for simple-icons' table
         "OpenFilesLimit", "LogoTable", "AcceptFailures", "InterpreterTuning",
-        "RedisCache", "ThreadPoolService", "DrawingPool",
+        "RedisConnection", "ThreadPoolService", "DrawingPool",
         # after the port in stopping order: the last lines written, the answers finished
         "AccessLog", "Draining",
         "StreamServerEndpointService", "StreamServerEndpointService",
     ]
-    assert isinstance(top.getServiceNamed("redis"), RedisCache)
+    assert isinstance(top.getServiceNamed("redis"), RedisConnection)
     [log] = [part for part in top if isinstance(part, AccessLog)]
     log.stopService()
 
