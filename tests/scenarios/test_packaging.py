@@ -18,7 +18,7 @@ from tests.helpers import ROOT
 
 pytestmark = pytest.mark.system
 
-SOURCES = ["setup.py", "README.rst", "requirements.txt", "pypipins", "twisted"]
+SOURCES = ["pyproject.toml", "README.rst", "requirements.txt", "pypipins", "twisted"]
 
 LIST_PLUGINS = (
     "import sys; sys.argv = ['twistd', '--help']\n"
