@@ -194,7 +194,7 @@ class RedisServer:
             pytest.fail("redis-server is not installed: apt-get install redis-server")
         self.port = free_port()
         self.directory = directory
-        self.process: "subprocess.Popen[bytes] | None" = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:

@@ -791,7 +791,8 @@ def test_every_framework_reads_its_classifiers():
 
 
 def test_records_cached_before_names_were_kept_still_load():
-    record = b'{"version":"1","license":"","license_expression":"","classifiers":[],"requires_python":"","packagetypes":[]}'
+    record = (b'{"version":"1","license":"","license_expression":"","classifiers":[],"requires_python":"",'
+              b'"packagetypes":[]}')
     assert PackageFacts.from_json(record).name == ""
 
 
