@@ -94,7 +94,7 @@ def _simple_file(filename: str, version: str, n: int) -> Dict[str, Any]:
 
 @functools.cache
 def _simple_template(releases: int, wheels: int) -> bytes:
-    files = []
+    files: List[Dict[str, Any]] = []
     for n in range(releases):
         version = f"{n // 10}.{n % 10}.0"
         names = [f"{_FILE_NAME}-{version}.tar.gz"] + [f"{_FILE_NAME}-{version}-{tag}.whl"

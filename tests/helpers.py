@@ -16,12 +16,14 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional, cast
 
 import pytest
 import treq
 from twisted.internet import reactor
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IListeningPort
 from twisted.internet.task import deferLater
 
 from tests.standin import Upstream
@@ -75,12 +77,12 @@ def endpoint(response: Any) -> Dict[str, Any]:
     return json.loads(response.body)
 
 
-def svg_texts(body: bytes) -> Dict[str, str]:
+def svg_texts(body: bytes) -> Dict[str, Optional[str]]:
     """
     What an SVG badge says to screen readers: its C{<title>} and C{aria-label}.
     """
     root = ET.fromstring(body)
-    return {"title": root.find(SVG + "title").text, "aria-label": root.get("aria-label")}
+    return {"title": root.findtext(SVG + "title"), "aria-label": root.get("aria-label")}
 
 
 def utc(text: str) -> float:
@@ -94,6 +96,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def port_of(listening: IListeningPort) -> int:
+    """
+    The number of the TCP port C{listening} is on (its host is an L{IAddress}, which has none).
+    """
+    return cast(IPv4Address, listening.getHost()).port
 
 
 def wait_for_port(port: int, timeout: float = 20.0, process: "subprocess.Popen[Any] | None" = None) -> None:
@@ -126,7 +135,7 @@ def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | Non
     from pypipins.web.routes import BadgeSite
 
     never_started = RedisCache(clock, "tcp:host=127.0.0.1:port=1")
-    extra = {} if ready_bytes is None else {"ready_bytes": ready_bytes}
+    extra: Dict[str, Any] = {} if ready_bytes is None else {"ready_bytes": ready_bytes}
     return BadgeSite(lookup, images, clock, Metrics(CollectorRegistry()),
                      Health(never_started, upstreams), **extra)
 
@@ -189,9 +198,10 @@ class RedisServer:
 
     def __init__(self, directory: Path, *args: str) -> None:
         self.args = args
-        self.binary = shutil.which("redis-server")
-        if self.binary is None:
+        binary = shutil.which("redis-server")
+        if binary is None:
             pytest.fail("redis-server is not installed: apt-get install redis-server")
+        self.binary = binary
         self.port = free_port()
         self.directory = directory
         self.process: subprocess.Popen[bytes] | None = None

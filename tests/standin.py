@@ -336,7 +336,7 @@ def main(port: int, fixtures: Path = FIXTURES) -> None:
     from twisted.internet import reactor
     from twisted.web.server import Site
 
-    reactor.listenTCP(port, Site(Upstream(fixtures)), interface="127.0.0.1")
+    reactor.listenTCP(port, Site(Upstream(fixtures)), interface="127.0.0.1")  # type: ignore[arg-type]  # Twisted's hints refuse a Site
     reactor.run()
 
 

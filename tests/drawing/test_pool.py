@@ -63,6 +63,7 @@ def pools() -> Iterator[Pools]:
 def count(pool: DrawingPool, name: str, **labels: str) -> float:
     from prometheus_client.exposition import generate_latest
 
+    assert pool._metrics is not None
     return sample(generate_latest(pool._metrics.registry).decode(), name, **labels)
 
 

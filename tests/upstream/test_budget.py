@@ -214,7 +214,7 @@ def test_a_fault_of_the_queue_is_logged_once_and_the_queue_goes_on():
     upstream = Upstream(clock)
     budget = LaterBudget()
     metrics = BrokenMetrics()
-    queue = BudgetQueue(clock, budget, 100, "pypistats", metrics)  # type: ignore[arg-type]
+    queue = BudgetQueue(clock, budget, 100, "pypistats", metrics)
     events: List[dict] = []
     globalLogPublisher.addObserver(events.append)
     try:

@@ -106,7 +106,7 @@ class Part(Service):
 
     def stopService(self) -> "Deferred[None]":
         super().stopService()
-        self.stops.append(self.name)
+        self.stops.append(str(self.name))
         if self.failing:
             raise RuntimeError("cannot stop")
         return self.stopping
