@@ -43,6 +43,7 @@ C{/_control/drips} lists the C{drip} answers) steer it from another process.
 import json
 import re
 import sys
+import weakref
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
@@ -97,6 +98,11 @@ class Upstream(Resource):
         self._failures: Dict[str, str] = {}
         #: Seconds every answer waits.
         self.delay = 0.0
+        #: Seconds before /stats/ sees a request that opened its connection (a TLS set-up, a
+        #: front end's queue): the first requests of a burst may then be counted after later
+        #: ones were sent, as a loaded machine makes happen.
+        self.stats_late_on_new_connection = 0.0
+        self._stats_channels: "weakref.WeakSet[object]" = weakref.WeakSet()
         #: pypistats' limits, or None for none.
         self.stats_limits: Optional[Sequence[Tuple[int, float]]] = STATS_LIMITS
         #: When each client address was last answered by /stats/, in the longest window.
@@ -138,6 +144,12 @@ class Upstream(Resource):
         self.times.append(self._now())
         self.in_flight += 1
         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        if path.startswith("/stats/") and self._late(request):
+            from twisted.internet import reactor
+
+            reactor.callLater(self.stats_late_on_new_connection, self._route_late, request, path)
+            request.notifyFinish().addBoth(self._finished)
+            return NOT_DONE_YET
         answer = self._route(request, path)
         if answer is NOT_DONE_YET:
             request.notifyFinish().addBoth(self._finished)
@@ -147,6 +159,20 @@ class Upstream(Resource):
 
     def _finished(self, _: object) -> None:
         self.in_flight -= 1
+
+    def _late(self, request: Request) -> bool:
+        """
+        Whether this request is seen late: the first of its connection, when such are.
+        """
+        new = request.channel not in self._stats_channels
+        self._stats_channels.add(request.channel)
+        return new and self.stats_late_on_new_connection > 0
+
+    def _route_late(self, request: Request, path: str) -> None:
+        answer = self._route(request, path)
+        if answer is not NOT_DONE_YET and not request.finished and not request._disconnected:
+            request.write(answer)
+            request.finish()
 
     def _route(self, request: Request, path: str) -> object:
         if path.startswith("/stats/") and self._over_the_limit(request):

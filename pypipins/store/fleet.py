@@ -13,7 +13,8 @@ import itertools
 import os
 import socket
 import uuid
-from typing import Any, Optional, Sequence, Tuple
+from collections import deque
+from typing import Any, Deque, Optional, Sequence, Tuple
 
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -22,7 +23,7 @@ from twisted.python.failure import Failure
 
 from pypipins.store.cache import REDIS_CALM, RedisCache, unreachable
 from pypipins.ops.incidents import Incident
-from pypipins.upstream.budget import RequestBudget
+from pypipins.upstream.budget import IN_FLIGHT_BOUND, IN_FLIGHT_POLL, RequestBudget
 
 #: Seconds a claim lasts unless its holder renews it: how long the others wait for a daemon
 #: that died holding one before they take over.
@@ -292,26 +293,40 @@ def _outcome(held: Any) -> Optional[Outcome]:
     return None  # still fetching (or a value not ours to read): wait
 
 
-# KEYS: the times of the requests sent (a sorted set, in ms of Redis' clock), and until when
-# nothing may be sent. ARGV: this request's name, then (count, window in ms) per limit.
-# Returns 0 when the request is counted, else the ms until one may be.
+# KEYS: the times the requests count from (a sorted set, in ms of Redis' clock), and until
+# when nothing may be sent. ARGV: this request's name, how long it holds its place while in
+# flight (ms), how long to wait when the window is full of requests in flight (ms), then
+# (count, window in ms) per limit. Returns 0 when the request is counted, else the ms until
+# one may be.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local flight, poll = tonumber(ARGV[2]), tonumber(ARGV[3])
 local longest = 0
-for i = 2, #ARGV, 2 do longest = math.max(longest, tonumber(ARGV[i + 1])) end
+for i = 4, #ARGV, 2 do longest = math.max(longest, tonumber(ARGV[i + 1])) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longest)
 local wait = math.max(0, tonumber(redis.call('GET', KEYS[2]) or '0') - now)
-for i = 2, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   local count, window = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
   local latest = redis.call('ZREVRANGE', KEYS[1], count - 1, count - 1, 'WITHSCORES')
-  if latest[2] and tonumber(latest[2]) + window > now then
+  if latest[2] and tonumber(latest[2]) > now then
+    wait = math.max(wait, poll)
+  elseif latest[2] and tonumber(latest[2]) + window > now then
     wait = math.max(wait, tonumber(latest[2]) + window - now)
   end
 end
 if wait > 0 then return wait end
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], longest)
+redis.call('ZADD', KEYS[1], now + flight, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], longest + flight)
+return 0
+"""
+
+# KEYS: the times the requests count from. ARGV: the name of a request answered, which counts
+# from now (if its place has not lapsed).
+_ANSWERED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
 return 0
 """
 
@@ -363,19 +378,26 @@ class SharedBudget:
         self.alone = RequestBudget(
             clock, [(max(1, count // fleet_size), seconds) for count, seconds in limits], margin,
         )
+        #: This daemon's requests in flight, oldest first: each one's name in Redis, or
+        #: L{None} for one spent from L{alone}.
+        self._flying: Deque[Optional[str]] = deque()
 
     def reserve(self) -> "Deferred[float]":
         """
         0 when a request has been counted in the budget, else the seconds until one may be.
         """
+        name = next(self._names)
         d = self._redis.execute(
-            "eval", _RESERVE, keys=self._keys, args=[next(self._names), *self._limits]
+            "eval", _RESERVE, keys=self._keys,
+            args=[name, int(IN_FLIGHT_BOUND * 1000), int(IN_FLIGHT_POLL * 1000), *self._limits],
         )
-        d.addCallbacks(self._counted, self._alone)
+        d.addCallbacks(self._counted, self._alone, callbackArgs=(name,))
         return d
 
-    def _counted(self, ms: Any) -> float:
+    def _counted(self, ms: Any, name: str) -> float:
         self._incident.answered()
+        if int(ms) == 0:
+            self._flying.append(name)
         return int(ms) / 1000
 
     def _alone(self, failure: Failure) -> "Deferred[float] | Failure":
@@ -384,7 +406,27 @@ class SharedBudget:
         # Redis away is logged by the cache; this is Redis refusing the script
         if not unreachable(failure):
             self._incident.failed(failure.getErrorMessage() or type(failure.value).__name__)
-        return self.alone.reserve()
+        return self.alone.reserve().addCallback(self._spent_alone)
+
+    def _spent_alone(self, wait: float) -> float:
+        if wait == 0:
+            self._flying.append(None)
+        return wait
+
+    def answered(self) -> None:
+        """
+        This daemon's oldest request in flight has its answer: it counts from now, by Redis'
+        clock (if Redis does not answer, its place lapses after L{IN_FLIGHT_BOUND}).
+        """
+        if not self._flying:
+            return
+        name = self._flying.popleft()
+        if name is None:
+            self.alone.answered()
+            return
+        self._redis.execute("eval", _ANSWERED, keys=self._keys[:1], args=[name]).addErrback(
+            lambda _: None
+        )
 
     def hold(self, seconds: float) -> None:
         """

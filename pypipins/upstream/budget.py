@@ -4,6 +4,7 @@ asks of its clients (5 a second and 30 a minute per address), and the queue wher
 wait their turn within it: past the budget a request waits, it is never refused.
 """
 
+from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict, deque
 from typing import Any, Callable, Deque, List, Optional, Protocol, Sequence, Tuple
 
@@ -17,9 +18,21 @@ from pypipins.ops.metrics import Metrics
 
 
 #: Seconds added to each window of an upstream's limits: the upstream counts requests as
-#: they arrive, and two sent a window apart may arrive closer (the first waited longer for
-#: its connection), which would be one too many.
+#: they arrive, by a clock of its own, and two sent a window apart may arrive closer (the
+#: first waited longer for its connection), which would be one too many.
 ARRIVAL_MARGIN = 0.25
+
+#: Seconds a request spent from a budget counts as in flight until it is L{Budget.answered}:
+#: the upstream counts it when it arrives, which may be any time before its answer (on a
+#: loaded machine, well after it was sent: issue 24's CI saw a 429 so), so a window is
+#: counted from the answer, and until then the request holds its place. Longer than a
+#: fetch may take (L{pypipins.upstream.fetcher.DEFAULT_TIMEOUT}), so that a place is given
+#: back only by an answer, or by a daemon gone (its places in a fleet's budget lapse).
+IN_FLIGHT_BOUND = 15.0
+
+#: Seconds before a budget whose window is full of requests in flight is asked again: an
+#: answer may come at any moment (a daemon's own answers wake its queue at once).
+IN_FLIGHT_POLL = 0.25
 
 
 class Budget(Protocol):
@@ -30,8 +43,15 @@ class Budget(Protocol):
 
     def reserve(self) -> "Deferred[float]":
         """
-        0 when a request has been spent from the budget; else the seconds until one may be,
-        and nothing spent.
+        0 when a request has been spent from the budget, in flight until L{answered}; else
+        the seconds until one may be, and nothing spent.
+        """
+
+    def answered(self) -> None:
+        """
+        The request spent longest ago of those still in flight has its answer: it counts
+        from now (the upstream saw it at the latest now). Taking the oldest rather than the
+        one answered counts no request earlier than it may have arrived.
         """
 
     def hold(self, seconds: float) -> None:
@@ -48,6 +68,9 @@ class RequestBudget:
     """
     At most C{count} requests in any C{seconds} (plus C{margin}), for each C{(count, seconds)}
     of C{limits}: moving windows, as pypistats' Flask-Limiter counts them.
+
+    A request L{take}n counts from then; one L{reserve}d holds its place from then until it
+    is L{answered}, and counts from its answer.
     """
 
     def __init__(
@@ -56,7 +79,11 @@ class RequestBudget:
         self._clock = clock
         self._limits = tuple((count, seconds + margin) for count, seconds in limits)
         self._longest = max(seconds for _, seconds in self._limits)
-        self._sent: Deque[float] = deque()
+        #: When each request counts from, in order; one in flight at its send plus
+        #: L{IN_FLIGHT_BOUND}, which no answered one reaches.
+        self._sent: List[float] = []
+        #: The places of the requests in flight, oldest first.
+        self._flying: Deque[float] = deque()
         self._held_until = 0.0
 
     def wait(self) -> float:
@@ -64,29 +91,44 @@ class RequestBudget:
         Seconds until a request fits in the budget; 0 when one does now.
         """
         now = self._clock.seconds()
-        while self._sent and now - self._sent[0] >= self._longest:
-            self._sent.popleft()
+        del self._sent[: bisect_right(self._sent, now - self._longest)]
         wait = max(0.0, self._held_until - now)
         for count, seconds in self._limits:
             if len(self._sent) >= count and now - self._sent[-count] < seconds:
-                # the count-th latest request must leave the window first
-                wait = max(wait, self._sent[-count] + seconds - now)
+                if self._sent[-count] > now:
+                    # the window is full of requests in flight: until one is answered
+                    wait = max(wait, IN_FLIGHT_POLL)
+                else:
+                    # the count-th latest request must leave the window first
+                    wait = max(wait, self._sent[-count] + seconds - now)
         return wait
 
     def take(self) -> bool:
         """
-        Spend one request if the budget allows it now; C{False} (and nothing spent) if not.
+        Spend one request, counted from now, if the budget allows it now; C{False} (and
+        nothing spent) if not.
         """
         if self.wait() > 0:
             return False
-        self._sent.append(self._clock.seconds())
+        insort(self._sent, self._clock.seconds())
         return True
 
     def reserve(self) -> "Deferred[float]":
         wait = self.wait()
         if wait == 0:
-            self.take()
+            place = self._clock.seconds() + IN_FLIGHT_BOUND
+            insort(self._sent, place)
+            self._flying.append(place)
         return succeed(wait)
+
+    def answered(self) -> None:
+        if not self._flying:
+            return
+        place = self._flying.popleft()
+        at = bisect_left(self._sent, place)
+        if at < len(self._sent) and self._sent[at] == place:
+            del self._sent[at]
+        insort(self._sent, self._clock.seconds())
 
     def hold(self, seconds: float) -> None:
         """
@@ -300,6 +342,11 @@ class BudgetQueue:
 
         def done(result: Any) -> None:
             try:
+                # whatever the outcome, the request is no longer in flight
+                self._budget.answered()
+            except Exception:
+                self._fault("telling its budget of an answer")
+            try:
                 if isinstance(result, Failure) and isinstance(result.value, Retry):
                     retry = result.value
                     self._budget.hold(retry.hold)
@@ -314,9 +361,21 @@ class BudgetQueue:
                 if any(e is entry for e in (*self._clients.values(), *self._refreshes.values())):
                     return  # requeued before the fault: its waiters still wait their turn
             _fire(entry.waiters, result)
+            self._wake()
 
         # a fetch that raises rather than failing its Deferred fails its waiters all the same
         maybeDeferred(entry.fetch).addBoth(done)
+
+    def _wake(self) -> None:
+        """
+        A place given back may let the next fetch go now: ask the budget again rather than
+        wait out a timer set while the window was full.
+        """
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+            self._timer = None
+        self._pump()
+
 
     def _requeue(self, key: str, entry: _Entry, waited_for: bool) -> None:
         # back at the head of its class, the waiters still waiting; a client that asked

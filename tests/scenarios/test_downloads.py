@@ -52,6 +52,30 @@ async def test_a_burst_of_new_packages(start_daemon, upstream, redis):
     assert sorted(stats) == sorted(f"/stats/packages/numbered-{n}/recent" for n in range(1, 21))
 
 
+@pytest.mark.slow
+@pytest_twisted.ensureDeferred
+async def test_requests_pypistats_counts_late_are_not_too_many(start_daemon, upstream, redis):
+    """
+    pypistats counts a request when it sees it, which for the first of a connection may be
+    well after it was sent (0.6 s here, more than the budget's margin): the budget counts
+    each request from its answer, so a burst still provokes no 429.
+    """
+    upstream.resource.stats_late_on_new_connection = 0.6
+    daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,
+                          "--stats-url", upstream.stats_url, "--downloads-wait", "0.2")
+    from twisted.internet.defer import gatherResults, Deferred
+
+    paths = [f"/d/numbered-{n}/badge.json?period=day" for n in range(1, 13)]
+    await gatherResults([Deferred.fromCoroutine(get(daemon.url(p))) for p in paths])
+
+    async def all_counted() -> bool:
+        again = await gatherResults([Deferred.fromCoroutine(get(daemon.url(p))) for p in paths])
+        return [d["message"] for _, d in again] == [f"{n}/day" for n in range(1, 13)]
+
+    await until(all_counted, timeout=30, step=0.5)
+    assert upstream.resource.refused == []
+
+
 @pytest_twisted.ensureDeferred
 async def test_no_counts_means_no_downloads_when_pypi_knows_the_package(start_daemon, upstream, redis):
     daemon = start_daemon("--redis", redis.url, "--pypi-url", upstream.pypi_url,

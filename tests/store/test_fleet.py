@@ -20,6 +20,7 @@ from twisted.logger import LogLevel, globalLogPublisher
 from pypipins.store.cache import RedisCache, Sentinels, parse_redis_url
 from pypipins.store.fleet import Claim, Claims, Outcome, SharedBudget
 from pypipins.store.lookup import Lookup
+from pypipins.upstream.budget import IN_FLIGHT_POLL
 from tests.helpers import RedisServer, fired, until
 from tests.sentinels import RedisGroup
 from tests.standin import Upstream
@@ -102,16 +103,51 @@ async def test_a_shared_budget_holds_for_all_its_spenders(redis):
     try:
         budgets = [SharedBudget(r, reactor, "test", [(5, 1.0), (8, 60.0)], 0.0, f"d{n}", 3)
                    for n, r in enumerate(spenders)]
-        waits = [await budgets[n % 3].reserve() for n in range(12)]
+
+        async def spend(n: int) -> float:
+            # each request spent is answered at once: it counts from its answer
+            wait = await budgets[n % 3].reserve()
+            if wait == 0:
+                budgets[n % 3].answered()
+            return wait
+
+        waits = [await spend(n) for n in range(12)]
         # five at once in the first second, whoever asks; the next wait for it
         assert waits[:5] == [0] * 5 and all(0 < w <= 1.0 for w in waits[5:]), waits
         await deferLater(reactor, max(waits[5:]) + 0.05, lambda: None)
-        waits = [await budgets[n % 3].reserve() for n in range(6)]
+        waits = [await spend(n) for n in range(6)]
         # three more in the minute, then nothing for the rest of it
         assert waits[:3] == [0] * 3 and all(55 < w <= 60 for w in waits[3:]), waits
         budgets[0].hold(120)
         await until(lambda: redis.command("EXISTS", "pypipins:budget:test:held") == "1")
         assert 115 < await budgets[1].reserve() <= 120
+    finally:
+        for each in spenders:
+            await each.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_request_in_flight_holds_its_place_in_the_fleet(redis):
+    """
+    A place is counted from the answer: until a daemon's request is answered, no other
+    daemon may spend its place, and then only a window after the answer.
+    """
+    spenders = [await connected(redis.url) for _ in range(2)]
+    try:
+        one, other = (SharedBudget(r, reactor, "test", [(1, 1.0)], 0.0, f"d{n}", 2)
+                      for n, r in enumerate(spenders))
+        assert await one.reserve() == 0
+        await deferLater(reactor, 1.2, lambda: None)
+        assert await other.reserve() == IN_FLIGHT_POLL  # still in flight after its window
+        one.answered()
+        waits: List[float] = []
+
+        async def answer_seen() -> bool:
+            waits.append(await other.reserve())
+            return waits[-1] != IN_FLIGHT_POLL
+
+        await until(answer_seen)
+        assert 0.5 < waits[-1] <= 1.0, waits  # a window from the answer
     finally:
         for each in spenders:
             await each.stopService()

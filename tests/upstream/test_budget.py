@@ -9,7 +9,9 @@ import pytest
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
-from pypipins.upstream.budget import BudgetQueue, Dropped, QueueFull, RequestBudget, Retry
+from pypipins.upstream.budget import (
+    IN_FLIGHT_POLL, BudgetQueue, Dropped, QueueFull, RequestBudget, Retry,
+)
 from tests.helpers import fired
 
 pytestmark = pytest.mark.pure
@@ -73,6 +75,8 @@ def test_clients_first_oldest_first_one_entry_per_key():
         queue.submit(key, upstream.fetch(key), waited_for).addCallback(
             lambda value, key=key: results.setdefault(key, []).append(value))
     assert len(queue) == 4
+    for n in range(5):
+        upstream.answer(f"warm-{n}")
     clock.advance(1)
     assert [key for _, key in upstream.sent[5:]] == ["c1", "c2", "r1", "r2"]
     upstream.answer("c1")
@@ -87,26 +91,79 @@ def test_a_refresh_asked_for_by_a_client_goes_ahead():
     queue.submit("r2", upstream.fetch("r2"), waited_for=False)
     queue.submit("c1", upstream.fetch("c1"), waited_for=True)
     queue.hurry("r2")
+    for n in range(5):
+        upstream.answer(f"warm-{n}")
     clock.advance(1)
     assert [key for _, key in upstream.sent[5:]] == ["c1", "r2", "r1"]
 
 
 def test_the_budget_is_never_exceeded_and_is_used_at_once():
     """
-    40 packages at once at 5/s and 30/min: 30 in the first six seconds, the rest as the
-    minute's window moves, all within about 62 s; never 6 in a second or 31 in a minute.
+    40 packages at once at 5/s and 30/min, each answered 0.3 s after it is sent: 30 in the
+    first seven seconds, the rest as the minute's window moves, all within about 63 s; never
+    6 in a second or 31 in a minute wherever between its sending and its answer the upstream
+    saw each.
     """
     clock, upstream, queue = make()
     for n in range(40):
         queue.submit(f"p{n}", upstream.fetch(f"p{n}"), waited_for=True)
-    while len(queue):
+    answered = {}
+
+    def answer_later() -> None:
+        for key in list(upstream.pending):
+            if key not in answered:
+                answered[key] = clock.seconds() + 0.3
+                clock.callLater(0.3, upstream.answer, key)
+
+    while len(queue) or upstream.pending:
+        answer_later()
         clock.advance(0.1)
-    times = [t for t, _ in upstream.sent]
-    assert len(times) == 40
-    for t in times:
-        assert sum(1 for u in times if t <= u < t + 1) <= 5
-        assert sum(1 for u in times if t <= u < t + 60) <= 30
-    assert times[29] < 6 and 60 <= times[-1] < 62.5
+    sent = {key: t for t, key in upstream.sent}
+    assert len(sent) == 40
+    for count, window in PYPISTATS:
+        # the most that could arrive in a window: those sent before its end, answered after its start
+        for start in answered.values():
+            seen = [k for k in sent if sent[k] < start + window and answered[k] >= start]
+            assert len(seen) <= count, (start, window, seen)
+    times = sorted(sent.values())
+    assert times[29] < 7 and 60 <= times[-1] < 63.5
+
+
+def test_a_request_in_flight_holds_its_place_until_answered():
+    """
+    The upstream counts a request when it arrives, which may be as late as its answer: a
+    window counts from the answer, and a request in flight holds its place until then.
+    """
+    clock = Clock()
+    budget = RequestBudget(clock, [(2, 1.0)])
+    assert [fired(budget.reserve()) for _ in range(3)] == [0, 0, IN_FLIGHT_POLL]
+    clock.advance(5)  # long in flight: still holding their places
+    assert budget.wait() == IN_FLIGHT_POLL
+    budget.answered()
+    assert budget.wait() == 1.0  # from the answer, not from the sending
+    clock.advance(1)
+    assert fired(budget.reserve()) == 0  # the place the answered one gave back
+    assert budget.wait() == IN_FLIGHT_POLL
+    budget.answered()
+    budget.answered()
+    assert budget.wait() == 1.0
+
+
+def test_an_answer_wakes_the_queue():
+    """
+    A queue whose budget is full of requests in flight sends the next as soon as one is
+    answered, not at its next poll.
+    """
+    clock = Clock()
+    upstream = Upstream(clock)
+    queue = BudgetQueue(clock, RequestBudget(clock, [(1, 1.0)]), 10, "pypistats")
+    queue.submit("a", upstream.fetch("a"), waited_for=True)
+    queue.submit("b", upstream.fetch("b"), waited_for=True)
+    clock.advance(3)
+    assert [key for _, key in upstream.sent] == ["a"]
+    upstream.answer("a")
+    clock.advance(1)
+    assert [(t, key) for t, key in upstream.sent] == [(0, "a"), (4, "b")]
 
 
 def test_the_queue_is_bounded_refreshes_make_room_for_clients():
@@ -177,10 +234,14 @@ class LaterBudget:
 
     def __init__(self) -> None:
         self.asked: List[Deferred] = []
+        self.answers = 0
 
     def reserve(self) -> Deferred:
         self.asked.append(Deferred())
         return self.asked[-1]
+
+    def answered(self) -> None:
+        self.answers += 1
 
     def hold(self, seconds: float) -> None:
         pass
@@ -228,6 +289,7 @@ def test_a_fault_of_the_queue_is_logged_once_and_the_queue_goes_on():
         budget.asked[-1].callback(0)
         upstream.answer("d")
         assert fired(last) == "counts of d"
+        assert budget.answers == 4  # each answer told to the budget, faults or not
     finally:
         globalLogPublisher.removeObserver(events.append)
     said = [(formatEvent(e), e.get("log_failure")) for e in events if "queue" in formatEvent(e)]
