@@ -102,7 +102,7 @@ class Upstream(Resource):
         #: front end's queue): the first requests of a burst may then be counted after later
         #: ones were sent, as a loaded machine makes happen.
         self.stats_late_on_new_connection = 0.0
-        self._stats_channels: "weakref.WeakSet[object]" = weakref.WeakSet()
+        self._stats_channels: weakref.WeakSet[object] = weakref.WeakSet()
         #: pypistats' limits, or None for none.
         self.stats_limits: Optional[Sequence[Tuple[int, float]]] = STATS_LIMITS
         #: When each client address was last answered by /stats/, in the longest window.

@@ -123,7 +123,7 @@ class MemoryCache:
         self._size = size
         #: Bytes the entries hold now.
         self.bytes = 0
-        self._entries: "OrderedDict[Any, Tuple[float, Any, int]]" = OrderedDict()
+        self._entries: OrderedDict[Any, Tuple[float, Any, int]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -474,7 +474,7 @@ def _in_time(
     return d.addBoth(done)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _master_factory() -> Any:
     # Made when first needed: txredisapi installs the default reactor when imported.
     import txredisapi

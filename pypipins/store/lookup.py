@@ -142,7 +142,7 @@ class Lookup:
         self._downloads_wait = downloads_wait
         self._claims = claims
         self._time = claims.time if claims is not None else FleetClock(None, clock)
-        self._in_flight: Dict[str, List["Deferred[Any]"]] = {}
+        self._in_flight: Dict[str, List[Deferred[Any]]] = {}
         self._failed_at: Dict[str, float] = {}
         #: Keys whose kept record could not be read, logged once until a good one is kept.
         self._unreadable: Dict[str, None] = {}
@@ -352,7 +352,7 @@ class Lookup:
         """
         What C{d} gives if it does within C{seconds}, else L{Queued}; C{d} goes on.
         """
-        answer: "Deferred[T]" = Deferred()
+        answer: Deferred[T] = Deferred()
 
         def late() -> None:
             answer.errback(Queued(f"{key}: still queued after {seconds} s"))
@@ -412,7 +412,7 @@ class Lookup:
 
         @param kept: the record kept for C{key} if fresh, else L{None}.
         """
-        waiter: "Deferred[Any]" = Deferred()
+        waiter: Deferred[Any] = Deferred()
         waiters = self._in_flight.get(key)
         if waiters is not None:
             waiters.append(waiter)
