@@ -2,11 +2,13 @@
 The few facts about a package that badges need, small enough to cache.
 
 A PyPI document can be megabytes (every release of every file); these records are what is
-left of it once condensed, and what the cache stores, as compact JSON.
+left of it once condensed, and what the cache stores, as compact JSON. A release's wheels are
+kept as the few words their names say (L{Wheels}), not as the names.
 """
 
 import json
-from typing import Any, Dict, Optional, Protocol, Tuple
+import re
+from typing import Any, Dict, Iterable, List, Optional, Protocol, Set, Tuple
 
 import attrs
 from packaging.version import Version
@@ -37,6 +39,188 @@ class Queued(Exception):
     """
 
 
+# -- wheels ---------------------------------------------------------------------------------
+# Wheel file names (PEP 427, with PEP 425's compressed tag sets) read for what the platforms
+# and free-threaded badges say, and condensed to L{Wheels}: a few words a release, whatever the
+# number of its files. A name that is not a wheel's is passed over.
+
+#: The operating systems the platforms badge names, in the order it names them.
+SYSTEMS = ("linux", "macos", "windows", "android", "ios")
+
+#: The platforms badge's word for a wheel of platform C{any}: installable everywhere.
+ANY = "any"
+
+#: A compressed tag set: tags (letters, digits, "_") joined by ".".
+_TAGS = r"([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)"
+
+#: A wheel's name: C{{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl}, a build tag
+#: starting with a digit; read in one match, as condensing reads every file of a release.
+_WHEEL = re.compile(rf"[^-]+-[^-]+(?:-[0-9][^-]*)?-{_TAGS}-{_TAGS}-{_TAGS}\.whl")
+
+#: An ABI tag of CPython's free-threaded build (PEP 703): C{cp313t}, its debug build C{cp313td}.
+_FREE_THREADED_ABI = re.compile(r"cp(\d)(\d+)td?")
+
+#: A CPython interpreter tag, C{cp315}: an C{abi3t} wheel's oldest version.
+_CPYTHON = re.compile(r"cp(\d)(\d+)")
+
+#: The stable ABI of the free-threaded build (C{abi3t}); C{abi3} alone is not one.
+_ABI3T = "abi3t"
+
+
+@attrs.frozen
+class WheelTags:
+    """
+    The tags of a wheel's name (L{tag_sets}), each compressed set expanded, lower-cased.
+    """
+
+    pythons: Tuple[str, ...]
+    abis: Tuple[str, ...]
+    platforms: Tuple[str, ...]
+
+
+def tag_sets(filename: str) -> Optional[Tuple[str, str, str]]:
+    """
+    The Python, ABI and platform tag sets of C{filename}, as written (compressed, such as
+    C{py2.py3} or C{manylinux2014_x86_64.manylinux_2_17_x86_64}), when it is a wheel's name,
+    C{{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl}; else L{None}.
+    """
+    match = _WHEEL.fullmatch(filename)
+    if match is None:
+        return None
+    python, abi, platform = match.groups()
+    return python, abi, platform
+
+
+def platform_system(platform: str) -> Optional[str]:
+    """
+    The operating system of platform tag C{platform}, one of L{SYSTEMS}; L{ANY} for C{any};
+    L{None} for one the badge does not name (C{cygwin}, a BSD's).
+    """
+    if platform == ANY:
+        return ANY
+    if platform.startswith(("manylinux", "musllinux", "linux_")):
+        return "linux"
+    if platform.startswith("macosx_"):
+        return "macos"
+    if platform == "win32" or platform.startswith("win_"):
+        return "windows"
+    if platform.startswith("android_"):
+        return "android"
+    if platform.startswith("ios_"):
+        return "ios"
+    return None
+
+
+def _for_cpython(tags: WheelTags) -> bool:
+    """
+    Whether CPython may install the wheel: a C{cp} or C{py} interpreter tag. PyPy's (C{pp}),
+    GraalPy's and the others' wheels say nothing of CPython's free-threaded build.
+    """
+    return any(python.startswith(("cp", "py")) for python in tags.pythons)
+
+
+def _version(match: "re.Match[str]") -> Tuple[int, int]:
+    return int(match.group(1)), int(match.group(2))
+
+
+def free_threaded_builds(tags: WheelTags) -> Set[Tuple[Tuple[int, int], bool]]:
+    """
+    The CPython versions whose free-threaded build the wheel is for, each with whether it is
+    for that version and later (C{abi3t}, the free-threaded stable ABI, from its C{cpXY}).
+    """
+    found: Set[Tuple[Tuple[int, int], bool]] = set()
+    for abi in tags.abis:
+        match = _FREE_THREADED_ABI.fullmatch(abi)
+        if match is not None:
+            found.add((_version(match), False))
+    if _ABI3T in tags.abis:
+        for python in tags.pythons:
+            match = _CPYTHON.fullmatch(python)
+            if match is not None:
+                found.add((_version(match), True))
+    return found
+
+
+def free_threaded_words(versions: Iterable[Tuple[Tuple[int, int], bool]]) -> Tuple[str, ...]:
+    """
+    C{X.Yt} and C{X.Yt+} for each version, sorted as numbers; an C{X.Yt+} absorbs the same
+    and later versions, which it already says.
+    """
+    words: List[str] = []
+    since: Optional[Tuple[int, int]] = None
+    # of one version, the "and later" first: it absorbs the other
+    for version, later in sorted(set(versions), key=lambda each: (each[0], not each[1])):
+        if since is not None and version >= since:
+            continue
+        words.append(f"{version[0]}.{version[1]}t" + ("+" if later else ""))
+        if later:
+            since = version
+    return tuple(words)
+
+
+#: L{Wheels.cpython}: no wheel CPython installs; only pure wheels; some built for an ABI.
+NO_CPYTHON_WHEEL, PURE, BINARY = "", "pure", "binary"
+
+
+@attrs.frozen
+class Wheels:
+    """
+    What the platforms and free-threaded badges need of a release's wheels.
+    """
+
+    #: Of L{SYSTEMS}, those some wheel is for, in their order; then L{ANY} when a wheel is
+    #: for any platform. Empty: no wheel (or none for a system the badge names).
+    platforms: Tuple[str, ...] = ()
+    #: L{free_threaded_words} of the wheels CPython installs.
+    free_threaded: Tuple[str, ...] = ()
+    #: Of the wheels CPython installs: none (L{NO_CPYTHON_WHEEL}), all L{PURE}, some L{BINARY}.
+    cpython: str = NO_CPYTHON_WHEEL
+
+
+def condense_wheels(filenames: Iterable[str]) -> Wheels:
+    """
+    The L{Wheels} of a release's files by their names; those that are not wheels are passed
+    over.
+    """
+    # A release of a hundred wheels has a dozen platform tag sets and as many of Python and
+    # ABI, combined: each set is read once, each name only matched (condensing a document
+    # took 15 times longer when each name was read whole).
+    found = {sets for sets in map(tag_sets, filenames) if sets is not None}
+    # per platform tag set: its systems, and whether it is "any" alone
+    platforms = {}
+    for text in {platform for _, _, platform in found}:
+        tags = _tags(text)
+        platforms[text] = ({platform_system(tag) for tag in tags} - {None}, set(tags) == {ANY})
+    # per Python and ABI tag sets: whether CPython installs it, and whether its ABI is "none"
+    builds = {}
+    versions: Set[Tuple[Tuple[int, int], bool]] = set()
+    for python, abi in {(python, abi) for python, abi, _ in found}:
+        build = WheelTags(_tags(python), _tags(abi), ())
+        cpython = _for_cpython(build)
+        builds[python, abi] = (cpython, set(build.abis) == {"none"})
+        if cpython:
+            versions |= free_threaded_builds(build)
+    systems: Set[Optional[str]] = set()
+    pure = binary = False
+    for python, abi, platform in found:
+        (cpython, no_abi), (its_systems, anywhere) = builds[python, abi], platforms[platform]
+        systems |= its_systems
+        if cpython:
+            if no_abi and anywhere:
+                pure = True
+            else:
+                binary = True
+    return Wheels(
+        platforms=tuple(s for s in (*SYSTEMS, ANY) if s in systems),
+        free_threaded=free_threaded_words(versions),
+        cpython=BINARY if binary else PURE if pure else NO_CPYTHON_WHEEL,
+    )
+
+
+def _tags(text: str) -> Tuple[str, ...]:
+    return tuple(text.lower().split("."))
+
+
 @attrs.frozen
 class PackageFacts:
     """
@@ -55,9 +239,30 @@ class PackageFacts:
     #: The newest release of all, pre-releases included (yanked ones not); empty when the
     #: document lists no releases, as a single release's document does not.
     newest: str = ""
+    #: The release's wheels as the platforms and free-threaded badges read them; L{None} in
+    #: a record kept by a version that did not read them (see L{current}).
+    wheels: Optional[Wheels] = None
+    #: The known vulnerabilities of the release; L{None} when the source lists none at all
+    #: (a Simple API index, a JSON index without them): not the same as none known.
+    vulnerabilities: Optional["Vulnerabilities"] = None
+
+    @property
+    def current(self) -> bool:
+        """
+        Whether the record says all this version reads: one kept by an earlier version (in
+        Redis for a week across upgrades) lacks the wheels, and is asked for again rather
+        than read as a release without wheels.
+        """
+        return self.wheels is not None
 
     def to_json(self) -> bytes:
-        return json.dumps(attrs.asdict(self), separators=(",", ":")).encode("utf-8")
+        fields = attrs.asdict(self, recurse=False)
+        # as lists, without their fields' names: a few bytes a record
+        if self.wheels is not None:
+            fields["wheels"] = attrs.astuple(self.wheels)
+        if self.vulnerabilities is not None:
+            fields["vulnerabilities"] = attrs.astuple(self.vulnerabilities)
+        return json.dumps(fields, separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def from_json(cls, data: bytes) -> "PackageFacts":
@@ -71,11 +276,45 @@ class PackageFacts:
             for name in _FIELDS
             if name in fields
         }
+        if known.get("wheels") is not None:
+            platforms, free_threaded, cpython = known["wheels"]
+            known["wheels"] = Wheels(tuple(platforms), tuple(free_threaded), cpython)
+        if known.get("vulnerabilities") is not None:
+            count, ids = known["vulnerabilities"]
+            known["vulnerabilities"] = Vulnerabilities(count, tuple(ids))
         return cls(**known)
 
 
 _FIELDS = tuple(field.name for field in attrs.fields(PackageFacts))
 _TUPLES = ("classifiers", "packagetypes")
+
+#: The identifiers of a release's vulnerabilities kept at most; the count is kept whole.
+VULNERABILITY_IDS_KEPT = 20
+
+
+@attrs.frozen
+class Vulnerabilities:
+    """
+    The vulnerabilities PyPI knows in a release (from OSV), those withdrawn left out: how
+    many, and the identifiers of the first L{VULNERABILITY_IDS_KEPT} (C{GHSA-...},
+    C{PYSEC-...}); their details are OSV's to show.
+    """
+
+    count: int = 0
+    ids: Tuple[str, ...] = ()
+
+
+def known_vulnerabilities(entries: Any) -> Optional[Vulnerabilities]:
+    """
+    The L{Vulnerabilities} of a document's C{vulnerabilities} (a list from a document, of
+    anything): those whose C{withdrawn} is empty. L{None} when it is not a list: the
+    document does not say, which is not the same as none known.
+    """
+    if not isinstance(entries, list):
+        return None
+    known = [e for e in entries if isinstance(e, dict) and not e.get("withdrawn")]
+    ids = [e["id"][:64] for e in known if isinstance(e.get("id"), str)]
+    return Vulnerabilities(len(known), tuple(ids[:VULNERABILITY_IDS_KEPT]))
 
 
 @attrs.frozen

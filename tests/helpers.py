@@ -43,14 +43,17 @@ def sample_of(reads: Any) -> Any:
     """
     from pypipins.badges import Reads
     from pypipins.facts import (
-        Downloads, PackageFacts, ProjectFacts, Publisher, ReleaseProvenance,
+        Downloads, PackageFacts, ProjectFacts, Publisher, ReleaseProvenance, Vulnerabilities, Wheels,
     )
 
+    # as this version condenses a document: its wheels and vulnerabilities read
+    release = PackageFacts(version="1.0", wheels=Wheels(), vulnerabilities=Vulnerabilities())
     return {
-        Reads.RELEASE: PackageFacts(version="1.0"),
+        Reads.RELEASE: release,
         Reads.DOWNLOADS: Downloads(1, 1, 1),
         Reads.PROJECT: ProjectFacts(),
         Reads.PROVENANCE: ReleaseProvenance(1, 1, (Publisher("GitHub", "o/r"),)),
+        Reads.VULNERABILITIES: release,
     }[reads]
 
 
@@ -315,17 +318,39 @@ class Daemon:
     """
 
     def __init__(self, directory: Path, plugin: str, args: List[str], **popen: Any) -> None:
-        self.port = free_port()
-        self.log = directory / f"twistd-{plugin}-{self.port}.log"
-        self.process = subprocess.Popen(
-            [TWISTD, "-n", "--pidfile=", plugin,
-             "--port", f"tcp:{self.port}:interface=127.0.0.1", *args],
-            cwd=directory, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, **popen,
-        )
-        try:
-            wait_for_port(self.port, process=self.process)
-        except RuntimeError:
-            raise RuntimeError(self.log.read_text())
+        # a free port may be taken by another process before the daemon listens on it (the
+        # other pytest worker's stand-in once answered a daemon's test with 404s): the
+        # daemon is running only when its own log says it listens, else it goes again
+        for _ in range(3):
+            self.port = free_port()
+            self.log = directory / f"twistd-{plugin}-{self.port}.log"
+            self.process = subprocess.Popen(
+                [TWISTD, "-n", "--pidfile=", plugin,
+                 "--port", f"tcp:{self.port}:interface=127.0.0.1", *args],
+                cwd=directory, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, **popen,
+            )
+            try:
+                wait_for_port(self.port, process=self.process)
+                self._wait_for_its_own_listening()
+                return
+            except RuntimeError:
+                if self.process.poll() is None or "Address already in use" not in self.log.read_text():
+                    self.process.kill()
+                    self.process.wait()
+                    raise RuntimeError(self.log.read_text())
+        raise RuntimeError(f"no free port for the daemon after three tries: {self.log.read_text()}")
+
+    def _wait_for_its_own_listening(self, timeout: float = 20.0) -> None:
+        """
+        Block until the daemon's log says that it listens on its port (Twisted's "... starting
+        on <port>"): what answers on the port may be another process.
+        """
+        said = re.compile(rf" starting on {self.port}\b")
+        deadline = time.monotonic() + timeout
+        while not said.search(self.log.read_text(errors="replace")):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the daemon does not say it listens on {self.port}")
+            time.sleep(0.05)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

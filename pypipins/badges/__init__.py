@@ -16,7 +16,9 @@ import attrs
 
 from pypipins.render import colors
 from pypipins.badges import query as shields_query
-from pypipins.facts import Downloads, PackageFacts, ProjectFacts, ReleaseProvenance
+from pypipins.facts import (
+    ANY, BINARY, PURE, Downloads, PackageFacts, ProjectFacts, ReleaseProvenance,
+)
 from pypipins.render.svg import STYLES
 
 #: What C{?period=} may ask of a downloads badge.
@@ -213,6 +215,53 @@ FRAMEWORKS = {
 }
 
 
+# -- wheels and vulnerabilities -------------------------------------------------------------
+
+
+def platforms(facts: PackageFacts, separator: str) -> Badge:
+    """
+    The operating systems the release has wheels for (L{pypipins.facts.SYSTEMS}' order), blue; C{any}
+    when a wheel is for any platform, brightgreen; C{no wheels}, lightgrey.
+    """
+    if facts.wheels is None:
+        return Badge("platforms", "unknown", "lightgrey", is_error=True)
+    found = facts.wheels.platforms
+    if ANY in found:
+        return Badge("platforms", "any", "brightgreen")
+    if not found:
+        return Badge("platforms", "no wheels", "lightgrey")
+    return Badge("platforms", separator.join(found), "blue")
+
+
+def free_threaded(facts: PackageFacts, separator: str) -> Badge:
+    """
+    The CPython versions whose free-threaded build has a wheel (C{3.14t}, C{3.15t+}),
+    brightgreen; else C{pure python} (brightgreen) when every wheel CPython installs is pure,
+    C{no} (red) when some is built for an ABI, C{no wheels} (lightgrey) when there is none.
+    """
+    if facts.wheels is None:
+        return Badge("free-threaded", "unknown", "lightgrey", is_error=True)
+    if facts.wheels.free_threaded:
+        return Badge("free-threaded", separator.join(facts.wheels.free_threaded), "brightgreen")
+    if facts.wheels.cpython == PURE:
+        return Badge("free-threaded", "pure python", "brightgreen")
+    if facts.wheels.cpython == BINARY:
+        return Badge("free-threaded", "no", "red")
+    return Badge("free-threaded", "no wheels", "lightgrey")
+
+
+def vulnerabilities(facts: PackageFacts) -> Badge:
+    """
+    How many vulnerabilities PyPI knows in the release: C{none known}, brightgreen, or
+    C{N known}, red; C{unknown}, lightgrey, from an index that lists none at all.
+    """
+    if facts.vulnerabilities is None:
+        return Badge("vulnerabilities", "unknown", "lightgrey", is_error=True)
+    if facts.vulnerabilities.count == 0:
+        return Badge("vulnerabilities", "none known", "brightgreen")
+    return Badge("vulnerabilities", f"{facts.vulnerabilities.count} known", "red")
+
+
 # -- the tables: kinds and reasons ---------------------------------------------------------
 
 
@@ -227,6 +276,8 @@ class Reason(enum.Enum):
     NOT_COUNTED = "not counted"
     #: The index named has no Simple API (C{api=json}), where status and provenance are read.
     NO_SIMPLE_API = "no simple api"
+    #: The index named has no JSON API (C{api=simple}), where vulnerabilities are read.
+    NO_JSON_API = "no json api"
     NOT_FOUND = "not found"
     VERSION_NOT_FOUND = "version not found"
     UNAVAILABLE = "unavailable"
@@ -242,7 +293,7 @@ class Reason(enum.Enum):
 
 _LASTING = frozenset({
     Reason.INVALID_NAME, Reason.UNKNOWN_INDEX, Reason.INVALID_VERSION, Reason.NOT_COUNTED,
-    Reason.NO_SIMPLE_API,
+    Reason.NO_SIMPLE_API, Reason.NO_JSON_API,
 })
 
 #: Reason -> the message and colour an error badge says it with.
@@ -267,6 +318,8 @@ class Reads(enum.Enum):
     PROJECT = "project"
     #: L{ReleaseProvenance}: a release's files from the Simple API, and its provenance.
     PROVENANCE = "provenance"
+    #: L{PackageFacts} as only a JSON API says them: a release's known vulnerabilities.
+    VULNERABILITIES = "vulnerabilities"
 
     @property
     def takes_version(self) -> bool:
@@ -274,7 +327,14 @@ class Reads(enum.Enum):
         Whether C{?version=} chooses what it says: a release's facts and provenance do;
         download counts and a project's status are the project's.
         """
-        return self in (Reads.RELEASE, Reads.PROVENANCE)
+        return self in (Reads.RELEASE, Reads.PROVENANCE, Reads.VULNERABILITIES)
+
+    @property
+    def from_json_api(self) -> bool:
+        """
+        Whether it is read from a JSON API document, which an index of C{api=simple} has not.
+        """
+        return self is Reads.VULNERABILITIES
 
     @property
     def from_simple_api(self) -> bool:

@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 from pypipins import names
 from pypipins.badges import (
     FRAMEWORKS, PERIODS, Badge, Dialect, Errors, Kind, KindDoc, Options, Reads, Reason,
-    downloads_color, licenses, metric,
+    downloads_color, free_threaded, licenses, metric, platforms, vulnerabilities,
 )
 from pypipins.facts import Downloads, PackageFacts, ProjectFacts, ReleaseProvenance
 
@@ -237,6 +237,21 @@ def provenance_badge(release: ReleaseProvenance, options: Options) -> Badge:
     return Badge("provenance", kind, "brightgreen")
 
 
+# -- wheels and vulnerabilities -------------------------------------------------------------
+
+
+def platforms_badge(facts: PackageFacts, options: Options) -> Badge:
+    return platforms(facts, ", ")
+
+
+def free_threaded_badge(facts: PackageFacts, options: Options) -> Badge:
+    return free_threaded(facts, ", ")
+
+
+def vulnerabilities_badge(facts: PackageFacts, options: Options) -> Badge:
+    return vulnerabilities(facts)
+
+
 # -- the table ------------------------------------------------------------------------------
 
 
@@ -305,6 +320,22 @@ KINDS = (
         "attestations say: github.com/owner/repo, gitlab.com/group/repo, or the publisher's "
         "kind, brightgreen, when every file is attested by one publisher; partial (yellow), "
         "mixed (orange) or none (lightgrey) otherwise.")),
+    Kind("platforms", "platforms", platforms_badge, 1800, doc=KindDoc(
+        "The operating systems the latest release has wheels for, from the wheels' names "
+        "(every tag of a compressed tag set): linux, macos, windows, android, ios, blue; "
+        "any (brightgreen) when a wheel is for any platform; no wheels, lightgrey.")),
+    Kind("free-threaded", "free-threaded", free_threaded_badge, 1800, doc=KindDoc(
+        "The CPython versions whose free-threaded build (PEP 703) has a wheel: 3.14t for a "
+        "cp314t wheel, 3.15t+ for an abi3t wheel of cp315 and later, brightgreen; else pure "
+        "python (brightgreen) for pure wheels only, no (red) when the wheels built for an "
+        "ABI have none for it (a pure fallback beside them does not count), no wheels "
+        "(lightgrey). PyPy's wheels are not counted.")),
+    Kind("vulnerabilities", "vulnerabilities", vulnerabilities_badge, 3600,
+         reads=Reads.VULNERABILITIES, doc=KindDoc(
+        "How many vulnerabilities PyPI knows in the latest release (from OSV, those "
+        "withdrawn left out): none known, brightgreen; N known, red. With ?version=, in "
+        "that release; no json api (lightgrey) from an index of api=simple, whose pages "
+        "list none.")),
 )
 
 ERRORS: Errors = {
@@ -315,6 +346,8 @@ ERRORS: Errors = {
     Reason.NOT_COUNTED: ("not counted off PyPI", "lightgrey"),
     # status and provenance are read from a Simple API, which an api=json index has not
     Reason.NO_SIMPLE_API: ("no simple api", "lightgrey"),
+    # vulnerabilities are read from a JSON API, which an api=simple index has not
+    Reason.NO_JSON_API: ("no json api", "lightgrey"),
     Reason.NOT_FOUND: ("package not found", "red"),
     Reason.VERSION_NOT_FOUND: ("version not found", "red"),
     Reason.UNAVAILABLE: ("unavailable", "lightgrey"),

@@ -13,7 +13,7 @@ from packaging.version import InvalidVersion, Version
 from pypipins.badges import pypip
 from pypipins.badges import (
     FRAMEWORKS, Badge, Dialect, DownloadsFunction, Errors, FactsFunction, Kind, Options, Reads,
-    Reason, downloads_color, licenses, metric,
+    Reason, downloads_color, free_threaded, licenses, metric, platforms,
 )
 from pypipins.facts import Downloads, PackageFacts
 
@@ -177,6 +177,17 @@ def framework_versions_for(framework: str) -> FactsFunction:
     return framework_versions_badge
 
 
+# -- wheels ---------------------------------------------------------------------------------
+
+
+def platforms_badge(facts: PackageFacts, options: Options) -> Badge:
+    return platforms(facts, " | ")
+
+
+def free_threaded_badge(facts: PackageFacts, options: Options) -> Badge:
+    return free_threaded(facts, " | ")
+
+
 # -- downloads ------------------------------------------------------------------------------
 
 
@@ -208,6 +219,10 @@ KINDS = (
     Kind("wheel", "wheel", pypip.wheel_badge, 1800),
     Kind("format", "format", pypip.format_badge, 1800),
     Kind("types", "types", types_badge),
+    # not shields' routes: pypipins' badges, in shields' way of joining lists
+    Kind("platforms", "platforms", platforms_badge, 1800),
+    Kind("free-threaded", "free-threaded", free_threaded_badge, 1800),
+    Kind("vulnerabilities", "vulnerabilities", pypip.vulnerabilities_badge, reads=Reads.VULNERABILITIES),
     # shields' own error label is "versions"; its badges say the framework's name
     *(Kind(f"frameworkversions/{framework}", "versions", framework_versions_for(framework), says_asked=True)
       for framework in FRAMEWORK_NAMES),
@@ -225,6 +240,7 @@ ERRORS: Errors = {
     Reason.NOT_COUNTED: ("not counted off PyPI", "lightgrey"),
     # no shields route reads the Simple API; pypip.in's words, for a table without holes
     Reason.NO_SIMPLE_API: ("no simple api", "lightgrey"),
+    Reason.NO_JSON_API: ("no json api", "lightgrey"),
     Reason.NOT_FOUND: ("package or version not found", "red"),
     Reason.VERSION_NOT_FOUND: ("package or version not found", "red"),
     # the upstream failing, with nothing kept

@@ -165,7 +165,10 @@ class Lookup:
             key += f"{name}@{version}"
             fetch = lambda waited_for: source.release(name, version)  # noqa: E731
         ttl = self._ttl
-        return self._get(key, fetch, PackageFacts.from_json, lambda fetched_at: fetched_at + ttl)
+        return self._get(
+            key, fetch, PackageFacts.from_json, lambda fetched_at: fetched_at + ttl,
+            current=lambda facts: facts.current,
+        )
 
     def project(self, name: str, index: Optional[str] = None) -> "Deferred[Answer[ProjectFacts]]":
         """
@@ -284,6 +287,7 @@ class Lookup:
         before: Optional[Callable[[], Awaitable[None]]] = None,
         wait: Optional[float] = None,
         hurry: Optional[Callable[[], None]] = None,
+        current: Optional[Callable[[T], bool]] = None,
     ) -> "Deferred[Answer[T]]":
         """
         The answer kept for C{key}, else fetched.
@@ -295,6 +299,8 @@ class Lookup:
             answer.
         @param wait: seconds a client waits for the fetch before L{Queued}.
         @param hurry: tells a fetch under way (a refresh) that a client now waits for it.
+        @param current: whether a record kept says all this version reads; one that does not
+            (kept by an earlier version) is fetched again as if none were kept, once.
         """
         async def kept_record() -> Optional[Tuple[float, T]]:
             """
@@ -306,7 +312,10 @@ class Lookup:
             cached = await self._cache.get(key)
             if cached == ABSENT:
                 raise NotFound(key)
-            return None if cached is None else self._decoded(key, cached, decode)
+            found = None if cached is None else self._decoded(key, cached, decode)
+            if found is not None and current is not None and not current(found[1]):
+                return None
+            return found
 
         def is_fresh(fetched_at: float, until: float) -> bool:
             now = self._time.seconds()

@@ -14,7 +14,10 @@ except ImportError:  # PyPy: no build of it
 from packaging.version import InvalidVersion, Version
 from twisted.internet.defer import Deferred
 
-from pypipins.facts import LICENSE_KEPT, PackageFacts, Unavailable, kept_classifiers
+from pypipins.facts import (
+    LICENSE_KEPT, PackageFacts, Unavailable, condense_wheels, kept_classifiers,
+    known_vulnerabilities,
+)
 from pypipins.upstream.fetcher import Fetcher
 
 def _text(value: Any, limit: int = 200) -> str:
@@ -41,6 +44,7 @@ if msgspec is not None:
         info: _Info
         urls: Any = None
         releases: Dict[str, List[_File]] = {}
+        vulnerabilities: Any = None
 
     _DECODER = msgspec.json.Decoder(_Document)
 
@@ -100,17 +104,18 @@ def condense(document: Any) -> PackageFacts:
         (version for version, files in releases.items() if _released(files))
         if isinstance(releases, dict) else ()
     )
-    return _facts(info, document.get("urls"), released)
+    return _facts(info, document.get("urls"), released, document.get("vulnerabilities"))
 
 
-def _facts(info: Mapping[str, Any], files: Any, released: Iterable[str]) -> PackageFacts:
+def _facts(
+    info: Mapping[str, Any], files: Any, released: Iterable[str], vulnerabilities: Any
+) -> PackageFacts:
     if not isinstance(info.get("version"), str):
         raise Unavailable("not a PyPI project document")
     classifiers = kept_classifiers(info.get("classifiers"))
+    files = [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
     packagetypes = sorted(
-        {f["packagetype"] for f in files if isinstance(f, dict) and isinstance(f.get("packagetype"), str)}
-        if isinstance(files, list)
-        else set()
+        {f["packagetype"] for f in files if isinstance(f.get("packagetype"), str)}
     )
     return PackageFacts(
         version=_text(info["version"]),
@@ -121,6 +126,9 @@ def _facts(info: Mapping[str, Any], files: Any, released: Iterable[str]) -> Pack
         packagetypes=tuple(packagetypes),
         name=_text(info.get("name"), 128),
         newest=newest(released),
+        # a few words, however many files: the wheels' names are not kept
+        wheels=condense_wheels(f["filename"] for f in files if isinstance(f.get("filename"), str)),
+        vulnerabilities=known_vulnerabilities(vulnerabilities),
     )
 
 
@@ -145,7 +153,10 @@ def read(body: bytes) -> PackageFacts:
                 version for version, files in document.releases.items()
                 if any(not f.yanked for f in files)
             )
-            return _facts(msgspec.structs.asdict(document.info), document.urls, released)
+            return _facts(
+                msgspec.structs.asdict(document.info), document.urls, released,
+                document.vulnerabilities,
+            )
     try:
         decoded = json.loads(body)
     except ValueError:

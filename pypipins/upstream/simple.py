@@ -42,7 +42,7 @@ from pypipins.upstream import coremetadata
 from pypipins.upstream.coremetadata import CoreMetadata
 from pypipins.facts import (
     PROVENANCE_READ, NotFound, PackageFacts, ProjectFacts, Provenance, Publisher, ReleaseFiles,
-    Unavailable,
+    Unavailable, condense_wheels,
 )
 from pypipins.upstream.fetcher import Fetcher, Origin, TooLarge, origin, shown
 
@@ -451,6 +451,8 @@ def condense(chosen: Release, metadata: CoreMetadata, project: str) -> PackageFa
         packagetypes=tuple(sorted({f.packagetype for f in chosen.files})),
         name=metadata.name or project,
         newest=chosen.newest,
+        wheels=condense_wheels(f.filename for f in chosen.files),
+        # a Simple API lists no vulnerabilities: left unknown, not none known
     )
 
 

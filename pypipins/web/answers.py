@@ -41,6 +41,7 @@ ERROR_MAX_AGE: Mapping[Reason, int] = {
     Reason.UNKNOWN_INDEX: SHORT_MAX_AGE,
     Reason.NOT_COUNTED: SHORT_MAX_AGE,
     Reason.NO_SIMPLE_API: SHORT_MAX_AGE,
+    Reason.NO_JSON_API: SHORT_MAX_AGE,
 }
 
 #: The longest C{?version=} looked up; PyPI's longest versions are far shorter.
@@ -104,6 +105,8 @@ def check(
         return Reason.NOT_COUNTED
     if reads.from_simple_api and index is not None and index not in simple_indexes:
         return Reason.NO_SIMPLE_API
+    if reads.from_json_api and index is not None and index in simple_indexes:
+        return Reason.NO_JSON_API
     return Asked(names.normalize(package), version, index, reads)
 
 

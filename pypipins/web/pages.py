@@ -1,6 +1,7 @@
 """
-The web site around the badges, as pypip.in had one: a home page that shows every badge of a
-package in every style with the snippets to paste into a README, and a page per badge kind.
+The web site around the badges, as pypip.in had one: a home page where a package's README
+row of badges is built (L{pypipins.web.row}) above every badge of it in every style with the
+snippets to paste, and a page per badge kind.
 
 The document is C{templates/page.xml}, flattened once by twisted.web.template, its style and
 script C{static/site.css} and C{static/site.js} (package data, inlined so that the policy can
@@ -8,14 +9,13 @@ name them by hash). What goes in it is written by L{pypipins.web.markup}, which 
 text and attribute as twisted.web.template does, some ten times faster; what is the same for
 everyone is made once, and a package's page once for each address and logo (L{PackagePages}):
 a page is asked for any name, made-up ones too, and must cost little. No asset is fetched
-from anywhere, and everything works without JavaScript but the copy buttons.
+from anywhere, and everything works without JavaScript but the copy buttons and the row
+drawn as it is chosen (the builder's form is sent instead).
 """
 
 import base64
 import hashlib
-import re
 from pathlib import Path
-from urllib.parse import urlencode
 from collections import OrderedDict
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
@@ -27,8 +27,10 @@ from pypipins.badges import Kind, KindDoc
 from pypipins.badges.pypip import PYPIP
 from pypipins.render import FORMATS
 from pypipins.render.svg import STYLES
+from pypipins.web import row as rows
 from pypipins.web.markup import Content, Markup, element, join, text
-from pypipins.web.snippets import Snippets, badge_path, snippets, style_query
+from pypipins.web.row import LOGO_NAME, Row, logo_field, search_row
+from pypipins.web.snippets import Snippets, badge_path, badge_query, snippets, style_query
 
 #: The package the badge kind pages show their examples for.
 EXAMPLE_PACKAGE = "twisted"
@@ -75,12 +77,11 @@ COMMON_PARAMETERS = (
               "by default."),
 )
 
-#: The logos the home page's builder offers first; any simple-icons name may be typed.
-COMMON_LOGOS = ("python", "pypi", "github", "gitlab", "readthedocs", "django", "pytest")
+#: The builder of a README's row of these kinds, in the order a row shows them.
+ROW_BUILDER = rows.Builder(rows.in_row_order(KIND_DOCS))
 
-#: What the builder takes as a logo: a simple-icons name or title. A data URI, which the
-#: badges take too, would repeat kilobytes in each of the page's hundreds of URLs.
-_LOGO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .+_!&'-]{0,63}")
+#: The row a package's page shows first, the one its page is kept with.
+DEFAULT_ROW = ROW_BUILDER.default
 
 #: The formats, for the pages: the image ones and shields' endpoint JSON.
 EXTENSIONS = ", ".join(sorted(FORMATS))
@@ -127,36 +128,8 @@ def _document(title: str, *content: Content) -> bytes:
 def _form(value: str, logo: str = "") -> Markup:
     return element(
         "form", {"action": "/", "method": "get", "role": "search"},
-        element("label", {"hidden": "", "for": "package"}, "Package"),
-        element("input", {
-            "type": "text", "id": "package", "name": "package", "value": value,
-            "placeholder": "a package on PyPI, such as klein", "autocomplete": "off",
-            "spellcheck": "false", "required": "", "maxlength": "128",
-        }),
-        element("label", {"for": "logo"}, "Logo"),
-        # a free field, with the common ones offered as it is typed in
-        element("input", {
-            "type": "text", "id": "logo", "name": "logo", "value": logo, "list": "logos",
-            "placeholder": "none; python, pypi...", "autocomplete": "off", "spellcheck": "false",
-            "maxlength": "64",
-        }),
-        _LOGOS,
-        element("button", {"type": "submit"}, "Show badges"),
+        search_row(value), element("p", {"class": "logo"}, logo_field(logo)),
     )
-
-
-#: The builder's list of logos, the same on every page.
-_LOGOS = element("datalist", {"id": "logos"}, [element("option", {"value": name}) for name in COMMON_LOGOS])
-
-
-def badge_query(style: str, logo: str = "") -> str:
-    """
-    The query of a badge the home page shows: its style, and the logo chosen.
-    """
-    query = style_query(style)
-    if not logo:
-        return query
-    return "&".join(part for part in (query, urlencode({"logo": logo})) if part)
 
 
 def _snippet_rows(ident: str, found: Snippets) -> List[Markup]:
@@ -219,9 +192,19 @@ _OTHER_STYLES = element("summary", {}, "Snippets for the other styles")
 
 _INTRO = join(
     element("h1", {}, "Badges for PyPI packages"),
-    element("p", {}, "Type a package's name to see its badges, in every style, with the Markdown, "
-                     "reStructuredText and HTML to put them in a README."),
+    element("p", {}, "Type a package's name to build the row of badges its README shows, and to see "
+                     "every badge of it in every style, with the Markdown, reStructuredText and HTML "
+                     "to paste."),
 )
+
+_PACKAGE_INTRO = join(
+    element("h1", {}, "Badges for PyPI packages"),
+    element("p", {}, "Tick the badges of the README's row, choose their style and a logo: the row "
+                     "below is drawn as it is chosen, and one snippet puts all of it in the README. ",
+            element("a", {"href": "#every-badge"}, "Every badge in every style"), " follows."),
+)
+
+_EVERY_BADGE = element("h2", {"id": "every-badge"}, "Every badge in every style")
 
 _BADGES_HEADING = element("h2", {}, "The badges")
 
@@ -229,22 +212,39 @@ _BADGES_HEADING = element("h2", {}, "The badges")
 _HOME = _document("pypipins", _INTRO, _form(""), _BADGES_HEADING, _KIND_LIST)
 
 
-def package_page(base: str, package: str, logo: str) -> bytes:
+def _builder(base: str, package: str, logo: str, row: Row) -> bytes:
+    return ROW_BUILDER.markup(base, package, logo, row).encode("utf-8")
+
+
+def _package_parts(base: str, package: str, logo: str) -> Tuple[bytes, bytes]:
     """
-    The page of C{package} (a valid name) on C{base}, with C{logo} (an icon's name or none).
+    A package's page but its row's builder: what comes before it, and after.
     """
-    return _document(
-        f"pypipins: {package}", _INTRO, _form(package, logo),
-        element("p", {}, "Badges of ", element("a", {"href": f"https://pypi.org/project/{package}/"}, package),
-                ", served by ", element("code", {}, base), ":"),
-        _badges_of(base, package, logo),
+    return (
+        b"".join((_HEAD, text(f"pypipins: {package}").encode("utf-8"), _MIDDLE,
+                  _PACKAGE_INTRO.encode("utf-8"))),
+        join(
+            _EVERY_BADGE,
+            element("p", {}, "Badges of ", element("a", {"href": f"https://pypi.org/project/{package}/"}, package),
+                    ", served by ", element("code", {}, base), ":"),
+            _badges_of(base, package, logo),
+        ).encode("utf-8") + _TAIL,
     )
+
+
+def package_page(base: str, package: str, logo: str, row: Row = DEFAULT_ROW) -> bytes:
+    """
+    The page of C{package} (a valid name) on C{base}, with C{logo} (an icon's name or none)
+    and the C{row} chosen: the row's builder first, then every badge in every style.
+    """
+    before, after = _package_parts(base, package, logo)
+    return b"".join((before, _builder(base, package, logo, row), after))
 
 
 #: The name a page is made with to be kept: a valid name, so written as it is everywhere.
 _BLANK = "pypipins-blank-name-0f6a1c"
 
-#: Pages kept with a blank for the name, each for one address and logo: some 120 kB each.
+#: Pages kept with a blank for the name, each for one address and logo: some 100 kB each.
 #: Most sites are reached at one address or two, their pages asked with a few logos.
 KEPT_PAGES = 16
 
@@ -257,7 +257,9 @@ class PackagePages:
     the name, and a valid name (letters, digits, '.', '_' and '-') is written as it is
     wherever the page has it: nothing HTML or a URL escapes. So the page made for a blank
     name, split where the name is, is joined with any name's, and a page costs its joining
-    (a tenth of a millisecond), made-up names' as real ones'.
+    (a tenth of a millisecond), made-up names' as real ones'. The row's builder is kept so
+    too for the default row; another row's (a form sent without the page's script) is made
+    for the page, a few kilobytes.
 
     @param kept: how many addresses and logos' pages are kept, the least recently asked
         given up first.
@@ -265,35 +267,41 @@ class PackagePages:
 
     def __init__(self, kept: int = KEPT_PAGES) -> None:
         self._kept_most = kept
-        self._kept: OrderedDict[Tuple[str, str], List[bytes]] = OrderedDict()
+        self._kept: OrderedDict[Tuple[str, str], Tuple[List[bytes], List[bytes], List[bytes]]] = OrderedDict()
 
-    def page(self, base: str, package: str, logo: str) -> bytes:
+    def page(self, base: str, package: str, logo: str, row: Row = DEFAULT_ROW) -> bytes:
         """
-        L{package_page}C{(base, package, logo)}.
+        L{package_page}C{(base, package, logo, row)}.
         """
         if _BLANK in base or _BLANK in logo:
             # the blank would be found where it stands for no name
-            return package_page(base, package, logo)
+            return package_page(base, package, logo, row)
         key = (base, logo)
-        pieces = self._kept.get(key)
-        if pieces is None:
-            pieces = package_page(base, _BLANK, logo).split(_BLANK.encode("ascii"))
-            self._kept[key] = pieces
+        kept = self._kept.get(key)
+        blank = _BLANK.encode("ascii")
+        if kept is None:
+            before, after = _package_parts(base, _BLANK, logo)
+            kept = (before.split(blank), _builder(base, _BLANK, logo, DEFAULT_ROW).split(blank),
+                    after.split(blank))
+            self._kept[key] = kept
             if len(self._kept) > self._kept_most:
                 self._kept.popitem(last=False)
         else:
             self._kept.move_to_end(key)
-        return package.encode("ascii").join(pieces)
+        name = package.encode("ascii")
+        before_pieces, builder_pieces, after_pieces = kept
+        builder = name.join(builder_pieces) if row == DEFAULT_ROW else _builder(base, package, logo, row)
+        return b"".join((name.join(before_pieces), builder, name.join(after_pieces)))
 
 
 def home(
     base: str, package: Optional[str], logo: Optional[str] = None,
-    pages: Callable[[str, str, str], bytes] = package_page,
+    pages: Callable[[str, str, str, Row], bytes] = package_page, row: Row = DEFAULT_ROW,
 ) -> Tuple[int, bytes]:
     """
-    The home page: the form, and with a C{package} every badge of it, with the C{logo}
-    chosen if any; a 400 that says why for a name that cannot be a PyPI project's, or a
-    logo that cannot be an icon's name.
+    The home page: the form, and with a C{package} the builder of its C{row} and every
+    badge of it, with the C{logo} chosen if any; a 400 that says why for a name that cannot
+    be a PyPI project's, or a logo that cannot be an icon's name.
 
     @param pages: what makes a package's page (L{package_page}, or L{PackagePages.page}).
     """
@@ -303,7 +311,7 @@ def home(
         if not logo:
             return 200, _HOME
         return 200, _document("pypipins", _INTRO, _form("", logo[:ECHO_MAX]), _BADGES_HEADING, _KIND_LIST)
-    if logo and not _LOGO_NAME.fullmatch(logo):
+    if logo and not LOGO_NAME.fullmatch(logo):
         message = element("p", {"class": "error"}, (
             f"\u201c{logo[:ECHO_MAX]}\u201d is not the name of an icon: a logo here is a "
             "simple-icons name or title, such as python or pypi (letters, digits, spaces and "
@@ -318,7 +326,7 @@ def home(
             "128 characters long."
         ))
         return 400, _document("pypipins: invalid name", _INTRO, _form(shown, logo[:ECHO_MAX]), message)
-    return 200, pages(base, package, logo)
+    return 200, pages(base, package, logo, row)
 
 
 def _parameter_rows(parameters: Iterable[Tuple[str, str]]) -> List[Markup]:

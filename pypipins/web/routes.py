@@ -216,8 +216,10 @@ class BadgeSite:
     @app.route("/", methods=["GET", "HEAD"])
     def home(self, request: IRequest) -> bytes:
         asked = query(request)
+        row = site.ROW_BUILDER.chosen(asked.get("row"), query_all(request, "badge"), asked.get("style"),
+                                      asked.get("format"))
         code, body = site.home(
-            self._base_url(request), asked.get("package"), asked.get("logo"), self._pages.page
+            self._base_url(request), asked.get("package"), asked.get("logo"), self._pages.page, row
         )
         request.setResponseCode(code)
         return page(request, body, site.POLICY)

@@ -252,7 +252,7 @@ def test_each_kind_says_its_own_label(dialect):
 def test_lasting_reasons_are_those_of_the_request_itself():
     lasting = {reason for reason in Reason if reason.lasting}
     assert lasting == {Reason.INVALID_NAME, Reason.UNKNOWN_INDEX, Reason.INVALID_VERSION, Reason.NOT_COUNTED,
-                       Reason.NO_SIMPLE_API}
+                       Reason.NO_SIMPLE_API, Reason.NO_JSON_API}
 
 
 def test_shields_words_not_found_by_route():

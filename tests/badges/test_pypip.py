@@ -27,6 +27,10 @@ def test_kinds_are_those_of_the_url_table_and_issue_7s():
         "frameworks",
         "djversions",
         "pre",
+        # issue 27: wheels' platforms and free-threaded builds, vulnerabilities
+        "platforms",
+        "free-threaded",
+        "vulnerabilities",
         # issue 18: PEP 792 and PEP 740
         "project-status",
         "provenance",

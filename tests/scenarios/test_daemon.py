@@ -395,3 +395,28 @@ async def test_the_logo_table_is_read_before_the_port_listens(upstream, redis):
         assert logos._data.cache_info().misses == misses
     finally:
         await running.service.stopService()
+
+
+def test_a_daemon_whose_port_another_process_took_starts_on_another(tmp_path, monkeypatch):
+    """
+    The harness' own guard: a port found free may be taken before the daemon listens on it,
+    and what answers there is then not the daemon; the daemon goes again on another port.
+    """
+    import socket
+
+    from tests import helpers
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(5)
+    ports = iter([taken.getsockname()[1], helpers.free_port()])
+    monkeypatch.setattr(helpers, "free_port", lambda: next(ports))
+    try:
+        daemon = helpers.Daemon(tmp_path, "pypipins", ["--redis", "redis://127.0.0.1:1/0"])
+        try:
+            assert daemon.port != taken.getsockname()[1]
+            assert f"starting on {daemon.port}" in daemon.log.read_text()
+        finally:
+            daemon.stop()
+    finally:
+        taken.close()

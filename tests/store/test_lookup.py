@@ -15,7 +15,7 @@ from twisted.web.server import NOT_DONE_YET
 
 from pypipins.upstream.budget import BudgetQueue, RequestBudget
 from pypipins.store.cache import MemoryCache
-from pypipins.facts import Downloads, NotFound, Queued, Unavailable
+from pypipins.facts import Downloads, NotFound, Queued, Unavailable, Vulnerabilities, Wheels
 from pypipins.ops.health import UpstreamHealth
 from pypipins.store.lookup import DOWNLOADS_WAIT, NOT_FOUND_TTL, RETRY_AFTER, STALE_FOR, Answer, Lookup
 from pypipins.upstream.pypi import PyPI
@@ -318,3 +318,29 @@ def test_a_background_refresh_that_breaks_is_logged():
             or broken[0].get("key") == "pypipins:facts:klein"
     finally:
         globalLogPublisher.removeObserver(events.append)
+
+
+def test_a_record_kept_by_an_earlier_version_is_fetched_again():
+    """
+    A record written before the wheels and vulnerabilities were read (kept in Redis for a
+    week across an upgrade) is not read as a release without wheels: it is fetched again at
+    once, as if none were kept, and the record then kept is read as ever.
+    """
+    clock = Clock()
+    clock.advance(NOON)
+    upstream = Upstream(clock=clock.seconds)
+    fetcher = Fetcher(StubTreq(upstream), clock)
+    cache = MemoryCache(clock)
+    lookup = Lookup(cache, PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"), clock, TTL)
+    earlier = (b'{"version":"24.8.0","license":"MIT","license_expression":"","classifiers":[],'
+               b'"requires_python":"","packagetypes":["bdist_wheel","sdist"],"name":"klein","newest":"24.8.0"}')
+    fired(cache.set("pypipins:facts:klein", b"%.3f\n" % clock.seconds() + earlier, STALE_FOR))
+    answer = fired(lookup.package("klein"))
+    assert (answer.value.wheels, answer.stale) == (Wheels(("any",), (), "pure"), False)
+    assert answer.value.vulnerabilities == Vulnerabilities(0, ())
+    assert upstream.requests == ["/pypi/klein/json"]
+    assert fired(lookup.package("klein")).value == answer.value
+    assert upstream.requests == ["/pypi/klein/json"]
+    # the record of this version is kept
+    kept = fired(cache.get("pypipins:facts:klein"))
+    assert b'"wheels":[["any"],[],"pure"]' in kept

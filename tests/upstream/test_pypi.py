@@ -17,7 +17,7 @@ from treq.testing import StubTreq
 from twisted.internet.task import Clock
 
 from pypipins.upstream import pypi, pypistats
-from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable
+from pypipins.facts import Downloads, NotFound, PackageFacts, Unavailable, Vulnerabilities, Wheels
 from pypipins.upstream.fetcher import Fetcher, RateLimited, TooLarge
 from tests.helpers import fired
 from tests import big_documents
@@ -69,7 +69,7 @@ def test_condense_tolerates_odd_fields():
                 "urls": [None, {"packagetype": 7}, {"packagetype": "sdist"}]}
     facts = pypi.condense(document)
     assert facts == PackageFacts(version="1", classifiers=("License :: OSI Approved :: MIT License",),
-                                 packagetypes=("sdist",))
+                                 packagetypes=("sdist",), wheels=Wheels())
 
 
 def clients(timeout: float = 10.0):
@@ -337,3 +337,42 @@ def test_on_cpython_a_document_is_read_without_decoding_all_of_it():
     body = big_documents.document("huge")
     assert pypi._DECODER is not None
     assert pypi.read(body) == pypi.condense(json.loads(body))
+
+
+def test_condense_reads_wheels_and_vulnerabilities():
+    document = {"info": {"version": "1"}, "urls": [
+        {"filename": "x-1-cp314-cp314t-manylinux_2_17_x86_64.whl", "packagetype": "bdist_wheel"},
+        {"filename": "x-1-cp315-abi3.abi3t-win_amd64.whl", "packagetype": "bdist_wheel"},
+        {"filename": "x-1.tar.gz", "packagetype": "sdist"}, {"filename": 3}, None],
+        "vulnerabilities": [
+            {"id": "GHSA-1", "withdrawn": None}, {"id": "PYSEC-2", "withdrawn": "2026-01-01T00:00:00Z"},
+            {"id": "PYSEC-3"}, {"id": 4}, "text", {"withdrawn": ""}]}
+    facts = pypi.condense(document)
+    assert facts.wheels == Wheels(("linux", "windows"), ("3.14t", "3.15t+"), "binary")
+    # the withdrawn one left out; those without an identifier counted all the same
+    assert facts.vulnerabilities == Vulnerabilities(4, ("GHSA-1", "PYSEC-3"))
+    assert pypi.read(json.dumps(document).encode()) == facts
+    assert PackageFacts.from_json(facts.to_json()) == facts
+
+
+@pytest.mark.parametrize("vulnerabilities", [None, {}, "none"])
+def test_a_document_without_a_list_of_vulnerabilities_says_none_of_them(vulnerabilities):
+    document = {"info": {"version": "1"}, "urls": []}
+    if vulnerabilities is not None:
+        document["vulnerabilities"] = vulnerabilities
+    facts = pypi.condense(document)
+    assert facts.vulnerabilities is None
+    assert pypi.read(json.dumps(document).encode()) == facts
+
+
+def test_the_record_grows_with_neither_files_nor_vulnerabilities():
+    def record(n):
+        # n builds of each of four free-threaded versions for three systems
+        wheels = [{"filename": f"x-1-{m}-cp31{m % 4}-cp31{m % 4}t-{platform}.whl", "packagetype": "bdist_wheel"}
+                  for m in range(n) for platform in ("manylinux_2_17_x86_64", "win_amd64", "macosx_11_0_arm64")]
+        vulnerabilities = [{"id": f"PYSEC-2026-{m:04}", "withdrawn": None} for m in range(n * 10)]
+        document = {"info": {"version": "1"}, "urls": wheels, "vulnerabilities": vulnerabilities}
+        return pypi.condense(document).to_json()
+
+    assert len(record(40)) == len(record(10)) < 1024
+    assert PackageFacts.from_json(record(40)).vulnerabilities.count == 400

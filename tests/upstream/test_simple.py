@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from pypipins.upstream import simple
 from pypipins.upstream.coremetadata import CoreMetadata
-from pypipins.facts import PackageFacts, Unavailable
+from pypipins.facts import PackageFacts, Unavailable, Wheels
 from pypipins.upstream.simple import DistFile, Release
 
 pytestmark = pytest.mark.pure
@@ -182,7 +182,7 @@ def test_condense():
     assert simple.condense(chosen, metadata, "corp") == PackageFacts(
         version="1.0", license_expression="MIT", classifiers=("Typing :: Typed",),
         requires_python=">=3.8", packagetypes=("bdist_wheel", "sdist"), name="Corp",
-        newest="1.1b1")
+        newest="1.1b1", wheels=Wheels(platforms=("any",), cpython="pure"))
     assert simple.condense(chosen, CoreMetadata(requires_python=">=3.10"), "corp").name == "corp"
     assert simple.condense(chosen, CoreMetadata(requires_python=">=3.10"), "corp").requires_python == ">=3.10"
 

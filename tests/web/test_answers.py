@@ -30,6 +30,9 @@ DIALECTS = [PYPIP, SHIELDS]
         # private has no Simple API (api=json): nothing to read status or provenance from
         ("klein", None, "private", Reads.PROJECT, Reason.NO_SIMPLE_API),
         ("klein", None, "private", Reads.PROVENANCE, Reason.NO_SIMPLE_API),
+        # corp has a Simple API only (api=simple): no JSON API lists vulnerabilities there
+        ("klein", None, "corp", Reads.VULNERABILITIES, Reason.NO_JSON_API),
+        ("klein", "not a version", None, Reads.VULNERABILITIES, Reason.INVALID_VERSION),
     ],
 )
 def test_check_says_why_nothing_is_looked_up(package, version, index, reads, reason):
@@ -44,6 +47,8 @@ def test_check_normalises_what_is_looked_up():
         assert answers.check("klein", "nonsense", None, reads, set()) == answers.Asked("klein", None, None, reads)
     assert answers.check("Klein", "1.0", "corp", Reads.PROVENANCE, {"corp"}, {"corp"}) == answers.Asked(
         "klein", "1.0", "corp", Reads.PROVENANCE)
+    assert answers.check("Klein", "1.0-RC1", "private", Reads.VULNERABILITIES, {"private"}, {"corp"}) == (
+        answers.Asked("klein", "1.0rc1", "private", Reads.VULNERABILITIES))
 
 
 def test_lasting_reasons_are_kept_and_others_asked_again():
