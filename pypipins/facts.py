@@ -8,7 +8,7 @@ kept as the few words their names say (L{Wheels}), not as the names.
 
 import json
 import re
-from typing import Any, Dict, Iterable, List, Optional, Protocol, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Protocol, Set, Tuple, TypeVar
 
 import attrs
 from packaging.version import Version
@@ -512,19 +512,33 @@ class ProjectSource(Protocol):
         """
 
 
+_T = TypeVar("_T")
+
+
 class DownloadsSource(Protocol):
     """
-    Where download counts come from (L{pypipins.upstream.pypistats.PyPIStats}): within a
-    request budget, so a fetch may wait its turn.
+    Where download counts come from (L{pypipins.upstream.pypistats.PyPIStats}), and its
+    policy: within a request budget, so a fetch may wait its turn (and a client not so long);
+    counts fresh until the source's next update.
     """
 
     def downloads(self, name: str, waited_for: bool = True) -> "Deferred[Downloads]":
         """
         The recent downloads of C{name} (valid and normalised); fails with L{NotFound} when
-        there are no counts for it, L{Queued} or L{Unavailable}.
+        there are no counts for it, or L{Unavailable}.
         """
 
     def hurry(self, name: str) -> None:
         """
         A client now waits for C{name}'s counts: move its queued refresh ahead.
+        """
+
+    def fresh_until(self, fetched_at: float) -> float:
+        """
+        Until when counts fetched at C{fetched_at} are fresh.
+        """
+
+    def in_time(self, counts: "Deferred[_T]", name: str) -> "Deferred[_T]":
+        """
+        What C{counts} gives if it does within the seconds a client waits, else L{Queued}.
         """

@@ -18,13 +18,11 @@ from twisted.python.threadpool import ThreadPool
 from pypipins.drawing import pool as drawpool
 from pypipins.render import logos
 from pypipins.upstream import indexes
-from pypipins.store.cache import (
-    FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB, parse_redis_url,
-)
+from pypipins.store.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB
+from pypipins.store.redis import parse_redis_url
 from pypipins.ops.health import FAILING_FOR
-from pypipins.store.lookup import DOWNLOADS_WAIT
 from pypipins.upstream.gate import CONCURRENCY, PER_SECOND
-from pypipins.upstream.pypistats import parse_time_of_day
+from pypipins.upstream.pypistats import DOWNLOADS_WAIT, parse_time_of_day
 from pypipins.web.clients import parse_trusted
 
 if TYPE_CHECKING:
@@ -340,6 +338,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     from pypipins.store.fleet import Claims, SharedBudget, owner_name
     from pypipins.upstream.budget import ARRIVAL_MARGIN, BudgetQueue
     from pypipins.store.cache import FallbackCache, MemoryCache, RedisCache
+    from pypipins.store.redis import RedisConnection
     from pypipins.ops.health import Health, UpstreamHealth
     from pypipins.web.accesslog import access_log
     from pypipins.web.clients import Clients
@@ -365,11 +364,11 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     AcceptFailures(reactor, globalLogPublisher).setServiceParent(top)
     InterpreterTuning().setServiceParent(top)
     metrics = Metrics(CollectorRegistry())
-    redis = RedisCache.at(reactor, config["redis-address"])
+    redis = RedisConnection.at(reactor, config["redis-address"])
     redis.setName("redis")
     redis.setServiceParent(top)
     cache = FallbackCache(
-        redis, MemoryCache(reactor, config["facts-memory"] * MiB), metrics, reactor
+        RedisCache(redis), MemoryCache(reactor, config["facts-memory"] * MiB), metrics, reactor
     )
 
     connections = QuietPool(reactor)
@@ -412,11 +411,12 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     lookup = Lookup(
         cache,
         PyPI(fetcher("pypi"), config["pypi-url"]),
-        PyPIStats(fetcher("pypistats"), config["stats-url"], stats_queue),
+        PyPIStats(
+            fetcher("pypistats"), config["stats-url"], stats_queue,
+            refresh_at=config["refresh-at"], wait=config["downloads-wait"],
+        ),
         reactor,
         config["cache-ttl"],
-        refresh_at=config["refresh-at"],
-        downloads_wait=config["downloads-wait"],
         indexes=index_sources,
         simple=SimpleIndex(fetcher("pypi-simple"), reactor, config["simple-url"]),
         simple_indexes=indexes.simple_sources(index_sources),

@@ -132,12 +132,12 @@ def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | Non
     """
     from prometheus_client import CollectorRegistry
 
-    from pypipins.store.cache import RedisCache
+    from pypipins.store.redis import RedisConnection
     from pypipins.ops.health import Health
     from pypipins.ops.metrics import Metrics
     from pypipins.web.routes import BadgeSite
 
-    never_started = RedisCache(clock, "tcp:host=127.0.0.1:port=1")
+    never_started = RedisConnection(clock, "tcp:host=127.0.0.1:port=1")
     extra: Dict[str, Any] = {} if ready_bytes is None else {"ready_bytes": ready_bytes}
     return BadgeSite(lookup, images, clock, Metrics(CollectorRegistry()),
                      Health(never_started, upstreams), **extra)

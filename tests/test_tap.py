@@ -7,7 +7,7 @@ import pytest
 from twisted.python import usage
 
 from pypipins import shields_tap, tap
-from pypipins.store.cache import RedisAddress, Sentinels, parse_redis_url
+from pypipins.store.redis import RedisAddress, Sentinels, parse_redis_url
 
 pytestmark = pytest.mark.pure
 

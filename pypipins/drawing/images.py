@@ -21,7 +21,7 @@ from pypipins.facts import Unavailable
 from pypipins.ops.incidents import Incident
 from pypipins.render import RASTER_FORMATS, logo_check, logos, svg
 from pypipins.badges.static import path
-from pypipins.upstream.fetcher import Fetcher
+from pypipins.upstream.fetcher import Fetcher, Parse, whole
 
 if TYPE_CHECKING:
     from pypipins.ops.metrics import Metrics
@@ -209,10 +209,12 @@ class ShieldsImages:
             return body
         url = self.url(badge, options, ext)
         try:
-            response, body = await self._fetcher.get(url, "image/*")
-            content_type = (response.headers.getRawHeaders("content-type") or [""])[0]
-            if not content_type.startswith("image/"):
-                raise Unavailable(f"{url} sent {content_type or 'no content type'}, not an image")
+            fetched = await self._fetcher.fetch(url, whole, accept="image/*", parse=Parse.ON_REACTOR)
+            if not fetched.content_type.startswith("image/"):
+                raise Unavailable(
+                    f"{url} sent {fetched.content_type or 'no content type'}, not an image"
+                )
+            body = fetched.body
         except CancelledError:
             # the client went away: the server did nothing wrong, and nobody waits for a drawing
             raise

@@ -46,7 +46,7 @@ def can_serve(redis_connected: bool, essential_failing_for: float, patience: flo
 
 class Connected(Protocol):
     """
-    What health asks of Redis' client (L{pypipins.store.cache.RedisCache}).
+    What health asks of Redis' client (L{pypipins.store.redis.RedisConnection}).
     """
 
     @property

@@ -21,8 +21,10 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
 
-from pypipins.store.cache import REDIS_CALM, RedisCache, unreachable
 from pypipins.ops.incidents import Incident
+from pypipins.store import keys
+from pypipins.store.cache import REDIS_CALM
+from pypipins.store.redis import RedisConnection, unreachable
 from pypipins.upstream.budget import IN_FLIGHT_BOUND, IN_FLIGHT_POLL, RequestBudget
 
 #: Seconds a claim lasts unless its holder renews it: how long the others wait for a daemon
@@ -142,7 +144,7 @@ class FleetClock:
     @param clock: this daemon's clock.
     """
 
-    def __init__(self, redis: Optional[RedisCache], clock: IReactorTime) -> None:
+    def __init__(self, redis: Optional[RedisConnection], clock: IReactorTime) -> None:
         self._redis = redis
         self._clock = clock
         #: Seconds Redis' clock is ahead of this daemon's.
@@ -166,14 +168,13 @@ class FleetClock:
         """
         return seconds - self.offset
 
-    def _read(self, redis: RedisCache, sent: float) -> None:
+    def _read(self, redis: RedisConnection, sent: float) -> None:
         self._reading = True
         self._read_again = sent + CLOCK_READ_AGAIN
 
-        def answered(reply: Any) -> None:
+        def answered(redis_time: float) -> None:
             received = self._clock.seconds()
             if received - sent <= CLOCK_ROUND_TRIP:
-                redis_time = int(reply[0]) + int(reply[1]) / 1_000_000
                 self.offset = redis_time - (sent + received) / 2
                 self._read_again = received + CLOCK_READ_EVERY
 
@@ -181,7 +182,7 @@ class FleetClock:
             # Redis away is logged by the cache; meanwhile the last offset holds
             self._reading = False
 
-        redis.execute("time").addCallback(answered).addBoth(done)
+        redis.time().addCallback(answered).addBoth(done)
 
 
 class Claims:
@@ -197,7 +198,7 @@ class Claims:
 
     def __init__(
         self,
-        redis: RedisCache,
+        redis: RedisConnection,
         clock: IReactorTime,
         owner: str,
         claim_for: float = CLAIM_FOR,
@@ -221,15 +222,11 @@ class Claims:
         L{Outcome.DONE} or L{Outcome.FAILED} if a fetch just ended (its outcome still under
         the claim); L{Outcome.UNSHARED} when Redis does not answer.
         """
-        name = _claim(key)
+        name = keys.claim(key)
         try:
-            taken = await self._redis.execute(
-                "set", name, self._mine, pexpire=int(self.claim_for * 1000),
-                only_if_not_exists=True,
-            )
-            if taken is not None:
+            if await self._redis.set(name, self._mine, self.claim_for, only_if_absent=True):
                 return Claim(self, key)
-            held = await self._redis.execute("get", name)
+            held = await self._redis.get(name)
         except CancelledError:
             raise  # whoever waited went away: no failure of Redis
         except Exception:  # whatever Redis does: each daemon on its own
@@ -248,7 +245,7 @@ class Claims:
         while True:
             await deferLater(self.clock, delay, lambda: None)
             try:
-                held = await self._redis.execute("get", _claim(key))
+                held = await self._redis.get(keys.claim(key))
             except CancelledError:
                 raise
             except Exception:
@@ -272,15 +269,11 @@ class Claims:
         Replace this daemon's claim on C{key} with C{value} for C{seconds}, or with nothing
         (C{seconds} 0) renew it; not a claim held by another.
         """
-        d = self._redis.execute(
-            "eval", _SETTLE, keys=[_claim(key)],
-            args=[self._mine, value, int(seconds * 1000), int(self.claim_for * 1000)],
+        d = self._redis.eval(
+            _SETTLE, [keys.claim(key)],
+            [self._mine, value, int(seconds * 1000), int(self.claim_for * 1000)],
         )
         return d.addErrback(self._failed)
-
-
-def _claim(key: str) -> str:
-    return f"pypipins:claim:{key}"
 
 
 def _outcome(held: Any) -> Optional[Outcome]:
@@ -355,7 +348,7 @@ class SharedBudget:
 
     def __init__(
         self,
-        redis: RedisCache,
+        redis: RedisConnection,
         clock: IReactorTime,
         name: str,
         limits: Sequence[Tuple[int, float]],
@@ -364,7 +357,7 @@ class SharedBudget:
         fleet_size: int = 1,
     ) -> None:
         self._redis = redis
-        self._keys = [f"pypipins:budget:{name}:sent", f"pypipins:budget:{name}:held"]
+        self._keys = keys.budget(name)
         self._limits = [
             value for count, seconds in limits for value in (count, int((seconds + margin) * 1000))
         ]
@@ -387,9 +380,9 @@ class SharedBudget:
         0 when a request has been counted in the budget, else the seconds until one may be.
         """
         name = next(self._names)
-        d = self._redis.execute(
-            "eval", _RESERVE, keys=self._keys,
-            args=[name, int(IN_FLIGHT_BOUND * 1000), int(IN_FLIGHT_POLL * 1000), *self._limits],
+        d = self._redis.eval(
+            _RESERVE, self._keys,
+            [name, int(IN_FLIGHT_BOUND * 1000), int(IN_FLIGHT_POLL * 1000), *self._limits],
         )
         d.addCallbacks(self._counted, self._alone, callbackArgs=(name,))
         return d
@@ -424,16 +417,12 @@ class SharedBudget:
         if name is None:
             self.alone.answered()
             return
-        self._redis.execute("eval", _ANSWERED, keys=self._keys[:1], args=[name]).addErrback(
-            lambda _: None
-        )
+        self._redis.eval(_ANSWERED, self._keys[:1], [name]).addErrback(lambda _: None)
 
     def hold(self, seconds: float) -> None:
         """
         Nothing is sent by any daemon for C{seconds} (the upstream answered 429).
         """
         self.alone.hold(seconds)
-        self._redis.execute(
-            "eval", _HOLD, keys=self._keys[1:], args=[int(seconds * 1000)]
-        ).addErrback(lambda _: None)
+        self._redis.eval(_HOLD, self._keys[1:], [int(seconds * 1000)]).addErrback(lambda _: None)
 

@@ -10,10 +10,8 @@ download counts until pypistats' next daily update; provenance documents, which 
 for a file, for a week.
 """
 
-import hashlib
-from typing import (
-    Any, Awaitable, Callable, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar,
-)
+import functools
+from typing import Any, Callable, Dict, Generic, List, Mapping, Optional, Protocol, Tuple, TypeVar
 
 import attrs
 from twisted.internet.defer import Deferred, FirstError, gatherResults
@@ -21,14 +19,15 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from pypipins.store.cache import ABSENT, Cache
-from pypipins.store.fleet import Claim, Claims, FleetClock, Outcome
-from pypipins.upstream.budget import Dropped, QueueFull
 from pypipins.facts import (
     Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, ProjectFacts,
     ProjectSource, Provenance, Queued, ReleaseProvenance, Unavailable,
 )
-from pypipins.upstream.pypistats import REFRESH_AT, next_update
+from pypipins.store import keys
+from pypipins.store.cache import ABSENT, Cache
+from pypipins.store.fleet import Claims, FleetClock
+from pypipins.store.flight import RETRY_AFTER, Flights, remember
+from pypipins.upstream.pypistats import NoRoom
 
 #: Seconds the last good answer is kept, to be served when the upstream fails.
 STALE_FOR = 7 * 24 * 60 * 60
@@ -41,34 +40,24 @@ PROVENANCE_FRESH = 7 * 24 * 60 * 60
 #: costs one upstream request per name per minute while a new package shows up soon.
 NOT_FOUND_TTL = 60
 
-#: Seconds after a failed request before the upstream is asked again for the same package:
-#: a failing upstream is not hammered by every badge request meanwhile.
-RETRY_AFTER = 30
-
-#: Failures remembered at most; past this the oldest are forgotten (and may be retried early).
-_FAILURES_KEPT = 10_000
-
 #: Seconds a record's time of fetching may be ahead of the fleet's clock for the record to
 #: count as fresh: records are stamped by Redis' clock (L{FleetClock}), so more is a daemon of
 #: an earlier version stamping by its own clock, or one that could not read Redis' yet; such a
 #: record is refreshed rather than taken as fresh until its stamp is past.
 FUTURE_TOLERATED = 60.0
 
-#: Seconds a request waits for download counts that wait their turn in pypistats' budget:
-#: image proxies such as GitHub's give up after a few seconds.
-DOWNLOADS_WAIT = 3.0
-
 T = TypeVar("T")
-V = TypeVar("V")
 
 
-def _remember(kept: Dict[str, V], key: str, value: V) -> None:
-    """
-    Keep C{value} for C{key} in C{kept}, forgetting the oldest past L{_FAILURES_KEPT}.
-    """
-    if key not in kept and len(kept) >= _FAILURES_KEPT:
-        kept.pop(next(iter(kept)))
-    kept[key] = value
+class _Record(Protocol):
+    def to_json(self) -> bytes:
+        """
+        The record as it is kept.
+        """
+
+
+#: What a record is: facts that are kept as JSON.
+R = TypeVar("R", bound=_Record)
 
 
 @attrs.frozen
@@ -81,6 +70,22 @@ class Answer(Generic[T]):
     value: T
     stale: bool = False
     fresh_until: float = 0.0
+
+
+@attrs.frozen
+class _Wanted(Generic[R]):
+    """
+    The record of a key: how it is fetched (told whether a client waits for it, rather than a
+    refresh of one kept), how it is read back, and until when one fetched at a time is fresh.
+    """
+
+    key: str
+    fetch: Callable[[bool], "Deferred[R]"]
+    decode: Callable[[bytes], R]
+    fresh_until: Callable[[float], float]
+    #: Whether a record kept says all this version reads; one that does not (kept by an
+    #: earlier version) is fetched again as if none were kept, once.
+    current: Optional[Callable[[R], bool]] = None
 
 
 def _pack(fetched_at: float, record: bytes) -> bytes:
@@ -97,18 +102,13 @@ class Lookup:
     Package facts and download counts by (valid, normalised) name.
 
     @param pypi: where package facts come from unless another index is named.
+    @param stats: where download counts come from, and how long they are fresh.
     @param ttl: seconds package facts are fresh (600 in the original).
-    @param refresh_at: when pypistats' counts change each day, C{(hours, minutes)} UTC:
-        download counts are fresh until then.
-    @param downloads_wait: seconds a request waits for counts not kept, before it is
-        answered L{Queued} (the fetch goes on).
     @param indexes: the other indexes badges may name, by name.
     @param simple: PyPI's Simple API, where project statuses and provenance are read; without
         it, those badges say the upstream is unavailable.
     @param simple_indexes: the indexes of C{indexes} that have a Simple API, by name.
-    @param claims: the fleet's claims, when daemons share the cache: one of them fetches a
-        key while the others wait for it. Without, or while Redis does not answer, this
-        daemon fetches on its own (still once per key for all its requests). With them,
+    @param claims: the fleet's claims, when daemons share the cache (L{Flights}). With them,
         records are stamped and judged fresh by the fleet's clock (L{Claims.time}); without,
         by C{clock}.
     """
@@ -123,8 +123,6 @@ class Lookup:
         clock: IReactorTime,
         ttl: float,
         *,
-        refresh_at: Tuple[int, int] = REFRESH_AT,
-        downloads_wait: float = DOWNLOADS_WAIT,
         indexes: Optional[Mapping[str, PackageSource]] = None,
         simple: Optional[ProjectSource] = None,
         simple_indexes: Optional[Mapping[str, ProjectSource]] = None,
@@ -136,14 +134,9 @@ class Lookup:
         self._simple = simple
         self.simple_indexes: Mapping[str, ProjectSource] = dict(simple_indexes or {})
         self._stats = stats
-        self._clock = clock
         self._ttl = ttl
-        self._refresh_at = refresh_at
-        self._downloads_wait = downloads_wait
-        self._claims = claims
         self._time = claims.time if claims is not None else FleetClock(None, clock)
-        self._in_flight: Dict[str, List[Deferred[Any]]] = {}
-        self._failed_at: Dict[str, float] = {}
+        self._flights = Flights(clock, claims)
         #: Keys whose kept record could not be read, logged once until a good one is kept.
         self._unreadable: Dict[str, None] = {}
 
@@ -156,19 +149,14 @@ class Lookup:
         L{Unavailable} when there is neither an answer from the upstream nor one kept.
         """
         source = self._pypi if index is None else self.indexes[index]
-        # PyPI's keys are those of earlier versions, so that an upgrade finds them again.
-        key = "pypipins:facts:" if index is None else f"pypipins:index:{index}:facts:"
         if version is None:
-            key += name
-            fetch = lambda waited_for: source.facts(name)  # noqa: E731
+            fetch = _unwaited(source.facts, name)
         else:
-            key += f"{name}@{version}"
-            fetch = lambda waited_for: source.release(name, version)  # noqa: E731
-        ttl = self._ttl
-        return self._get(
-            key, fetch, PackageFacts.from_json, lambda fetched_at: fetched_at + ttl,
-            current=lambda facts: facts.current,
-        )
+            fetch = _unwaited(source.release, name, version)
+        return Deferred.fromCoroutine(self._get(_Wanted(
+            keys.facts(name, version, index), fetch, PackageFacts.from_json, self._ttl_from,
+            _is_current,
+        )))
 
     def project(self, name: str, index: Optional[str] = None) -> "Deferred[Answer[ProjectFacts]]":
         """
@@ -176,12 +164,10 @@ class Lookup:
         or on the index named C{index} (one of L{simple_indexes}); fails as L{package} does.
         One request per package per TTL serves the project-status and provenance badges.
         """
-        key = ("pypipins:simple:" if index is None else f"pypipins:index:{index}:simple:") + name
-        ttl = self._ttl
-        return self._get(
-            key, lambda waited_for: self._simple_source(index).project(name), ProjectFacts.from_json,
-            lambda fetched_at: fetched_at + ttl,
-        )
+        fetch = functools.partial(self._project, index, name)
+        return Deferred.fromCoroutine(self._get(_Wanted(
+            keys.simple(name, index), fetch, ProjectFacts.from_json, self._ttl_from,
+        )))
 
     def provenance(
         self, name: str, version: Optional[str] = None, index: Optional[str] = None
@@ -193,6 +179,16 @@ class Lookup:
         """
         return Deferred.fromCoroutine(self._provenance(name, version, index))
 
+    def downloads(self, name: str) -> "Deferred[Answer[Downloads]]":
+        """
+        The recent downloads of C{name}; fails as L{package} does, and with L{Queued} when
+        counts not kept wait their turn in pypistats' budget longer than a client waits.
+        """
+        return Deferred.fromCoroutine(self._downloads(name))
+
+    def _ttl_from(self, fetched_at: float) -> float:
+        return fetched_at + self._ttl
+
     async def _provenance(
         self, name: str, version: Optional[str], index: Optional[str]
     ) -> Answer[ReleaseProvenance]:
@@ -203,9 +199,8 @@ class Lookup:
             return Answer(ReleaseProvenance(0, 0), project.stale, project.fresh_until)
         if release is None:
             raise NotFound(f"{name}: no release {version} on its Simple API page")
-        prefix = "pypipins:provenance:" if index is None else f"pypipins:index:{index}:provenance:"
         # asked together: a cold badge waits for the slowest, not for the three in a row
-        asked = [self._provenance_document(prefix, path, index) for path in release.provenances]
+        asked = [self._document(path, index) for path in release.provenances]
         try:
             documents: List[Answer[Provenance]] = await gatherResults(asked, consumeErrors=True)
         except FirstError as e:
@@ -223,15 +218,25 @@ class Lookup:
             fresh_until=min(answer.fresh_until for answer in answers),
         )
 
+    def _document(self, path: str, index: Optional[str]) -> "Deferred[Answer[Provenance]]":
+        """
+        The provenance document at C{path} on the Simple API of C{index}, or PyPI's.
+        """
+        return Deferred.fromCoroutine(self._get(_Wanted(
+            keys.provenance(path, index),
+            functools.partial(self._provenance_document, index, path),
+            Provenance.from_json, _provenance_fresh_until,
+        )))
+
+    def _project(
+        self, index: Optional[str], name: str, waited_for: bool
+    ) -> "Deferred[ProjectFacts]":
+        return self._simple_source(index).project(name)
+
     def _provenance_document(
-        self, prefix: str, path: str, index: Optional[str]
-    ) -> "Deferred[Answer[Provenance]]":
-        # a path may be long, and is the index's to choose: the key is its digest
-        key = prefix + hashlib.sha256(path.encode("utf-8")).hexdigest()
-        return self._get(
-            key, lambda waited_for: self._simple_source(index).provenance(path),
-            Provenance.from_json, lambda fetched_at: fetched_at + PROVENANCE_FRESH,
-        )
+        self, index: Optional[str], path: str, waited_for: bool
+    ) -> "Deferred[Provenance]":
+        return self._simple_source(index).provenance(path)
 
     def _simple_source(self, index: Optional[str]) -> ProjectSource:
         """
@@ -244,20 +249,25 @@ class Lookup:
             raise Unavailable("no Simple API was given")
         return self._simple
 
-    def downloads(self, name: str) -> "Deferred[Answer[Downloads]]":
+    async def _downloads(self, name: str) -> Answer[Downloads]:
         """
-        The recent downloads of C{name}; fails as L{package} does, and with L{Queued} when
-        counts not kept wait their turn in pypistats' budget longer than C{downloads_wait}.
+        As L{_get}, the ways of a budgeted source besides: a package PyPI does not know is
+        not worth a place in its budget (L{_known}), a refresh under way that a client now
+        waits for goes ahead in its queue, and a client waits only as long as the source says.
         """
-        return self._get(
-            f"pypipins:downloads:{name}",
-            lambda waited_for: Deferred.fromCoroutine(self._downloads(name, waited_for)),
-            Downloads.from_json,
-            lambda fetched_at: next_update(fetched_at, self._refresh_at),
-            before=lambda: self._known(name),
-            wait=self._downloads_wait,
-            hurry=lambda: self._stats.hurry(name),
+        wanted = _Wanted(
+            keys.downloads(name), functools.partial(self._counts, name), Downloads.from_json,
+            self._stats.fresh_until,
         )
+        kept = await self._kept(wanted)
+        if kept is not None:
+            return kept
+        if self._flights.in_flight(wanted.key):
+            self._stats.hurry(name)  # a refresh under way, now waited for
+        else:
+            await self._known(name)
+        counts = self._stats.in_time(self._fetched(wanted), name)
+        return self._fresh_answer(wanted, await counts)
 
     async def _known(self, name: str) -> None:
         """
@@ -269,7 +279,10 @@ class Lookup:
         except Unavailable:
             pass
 
-    async def _downloads(self, name: str, waited_for: bool) -> Downloads:
+    def _counts(self, name: str, waited_for: bool) -> "Deferred[Downloads]":
+        return Deferred.fromCoroutine(self._counted(name, waited_for))
+
+    async def _counted(self, name: str, waited_for: bool) -> Downloads:
         try:
             return await self._stats.downloads(name, waited_for)
         except NotFound:
@@ -278,120 +291,93 @@ class Lookup:
             await self.package(name)
             return Downloads(last_day=0, last_week=0, last_month=0)
 
-    def _get(
-        self,
-        key: str,
-        fetch: Callable[[bool], "Deferred[Any]"],
-        decode: Callable[[bytes], T],
-        fresh_until: Callable[[float], float],
-        before: Optional[Callable[[], Awaitable[None]]] = None,
-        wait: Optional[float] = None,
-        hurry: Optional[Callable[[], None]] = None,
-        current: Optional[Callable[[T], bool]] = None,
-    ) -> "Deferred[Answer[T]]":
+    async def _get(self, wanted: "_Wanted[R]") -> Answer[R]:
         """
-        The answer kept for C{key}, else fetched.
-
-        @param fetch: gets the record, told whether a client waits for it (rather than a
-            refresh of one kept).
-        @param fresh_until: when a record fetched at a time stops being fresh.
-        @param before: run before a fetch a client would wait for; what it raises is the
-            answer.
-        @param wait: seconds a client waits for the fetch before L{Queued}.
-        @param hurry: tells a fetch under way (a refresh) that a client now waits for it.
-        @param current: whether a record kept says all this version reads; one that does not
-            (kept by an earlier version) is fetched again as if none were kept, once.
+        The answer kept for C{wanted}'s key, else fetched (once, however many wait for it).
         """
-        async def kept_record() -> Optional[Tuple[float, T]]:
-            """
-            When the record kept for C{key} was fetched, and what it says; L{None} for none.
-            """
-            # asked first: a reading of the fleet's clock then due goes to Redis before the
-            # read, and is answered before it
-            self._time.seconds()
-            cached = await self._cache.get(key)
-            if cached == ABSENT:
-                raise NotFound(key)
-            found = None if cached is None else self._decoded(key, cached, decode)
-            if found is not None and current is not None and not current(found[1]):
-                return None
-            return found
+        kept = await self._kept(wanted)
+        if kept is not None:
+            return kept
+        return self._fresh_answer(wanted, await self._fetched(wanted))
 
-        def is_fresh(fetched_at: float, until: float) -> bool:
-            now = self._time.seconds()
-            return now < until and fetched_at <= now + FUTURE_TOLERATED
-
-        async def fresh() -> Optional[T]:
-            """
-            The record kept for C{key} if it is fresh: another daemon fetched it meanwhile.
-            """
-            found = await kept_record()
-            if found is None or not is_fresh(found[0], fresh_until(found[0])):
-                return None
-            return found[1]
-
-        async def get() -> Answer[T]:
-            kept = await kept_record()
-            if kept is not None:
-                fetched_at, value = kept
-                until = fresh_until(fetched_at)
-                if is_fresh(fetched_at, until):
-                    return Answer(value, fresh_until=self._time.local(until))
-                if not self._failed_recently(key):
-                    # answered now, refreshed for the next request
-                    self._shared(key, lambda: fetch(False), fresh).addErrback(
-                        self._refresh_failed, key
-                    )
-                return Answer(value, stale=True)
-            if self._failed_recently(key):
-                raise Unavailable(f"{key}: the upstream failed less than {RETRY_AFTER} s ago")
-            if key in self._in_flight:
-                if hurry is not None:
-                    hurry()  # a refresh under way, now waited for
-            elif before is not None:
-                await before()
-            shared = self._shared(key, lambda: fetch(True), fresh)
-            value = await (shared if wait is None else self._within(shared, wait, key))
-            until = fresh_until(self._time.seconds())
+    async def _kept(self, wanted: "_Wanted[R]") -> Optional[Answer[R]]:
+        """
+        The answer kept for C{wanted}'s key, fresh or (refreshed in the background) stale;
+        L{None} when there is none and the upstream may be asked. Fails with L{NotFound}
+        when the key is kept as not found, and with L{Unavailable} when there is none and
+        the upstream failed it lately.
+        """
+        found = await self._record(wanted)
+        if found is None and self._flights.failed_recently(wanted.key):
+            raise Unavailable(f"{wanted.key}: the upstream failed less than {RETRY_AFTER} s ago")
+        if found is None:
+            return None
+        fetched_at, value = found
+        until = wanted.fresh_until(fetched_at)
+        if self._is_fresh(fetched_at, until):
             return Answer(value, fresh_until=self._time.local(until))
+        if not self._flights.failed_recently(wanted.key):
+            # answered now, refreshed for the next request
+            self._fetched(wanted, waited_for=False).addErrback(self._refresh_failed, wanted.key)
+        return Answer(value, stale=True)
 
-        return Deferred.fromCoroutine(get())
-
-    def _within(self, d: "Deferred[T]", seconds: float, key: str) -> "Deferred[T]":
+    def _fetched(self, wanted: "_Wanted[R]", waited_for: bool = True) -> "Deferred[R]":
         """
-        What C{d} gives if it does within C{seconds}, else L{Queued}; C{d} goes on.
+        The record of C{wanted}'s key fetched and stored, or the fetch of it under way.
         """
-        answer: Deferred[T] = Deferred()
+        return self._flights.shared(
+            wanted.key,
+            functools.partial(self._fetch_and_store, wanted, waited_for),
+            functools.partial(self._fresh, wanted),
+        )
 
-        def late() -> None:
-            answer.errback(Queued(f"{key}: still queued after {seconds} s"))
+    def _fresh_answer(self, wanted: "_Wanted[R]", value: R) -> Answer[R]:
+        until = wanted.fresh_until(self._time.seconds())
+        return Answer(value, fresh_until=self._time.local(until))
 
-        timer = self._clock.callLater(seconds, late)
-
-        def done(result: Any) -> None:
-            if timer.active():
-                timer.cancel()
-                answer.callback(result)
-
-        d.addBoth(done)
-        return answer
-
-    def _decoded(
-        self, key: str, cached: bytes, decode: Callable[[bytes], T]
-    ) -> Optional[Tuple[float, T]]:
+    async def _record(self, wanted: "_Wanted[R]") -> Optional[Tuple[float, R]]:
         """
-        When the record kept for C{key} was fetched, and what it says; L{None} for a record
-        that cannot be read as one of its kind, which is then asked for again.
+        When the record kept for C{wanted}'s key was fetched, and what it says; L{None} for
+        none. Fails with L{NotFound} for a key kept as not found.
+        """
+        # asked first: a reading of the fleet's clock then due goes to Redis before the
+        # read, and is answered before it
+        self._time.seconds()
+        cached = await self._cache.get(wanted.key)
+        if cached == ABSENT:
+            raise NotFound(wanted.key)
+        found = None if cached is None else self._decoded(wanted, cached)
+        if found is not None and wanted.current is not None and not wanted.current(found[1]):
+            return None
+        return found
+
+    async def _fresh(self, wanted: "_Wanted[R]") -> Optional[R]:
+        """
+        The record kept for C{wanted}'s key if it is fresh: another daemon fetched it meanwhile.
+        """
+        found = await self._record(wanted)
+        if found is None or not self._is_fresh(found[0], wanted.fresh_until(found[0])):
+            return None
+        return found[1]
+
+    def _is_fresh(self, fetched_at: float, until: float) -> bool:
+        now = self._time.seconds()
+        return now < until and fetched_at <= now + FUTURE_TOLERATED
+
+    def _decoded(self, wanted: "_Wanted[R]", cached: bytes) -> Optional[Tuple[float, R]]:
+        """
+        When the record kept for C{wanted}'s key was fetched, and what it says; L{None} for a
+        record that cannot be read as one of its kind, which is then asked for again.
         """
         try:
             fetched_at, record = _unpack(cached)
-            decoded = fetched_at, decode(record)
+            decoded = fetched_at, wanted.decode(record)
         except Exception as e:  # whatever decoding a foreign record raises: a miss, not a 500
-            if key not in self._unreadable:
-                _remember(self._unreadable, key, None)
+            if wanted.key not in self._unreadable:
+                remember(self._unreadable, wanted.key, None)
                 self._log.warn(
                     "The record kept for {key} cannot be read ({error}): asking again.",
-                    key=key, error=repr(e)[:200],
+                    key=wanted.key, error=repr(e)[:200],
                 )
             return None
         return decoded
@@ -405,113 +391,36 @@ class Lookup:
         if not failure.check(NotFound, Unavailable, Queued):
             self._log.failure("Refreshing {key} failed.", failure, key=key)
 
-    def _failed_recently(self, key: str) -> bool:
-        failed_at = self._failed_at.get(key)
-        return failed_at is not None and self._clock.seconds() - failed_at < RETRY_AFTER
-
-    def _shared(
-        self,
-        key: str,
-        fetch: Callable[[], "Deferred[Any]"],
-        kept: Callable[[], Awaitable[Any]],
-    ) -> "Deferred[Any]":
-        """
-        The record fetched (and stored) for C{key}, or the fetch for it already under way, in
-        this daemon or (L{Claims}) in another.
-
-        @param kept: the record kept for C{key} if fresh, else L{None}.
-        """
-        waiter: Deferred[Any] = Deferred()
-        waiters = self._in_flight.get(key)
-        if waiters is not None:
-            waiters.append(waiter)
-            return waiter
-        waiters = self._in_flight[key] = [waiter]
-
-        def done(result: Any) -> None:
-            del self._in_flight[key]
-            for each in waiters:
-                each.callback(result)  # a Failure runs each waiter's errbacks
-
-        Deferred.fromCoroutine(self._claimed(key, fetch, kept)).addBoth(done)
-        return waiter
-
-    async def _claimed(
-        self,
-        key: str,
-        fetch: Callable[[], "Deferred[Any]"],
-        kept: Callable[[], Awaitable[Any]],
-    ) -> Any:
-        """
-        The record of C{key}, fetched by this daemon once it holds the fleet's claim on it,
-        or by the daemon that does.
-        """
-        # A fetch that ended elsewhere between this daemon's miss and its claim left its
-        # outcome under the claim (for OUTCOME_FOR): the record need only be looked for
-        # again once a claim was found gone.
-        gone = False
-        while self._claims is not None:
-            claim = await self._claims.take(key)
-            if claim is None:
-                claim = await self._claims.wait(key)
-            if claim is Outcome.GONE:
-                gone = True
-                continue  # its holder died, or its outcome expired: take it
-            if claim is Outcome.UNSHARED:
-                break
-            if claim is Outcome.STUCK:
-                # not remembered as failed: the upstream did not fail, and waiting again
-                # costs it nothing
-                raise Unavailable(
-                    f"{key}: another daemon's fetch has not ended in {self._claims.wait_most:.0f} s"
-                )
-            if claim is Outcome.FAILED:
-                _remember(self._failed_at, key, self._clock.seconds())
-                raise Unavailable(f"{key}: another daemon's fetch failed")
-            if claim is Outcome.DONE:
-                record = await kept()
-                if record is None:
-                    break  # stored elsewhere, not here (Redis lost it): fetch alone
-                return record
-            assert isinstance(claim, Claim)
-            return await self._with_claim(claim, fetch, kept if gone else None)
-        return await self._fetch_and_store(key, fetch)
-
-    async def _with_claim(
-        self,
-        claim: Claim,
-        fetch: Callable[[], "Deferred[Any]"],
-        kept: Optional[Callable[[], Awaitable[Any]]],
-    ) -> Any:
-        outcome = Outcome.DONE
+    async def _fetch_and_store(self, wanted: "_Wanted[R]", waited_for: bool) -> R:
+        key = wanted.key
         try:
-            record = None if kept is None else await kept()
-            if record is None:
-                record = await self._fetch_and_store(claim.key, fetch)
-            return record
+            record = await wanted.fetch(waited_for)
+        except NoRoom:
+            raise  # the upstream did not fail: asked again, its budget may have room
         except NotFound:
-            raise
-        except BaseException:
-            outcome = Outcome.FAILED
-            raise
-        finally:
-            await claim.settle(outcome)
-
-    async def _fetch_and_store(self, key: str, fetch: Callable[[], "Deferred[Any]"]) -> Any:
-        try:
-            record = await fetch()
-        except (QueueFull, Dropped) as e:
-            # the budget is no upstream failing: asked again, it may have room
-            raise Unavailable(f"{key}: {e}")
-        except NotFound:
-            self._failed_at.pop(key, None)
+            self._flights.answered(key)
             await self._cache.set(key, ABSENT, NOT_FOUND_TTL)
             raise
         except Unavailable:
             # logged by the upstream's health, once per incident rather than per package
-            _remember(self._failed_at, key, self._clock.seconds())
+            self._flights.failed(key)
             raise
-        self._failed_at.pop(key, None)
+        self._flights.answered(key)
         await self._cache.set(key, _pack(self._time.seconds(), record.to_json()), STALE_FOR)
         self._unreadable.pop(key, None)
         return record
+
+
+def _unwaited(fetch: Callable[..., "Deferred[T]"], *args: str) -> Callable[[bool], "Deferred[T]"]:
+    """
+    C{fetch(*args)}, for a source that fetches alike whether a client waits or not.
+    """
+    return lambda waited_for: fetch(*args)
+
+
+def _provenance_fresh_until(fetched_at: float) -> float:
+    return fetched_at + PROVENANCE_FRESH
+
+
+def _is_current(facts: PackageFacts) -> bool:
+    return facts.current

@@ -7,11 +7,12 @@ the caller allows (the URL's own by default), and a connection whose answer is n
 (too slow, too big, an error's body) is closed rather than read to its end.
 """
 
+import enum
 import json
 from email.utils import parsedate_to_datetime
 from typing import (
-    Any, Awaitable, Callable, Collection, Dict, List, Mapping, Optional, Protocol, Tuple, TypeVar,
-    Union, cast,
+    Any, Awaitable, Callable, Collection, Dict, Generic, List, Mapping, Optional, Protocol, Tuple,
+    TypeVar, Union, cast,
 )
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -138,6 +139,71 @@ class QuietPool(HTTPConnectionPool):
     _factory = _QuietFactory
 
 
+class Parse(enum.Enum):
+    """
+    Where a fetched body is read (decoded and condensed to what is kept).
+    """
+
+    #: In the condensing threads when the body is over L{OFF_REACTOR} bytes, at once in the
+    #: reactor's thread below: reading a document of megabytes takes milliseconds to tens
+    #: of them, which would hold up every warm badge meanwhile.
+    CONDENSING = "condensing"
+    #: In the reactor's thread whatever its size: for a reader with nothing to do (L{whole}).
+    ON_REACTOR = "on the reactor"
+
+
+@attrs.frozen
+class Fetched:
+    """
+    An upstream's answer, as plain values that a reader in another thread may touch: where
+    it came from (after redirects), its C{Content-Type} (empty for none), and its body.
+    """
+
+    url: str
+    content_type: str
+    body: bytes
+
+
+def whole(fetched: Fetched) -> Fetched:
+    """
+    The answer as it came: the reader of a caller that looks at it itself.
+    """
+    return fetched
+
+
+@attrs.frozen
+class of_body(Generic[T]):
+    """
+    A reader of the body alone: C{read(fetched.body)}.
+    """
+
+    read: Callable[[bytes], T]
+
+    def __call__(self, fetched: Fetched) -> T:
+        return self.read(fetched.body)
+
+
+def decode_json(body: bytes) -> Any:
+    """
+    The JSON document C{body}.
+
+    @raise Unavailable: when it is not JSON.
+    """
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise Unavailable("not JSON")
+
+
+def _read_from(failure: Failure, url: str) -> Failure:
+    """
+    An upstream's document that cannot be read, said of its URL.
+    """
+    if failure.check(Unavailable):
+        raise Unavailable(f"{url}: {failure.getErrorMessage()}") from failure.value
+    return failure
+
+
 @attrs.frozen
 class Condensing:
     """
@@ -199,59 +265,59 @@ class Fetcher:
         self._health = health
         self._metrics = metrics
 
-    def json(
-        self, url: str, condense: Callable[[Any], T], headers: Optional[Mapping[str, str]] = None
-    ) -> "Deferred[T]":
+    @property
+    def clock(self) -> IReactorTime:
         """
-        C{condense} of the decoded JSON at C{url}; fails with L{NotFound} on a 404 and with
-        L{Unavailable} on anything else that is not a 200 with a JSON body C{condense} takes
-        (it raises L{Unavailable} for a document of the wrong shape, which is the upstream
-        failing too).
+        What times the requests out, and what their callers time their waits by.
         """
-        return self.document(url, lambda body: condense(_decode_json(body, url)), headers)
+        return self._clock
 
-    def document(
-        self, url: str, read: Callable[[bytes], T], headers: Optional[Mapping[str, str]] = None
-    ) -> "Deferred[T]":
-        """
-        As L{json}, with C{read} turning the JSON body into what is kept (decoding included,
-        for a reader that decodes only what it keeps).
-        """
-        d = self._fetch(url, "application/json", headers, None, None)
-        return self._observed(d.addCallback(lambda answer: self.read(answer[1], read)))
-
-    def read(self, body: bytes, read: Callable[[bytes], T]) -> "Deferred[T]":
-        """
-        C{read(body)}, for a body this fetcher got (as L{document} reads its own): in the
-        condensing threads when it is over L{OFF_REACTOR} bytes, so that the reactor's thread
-        goes on answering meanwhile; at once in the reactor's below, where handing it over
-        costs more than it spares. C{read} touches nothing but C{body}.
-        """
-        if self._condensing is None or len(body) <= OFF_REACTOR:
-            return maybeDeferred(read, body)
-        # what is kept of a document is small: only that comes back to the reactor
-        return deferToThreadPool(self._condensing.reactor, self._condensing.pool, read, body)
-
-    def get(
+    def fetch(
         self,
         url: str,
-        accept: str,
+        read: Callable[["Fetched"], T],
+        *,
+        accept: str = "application/json",
         headers: Optional[Mapping[str, str]] = None,
         limit: Optional[int] = None,
         origins: Optional[Collection[Origin]] = None,
-    ) -> "Deferred[Tuple[IResponse, bytes]]":
+        parse: "Parse" = Parse.CONDENSING,
+    ) -> "Deferred[T]":
         """
-        The response to a GET of C{url} and its body; fails with L{NotFound} on a 404, with
-        L{TooLarge} for a body over C{limit} bytes (L{MAX_BODY} by default) and with
-        L{Unavailable} on anything else but a 200, a redirect to an origin not allowed
-        included.
+        What C{read} makes of the answer to a GET of C{url}; fails with L{NotFound} on a
+        404, with L{TooLarge} for a body over C{limit} bytes (L{MAX_BODY} by default), and
+        with L{Unavailable} on anything else but a 200 (a redirect to an origin not allowed
+        included), or when C{read} raises it (a document of the wrong shape is the upstream
+        failing too; its message is then prefixed with C{url}).
 
+        @param read: what is kept of the answer: L{whole} keeps it as it came. It touches
+            nothing but the L{Fetched} it is given, which it may be given in another thread.
+        @param accept: the request's C{Accept} header.
         @param headers: more request headers, such as an index's C{Authorization}: sent to
             C{url}'s origin only, never along a redirect to another.
         @param origins: where redirects may lead (C{url}'s own origin is always allowed): an
             index's file hosts.
+        @param parse: where C{read} runs: in the condensing threads for a body over
+            L{OFF_REACTOR} bytes (L{Parse.CONDENSING}), or in the reactor's thread whatever
+            its size (L{Parse.ON_REACTOR}: for a reader with nothing to do).
         """
-        return self._observed(self._fetch(url, accept, headers, limit, origins))
+        fetched = self._fetch(url, accept, headers, limit, origins)
+        return self._observed(fetched.addCallback(self._read, read, parse, url))
+
+    def _read(
+        self, fetched: "Fetched", read: Callable[["Fetched"], T], parse: "Parse", url: str
+    ) -> "Deferred[T]":
+        """
+        C{read(fetched)}: in the condensing threads when it is over L{OFF_REACTOR} bytes, so
+        that the reactor's thread goes on answering meanwhile; at once in the reactor's
+        below, where handing it over costs more than it spares.
+        """
+        if parse is Parse.ON_REACTOR or self._condensing is None or len(fetched.body) <= OFF_REACTOR:
+            d = maybeDeferred(read, fetched)
+        else:
+            # what is kept of a document is small: only that comes back to the reactor
+            d = deferToThreadPool(self._condensing.reactor, self._condensing.pool, read, fetched)
+        return d.addErrback(_read_from, url)
 
     def _observed(self, d: "Deferred[T]") -> "Deferred[T]":
         started = self._clock.seconds()
@@ -296,7 +362,7 @@ class Fetcher:
         headers: Optional[Mapping[str, str]],
         limit: Optional[int],
         origins: Optional[Collection[Origin]],
-    ) -> "Deferred[Tuple[IResponse, bytes]]":
+    ) -> "Deferred[Fetched]":
         allowed = {origin(url), *(origins or ())}
         turn = _Turn()
         d = Deferred.fromCoroutine(self._get(
@@ -324,7 +390,7 @@ class Fetcher:
         limit: int,
         origins: Collection[Origin],
         turn: "_Turn",
-    ) -> Tuple[IResponse, bytes]:
+    ) -> Fetched:
         if self._gate is not None:
             await self._gate.enter(self._timeout)
             turn.taken = True
@@ -348,7 +414,8 @@ class Fetcher:
             if isinstance(response.length, int) and response.length > limit:
                 response.deliverBody(_Closing(self._clock, 0, 0.0))
                 raise TooLarge(f"{url} sent {response.length} bytes, over {limit}")
-            return response, await _collect(response, url, limit)
+            body = await _collect(response, url, limit)
+            return Fetched(_answered_from(response, url), _content_type(response), body)
         finally:
             if turn.taken and self._gate is not None:
                 self._gate.leave()
@@ -446,11 +513,17 @@ def _cancelled(failure: Failure) -> bool:
     return False
 
 
-def _decode_json(body: bytes, url: str) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise Unavailable(f"{url} sent something that is not JSON")
+def _answered_from(response: IResponse, url: str) -> str:
+    """
+    The URL that C{response} answers (after redirects), as treq's request says it; C{url} when
+    it does not say.
+    """
+    asked = getattr(getattr(response, "request", None), "absoluteURI", None)
+    return asked.decode("ascii", "replace") if isinstance(asked, bytes) else url
+
+
+def _content_type(response: IResponse) -> str:
+    return (response.headers.getRawHeaders("content-type") or [""])[0]
 
 
 def _collect(response: IResponse, url: str, limit: int) -> "Deferred[bytes]":

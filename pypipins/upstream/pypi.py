@@ -2,7 +2,6 @@
 PyPI's JSON API: fetching a package's document and condensing it to L{PackageFacts}.
 """
 
-import json
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
@@ -18,7 +17,7 @@ from pypipins.facts import (
     LICENSE_KEPT, PackageFacts, Unavailable, condense_wheels, kept_classifiers,
     known_vulnerabilities,
 )
-from pypipins.upstream.fetcher import Fetcher
+from pypipins.upstream.fetcher import Fetcher, decode_json, of_body
 
 def _text(value: Any, limit: int = 200) -> str:
     return value[:limit] if isinstance(value, str) else ""
@@ -157,11 +156,7 @@ def read(body: bytes) -> PackageFacts:
                 msgspec.structs.asdict(document.info), document.urls, released,
                 document.vulnerabilities,
             )
-    try:
-        decoded = json.loads(body)
-    except ValueError:
-        raise Unavailable("not JSON")
-    return condense(decoded)
+    return condense(decode_json(body))
 
 
 class PyPI:
@@ -189,11 +184,11 @@ class PyPI:
         """
         The condensed facts of the latest release of C{name} (valid and normalised).
         """
-        return self._fetcher.document(self.url(name), read, self._headers)
+        return self._fetcher.fetch(self.url(name), of_body(read), headers=self._headers)
 
     def release(self, name: str, version: str) -> "Deferred[PackageFacts]":
         """
         The condensed facts of release C{version} (a normalised PEP 440 version) of C{name}.
         """
         url = f"{self._base_url}/{name}/{version}/json"
-        return self._fetcher.document(url, read, self._headers)
+        return self._fetcher.fetch(url, of_body(read), headers=self._headers)

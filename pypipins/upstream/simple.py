@@ -9,14 +9,13 @@ Its JSON form also says a project's status (PEP 792) and where each file's prove
 (PEP 740), which the project-status and provenance badges read, from PyPI's Simple API too.
 
 Reading a page and choosing a release are pure functions; L{SimpleIndex} moves the bytes, and
-has what it fetched read by its fetcher (L{Fetcher.read}): in the condensing threads when it is
-big, as the pages of projects of thousands of files are (megabytes).
+has what it fetched read by its fetcher (L{Fetcher.fetch}): in the condensing threads when it
+is big, as the pages of projects of thousands of files are (megabytes).
 """
 
-import json
 import re
 from html.parser import HTMLParser
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple, TypeVar
+from typing import Any, Callable, Dict, Generic, Iterable, List, Optional, Set, Tuple, TypeVar
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 import attrs
@@ -44,7 +43,9 @@ from pypipins.facts import (
     PROVENANCE_READ, NotFound, PackageFacts, ProjectFacts, Provenance, Publisher, ReleaseFiles,
     Unavailable, condense_wheels,
 )
-from pypipins.upstream.fetcher import Fetcher, Origin, TooLarge, origin, shown
+from pypipins.upstream.fetcher import (
+    Fetcher, Fetched, Origin, Parse, TooLarge, decode_json, of_body, origin, shown, whole,
+)
 
 #: JSON first (PEP 691), HTML if that is all the index speaks (PEP 503; pypiserver).
 ACCEPT = (
@@ -331,10 +332,7 @@ def read_json(body: bytes, page_url: str, project: str) -> Tuple[List[DistFile],
                     files.append(dist)
             status = ACTIVE if page.project_status is msgspec.UNSET else _status(page.project_status)
             return files, status
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise Unavailable("not JSON")
+    document = decode_json(body)
     return parse_json(document, page_url, project), project_status(document)
 
 
@@ -531,11 +529,7 @@ def read_provenance(body: bytes) -> Provenance:
 
     @raise Unavailable: when it is not JSON, or not a provenance document.
     """
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise Unavailable("a provenance document that is not JSON")
-    return parse_provenance(document)
+    return parse_provenance(decode_json(body))
 
 
 def read_archive(filename: str, data: bytes) -> Optional[CoreMetadata]:
@@ -545,6 +539,24 @@ def read_archive(filename: str, data: bytes) -> Optional[CoreMetadata]:
     """
     found = coremetadata.from_archive(filename, data)
     return None if found is None else coremetadata.parse(found)
+
+
+@attrs.frozen
+class _PageReader(Generic[T]):
+    """
+    How C{name}'s page is read: as HTML or as JSON by its content type, its relative links
+    relative to where a redirect took the request; what is kept is C{condense} of its files
+    and the project's status.
+    """
+
+    name: str
+    condense: Callable[[List[DistFile], str], T]
+
+    def read(self, page: Fetched) -> T:
+        # maybe in another thread: only the answer's plain values, nothing of Twisted's
+        if "json" not in page.content_type.lower():
+            return self.condense(*read_html(page.body.decode("utf-8", "replace"), page.url, self.name))
+        return self.condense(*read_json(page.body, page.url, self.name))
 
 
 class SimpleIndex:
@@ -613,11 +625,10 @@ class SimpleIndex:
         if not path.startswith("/") or path.startswith("//"):
             raise Unavailable(f"{path[:100]!r} is no path on {self._origin_url}")
         url = self._origin_url + path
-        _, body = await self._fetcher.get(url, INTEGRITY_ACCEPT, self._headers(url), MAX_PROVENANCE)
-        try:
-            return await self._fetcher.read(body, read_provenance)
-        except Unavailable as error:
-            raise Unavailable(f"{url}: {error}") from error
+        return await self._fetcher.fetch(
+            url, of_body(read_provenance), accept=INTEGRITY_ACCEPT, headers=self._headers(url),
+            limit=MAX_PROVENANCE,
+        )
 
     async def _facts(self, name: str, version: Optional[str]) -> PackageFacts:
         def choose(files: List[DistFile], status: str) -> Optional[Release]:
@@ -640,24 +651,8 @@ class SimpleIndex:
         what is kept comes back to the reactor's thread.
         """
         url = f"{self._base_url}/{name}/"
-        response, body = await self._fetcher.get(url, ACCEPT, self._headers(url))
-        # relative links are relative to where a redirect took us
-        request = getattr(response, "request", None)
-        asked = getattr(request, "absoluteURI", None)
-        page_url = asked.decode("ascii", "replace") if isinstance(asked, bytes) else url
-        content_type = (response.headers.getRawHeaders(b"content-type") or [b""])[0].lower()
-        is_json = b"json" in content_type
-
-        def read(body: bytes) -> T:
-            # in another thread: only the body and these strings, nothing of Twisted's
-            if not is_json:
-                return condense(*read_html(body.decode("utf-8", "replace"), page_url, name))
-            return condense(*read_json(body, page_url, name))
-
-        try:
-            return await self._fetcher.read(body, read)
-        except Unavailable as error:
-            raise Unavailable(f"{url}: {error}") from error
+        page = _PageReader(name, condense)
+        return await self._fetcher.fetch(url, page.read, accept=ACCEPT, headers=self._headers(url))
 
     async def _metadata(self, files: Iterable[DistFile]) -> CoreMetadata:
         """
@@ -666,25 +661,34 @@ class SimpleIndex:
         answer.
         """
         for url, filename in metadata_sources(self._on_file_hosts(files)):
-            is_metadata = filename.endswith(".metadata")
-            limit = coremetadata.MAX_METADATA if is_metadata else MAX_DISTRIBUTION
             try:
-                _, body = await self._fetcher.get(
-                    url, "*/*", self._headers(url), limit, self._file_hosts
-                )
+                found = await self._core_metadata(url, filename)
             except (NotFound, TooLarge):
                 # listed but not there, or too large to read: the next file may do
                 continue
-            # an archive is opened in a thread whatever its size: a small one may inflate to
-            # L{coremetadata.MAX_TAR_SCANNED} bytes
-            found = await (
-                self._fetcher.read(body, coremetadata.parse) if is_metadata else deferToThreadPool(
-                    self._reactor, self._reactor.getThreadPool(), read_archive, filename, body,
-                )
-            )
             if found is not None:
                 return found
         return CoreMetadata()
+
+    async def _core_metadata(self, url: str, filename: str) -> Optional[CoreMetadata]:
+        """
+        The core metadata in the file C{filename} at C{url}: a C{.metadata} file, or a
+        distribution, opened in a thread whatever its size (a small one may inflate to
+        L{coremetadata.MAX_TAR_SCANNED} bytes); L{None} when it has none that can be read.
+        """
+        if filename.endswith(".metadata"):
+            return await self._fetcher.fetch(
+                url, of_body(coremetadata.parse), accept="*/*", headers=self._headers(url),
+                limit=coremetadata.MAX_METADATA, origins=self._file_hosts,
+            )
+        archive = await self._fetcher.fetch(
+            url, whole, accept="*/*", headers=self._headers(url), limit=MAX_DISTRIBUTION,
+            origins=self._file_hosts, parse=Parse.ON_REACTOR,
+        )
+        found: Optional[CoreMetadata] = await deferToThreadPool(
+            self._reactor, self._reactor.getThreadPool(), read_archive, filename, archive.body,
+        )
+        return found
 
     def _on_file_hosts(self, files: Iterable[DistFile]) -> List[DistFile]:
         """

@@ -111,7 +111,7 @@ def test_fetcher_outcomes_as_health_and_metrics_count_them():
 
     from pypipins.facts import NotFound, Unavailable
     from pypipins.ops.metrics import Metrics
-    from pypipins.upstream.fetcher import Fetcher, TooLarge
+    from pypipins.upstream.fetcher import Fetcher, TooLarge, whole
     from tests.standin import Upstream
 
     clock = Clock()
@@ -123,7 +123,7 @@ def test_fetcher_outcomes_as_health_and_metrics_count_them():
     def outcome(url, limit=None):
         # StubTreq answers in memory: the fetch has ended when get() returns
         failures = []
-        fetcher.get(url, "application/json", limit=limit).addErrback(failures.append)
+        fetcher.fetch(url, whole, limit=limit).addErrback(failures.append)
         return failures[0].type if failures else "ok"
 
     assert outcome("http://pypi.test/pypi/klein/json") == "ok"

@@ -2,7 +2,6 @@
 The in-process cache (with a Clock), Redis (a real redis-server), and the fallback between them.
 """
 
-import signal
 import time
 from typing import Any
 
@@ -10,13 +9,15 @@ import pytest
 import pytest_twisted
 from prometheus_client import CollectorRegistry
 from twisted.internet import reactor
-from twisted.internet.defer import CancelledError, Deferred, TimeoutError, gatherResults, succeed
+from twisted.internet.defer import CancelledError, Deferred, gatherResults, succeed
 from twisted.internet.task import Clock
 from twisted.logger import globalLogPublisher
 
 from pypipins.store.cache import ABSENT, ENTRY_OVERHEAD, FallbackCache, MemoryCache, RedisCache
+from pypipins.store.redis import RedisConnection
 from pypipins.ops.metrics import Metrics
 from tests.helpers import fired, free_port, until
+from tests.store.test_redis import clients, endpoint, sleep
 
 pytestmark = pytest.mark.system
 
@@ -63,16 +64,13 @@ def test_memory_cache_counts_what_its_sizer_says():
     assert (len(cache), cache.bytes) == (2, 800)
 
 
-def endpoint(port):
-    return f"tcp:host=127.0.0.1:port={port}"
-
-
 @pytest_twisted.ensureDeferred
 async def test_redis_cache(redis):
-    cache = RedisCache(reactor, endpoint(redis.port), dbid=0)
-    cache.startService()
+    connection = RedisConnection(reactor, endpoint(redis.port), dbid=0)
+    cache = RedisCache(connection)
+    connection.startService()
     try:
-        await until(lambda: cache.connected)
+        await until(lambda: connection.connected)
         await cache.set("k", b"\x00\xffbytes 123", ttl=30)
         assert await cache.get("k") == b"\x00\xffbytes 123"
         assert await cache.get("missing") is None
@@ -81,31 +79,7 @@ async def test_redis_cache(redis):
         # numbers stay bytes: convertNumbers is off
         assert await cache.get("n") == b"12"
     finally:
-        await cache.stopService()
-
-
-@pytest_twisted.ensureDeferred
-async def test_redis_cache_unix_socket_and_db(tmp_path, redis_server):
-    import subprocess
-
-    sock = tmp_path / "redis.sock"
-    process = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock),
-                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    try:
-        await until(sock.exists)
-        from pypipins.store.cache import parse_redis_url
-
-        cache = RedisCache.at(reactor, parse_redis_url(f"unix://{sock}?db=3"))
-        cache.startService()
-        await until(lambda: cache.connected)
-        await cache.set("k", b"v", ttl=30)
-        out = subprocess.run(["redis-cli", "-s", str(sock), "-n", "3", "GET", "k"],
-                             capture_output=True, text=True).stdout.strip()
-        assert out == "key=k\nv"
-        await cache.stopService()
-    finally:
-        process.kill()
-        process.wait()
+        await connection.stopService()
 
 
 @pytest_twisted.ensureDeferred
@@ -115,8 +89,9 @@ async def test_fallback_when_redis_is_not_running():
     """
     events = []
     globalLogPublisher.addObserver(events.append)
-    redis = RedisCache(reactor, endpoint(free_port()))
-    redis.startService()
+    connection = RedisConnection(reactor, endpoint(free_port()))
+    redis = RedisCache(connection)
+    connection.startService()
     try:
         cache = FallbackCache(redis, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
         for i in range(5):
@@ -124,7 +99,7 @@ async def test_fallback_when_redis_is_not_running():
             assert await cache.get(f"k{i}") == b"v"
     finally:
         globalLogPublisher.removeObserver(events.append)
-        await redis.stopService()
+        await connection.stopService()
     assert [e["log_level"].name for e in events if e.get("name") == "Redis"] == ["warn"]
 
 
@@ -133,20 +108,21 @@ async def test_fallback_follows_redis_going_and_coming_back(redis):
     """
     Values are kept in both: Redis gone, or back empty, what was known is still known.
     """
-    redis_cache = RedisCache(reactor, endpoint(redis.port))
-    redis_cache.startService()
+    connection = RedisConnection(reactor, endpoint(redis.port))
+    redis_cache = RedisCache(connection)
+    connection.startService()
     cache = FallbackCache(redis_cache, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
     try:
-        await until(lambda: redis_cache.connected)
+        await until(lambda: connection.connected)
         await cache.set("a", b"1", ttl=30)
         assert redis.command("GET", "a") == "key=a\n1"
         redis.kill()
-        await until(lambda: not redis_cache.connected)
+        await until(lambda: not connection.connected)
         assert await cache.get("a") == b"1"
         await cache.set("b", b"2", ttl=30)
         assert await cache.get("b") == b"2"
         redis.start()  # empty: it saves nothing
-        await until(lambda: redis_cache.connected, timeout=30)
+        await until(lambda: connection.connected, timeout=30)
         assert await cache.get("a") == b"1" and await cache.get("b") == b"2"
         # and what Redis lost is given back to it, for the time it had left
         await until(lambda: redis.command("GET", "b") == "key=b\n2")
@@ -157,13 +133,7 @@ async def test_fallback_follows_redis_going_and_coming_back(redis):
         redis.command("SET", "c", "key=c\n4")
         assert await cache.get("c") == b"4"
     finally:
-        await redis_cache.stopService()
-
-
-def sleep(seconds):
-    from twisted.internet.task import deferLater
-
-    return deferLater(reactor, seconds, lambda: None)
+        await connection.stopService()
 
 
 @pytest.mark.slow
@@ -174,8 +144,9 @@ async def test_a_paused_process_never_reads_one_key_as_another(redis):
     process stopped by a signal), with replies arriving meanwhile: every value read is the
     one stored under its key, or a miss; never another key's.
     """
-    cache = RedisCache(reactor, endpoint(redis.port))
-    cache.startService()
+    connection = RedisConnection(reactor, endpoint(redis.port))
+    cache = RedisCache(connection)
+    connection.startService()
     keys = [f"pypipins:facts:p{n}" for n in range(300)]
     running, wrong, right = [True], [], [0]
 
@@ -198,7 +169,7 @@ async def test_a_paused_process_never_reads_one_key_as_another(redis):
                 wrong.append((key, value))
 
     try:
-        await until(lambda: cache.connected)
+        await until(lambda: connection.connected)
         for key in keys:
             await cache.set(key, key.encode(), ttl=300)
         workers = [Deferred.fromCoroutine(ask(w)) for w in range(30)]
@@ -209,42 +180,20 @@ async def test_a_paused_process_never_reads_one_key_as_another(redis):
         running[0] = False
         await gatherResults(workers)
     finally:
-        await cache.stopService()
+        await connection.stopService()
     assert not wrong, wrong[:5]
     assert right[0] > 200  # reads went on between the pauses
 
 
 @pytest_twisted.ensureDeferred
-async def test_a_timed_out_command_drops_the_connection_for_a_new_one(redis):
-    cache = RedisCache(reactor, endpoint(redis.port))
-    cache.startService()
-    try:
-        await until(lambda: cache.connected)
-        await cache.set("k", b"v", ttl=60)
-        first = redis.command("CLIENT", "LIST")
-        redis.process.send_signal(signal.SIGSTOP)
-        try:
-            with pytest.raises(TimeoutError):
-                await cache.get("k")
-            await until(lambda: not cache.connected, timeout=5)
-        finally:
-            redis.process.send_signal(signal.SIGCONT)
-        await until(lambda: cache.connected, timeout=15)
-        assert await cache.get("k") == b"v"
-        # a new connection: Redis numbers its clients
-        assert redis.command("CLIENT", "LIST") != first
-    finally:
-        await cache.stopService()
-
-
-@pytest_twisted.ensureDeferred
 async def test_a_record_of_another_key_is_a_miss_and_logged(redis):
     events = []
-    cache = RedisCache(reactor, endpoint(redis.port))
-    cache.startService()
+    connection = RedisConnection(reactor, endpoint(redis.port))
+    cache = RedisCache(connection)
+    connection.startService()
     globalLogPublisher.addObserver(events.append)
     try:
-        await until(lambda: cache.connected)
+        await until(lambda: connection.connected)
         await cache.set("pypipins:facts:klein", b"klein's facts", ttl=60)
         stored = redis.command("GET", "pypipins:facts:klein")
         redis.command("SET", "pypipins:facts:treq", stored)
@@ -255,7 +204,7 @@ async def test_a_record_of_another_key_is_a_miss_and_logged(redis):
         assert await cache.get("pypipins:facts:attrs") is None
     finally:
         globalLogPublisher.removeObserver(events.append)
-        await cache.stopService()
+        await connection.stopService()
     logged = [e for e in events if e.get("key", "").startswith("pypipins:facts:")]
     assert [e["key"] for e in logged] == ["pypipins:facts:treq"]
     assert b"pypipins:facts:klein" in logged[0]["other"]
@@ -267,7 +216,8 @@ def test_not_found_is_kept_apart_from_facts():
     Redis is away.
     """
     clock = Clock()
-    redis = RedisCache(clock, endpoint(1))  # never started: never connected
+    connection = RedisConnection(clock, endpoint(1))
+    redis = RedisCache(connection)  # never started: never connected
     cache = FallbackCache(redis, MemoryCache(clock), Metrics(CollectorRegistry()), clock)
     real = [f"pypipins:facts:real-{n}" for n in range(40)]
     for key in real:
@@ -288,12 +238,13 @@ async def test_a_full_redis_is_one_incident(redis):
     when that begins, not a pair per request.
     """
     events = []
-    redis_cache = RedisCache(reactor, endpoint(redis.port))
-    redis_cache.startService()
+    connection = RedisConnection(reactor, endpoint(redis.port))
+    redis_cache = RedisCache(connection)
+    connection.startService()
     cache = FallbackCache(redis_cache, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
     globalLogPublisher.addObserver(events.append)
     try:
-        await until(lambda: redis_cache.connected)
+        await until(lambda: connection.connected)
         await cache.set("there", b"v", ttl=60)
         used = int(redis.command("INFO", "memory").split("used_memory:")[1].split()[0])
         redis.command("CONFIG", "SET", "maxmemory-policy", "noeviction")
@@ -305,17 +256,9 @@ async def test_a_full_redis_is_one_incident(redis):
     finally:
         redis.command("CONFIG", "SET", "maxmemory", "0")
         globalLogPublisher.removeObserver(events.append)
-        await redis_cache.stopService()
+        await connection.stopService()
     lines = [(e["log_level"].name, e.get("reason", "")) for e in events if e.get("name") == "Redis"]
     assert len(lines) == 1 and lines[0][0] == "warn" and "OOM" in lines[0][1], lines
-
-
-def clients(redis):
-    """
-    The ids of the connections Redis has, but redis-cli's own.
-    """
-    listed = redis.command("CLIENT", "LIST").splitlines()
-    return [line.split()[0] for line in listed if "cmd=client" not in line]
 
 
 @pytest_twisted.ensureDeferred
@@ -326,11 +269,12 @@ async def test_a_read_cancelled_by_a_client_gone_is_no_redis_failure(redis):
     is neither counted, nor logged, nor does it cost the connection.
     """
     events = []
-    redis_cache = RedisCache(reactor, endpoint(redis.port))
-    redis_cache.startService()
+    connection = RedisConnection(reactor, endpoint(redis.port))
+    redis_cache = RedisCache(connection)
+    connection.startService()
     cache = FallbackCache(redis_cache, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
     try:
-        await until(lambda: redis_cache.connected)
+        await until(lambda: connection.connected)
         await cache.set("k", b"v", ttl=60)
         first = clients(redis)
         globalLogPublisher.addObserver(events.append)
@@ -340,92 +284,12 @@ async def test_a_read_cancelled_by_a_client_gone_is_no_redis_failure(redis):
             assert fired(d).check(CancelledError)
         # the replies to the cancelled reads come and go to no one: the next read is its own
         assert await cache.get("k") == b"v"
-        assert redis_cache.connected and clients(redis) == first
+        assert connection.connected and clients(redis) == first
         globalLogPublisher.removeObserver(events.append)
     finally:
         globalLogPublisher.removeObserver(events.append)
-        await redis_cache.stopService()
+        await connection.stopService()
     assert [e for e in events if e.get("name") == "Redis"] == []
-
-@pytest_twisted.ensureDeferred
-async def test_a_stalled_reactor_times_out_nothing_and_keeps_its_connection(redis):
-    """
-    The reactor blocked (a long collection, a big document, a busy turn) right after asking,
-    or with the answers waiting unread: when it turns again its timers are due before it
-    writes or reads, yet no command times out and the connection is kept.
-    """
-    cache = RedisCache(reactor, endpoint(redis.port))
-    cache.startService()
-    try:
-        await until(lambda: cache.connected)
-        await cache.set("k", b"v", ttl=60)
-        first = clients(redis)
-        # (a pause just over the timeout: the timers fire nearly on time, the commands unsent)
-        for turned_first, pause in ((False, 0.8), (True, 0.8), (False, 0.55), (False, 0.8)):
-            asked = [cache.get("k") for _ in range(50)]
-            if turned_first:
-                await sleep(0.05)  # written, and answered into the socket
-            time.sleep(pause)
-            assert await gatherResults(asked) == [b"v"] * 50
-        assert cache.connected and clients(redis) == first
-    finally:
-        await cache.stopService()
-
-
-def has_fired(d):
-    """
-    Whether C{d} has its result (not waiting on another Deferred).
-    """
-    return d.called and not isinstance(d.result, Deferred)
-
-
-@pytest_twisted.ensureDeferred
-async def test_commands_time_out_by_the_reactors_attention(redis):
-    """
-    Commands timed by a Clock, over a real connection: one big step of the clock is the
-    reactor stalled (its timer fires late), which gives Redis its time again; steps on time
-    with Redis stopped time the command out, and drop the connection for a new one.
-    """
-    clock = Clock()
-    cache = RedisCache(reactor, endpoint(redis.port), clock=clock)
-    cache.startService()
-    try:
-        await until(lambda: cache.connected)
-        await cache.set("k", b"v", ttl=60)
-        first = clients(redis)
-        asked = cache.get("k")
-        clock.advance(1.0)  # stalled at once: not even written
-        assert not has_fired(asked)
-        assert await asked == b"v"
-        assert cache.connected and clients(redis) == first
-        redis.process.send_signal(signal.SIGSTOP)
-        try:
-            asked = cache.get("k")
-            await sleep(0.05)
-            clock.advance(1.0)  # a stall with Redis stopped: its time again...
-            assert not has_fired(asked)
-            for _ in range(5):
-                clock.advance(0.1)
-            assert not has_fired(asked)  # on time, nothing in the socket: a turn more...
-            clock.advance(0.1)  # ...and it times out
-            assert fired(asked).check(TimeoutError)
-            await until(lambda: not cache.connected, timeout=5)
-        finally:
-            redis.process.send_signal(signal.SIGCONT)
-        await until(lambda: cache.connected, timeout=15)
-        assert clients(redis) != first
-        # however often the reactor stalls, a command is not waited on for ever
-        redis.process.send_signal(signal.SIGSTOP)
-        try:
-            asked = cache.get("k")
-            for _ in range(20):
-                clock.advance(1.0)
-            assert fired(asked).check(TimeoutError)
-        finally:
-            redis.process.send_signal(signal.SIGCONT)
-    finally:
-        await cache.stopService()
-
 
 class Between(RedisCache):
     """
@@ -447,13 +311,14 @@ async def test_redis_is_given_back_only_what_it_lacks(redis):
     Two daemons over one Redis that lost a key: A misses it there and holds an older record
     in memory; B stores a fresh one before A gives Redis back its own. B's stays.
     """
-    a_redis, b_redis = Between(reactor, endpoint(redis.port)), RedisCache(reactor, endpoint(redis.port))
+    a_connection, b_connection = (RedisConnection(reactor, endpoint(redis.port)) for _ in "ab")
+    a_redis, b_redis = Between(a_connection), RedisCache(b_connection)
     a = FallbackCache(a_redis, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
     b = FallbackCache(b_redis, MemoryCache(reactor), Metrics(CollectorRegistry()), reactor)
-    for each in (a_redis, b_redis):
+    for each in (a_connection, b_connection):
         each.startService()
     try:
-        await until(lambda: a_redis.connected and b_redis.connected)
+        await until(lambda: a_connection.connected and b_connection.connected)
         await a.set("k", b"older", ttl=60)
         redis.command("DEL", "k")  # lost: Redis restarted, or evicted it
         a_redis.between = lambda key: b.set(key, b"fresher", ttl=60)
@@ -468,5 +333,5 @@ async def test_redis_is_given_back_only_what_it_lacks(redis):
         await until(lambda: redis.command("GET", "j") == "key=j\nknown")
         assert 0 < int(redis.command("TTL", "j")) <= 60
     finally:
-        for each in (a_redis, b_redis):
+        for each in (a_connection, b_connection):
             await each.stopService()

@@ -17,7 +17,7 @@ from twisted.internet.defer import CancelledError, Deferred, DeferredSemaphore, 
 from twisted.internet.task import Clock, deferLater
 from twisted.logger import LogLevel, globalLogPublisher
 
-from pypipins.store.cache import RedisCache, Sentinels, parse_redis_url
+from pypipins.store.redis import RedisConnection, Sentinels, parse_redis_url
 from pypipins.store.fleet import Claim, Claims, Outcome, SharedBudget
 from pypipins.store.lookup import Lookup
 from pypipins.upstream.budget import IN_FLIGHT_POLL
@@ -28,8 +28,8 @@ from tests.standin import Upstream
 pytestmark = pytest.mark.system
 
 
-async def connected(url: str) -> RedisCache:
-    redis = RedisCache.at(reactor, parse_redis_url(url))
+async def connected(url: str) -> RedisConnection:
+    redis = RedisConnection.at(reactor, parse_redis_url(url))
     redis.startService()
     await until(lambda: redis.connected)
     return redis
@@ -93,7 +93,7 @@ async def test_a_claim_is_renewed_while_held_and_taken_over_when_its_holder_dies
 
 @pytest_twisted.ensureDeferred
 async def test_claims_without_redis_leave_each_daemon_on_its_own(redis):
-    gone = RedisCache(reactor, "tcp:host=127.0.0.1:port=1")  # never connected
+    gone = RedisConnection(reactor, "tcp:host=127.0.0.1:port=1")  # never connected
     assert await Claims(gone, reactor, "a").take("k") is Outcome.UNSHARED
 
 
@@ -155,7 +155,7 @@ async def test_a_request_in_flight_holds_its_place_in_the_fleet(redis):
 
 @pytest_twisted.ensureDeferred
 async def test_without_redis_a_daemon_spends_its_share():
-    gone = RedisCache(reactor, "tcp:host=127.0.0.1:port=1")
+    gone = RedisConnection(reactor, "tcp:host=127.0.0.1:port=1")
     budget = SharedBudget(gone, reactor, "test", [(5, 1.0), (30, 60.0)], 0.0, "d", 2)
     waits = [await budget.reserve() for _ in range(3)]
     assert waits[:2] == [0, 0] and waits[2] > 0
@@ -413,21 +413,21 @@ async def test_a_waiter_gives_up_on_a_claim_held_too_long(redis):
         await other.stopService()
 
 
-def daemon_with_its_clock(redis: RedisCache, upstream: Upstream, clock: Clock, owner: str) -> Lookup:
+def daemon_with_its_clock(redis: RedisConnection, upstream: Upstream, clock: Clock, owner: str) -> Lookup:
     """
     One daemon's lookup, on its own clock, over the fleet's Redis and the upstream (in memory).
     """
     from prometheus_client import CollectorRegistry
     from treq.testing import StubTreq
 
-    from pypipins.store.cache import FallbackCache, MemoryCache
+    from pypipins.store.cache import FallbackCache, MemoryCache, RedisCache
     from pypipins.ops.metrics import Metrics
     from pypipins.upstream.fetcher import Fetcher
     from pypipins.upstream.pypi import PyPI
     from pypipins.upstream.pypistats import PyPIStats
 
     fetcher = Fetcher(StubTreq(upstream), clock)
-    cache = FallbackCache(redis, MemoryCache(clock), Metrics(CollectorRegistry()), clock)
+    cache = FallbackCache(RedisCache(redis), MemoryCache(clock), Metrics(CollectorRegistry()), clock)
     return Lookup(cache, PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"),
                   clock, 600, claims=Claims(redis, clock, owner))
 

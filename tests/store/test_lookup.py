@@ -17,9 +17,10 @@ from pypipins.upstream.budget import BudgetQueue, RequestBudget
 from pypipins.store.cache import MemoryCache
 from pypipins.facts import Downloads, NotFound, Queued, Unavailable, Vulnerabilities, Wheels
 from pypipins.ops.health import UpstreamHealth
-from pypipins.store.lookup import DOWNLOADS_WAIT, NOT_FOUND_TTL, RETRY_AFTER, STALE_FOR, Answer, Lookup
+from pypipins.store.flight import RETRY_AFTER
+from pypipins.store.lookup import NOT_FOUND_TTL, STALE_FOR, Answer, Lookup
 from pypipins.upstream.pypi import PyPI
-from pypipins.upstream.pypistats import HOLD_AFTER_429, PyPIStats
+from pypipins.upstream.pypistats import DOWNLOADS_WAIT, HOLD_AFTER_429, PyPIStats
 from pypipins.upstream.fetcher import Fetcher
 from tests.helpers import fired
 from tests.standin import STATS_LIMITS, Upstream

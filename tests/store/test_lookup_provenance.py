@@ -16,7 +16,8 @@ from twisted.internet.task import Clock
 
 from pypipins.store.cache import MemoryCache
 from pypipins.drawing.images import LocalImages
-from pypipins.store.lookup import PROVENANCE_FRESH, RETRY_AFTER, Lookup
+from pypipins.store.flight import RETRY_AFTER
+from pypipins.store.lookup import PROVENANCE_FRESH, Lookup
 from pypipins.facts import PackageSource, ReleaseFiles
 from pypipins.upstream import simple as simple_api
 from pypipins.upstream.fetcher import OFF_REACTOR, Condensing, Fetcher

@@ -10,6 +10,7 @@ import json
 from typing import List, Optional, Tuple
 
 import pytest
+import pytest_twisted
 from prometheus_client import CollectorRegistry
 from treq.testing import StubTreq
 from twisted.internet.defer import CancelledError
@@ -21,7 +22,10 @@ from pypipins.facts import Unavailable
 from pypipins.ops.health import UpstreamHealth
 from pypipins.ops.metrics import Metrics
 from pypipins.upstream import pypi, pypistats
-from pypipins.upstream.fetcher import MAX_REDIRECTS, Fetcher, origin, retry_after
+from pypipins.upstream.fetcher import (
+    MAX_REDIRECTS, OFF_REACTOR, Condensing, Fetched, Fetcher, Parse, decode_json, of_body, origin,
+    retry_after, whole,
+)
 from pypipins.upstream.gate import Gate, Throttled
 from pypipins.upstream.simple import SimpleIndex
 from tests.helpers import fired, utc
@@ -79,12 +83,11 @@ def fetcher(resource: Resource, **kwargs) -> Tuple[Fetcher, Clock]:
 def test_a_redirect_on_the_origin_is_followed_with_its_credentials(code):
     upstream = Redirecting(code)
     fetch, _ = fetcher(upstream)
-    response, body = fired(fetch.get("http://pypi.test/to/_doc-moved", "application/json",
-                                     {"Authorization": AUTH}))
-    assert json.loads(body) == {"host": "pypi.test", "path": "/doc-moved"}
+    fetched = fired(fetch.fetch("http://pypi.test/to/_doc-moved", whole, headers={"Authorization": AUTH}))
+    assert json.loads(fetched.body) == {"host": "pypi.test", "path": "/doc-moved"}
     assert upstream.asked == [("pypi.test", "/to/_doc-moved", AUTH), ("pypi.test", "/doc-moved", AUTH)]
     # where the answer came from, for a page's relative links
-    assert response.request.absoluteURI == b"http://pypi.test/doc-moved"
+    assert fetched.url == "http://pypi.test/doc-moved"
 
 
 @pytest.mark.parametrize("location, shown", [
@@ -96,7 +99,7 @@ def test_a_redirect_on_the_origin_is_followed_with_its_credentials(code):
 def test_a_redirect_to_another_origin_is_not_followed(location, shown):
     upstream = Redirecting()
     fetch, _ = fetcher(upstream)
-    failure = fired(fetch.get(f"http://pypi.test/to/{location}", "*/*", {"Authorization": AUTH}))
+    failure = fired(fetch.fetch(f"http://pypi.test/to/{location}", whole, headers={"Authorization": AUTH}))
     assert failure.check(Unavailable)
     assert str(failure.value) == (
         f"http://pypi.test/to/{location} answered 302 to another origin, {shown}: not followed"
@@ -107,7 +110,7 @@ def test_a_redirect_to_another_origin_is_not_followed(location, shown):
 def test_redirects_are_followed_so_far():
     upstream = Redirecting()
     fetch, _ = fetcher(upstream)
-    failure = fired(fetch.get("http://pypi.test/loop", "*/*"))
+    failure = fired(fetch.fetch("http://pypi.test/loop", whole))
     assert str(failure.value) == f"http://pypi.test/loop: more than {MAX_REDIRECTS} redirects"
     assert len(upstream.asked) == MAX_REDIRECTS + 1
 
@@ -116,7 +119,7 @@ def test_redirects_are_followed_so_far():
 def test_a_redirect_to_anything_but_http_is_not_followed(location):
     upstream = Redirecting()
     fetch, _ = fetcher(upstream)
-    failure = fired(fetch.get(f"http://pypi.test/to/{location}", "*/*"))
+    failure = fired(fetch.fetch(f"http://pypi.test/to/{location}", whole))
     assert failure.check(Unavailable) and "not http(s)" in str(failure.value)
     assert len(upstream.asked) == 1
 
@@ -128,9 +131,9 @@ def test_a_redirect_to_an_allowed_origin_goes_without_credentials():
     """
     upstream = Redirecting()
     fetch, _ = fetcher(upstream)
-    _, body = fired(fetch.get("http://index.test/to/http:__files.test_doc", "*/*",
-                              {"Authorization": AUTH}, origins=[origin("http://files.test/")]))
-    assert json.loads(body)["host"] == "files.test"
+    fetched = fired(fetch.fetch("http://index.test/to/http:__files.test_doc", whole,
+                                headers={"Authorization": AUTH}, origins=[origin("http://files.test/")]))
+    assert json.loads(fetched.body)["host"] == "files.test"
     assert upstream.asked == [("index.test", "/to/http:__files.test_doc", AUTH),
                               ("files.test", "/doc", None)]
 
@@ -204,7 +207,7 @@ def test_the_cap_holds_requests_in_flight_and_the_rest_wait_their_turn_in_order(
     gate = Gate(clock, "http://pypi.test:80", concurrency=2, per_second=100,
                 metrics=Metrics(registry))
     fetch = Fetcher(stub, clock, 10.0, gate=gate)
-    asked = [fetch.get(f"http://pypi.test/{n}", "*/*") for n in range(5)]
+    asked = [fetch.fetch(f"http://pypi.test/{n}", whole) for n in range(5)]
     seen = []
     while upstream.pending:
         stub.flush()
@@ -213,7 +216,7 @@ def test_the_cap_holds_requests_in_flight_and_the_rest_wait_their_turn_in_order(
         upstream.answer()
         stub.flush()
     assert seen == [b"/0", b"/1", b"/2", b"/3", b"/4"]
-    assert all(fired(d)[1] == b'{"ok": 1}' for d in asked)
+    assert all(fired(d).body == b'{"ok": 1}' for d in asked)
     assert gate.in_flight == 0 and gate.waiting == 0
     turns = {outcome: value(registry, "pypipins_upstream_turns_total", origin="http://pypi.test:80",
                             outcome=outcome) for outcome in ("at_once", "waited", "refused", "gave_up")}
@@ -235,8 +238,8 @@ def test_a_request_whose_time_runs_out_waiting_is_never_sent():
     health = UpstreamHealth("pypi", clock)
     slow = Fetcher(stub, clock, 60.0, "pypi-simple", gate=gate)
     quick = Fetcher(stub, clock, 10.0, "pypi", health, metrics, gate=gate)
-    held = [slow.get(f"http://pypi.test/slow/{n}", "*/*") for n in range(2)]
-    asked = [quick.get(f"http://pypi.test/{n}", "*/*") for n in range(3)]
+    held = [slow.fetch(f"http://pypi.test/slow/{n}", whole) for n in range(2)]
+    asked = [quick.fetch(f"http://pypi.test/{n}", whole) for n in range(3)]
     stub.flush()
     assert gate.in_flight == 2 and gate.waiting == 3
     clock.advance(10)
@@ -256,7 +259,7 @@ def test_a_request_whose_time_runs_out_waiting_is_never_sent():
     assert value(registry, "pypipins_upstream_in_flight", origin="http://pypi.test:80") == 2
     upstream.answer(2)
     stub.flush()
-    assert all(fired(d)[1] == b'{"ok": 1}' for d in held) and gate.in_flight == 0
+    assert all(fired(d).body == b'{"ok": 1}' for d in held) and gate.in_flight == 0
 
 
 def test_a_request_that_cannot_get_a_turn_in_time_is_refused_at_once():
@@ -265,7 +268,7 @@ def test_a_request_that_cannot_get_a_turn_in_time_is_refused_at_once():
     stub = StubTreq(upstream)
     gate = Gate(clock, "http://pypi.test:80", concurrency=1, per_second=2)
     fetch = Fetcher(stub, clock, 3.0, gate=gate)
-    asked = [fetch.get(f"http://pypi.test/{n}", "*/*") for n in range(9)]
+    asked = [fetch.fetch(f"http://pypi.test/{n}", whole) for n in range(9)]
     stub.flush()
     # one in flight, six waiting (two a second for three seconds), two refused
     assert len(upstream.pending) == 1 and gate.waiting == 6
@@ -279,13 +282,13 @@ def test_a_request_given_up_while_waiting_leaves_the_queue():
     stub = StubTreq(upstream)
     gate = Gate(clock, "http://pypi.test:80", concurrency=1, per_second=100)
     fetch = Fetcher(stub, clock, 10.0, gate=gate)
-    first, second, third = (fetch.get(f"http://pypi.test/{n}", "*/*") for n in range(3))
+    first, second, third = (fetch.fetch(f"http://pypi.test/{n}", whole) for n in range(3))
     second.cancel()  # its client went away
     assert fired(second).check(CancelledError)
     assert gate.waiting == 1
     upstream.answer()
     stub.flush()
-    assert fired(first)[1] == b'{"ok": 1}'
+    assert fired(first).body == b'{"ok": 1}'
     stub.flush()
     assert [r.path for r in upstream.pending] == [b"/2"]
 
@@ -343,3 +346,57 @@ def test_files_only_from_the_index_origin_and_its_file_hosts(base, files, read):
 ])
 def test_retry_after(header, seconds):
     assert retry_after(header, utc("2026-11-30 12:00:00")) == seconds
+
+
+class _Sized(Resource):
+    """
+    A document of as many bytes as its path says, with a content type.
+    """
+
+    isLeaf = True
+
+    def render_GET(self, request: Request) -> bytes:
+        request.setHeader("Content-Type", "application/x-test")
+        return b"x" * int(request.path.decode().strip("/"))
+
+
+@pytest_twisted.ensureDeferred
+async def test_where_a_body_is_read_is_the_callers_to_say():
+    """
+    One entry point: a body over OFF_REACTOR bytes is read in the condensing threads, unless
+    the caller says it is read on the reactor; a small one on the reactor either way.
+    """
+    import threading
+
+    from twisted.internet import reactor
+    from twisted.python.threadpool import ThreadPool
+
+    pool = ThreadPool(0, 1, "condensing")
+    pool.start()
+    threads = []
+
+    def read(fetched: Fetched) -> Tuple[str, int]:
+        threads.append(threading.current_thread().name)
+        return fetched.content_type, len(fetched.body)
+
+    big, small = f"http://pypi.test/{OFF_REACTOR + 1}", f"http://pypi.test/{OFF_REACTOR}"
+    try:
+        fetch = Fetcher(StubTreq(_Sized()), reactor, condensing=Condensing(reactor, pool))
+        assert await fetch.fetch(big, read) == ("application/x-test", OFF_REACTOR + 1)
+        await fetch.fetch(big, read, parse=Parse.ON_REACTOR)
+        await fetch.fetch(small, read)
+    finally:
+        pool.stop()
+    main = threading.main_thread().name
+    assert threads == ["PoolThread-condensing-0", main, main]
+
+
+def test_a_document_that_cannot_be_read_is_the_upstream_failing():
+    clock = Clock()
+    health = UpstreamHealth("pypi", clock)
+    fetch = Fetcher(StubTreq(_Sized()), clock, health=health)
+    failure = fired(fetch.fetch("http://pypi.test/3", of_body(decode_json)))
+    assert failure.check(Unavailable)
+    assert str(failure.value) == "http://pypi.test/3: not JSON"
+    assert health.failures == 1
+    assert fired(fetch.fetch("http://pypi.test/3", of_body(bytes.upper))) == b"XXX"

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from twisted.web.client import Agent, BrowserLikePolicyForHTTPS, HTTPConnectionPool
 
 from pypipins.facts import NotFound, Unavailable
-from pypipins.upstream.fetcher import DRAIN_SECONDS, Fetcher, TooLarge
+from pypipins.upstream.fetcher import DRAIN_SECONDS, Fetcher, TooLarge, whole
 from tests.helpers import make_service, port_of, until
 
 pytestmark = pytest.mark.system
@@ -147,7 +147,7 @@ async def failure_of(d) -> Failure:
 @pytest_twisted.ensureDeferred
 async def test_a_dripping_body_is_cut_off_when_the_time_runs_out(serve, tls):
     served = serve(DrippingServer(), tls)
-    failure = await failure_of(served.fetcher.get(served.url, "application/json"))
+    failure = await failure_of(served.fetcher.fetch(served.url, whole))
     assert failure.check(Unavailable) and "did not answer within" in str(failure.value)
     sent = served.server.sent
     assert sent > 0  # it was reading the body when the time ran out
@@ -160,7 +160,7 @@ async def test_a_dripping_body_is_cut_off_when_the_time_runs_out(serve, tls):
 @pytest_twisted.ensureDeferred
 async def test_a_body_said_to_be_over_the_limit_is_not_read(serve, tls):
     served = serve(DrippingServer(length=10_000_000), tls)
-    failure = await failure_of(served.fetcher.get(served.url, "*/*", limit=1_000_000))
+    failure = await failure_of(served.fetcher.fetch(served.url, whole, limit=1_000_000))
     assert failure.check(TooLarge)
     await until(lambda: served.server.closed, timeout=CLOSED_WITHIN)
 
@@ -169,7 +169,7 @@ async def test_a_body_said_to_be_over_the_limit_is_not_read(serve, tls):
 @pytest_twisted.ensureDeferred
 async def test_a_body_that_goes_over_the_limit_is_cut_off(serve, tls):
     served = serve(DrippingServer(length=None, chunk=64 * 1024, every=0.001), tls)
-    failure = await failure_of(served.fetcher.get(served.url, "*/*", limit=1_000_000))
+    failure = await failure_of(served.fetcher.fetch(served.url, whole, limit=1_000_000))
     assert failure.check(TooLarge)
     await until(lambda: served.server.closed, timeout=CLOSED_WITHIN)
 
@@ -183,7 +183,7 @@ async def test_an_error_body_that_never_ends_is_dropped_in_time(serve, status, e
     answer is given at once, the connection closed after L{DRAIN_SECONDS}.
     """
     served = serve(DrippingServer(status=status), False)
-    failure = await failure_of(served.fetcher.get(served.url, "*/*"))
+    failure = await failure_of(served.fetcher.fetch(served.url, whole))
     assert failure.check(error)
     assert not served.server.closed
     await until(lambda: served.server.closed, timeout=DRAIN_SECONDS + CLOSED_WITHIN)

@@ -255,20 +255,20 @@ async def test_big_documents_are_condensed_beside_the_reactor():
     from twisted.internet import reactor
     from twisted.python.threadpool import ThreadPool
 
-    from pypipins.upstream.fetcher import OFF_REACTOR, Condensing
+    from pypipins.upstream.fetcher import OFF_REACTOR, Condensing, decode_json, of_body
 
     pool = ThreadPool(0, 1, "condensing")
     pool.start()
     threads = []
 
-    def condense(document):
+    def read(body):
         threads.append(threading.current_thread().name)
-        return pypi.condense(document)
+        return pypi.condense(decode_json(body))
 
     try:
         fetcher = Fetcher(StubTreq(Upstream()), reactor, condensing=Condensing(reactor, pool))
-        huge = await fetcher.json("http://pypi.test/pypi/huge-1/json", condense)
-        small = await fetcher.json("http://pypi.test/pypi/klein/json", condense)
+        huge = await fetcher.fetch("http://pypi.test/pypi/huge-1/json", of_body(read))
+        small = await fetcher.fetch("http://pypi.test/pypi/klein/json", of_body(read))
     finally:
         pool.stop()
     assert len(big_documents.document("huge")) > OFF_REACTOR > len((FIXTURES / "pypi/klein.json").read_bytes())

@@ -5,13 +5,16 @@ client in memory through treq.testing.StubTreq, time through a Clock.
 
 import pytest
 from treq.testing import StubTreq
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.web.resource import Resource
 
-from pypipins.facts import Unavailable
+from pypipins.facts import Queued, Unavailable
 from pypipins.upstream import pypistats
+from pypipins.upstream.budget import BudgetQueue, RequestBudget
 from pypipins.upstream.fetcher import Fetcher, RateLimited
 from tests.helpers import fired, utc
+from tests.standin import Upstream
 
 pytestmark = pytest.mark.memory
 
@@ -59,3 +62,36 @@ def test_a_429_is_rate_limited_with_the_time_asked():
     stats = pypistats.PyPIStats(Fetcher(StubTreq(Limited()), clock), "http://pypi.test/stats")
     failure = fired(stats.downloads("klein"))
     assert failure.check(RateLimited) and failure.value.retry_after == 17
+
+
+def test_the_client_says_until_when_its_counts_are_fresh():
+    stats = pypistats.PyPIStats(Fetcher(StubTreq(Resource()), Clock()), "http://pypi.test/stats",
+                                refresh_at=(23, 5))
+    assert stats.fresh_until(utc("2026-11-30 12:00:00")) == utc("2026-11-30 23:05:00")
+
+
+def test_a_client_waits_so_long_for_counts_then_they_are_queued():
+    clock = Clock()
+    stats = pypistats.PyPIStats(Fetcher(StubTreq(Resource()), clock), "http://pypi.test/stats",
+                                wait=2.0)
+    slow, quick = Deferred(), Deferred()
+    late, in_time = stats.in_time(slow, "klein"), stats.in_time(quick, "attrs")
+    clock.advance(1.9)
+    quick.callback("counts")
+    assert fired(in_time) == "counts" and not late.called
+    clock.advance(0.1)
+    assert fired(late).check(Queued)
+    # what comes after goes on to others (the cache), never to the client gone
+    slow.callback("later")
+    assert slow.called
+
+
+def test_a_budget_without_room_is_unavailable_yet_no_failure_of_pypistats():
+    clock = Clock()
+    queue = BudgetQueue(clock, RequestBudget(clock, [(1, 60.0)]), 1, "pypistats")
+    stats = pypistats.PyPIStats(Fetcher(StubTreq(Upstream()), clock), "http://pypi.test/stats", queue)
+    fired(stats.downloads("klein"))  # spends the budget
+    stats.downloads("attrs")  # waits its turn, and fills the queue
+    failure = fired(stats.downloads("treq"))
+    assert failure.check(pypistats.NoRoom) and failure.check(Unavailable)
+    assert "treq" in str(failure.value)

@@ -15,7 +15,8 @@ from twisted.internet.task import Clock
 from pypipins.badges import query as q
 from pypipins.store.cache import MemoryCache
 from pypipins.drawing.images import LocalImages
-from pypipins.store.lookup import RETRY_AFTER, Lookup
+from pypipins.store.flight import RETRY_AFTER
+from pypipins.store.lookup import Lookup
 from pypipins.upstream.pypi import PyPI
 from pypipins.upstream.pypistats import PyPIStats
 from pypipins.upstream.fetcher import Fetcher
