@@ -132,7 +132,12 @@ def _read(paths: List[Path]) -> Set[str]:
     """
     read: Set[str] = set()
     for path in paths:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # an annotation in quotes ("Deferred[_T]") reads the names in it too
+        quoted = [ast.parse(node.value, mode="eval") for node in ast.walk(tree)
+                  for node in _annotations(node)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+        for node in (n for t in [tree, *quoted] for n in ast.walk(t)):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 read.add(node.id)
             elif isinstance(node, ast.Attribute):
@@ -140,6 +145,22 @@ def _read(paths: List[Path]) -> Set[str]:
             elif isinstance(node, ast.alias):
                 read.add(node.name.rsplit(".", 1)[-1])
     return read
+
+
+def _annotations(node: ast.AST) -> Iterator[ast.AST]:
+    """
+    The annotations C{node} itself holds (an argument's, a return's, a variable's) and what
+    their subscripts hold (C{List["Deferred[_T]"]}).
+    """
+    found: List[ast.AST] = []
+    if isinstance(node, ast.arg) and node.annotation is not None:
+        found.append(node.annotation)
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+        found.append(node.returns)
+    elif isinstance(node, ast.AnnAssign):
+        found.append(node.annotation)
+    for annotation in found:
+        yield from ast.walk(annotation)
 
 
 def test_no_dead_code_in_the_package():
