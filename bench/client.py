@@ -22,7 +22,7 @@ from twisted.web.client import Agent, HTTPConnectionPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reactor_run import run  # noqa: E402
+from bench.reactor_run import run
 
 FACTS_KINDS = ["license", "v", "py_versions", "status"]
 

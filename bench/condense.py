@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pypipins.upstream.pypi import condense, read  # noqa: E402
-from tests.big_documents import document  # noqa: E402
+from pypipins.upstream.pypi import condense, read
+from tests.big_documents import document
 
 
 def main() -> None:

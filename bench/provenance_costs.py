@@ -39,9 +39,11 @@ def get(url):
 os.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 rp, sp, dp = free_port(), free_port(), free_port()
 bin_ = os.path.dirname(sys.executable)
-procs = [subprocess.Popen(["redis-server", "--port", str(rp), "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL),
+procs = [subprocess.Popen(["redis-server", "--port", str(rp), "--save", "", "--appendonly", "no"],
+                          stdout=subprocess.DEVNULL),
          subprocess.Popen([sys.executable, "-m", "tests.standin", str(sp)], stderr=subprocess.DEVNULL)]
-wait(rp); wait(sp)
+wait(rp)
+wait(sp)
 procs.append(subprocess.Popen([os.path.join(bin_, "twistd"), "-n", "--pidfile=", "pypipins",
     "--port", f"tcp:{dp}:interface=127.0.0.1", "--redis", f"redis://127.0.0.1:{rp}/0",
     "--pypi-url", f"http://127.0.0.1:{sp}/pypi", "--stats-url", f"http://127.0.0.1:{sp}/stats",
@@ -54,7 +56,8 @@ try:
     def badge(path):
         b = json.loads(get(f"http://127.0.0.1:{dp}{path}"))
         return f'{b["message"]} ({b["color"]})'
-    print(f"| package | project-status | provenance | Simple API requests (both, first time) | provenance requests | asked again (both kinds, json+svg, ?label) |")
+    print("| package | project-status | provenance | Simple API requests (both, first time) "
+          "| provenance requests | asked again (both kinds, json+svg, ?label) |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name in ["prov-archived", "prov-deprecated", "prov-quarantined", "prov-github", "prov-gitlab", "prov-google",
                  "prov-partial", "prov-mixed", "prov-wheels", "prov-hostile", "nosuch"]:
@@ -81,4 +84,5 @@ try:
     print("prov-wheels provenance requests:", [p for p in paths() if p.startswith("/integrity/prov-wheels")])
 finally:
     for p in reversed(procs):
-        p.send_signal(signal.SIGTERM); p.wait(timeout=20)
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)

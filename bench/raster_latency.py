@@ -109,7 +109,8 @@ def main() -> None:
             workers = children(daemon.process.pid)
             print(f"{daemon.name:>8}: p50 {percentile(ms, 50):6.2f} ms  p90 {percentile(ms, 90):6.2f}  "
                   f"p99 {percentile(ms, 99):6.2f}  max {max(ms):6.1f}  | daemon RSS "
-                  f"{memory_kb(daemon.process.pid) // 1024} MiB (peak {memory_kb(daemon.process.pid, 'VmHWM') // 1024}), "
+                  f"{memory_kb(daemon.process.pid) // 1024} MiB "
+                  f"(peak {memory_kb(daemon.process.pid, 'VmHWM') // 1024}), "
                   f"workers RSS {[memory_kb(pid) // 1024 for pid in workers]} MiB")
     finally:
         for daemon in daemons.values():

@@ -75,7 +75,7 @@ def limits(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, str, str, bool]]:
 
 def targets(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, bool]]:
     rows = []
-    for name, run in runs.items():
+    for run in runs.values():
         who = run["interpreter"].split()[0]
         cold = run["cold"]
         rows.append((f"cold: upstream requests = distinct packages ({who})", str(cold["distinct_packages"]),
@@ -161,7 +161,8 @@ def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Pa
     lines += ["", "## Throughput and latency", "",
               "wrk, 2 threads, 50 connections, after a warm-up of the same load; each scenario measured in "
               "rounds alternating with its ceiling's, the median round shown (all rounds' req/s in brackets).", "",
-              "| scenario | " + " | ".join(f"{runs[n]['interpreter'].split()[0]} req/s, p50 / p99 ms" for n in names) + " |",
+              "| scenario | "
+              + " | ".join(f"{runs[n]['interpreter'].split()[0]} req/s, p50 / p99 ms" for n in names) + " |",
               "| --- |" + " --- |" * len(names)]
     for scenario in THROUGHPUT:
         cells = [f"{runs[n][scenario]['rps']}, {runs[n][scenario]['p50_ms']} / {runs[n][scenario]['p99_ms']}"
@@ -217,8 +218,10 @@ def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Pa
                          f"{run['memory']['rss_end_mb']} MB.")
         memory = run["memory"]
         if "cold_big" in run:
-            lines.append(f"  Scenario 6 comes last: before its first request the daemon held {memory['rss_before_mb']} MB, "
-                         f"having made {run['beside_cold']['cold_badges_beside'] + len(SHAPES) * (WARMUP_ROUNDS + COLD_ROUNDS)} cold badges of 3.4 and 6.5 MB "
+            made = run['beside_cold']['cold_badges_beside'] + len(SHAPES) * (WARMUP_ROUNDS + COLD_ROUNDS)
+            lines.append(f"  Scenario 6 comes last: before its first request the daemon held "
+                         f"{memory['rss_before_mb']} MB, "
+                         f"having made {made} cold badges of 3.4 and 6.5 MB "
                          "documents in the rows above (a collector that grew its heap for them keeps it); "
                          "`bench/memory.py` measures scenario 6 alone, in a daemon that did nothing else.")
         if "cold_big" in run:

@@ -124,10 +124,6 @@ def _for_cpython(tags: WheelTags) -> bool:
     return any(python.startswith(("cp", "py")) for python in tags.pythons)
 
 
-def _is_pure(tags: WheelTags) -> bool:
-    return set(tags.abis) == {"none"} and set(tags.platforms) == {ANY}
-
-
 def _version(match: "re.Match[str]") -> Tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 

@@ -66,7 +66,7 @@ def pillow_like(releases: int = 110, wheels: int = 40) -> Dict[str, Any]:
     return document
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def document(shape: str) -> bytes:
     """
     The document of C{shape} (one of L{SHAPES}), made once.
@@ -92,9 +92,9 @@ def _simple_file(filename: str, version: str, n: int) -> Dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _simple_template(releases: int, wheels: int) -> bytes:
-    files = []
+    files: List[Dict[str, Any]] = []
     for n in range(releases):
         version = f"{n // 10}.{n % 10}.0"
         names = [f"{_FILE_NAME}-{version}.tar.gz"] + [f"{_FILE_NAME}-{version}-{tag}.whl"

@@ -13,7 +13,7 @@ from twisted.internet.defer import Deferred
 from twisted.web.server import Site
 
 from tests.helpers import (
-    Daemon, RedisServer, RunningService, RunningUpstream, make_service, until,
+    Daemon, RedisServer, RunningService, RunningUpstream, make_service, port_of, until,
 )
 # the hook that holds every test module to one layer marker: pytest finds it here by its name
 from tests.markers import pytest_pycollect_makemodule  # noqa: F401
@@ -54,8 +54,8 @@ def upstream() -> Iterator[RunningUpstream]:
     resource = Upstream()
     site = Site(resource)
     site.noisy = False
-    port = reactor.listenTCP(0, site, interface="127.0.0.1")
-    yield RunningUpstream(resource, port.getHost().port)
+    port = reactor.listenTCP(0, site, interface="127.0.0.1")  # type: ignore[arg-type]  # Twisted's hints refuse a Site
+    yield RunningUpstream(resource, port_of(port))
     pytest_twisted.blockon(port.stopListening())
 
 

@@ -16,12 +16,14 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional, cast
 
 import pytest
 import treq
 from twisted.internet import reactor
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IListeningPort
 from twisted.internet.task import deferLater
 
 from tests.standin import Upstream
@@ -43,7 +45,7 @@ def sample_of(reads: Any) -> Any:
     from pypipins.facts import (
         Downloads, PackageFacts, ProjectFacts, Publisher, ReleaseProvenance, Vulnerabilities, Wheels,
     )
-    
+
     # as this version condenses a document: its wheels and vulnerabilities read
     release = PackageFacts(version="1.0", wheels=Wheels(), vulnerabilities=Vulnerabilities())
     return {
@@ -78,12 +80,12 @@ def endpoint(response: Any) -> Dict[str, Any]:
     return json.loads(response.body)
 
 
-def svg_texts(body: bytes) -> Dict[str, str]:
+def svg_texts(body: bytes) -> Dict[str, Optional[str]]:
     """
     What an SVG badge says to screen readers: its C{<title>} and C{aria-label}.
     """
     root = ET.fromstring(body)
-    return {"title": root.find(SVG + "title").text, "aria-label": root.get("aria-label")}
+    return {"title": root.findtext(SVG + "title"), "aria-label": root.get("aria-label")}
 
 
 def utc(text: str) -> float:
@@ -97,6 +99,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def port_of(listening: IListeningPort) -> int:
+    """
+    The number of the TCP port C{listening} is on (its host is an L{IAddress}, which has none).
+    """
+    return cast(IPv4Address, listening.getHost()).port
 
 
 def wait_for_port(port: int, timeout: float = 20.0, process: "subprocess.Popen[Any] | None" = None) -> None:
@@ -130,7 +139,7 @@ def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | Non
     from pypipins.web.routes import BadgeSite
 
     never_started = RedisConnection(clock, "tcp:host=127.0.0.1:port=1")
-    extra = {} if ready_bytes is None else {"ready_bytes": ready_bytes}
+    extra: Dict[str, Any] = {} if ready_bytes is None else {"ready_bytes": ready_bytes}
     return BadgeSite(Pipeline(lookup, clock.seconds), images, clock, Metrics(CollectorRegistry()),
                      Health(never_started, upstreams), **extra)
 
@@ -193,12 +202,13 @@ class RedisServer:
 
     def __init__(self, directory: Path, *args: str) -> None:
         self.args = args
-        self.binary = shutil.which("redis-server")
-        if self.binary is None:
+        binary = shutil.which("redis-server")
+        if binary is None:
             pytest.fail("redis-server is not installed: apt-get install redis-server")
+        self.binary = binary
         self.port = free_port()
         self.directory = directory
-        self.process: "subprocess.Popen[bytes] | None" = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -312,7 +322,7 @@ class Daemon:
         # a free port may be taken by another process before the daemon listens on it (the
         # other pytest worker's stand-in once answered a daemon's test with 404s): the
         # daemon is running only when its own log says it listens, else it goes again
-        for attempt in range(3):
+        for _ in range(3):
             self.port = free_port()
             self.log = directory / f"twistd-{plugin}-{self.port}.log"
             self.process = subprocess.Popen(

@@ -11,7 +11,7 @@ go. L{BasicAuthGuard} puts any resource behind HTTP Basic authentication.
 import json
 import zipfile
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request
@@ -38,7 +38,7 @@ class SimpleIndex(Resource):
     isLeaf = True
 
     def __init__(
-        self, files: Dict[str, Iterable[Path]], yanked: Dict[str, str], speaks_json: bool = True
+        self, files: Mapping[str, Iterable[Path]], yanked: Dict[str, str], speaks_json: bool = True
     ) -> None:
         super().__init__()
         self._files = {project: list(paths) for project, paths in files.items()}

@@ -11,8 +11,8 @@ name misbehave (L{Upstream.fail}) and count what was asked (L{Upstream.requests}
 
 Names C{bench-<N>} (any N) are served klein's documents, so that benchmarks have as many
 packages as they like; C{huge-<N>} and C{wide-<N>} are served documents and Simple pages the
-size of the biggest projects' (L{tests.big_documents}). Names C{numbered-<N>} are too, but with version C{N.0} and N downloads
-in each period, so that a test can tell each package's answer from every other's.
+size of the biggest projects' (L{tests.big_documents}). Names C{numbered-<N>} are too, but with
+version C{N.0} and N downloads in each period, so that a test can tell each package's answer from every other's.
 
 Two ways to fail test what the daemon does with an answer it should not take: C{drip} answers
 200 with the headers of a big document at once and then its body L{DRIP_BYTES} at a time every
@@ -102,7 +102,7 @@ class Upstream(Resource):
         #: front end's queue): the first requests of a burst may then be counted after later
         #: ones were sent, as a loaded machine makes happen.
         self.stats_late_on_new_connection = 0.0
-        self._stats_channels: "weakref.WeakSet[object]" = weakref.WeakSet()
+        self._stats_channels: weakref.WeakSet[object] = weakref.WeakSet()
         #: pypistats' limits, or None for none.
         self.stats_limits: Optional[Sequence[Tuple[int, float]]] = STATS_LIMITS
         #: When each client address was last answered by /stats/, in the longest window.
@@ -329,7 +329,7 @@ class Upstream(Resource):
         document = self._fixtures / folder / f"{stand_in}.json"
         if not document.is_file():
             return None
-        body: "bytes | None" = document.read_bytes()
+        body: bytes | None = document.read_bytes()
         if number is not None:
             body = _numbered(document.read_bytes(), folder, name, int(number.group(1)))
         if version and body is not None:
@@ -362,7 +362,7 @@ def main(port: int, fixtures: Path = FIXTURES) -> None:
     from twisted.internet import reactor
     from twisted.web.server import Site
 
-    reactor.listenTCP(port, Site(Upstream(fixtures)), interface="127.0.0.1")
+    reactor.listenTCP(port, Site(Upstream(fixtures)), interface="127.0.0.1")  # type: ignore[arg-type]  # Twisted's hints refuse a Site
     reactor.run()
 
 

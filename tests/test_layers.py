@@ -89,7 +89,7 @@ def _imports(path: Path) -> Set[str]:
     """
     The modules C{path} imports, at any depth of its code (C{from a import b}: C{a} and C{a.b}).
     """
-    found = set()
+    found: Set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)

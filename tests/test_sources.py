@@ -1,6 +1,7 @@
 """
 The project read as source, for the habits tests/test_layers.py does not hold: the version
-written once, each name defined once, and no code in the package that only tests use.
+written once, each name defined once, no code in the package that only tests use, and none
+that nothing uses.
 """
 
 import ast
@@ -122,3 +123,66 @@ def test_no_code_in_the_package_only_tests_use():
                     continue
                 unused.add(f"{path.relative_to(PACKAGE)}: {item.name}")
     assert sorted(unused) == []
+
+
+def _read(paths: List[Path]) -> Set[str]:
+    """
+    Every name C{paths} read: loaded, an attribute, or imported (a name being assigned or
+    defined is not read).
+    """
+    read: Set[str] = set()
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # an annotation in quotes ("Deferred[_T]") reads the names in it too
+        quoted = [ast.parse(node.value, mode="eval") for node in ast.walk(tree)
+                  for node in _annotations(node)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+        for node in (n for t in [tree, *quoted] for n in ast.walk(t)):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                read.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                read.add(node.attr)
+            elif isinstance(node, ast.alias):
+                read.add(node.name.rsplit(".", 1)[-1])
+    return read
+
+
+def _annotations(node: ast.AST) -> Iterator[ast.AST]:
+    """
+    The annotations C{node} itself holds (an argument's, a return's, a variable's) and what
+    their subscripts hold (C{List["Deferred[_T]"]}).
+    """
+    found: List[ast.AST] = []
+    if isinstance(node, ast.arg) and node.annotation is not None:
+        found.append(node.annotation)
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+        found.append(node.returns)
+    elif isinstance(node, ast.AnnAssign):
+        found.append(node.annotation)
+    for annotation in found:
+        yield from ast.walk(annotation)
+
+
+def test_no_dead_code_in_the_package():
+    """
+    Every private function, class and method, and every constant of a module, public or
+    private, is read by the package, the plugin or bench/: what nothing reads is dead (and a
+    public one only tests read belongs in tests/).
+    """
+    read = _read(list(_sources()) + [ROOT / "twisted" / "plugins" / "pypipins_plugin.py"]
+                 + sorted((ROOT / "bench").rglob("*.py")))
+    dead = set()
+    for path in _sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+                dead.update(f"{path.relative_to(PACKAGE)}: {name}" for name in names
+                            if not name.startswith("__") and name not in read)
+            for item in [node] + (node.body if isinstance(node, ast.ClassDef) else []):
+                if (isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                        and item.name.startswith("_") and not item.name.startswith("__")
+                        and not item.decorator_list and item.name not in read):
+                    dead.add(f"{path.relative_to(PACKAGE)}: {item.name}")
+    assert sorted(dead) == []

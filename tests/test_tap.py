@@ -4,12 +4,12 @@ L{usage.UsageError}'s text). tests/scenarios/test_daemon.py runs one of each thr
 """
 
 import pytest
-
-pytestmark = pytest.mark.pure
 from twisted.python import usage
 
 from pypipins import shields_tap, tap
 from pypipins.store.redis import RedisAddress, Sentinels, parse_redis_url
+
+pytestmark = pytest.mark.pure
 
 
 def refusal(options: usage.Options, args):

@@ -36,7 +36,7 @@ def measure(tree: Path, venv: Path, work: Path) -> Dict[str, float]:
         try:
             for n in range(WARM_UP + PAGES):
                 # made-up names: nothing of one page is the next's
-                seconds = _timed(lambda: warm.get(stack.port, f"/?package=made-up-{n}", connection))
+                seconds = _timed(lambda n=n: warm.get(stack.port, f"/?package=made-up-{n}", connection))
                 if n >= WARM_UP:
                     times.append(seconds * 1000)
         finally:

@@ -8,7 +8,6 @@ tree, in front when asked.
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess

@@ -226,7 +226,8 @@ KINDS: Tuple[Kind[Any], ...] = (
     # shields' own error label is "versions"; its badges say the framework's name
     *(Kind(f"frameworkversions/{framework}", "versions", framework_versions_for(framework), says_asked=True)
       for framework in FRAMEWORK_NAMES),
-    *(Kind(route, "downloads", downloads_for(period), reads=Reads.DOWNLOADS) for route, period in ROUTE_PERIODS.items()),
+    *(Kind(route, "downloads", downloads_for(period), reads=Reads.DOWNLOADS)
+      for route, period in ROUTE_PERIODS.items()),
 )
 
 #: shields says "not found" for any name or version not on PyPI; "unknown index" and "not

@@ -127,7 +127,7 @@ class _Job:
         self.client = origin.client
         self.client_made = origin.client_made
         self.time_limit = time_limit
-        self.waiters: List["Deferred[bytes]"] = []
+        self.waiters: List[Deferred[bytes]] = []
         #: While the job waits for a worker: when it stops waiting.
         self.expiry: Optional[IDelayedCall] = None
 
@@ -255,14 +255,14 @@ class DrawingPool(Service):
         self._served: Dict[str, int] = {}
         self._turns = itertools.count()
         self._jobs: Dict[bytes, _Job] = {}
-        self._failures: "OrderedDict[bytes, Tuple[float, CannotDraw]]" = OrderedDict()
+        self._failures: OrderedDict[bytes, Tuple[float, CannotDraw]] = OrderedDict()
         self._starts: Set[IDelayedCall] = set()
         self._restart_delay = 0.0
         self._starting = Incident(
             "Raster workers", self._clock, "starting them again less and less often, up to "
             f"every {RESTART_DELAY_MAX:g} s; rasters wait, then are answered 503.", unit="starts",
         )
-        self._stopped: Optional["Deferred[None]"] = None
+        self._stopped: Optional[Deferred[None]] = None
         self._stop_kill: Optional[IDelayedCall] = None
 
     @property
@@ -318,7 +318,7 @@ class DrawingPool(Service):
             job.expiry = self._clock.callLater(WAIT_LIMIT, self._expired, job)
             self._waiting.setdefault(job.client, deque()).append(job)
             self._waiting_count += 1
-        waiter: "Deferred[bytes]" = Deferred(lambda d: self._cancelled(job, d))
+        waiter: Deferred[bytes] = Deferred(lambda d: self._cancelled(job, d))
         job.waiters.append(waiter)
         self._dispatch()
         return waiter

@@ -216,7 +216,7 @@ class _Element:
         self.name = name
         #: (local name, value): C{href} and C{xlink:href} both, if both are there
         self.attributes = attributes
-        self.children: List["_Element"] = []
+        self.children: List[_Element] = []
         self.text: List[str] = []
 
     def get(self, name: str) -> Optional[str]:

@@ -15,7 +15,7 @@ import base64
 import gzip
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -60,7 +60,7 @@ Icon = List[Union[str, float, None]]
 # Read once (0.1-0.2 s), by load(), which the daemons call as they start, before their port
 # listens: read at the first badge with a logo, it held the reactor that long. Held in memory,
 # the icons take 9 MB (CPython) to 21 MB (PyPy).
-@lru_cache(maxsize=None)
+@cache
 def _data() -> Tuple[Dict[str, Icon], Dict[str, str]]:
     raw = files(__package__).joinpath("logos.json.gz").read_bytes()
     document = json.loads(gzip.decompress(raw).decode("utf-8"))

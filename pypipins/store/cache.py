@@ -91,7 +91,7 @@ class MemoryCache:
         self._size = size
         #: Bytes the entries hold now.
         self.bytes = 0
-        self._entries: "OrderedDict[Any, Tuple[float, Any, int]]" = OrderedDict()
+        self._entries: OrderedDict[Any, Tuple[float, Any, int]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -44,7 +44,7 @@ class Flights:
     def __init__(self, clock: IReactorTime, claims: Optional[Claims] = None) -> None:
         self._clock = clock
         self._claims = claims
-        self._in_flight: Dict[str, List["Deferred[Any]"]] = {}
+        self._in_flight: Dict[str, List[Deferred[Any]]] = {}
         self._failed_at: Dict[str, float] = {}
 
     def in_flight(self, key: str) -> bool:
@@ -86,7 +86,7 @@ class Flights:
         @param kept: the record kept for C{key} if fresh, else L{None}: read when another
             daemon's fetch is over.
         """
-        waiter: "Deferred[T]" = Deferred()
+        waiter: Deferred[T] = Deferred()
         waiters = self._in_flight.get(key)
         if waiters is not None:
             waiters.append(waiter)

@@ -205,7 +205,7 @@ class RedisConnection(Service):
         self._factory: Any = None
         self._sentinel: Any = None
         #: Commands waiting for the first connection, while it is being made.
-        self._first: Optional[List["Deferred[None]"]] = None
+        self._first: Optional[List[Deferred[None]]] = None
         self._first_timer: Optional[IDelayedCall] = None
 
     @classmethod
@@ -322,7 +322,7 @@ class RedisConnection(Service):
 
     def _command(self, name: str, *args: Any, **kwargs: Any) -> "Deferred[Any]":
         if self._first is not None and not self.connected:
-            waiting: "Deferred[None]" = Deferred()
+            waiting: Deferred[None] = Deferred()
             self._first.append(waiting)
             return waiting.addCallback(lambda _: self._command(name, *args, **kwargs))
         if not self.connected:
@@ -406,7 +406,7 @@ def _in_time(
     return d.addBoth(done)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _master_factory() -> Any:
     # Made when first needed: txredisapi installs the default reactor when imported.
     import txredisapi

@@ -166,7 +166,7 @@ class _Entry:
     def __init__(self, fetch: Callable[[], "Deferred[Any]"], since: float) -> None:
         self.fetch = fetch
         self.since = since
-        self.waiters: List["Deferred[Any]"] = []
+        self.waiters: List[Deferred[Any]] = []
 
 
 class BudgetQueue:
@@ -207,8 +207,8 @@ class BudgetQueue:
             "sending nothing for the time it asks; counts kept are served, others wait.",
             unit="requests (429)",
         )
-        self._clients: "OrderedDict[str, _Entry]" = OrderedDict()
-        self._refreshes: "OrderedDict[str, _Entry]" = OrderedDict()
+        self._clients: OrderedDict[str, _Entry] = OrderedDict()
+        self._refreshes: OrderedDict[str, _Entry] = OrderedDict()
         self._timer: Optional[IDelayedCall] = None
         #: Whether the budget is being asked for a place (a shared one answers later).
         self._reserving = False
@@ -232,7 +232,7 @@ class BudgetQueue:
 
         @param waited_for: whether a client waits for it, rather than a background refresh.
         """
-        result: "Deferred[Any]" = Deferred()
+        result: Deferred[Any] = Deferred()
         if waited_for:
             self.hurry(key)
         entry = self._clients.get(key) or self._refreshes.get(key)

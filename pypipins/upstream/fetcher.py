@@ -495,7 +495,7 @@ def _redirect_target(at: str, location: str) -> Optional[str]:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     try:
-        parts.port
+        parts.port  # noqa: B018 (reading it raises ValueError for a port out of range)
     except ValueError:
         return None
     return target
@@ -555,7 +555,7 @@ class _Body(BodyProtocol):
         self._limit = limit
         self._chunks: List[bytes] = []
         self._size = 0
-        self.done: "Deferred[bytes]" = Deferred(lambda _: self._close())
+        self.done: Deferred[bytes] = Deferred(lambda _: self._close())
 
     def _close(self) -> None:
         # the response's transport, a proxy of the connection's: stopping it closes the TCP

@@ -58,7 +58,7 @@ class Gate:
         # its connection (or for a busy reactor) than the one after it
         self._started = RequestBudget(clock, [(per_second, 1.0)], ARRIVAL_MARGIN)
         self._metrics = metrics
-        self._waiting: Deque["Deferred[None]"] = deque()
+        self._waiting: Deque[Deferred[None]] = deque()
         self._timer: Optional[IDelayedCall] = None
         #: Requests that have a turn and have not given it back.
         self.in_flight = 0
@@ -89,7 +89,7 @@ class Gate:
                 f"{self.name}: {len(self._waiting)} requests already wait for a turn, more "
                 f"than {self._per_second} a second can let through in {patience:g} s"
             ))
-        turn: "Deferred[None]" = Deferred(self._gave_up)
+        turn: Deferred[None] = Deferred(self._gave_up)
         self._waiting.append(turn)
         self._pump()
         return turn

@@ -104,7 +104,7 @@ def parse_option(text: str) -> IndexOption:
             f"{name}: credentials go in auth=env:VARIABLE or auth=file:PATH, not in the URL"
         )
     try:
-        parts.port
+        parts.port  # noqa: B018 (reading it raises ValueError for a port out of range)
     except ValueError:
         raise ValueError(f"{name}: {url!r} has no valid port")
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -143,7 +143,7 @@ def _file_host(name: str, value: str) -> Origin:
     if "@" in parts.netloc:
         raise ValueError(f"{name}: files= is an origin, with no credentials in it")
     try:
-        parts.port
+        parts.port  # noqa: B018 (reading it raises ValueError for a port out of range)
     except ValueError:
         raise ValueError(f"{name}: files={value!r} has no valid port")
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -173,7 +173,7 @@ def authorization(secret: str) -> str:
     user, colon, password = secret.partition(":")
     if not colon:
         user, password = "__token__", secret
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def configure(

@@ -142,7 +142,7 @@ class PyPIStats:
         What C{counts} gives, if it does within the seconds a client waits; else L{Queued}
         (C{counts} goes on, and a later request finds what it gives).
         """
-        answer: "Deferred[T]" = Deferred()
+        answer: Deferred[T] = Deferred()
         timer = self._fetcher.clock.callLater(self._wait, _late, answer, name, self._wait)
         counts.addBoth(_in_time, answer, timer)
         return answer

@@ -34,7 +34,7 @@ class InFlight:
 
     def __init__(self) -> None:
         self.count = 0
-        self._waiting: List["Deferred[None]"] = []
+        self._waiting: List[Deferred[None]] = []
 
     def started(self) -> None:
         self.count += 1
@@ -52,7 +52,7 @@ class InFlight:
         """
         if self.count == 0:
             return succeed(None)
-        waiter: "Deferred[None]" = Deferred(lambda d: self._waiting.remove(d))
+        waiter: Deferred[None] = Deferred(lambda d: self._waiting.remove(d))
         self._waiting.append(waiter)
         return waiter
 

@@ -56,7 +56,7 @@ def join(*content: Content) -> Markup:
     """
     C{content} as markup, its text escaped, in order.
     """
-    out: "list[str]" = []
+    out: list[str] = []
     _write(content, out)
     return Markup("".join(out))
 

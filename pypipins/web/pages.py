@@ -161,7 +161,7 @@ _SECTION_HEADS = {
 def _badges_of(base: str, package: str, logo: str) -> List[Markup]:
     queries = [(style, badge_query(style, logo)) for style in STYLES]
     sections = []
-    for kind, doc in KIND_DOCS:
+    for kind, _ in KIND_DOCS:
         figures = [
             element(
                 "figure", {},
@@ -267,7 +267,7 @@ class PackagePages:
 
     def __init__(self, kept: int = KEPT_PAGES) -> None:
         self._kept_most = kept
-        self._kept: "OrderedDict[Tuple[str, str], Tuple[List[bytes], List[bytes], List[bytes]]]" = OrderedDict()
+        self._kept: OrderedDict[Tuple[str, str], Tuple[List[bytes], List[bytes], List[bytes]]] = OrderedDict()
 
     def page(self, base: str, package: str, logo: str, row: Row = DEFAULT_ROW) -> bytes:
         """

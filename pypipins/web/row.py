@@ -77,8 +77,8 @@ def chosen(
     """
     The row of C{kinds} (in the row's order) the query asks for: C{sent} says the builder's
     form was sent, in which case the badges are those C{ticked} (none, if none is: an
-    unticked box sends nothing), else the default ones. A kind there is not, a style or a language there is not, are left for the
-    default: a link kept from before a change still shows a row.
+    unticked box sends nothing), else the default ones. A kind there is not, a style or a
+    language there is not, are left for the default: a link kept from before a change still shows a row.
     """
     badges = default_row(kinds).badges if not sent else tuple(name for name in kinds if name in ticked)
     return Row(

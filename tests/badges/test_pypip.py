@@ -667,14 +667,23 @@ def test_customize_without_options_changes_nothing():
     assert badges.customize(error, Options()) == error
 
 
+def kind(name: str) -> badges.Kind:
+    """
+    PYPIP's kind of that name, which these tests know it has.
+    """
+    found = PYPIP.kind(name)
+    assert found is not None, name
+    return found
+
+
 @pytest.mark.parametrize(
     "badge",
     [
         Badge("pypi", "1.0", "brightgreen"),
         Badge("python", "3.9", "blue"),
-        PYPIP.error(PYPIP.kind("py_versions"), Reason.NOT_FOUND, Options()),
-        PYPIP.error(PYPIP.kind("d"), Reason.INVALID_NAME, Options()),
-        PYPIP.error(PYPIP.kind("license"), Reason.UNAVAILABLE, Options()),
+        PYPIP.error(kind("py_versions"), Reason.NOT_FOUND, Options()),
+        PYPIP.error(kind("d"), Reason.INVALID_NAME, Options()),
+        PYPIP.error(kind("license"), Reason.UNAVAILABLE, Options()),
     ],
 )
 def test_customize_label_applies_to_every_badge(badge):
@@ -795,7 +804,8 @@ def test_every_framework_reads_its_classifiers():
 
 
 def test_records_cached_before_names_were_kept_still_load():
-    record = b'{"version":"1","license":"","license_expression":"","classifiers":[],"requires_python":"","packagetypes":[]}'
+    record = (b'{"version":"1","license":"","license_expression":"","classifiers":[],"requires_python":"",'
+              b'"packagetypes":[]}')
     assert PackageFacts.from_json(record).name == ""
 
 

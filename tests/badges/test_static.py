@@ -56,7 +56,7 @@ def test_path():
     assert path("a", "-1", "blue", "svg") == "/badge/--1-blue.svg?label=a"
 
 
-texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 
 
 @settings(max_examples=1000)

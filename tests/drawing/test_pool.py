@@ -39,7 +39,7 @@ class Pools:
     """
 
     def __init__(self) -> None:
-        self.made: "list[DrawingPool]" = []
+        self.made: list[DrawingPool] = []
 
     def __call__(self, env: "dict[str, str] | None" = None, **kwargs: Any) -> DrawingPool:
         kwargs.setdefault("target", "tests.drawers:misbehaving")
@@ -63,6 +63,7 @@ def pools() -> Iterator[Pools]:
 def count(pool: DrawingPool, name: str, **labels: str) -> float:
     from prometheus_client.exposition import generate_latest
 
+    assert pool._metrics is not None
     return sample(generate_latest(pool._metrics.registry).decode(), name, **labels)
 
 
@@ -96,7 +97,7 @@ async def test_workers_draw_every_format(pools):
 
 @pytest_twisted.ensureDeferred
 async def test_a_worker_that_aborts_is_replaced_and_its_failure_remembered(pools):
-    events: "list[dict]" = []
+    events: list[dict] = []
     globalLogPublisher.addObserver(events.append)
     try:
         pool = pools(workers=1)
@@ -222,7 +223,7 @@ async def test_a_worker_that_cannot_start_is_started_again_less_and_less_often(p
     """
     broken = tmp_path / "broken"
     broken.touch()
-    events: "list[dict]" = []
+    events: list[dict] = []
     globalLogPublisher.addObserver(events.append)
     clock = Clock()
     try:
@@ -371,7 +372,7 @@ async def test_a_client_with_many_drawings_waiting_does_not_hold_up_another(pool
     await ready(pool, 1)
     hung = pool.draw(badge("HANG"), "png", Origin(A))
     await until(lambda: next(iter(pool._workers)).job is not None)
-    order: "list[str]" = []
+    order: list[str] = []
     many = [drawn_in_order(order, f"A{i}", pool.draw(badge(f"A{i}"), "png", Origin(A))) for i in range(10)]
     other = drawn_in_order(order, "B", pool.draw(badge("B"), "png", Origin(B)))
     clock.advance(5.0)

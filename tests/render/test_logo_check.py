@@ -147,7 +147,8 @@ def test_raster_logos_are_held_to_a_size():
     assert "60000x60000" in refusal(uri(jpeg, "image/jpeg"))
     gif = b"GIF89a" + struct.pack("<HHBBB", 10, 10, 0, 0, 0) + b"\x2c" + struct.pack("<HHHHB", 0, 0, 30_000, 30_000, 0)
     assert "30000x30000" in refusal(uri(gif, "image/gif"))
-    webp = b"RIFF" + struct.pack("<I", 30) + b"WEBPVP8X" + struct.pack("<I", 10) + b"\0" * 4 + (16383).to_bytes(3, "little") * 2
+    webp = (b"RIFF" + struct.pack("<I", 30) + b"WEBPVP8X" + struct.pack("<I", 10) + b"\0" * 4
+            + (16383).to_bytes(3, "little") * 2)
     assert "16384x16384" in refusal(uri(webp, "image/webp"))
     assert "cannot be read" in refusal(uri(b"\xff\xd8\xff\xe0", "image/jpeg"))
     assert MAX_PIXELS == 2048 * 2048

@@ -14,7 +14,7 @@ import io
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Iterator, List, Tuple, cast
 from urllib.parse import quote
 
 import pytest
@@ -66,7 +66,8 @@ def pages(tmp_path: Path) -> Iterator[Tuple[str, Path]]:
 
 def red_pixels(driver) -> int:
     shot = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
-    colours = shot.getcolors(shot.width * shot.height) or []
+    # an RGB image's colours are triples
+    colours = cast(List[Tuple[int, Tuple[int, int, int]]], shot.getcolors(shot.width * shot.height) or [])
     return sum(count for count, (r, g, b) in colours if r > 200 and g < 60 and b < 60)
 
 

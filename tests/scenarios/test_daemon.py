@@ -238,7 +238,7 @@ async def test_a_raster_that_cannot_be_drawn_never_takes_the_daemon_down(start_d
     await until(lambda: len(children(daemon.process.pid)) == 2)
     workers = children(daemon.process.pid)
     path = f"/license/klein/badge.png?label={CRASHING_LABEL}&style=flat-square"
-    for attempt in range(2):
+    for _ in range(2):
         response = await treq.get(daemon.url(path))
         body = await response.content()
         if platform.python_implementation() == "PyPy":
@@ -329,7 +329,8 @@ async def test_rasters_of_logos_that_would_hold_the_workers_never_reach_them(sta
     answers = await gatherResults([Deferred.fromCoroutine(a) for a in attacks + plain])
     for n, (code, body) in enumerate(answers[:12]):
         assert code == 422
-        assert body.startswith(f"This badge cannot be drawn as PNG. As SVG it can: /badge/atk-{n}-blue.svg?logo=".encode())
+        assert body.startswith(
+            f"This badge cannot be drawn as PNG. As SVG it can: /badge/atk-{n}-blue.svg?logo=".encode())
     assert [(code, body[:4]) for code, body in answers[12:]] == [(200, b"\x89PNG")] * 4
     code, body = await get(daemon.url(f"/badge/atk-0-blue.svg?logo={quote(attack(0), safe='')}"))
     assert code == 200 and b"<image" in body

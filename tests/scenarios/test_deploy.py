@@ -742,7 +742,7 @@ class Supervisor:
         self.user = "nobody" if runs_as_nobody(sys.executable) else "root"
         if self.user == "root":
             warnings.warn(f"{sys.executable} cannot be run by nobody here (a folder on its path "
-                          "is private): the programs run as root in this test")
+                          "is private): the programs run as root in this test", stacklevel=2)
         upstream, _ = backend
         directory = processes.open
         numprocs = re.search(r"^numprocs=(\d+)$", (ETC / "supervisor" / "pypipins.conf").read_text(),

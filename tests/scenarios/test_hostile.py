@@ -492,6 +492,14 @@ def test_rasters_of_hostile_text(raster_daemon, label, message, ext, style, labe
 
 def test_the_daemon_answers_after_the_fuzz(raster_daemon):
     daemon = raster_daemon.daemon
+    # the fuzz's explicit examples, asked here too: pytest-xdist may have run the fuzz in the
+    # other worker's daemon
+    for label, message, ext, style in [("\u202egpj.exe", "MIT", "png", "flat"),
+                                       ("\u2067\u05e9\u05dc\u05d5\u05dd\u2069 x", "\u202b\u0627\u0644\u202c",
+                                        "gif", "for-the-badge")]:
+        query = f"style={style}&label={quote(label, safe='')}&labelColor=abc"
+        code, _, _ = raster_daemon.get(f"/license/{raster_daemon.package(message)}/badge.{ext}?{query}")
+        assert code in (200, 422)
     code, _, body = raster_daemon.get("/license/klein/badge.png")
     assert (code, body[:4]) == (200, b"\x89PNG")
     # its two workers (one replaced a moment ago, perhaps)

@@ -193,11 +193,11 @@ REFUSED = [
 
 def test_requests_twisted_refuses_are_in_the_access_log(daemon):
     started, route, spool = daemon
-    for sent, line in REFUSED:
+    for sent, _ in REFUSED:
         with socket.create_connection(("127.0.0.1", started.port)) as connection:
             connection.sendall(sent)
             response, closed = answer(connection, 5)
             assert response == b"HTTP/1.1 400 Bad Request\r\n\r\n" and closed
     log = started.stop()
-    for sent, line in REFUSED:
+    for _, line in REFUSED:
         assert log.count(line) == 1, (line, log)

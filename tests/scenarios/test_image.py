@@ -149,7 +149,7 @@ class Container:
         return podman("exec", self.name, *command).stdout
 
     def state(self, field: str) -> str:
-        return podman("inspect", self.name, "--format", "{{.State.%s}}" % field).stdout.strip()
+        return podman("inspect", self.name, "--format", f"{{{{.State.{field}}}}}").stdout.strip()
 
     def remove(self) -> None:
         podman("rm", "--force", self.name, check=False)
@@ -286,7 +286,8 @@ def test_the_compose_file_serves_badges_through_varnish(image):
         assert (status, body[:8]) == (200, PNG)
         # Varnish asks both daemons' /healthz on its loopback, as the VCL says
         for daemon in ("pypipins-1", "pypipins-2"):
-            wait_until(lambda: '/healthz HTTP/1.1" 200 ' in podman("logs", f"{project}_{daemon}_1").stdout,
+            logs = f"{project}_{daemon}_1"
+            wait_until(lambda logs=logs: '/healthz HTTP/1.1" 200 ' in podman("logs", logs).stdout,
                        30, f"Varnish's probe answered by {daemon}")
         # Redis keeps its data in the volume
         mounts = podman("inspect", f"{project}_redis_1", "--format",

@@ -19,9 +19,10 @@ import pytest_twisted
 import treq
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IListeningPort
 from twisted.web.server import Site
 
-from tests.helpers import RunningService, free_port, make_service, until, wait_for_port
+from tests.helpers import RunningService, free_port, make_service, port_of, until, wait_for_port
 from tests.simple_standin import BasicAuthGuard, SimpleIndex
 from tests.standin import Upstream
 
@@ -217,10 +218,10 @@ async def test_pypiserver_with_and_without_authentication(
     assert f"index:anonymous failing ({private_pypiserver.url}typed-corp/ answered 401)" in log
 
 
-def listen(resource) -> int:
+def listen(resource) -> IListeningPort:
     site = Site(resource)
     site.noisy = False
-    return reactor.listenTCP(0, site, interface="127.0.0.1")
+    return reactor.listenTCP(0, site, interface="127.0.0.1")  # type: ignore[arg-type]  # Twisted's hints refuse a Site
 
 
 @pytest.fixture
@@ -233,8 +234,8 @@ def standin_index(distributions) -> Iterator[Tuple[SimpleIndex, str]]:
                         {"typed_corp-1.2.0.tar.gz": "broken", "typed_corp-1.2.0-py3-none-any.whl": ""})
     guarded = BasicAuthGuard(index, "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode())
     pages, files = listen(guarded), listen(index)
-    index.files_url = f"http://localhost:{files.getHost().port}"
-    yield index, f"http://127.0.0.1:{pages.getHost().port}/simple"
+    index.files_url = f"http://localhost:{port_of(files)}"
+    yield index, f"http://127.0.0.1:{port_of(pages)}/simple"
     pytest_twisted.blockon(pages.stopListening())
     pytest_twisted.blockon(files.stopListening())
 

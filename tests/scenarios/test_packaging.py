@@ -6,6 +6,7 @@ rest) through a path entry, but not the project itself, so only the install unde
 make the plugin appear; no package index is asked.
 """
 
+import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,11 @@ from tests.helpers import ROOT
 
 pytestmark = pytest.mark.system
 
-SOURCES = ["setup.py", "README.rst", "requirements.txt", "pypipins", "twisted"]
+SOURCES = ["pyproject.toml", "README.rst", "requirements.txt", "pypipins", "twisted"]
+
+#: The environment of every command here, without a PYTHONPATH: one naming the checkout (as a
+#: worktree's test runs do) would show the plugin to a venv that never installed the project.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
 
 LIST_PLUGINS = (
     "import sys; sys.argv = ['twistd', '--help']\n"
@@ -35,11 +40,11 @@ DRAW_WITH_LOGO = (
 
 
 def venv(where: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True, env=ENV)
     python = where / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env=ENV,
     ).stdout.strip()
     # The test environment's packages (pip, setuptools, Twisted...) after the venv's own.
     Path(site, "outer.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
@@ -48,7 +53,7 @@ def venv(where: Path) -> Path:
 
 def plugins(python: Path, cwd: Path) -> str:
     return subprocess.run(
-        [str(python), "-c", LIST_PLUGINS], cwd=cwd, capture_output=True, text=True, check=True
+        [str(python), "-c", LIST_PLUGINS], cwd=cwd, capture_output=True, text=True, check=True, env=ENV,
     ).stdout
 
 
@@ -73,7 +78,7 @@ def test_install_makes_twistd_list_the_plugin(tmp_path, editable):
     install = [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
                "--no-build-isolation"]
     install += ["-e", str(source)] if editable else [str(source)]
-    subprocess.run(install, check=True, cwd=elsewhere)
+    subprocess.run(install, check=True, cwd=elsewhere, env=ENV)
     listed = plugins(python, elsewhere)
     assert "pypipins" in listed
     assert "PyPI badges" in listed
@@ -84,6 +89,6 @@ def test_install_makes_twistd_list_the_plugin(tmp_path, editable):
         # and so was the package data: text widths and logos
         drawn = subprocess.run(
             [str(python), "-c", DRAW_WITH_LOGO], cwd=elsewhere, capture_output=True, text=True,
-            check=True,
+            check=True, env=ENV,
         ).stdout
         assert drawn.startswith("<svg") and 'href="data:image/svg+xml;base64,' in drawn

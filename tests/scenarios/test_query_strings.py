@@ -7,7 +7,7 @@ is whole; and the responses kept ready are told apart by the query as it is read
 import base64
 import json
 import xml.etree.ElementTree as ET
-from typing import Any, List, Tuple
+from typing import Any, List, Optional, Tuple
 
 import pytest
 import pytest_twisted
@@ -33,7 +33,7 @@ async def get(url: str) -> Tuple[int, bytes]:
     return response.code, await response.content()
 
 
-def hrefs(body: bytes, tag: str) -> List[str]:
+def hrefs(body: bytes, tag: str) -> List[Optional[str]]:
     return [e.get("href") or e.get(XLINK + "href") for e in ET.fromstring(body).findall(f".//{SVG}{tag}")]
 
 
@@ -77,6 +77,6 @@ async def test_responses_kept_ready_by_the_query_as_read(daemons):
 async def test_the_home_page_reads_the_query_alike(daemons):
     pypipins, _ = daemons
     code, body = await get(pypipins.url("/?package=klein;x"))
-    assert code == 400 and "klein;x".encode() in body
+    assert code == 400 and b"klein;x" in body
     code, body = await get(pypipins.url("/?package=klein&logo=python"))
     assert code == 200

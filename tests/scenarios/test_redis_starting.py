@@ -3,15 +3,16 @@ A daemon asked for a badge at once, while its first connection to Redis is still
 the request waits for it (briefly) rather than count Redis as failing.
 """
 
-from typing import Any, List
+from typing import Any, List, cast
 
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.logger import globalLogPublisher
+from twisted.internet.defer import maybeDeferred
+from twisted.logger import ILogObserver, globalLogPublisher
 from twisted.protocols.portforward import ProxyFactory, ProxyServer
 
-from tests.helpers import RedisServer, RunningUpstream, make_service
+from tests.helpers import RedisServer, RunningUpstream, make_service, port_of
 
 pytestmark = pytest.mark.system
 
@@ -41,17 +42,19 @@ async def test_a_request_at_once_waits_for_the_first_connection(
     upstream: RunningUpstream, redis: RedisServer
 ) -> None:
     events: List[Any] = []
-    proxy = reactor.listenTCP(0, SlowStartFactory("127.0.0.1", redis.port), interface="127.0.0.1")
-    globalLogPublisher.addObserver(events.append)
-    running = make_service(upstream, f"redis://127.0.0.1:{proxy.getHost().port}/0")
+    observer = cast(ILogObserver, events.append)
+    factory = SlowStartFactory("127.0.0.1", redis.port)
+    proxy = reactor.listenTCP(0, factory, interface="127.0.0.1")  # type: ignore[arg-type]  # Twisted's hints
+    globalLogPublisher.addObserver(observer)
+    running = make_service(upstream, f"redis://127.0.0.1:{port_of(proxy)}/0")
     try:
         response = await running.get("/v/klein/badge.json")
         assert response.code == 200
         assert running.redis.connected
     finally:
-        globalLogPublisher.removeObserver(events.append)
-        await running.service.stopService()
-        await proxy.stopListening()
+        globalLogPublisher.removeObserver(observer)
+        await maybeDeferred(running.service.stopService)
+        await maybeDeferred(proxy.stopListening)
     # kept in Redis, as by a daemon whose Redis answers, and nothing said of Redis failing
     fetched_at, record = redis.cached("pypipins:facts:klein")
     assert record["version"]

@@ -272,7 +272,8 @@ def test_build_a_row_tick_choose_copy(browser, standin, start_daemon, redis, tmp
     logo.clear()
     logo.send_keys("<b>")
     assert browser.execute_script("return document.getElementById('logo').validity.valid") is False
-    WebDriverWait(browser, 10).until(lambda d: row_drawn(d) and row_drawn(d)[0] == "/v/klein/badge.svg?style=for-the-badge")
+    WebDriverWait(browser, 10).until(
+        lambda d: row_drawn(d) and row_drawn(d)[0] == "/v/klein/badge.svg?style=for-the-badge")
     logo.clear()
     logo.send_keys("python")
     row.drawn()

@@ -104,7 +104,8 @@ async def test_download_periods(service, query, message):
 @pytest.mark.parametrize(
     "query, label, message",
     [("framework=wagtail", "wagtail versions", "6"), ("framework=django-cms", "django-cms versions", "3.11"),
-     ("framework=jupyterlab", "jupyterlab versions", "4"), ("framework=rails", "framework versions", "unknown framework")],
+     ("framework=jupyterlab", "jupyterlab versions", "4"),
+     ("framework=rails", "framework versions", "unknown framework")],
 )
 @pytest_twisted.ensureDeferred
 async def test_frameworks(service, query, label, message):

@@ -208,7 +208,7 @@ async def get(url: str) -> dict:
 async def all_at_once(urls: List[str], at_most: int = 50) -> List[dict]:
     semaphore = DeferredSemaphore(at_most)
     return await gatherResults(
-        [semaphore.run(lambda u=u: Deferred.fromCoroutine(get(u))) for u in urls]
+        [semaphore.run(lambda u: Deferred.fromCoroutine(get(u)), u) for u in urls]
     )
 
 

@@ -26,11 +26,11 @@ class Upstream:
     """
 
     def __init__(self, stored: Dict[str, str]) -> None:
-        self.asked: List["Deferred[str]"] = []
+        self.asked: List[Deferred[str]] = []
         self.stored = stored
 
     def fetch(self) -> "Deferred[str]":
-        d: "Deferred[str]" = Deferred()
+        d: Deferred[str] = Deferred()
         self.asked.append(d)
         return d
 

@@ -6,16 +6,19 @@ stand-in, a Clock): what each says, and what each costs upstream.
 import json
 import threading
 
+from typing import cast
+
 import pytest
 import pytest_twisted
 from treq.testing import StubTreq
+from twisted.internet.interfaces import IReactorThreads
 from twisted.internet.task import Clock
 
 from pypipins.store.cache import MemoryCache
 from pypipins.drawing.images import LocalImages
 from pypipins.store.flight import RETRY_AFTER
 from pypipins.store.lookup import PROVENANCE_FRESH, Lookup
-from pypipins.facts import ReleaseFiles
+from pypipins.facts import PackageSource, ReleaseFiles
 from pypipins.upstream import simple as simple_api
 from pypipins.upstream.fetcher import OFF_REACTOR, Condensing, Fetcher
 from pypipins.upstream.pypi import PyPI
@@ -37,15 +40,18 @@ class Site:
         self.clock.advance(1_000_000)
         self.upstream = Upstream(clock=self.clock.seconds)
         fetcher = Fetcher(StubTreq(self.upstream), self.clock)
-        simple = SimpleIndex(fetcher, self.clock, "http://pypi.test/simple")
+        # no distribution is opened here, so the reactor's thread pool is never asked for
+        threads = cast(IReactorThreads, self.clock)
+        simple = SimpleIndex(fetcher, threads, "http://pypi.test/simple")
         # an index named "mirror", here the same stand-in under another name
-        mirror = (SimpleIndex(fetcher, self.clock, "http://mirror.test/simple")
-                  if index_api == "simple" else PyPI(fetcher, "http://mirror.test/pypi"))
+        simple_mirror = SimpleIndex(fetcher, threads, "http://mirror.test/simple")
+        mirror: PackageSource = (simple_mirror if index_api == "simple"
+                                 else PyPI(fetcher, "http://mirror.test/pypi"))
         self.lookup = Lookup(
             MemoryCache(self.clock), PyPI(fetcher, "http://pypi.test/pypi"),
             PyPIStats(fetcher, "http://pypi.test/stats"), self.clock, TTL,
             indexes={"mirror": mirror}, simple=simple,
-            simple_indexes={"mirror": mirror} if index_api == "simple" else {},
+            simple_indexes={"mirror": simple_mirror} if index_api == "simple" else {},
         )
         images = LocalImages(MemoryCache(self.clock), ForkingDrawer(), MemoryCache(self.clock))
         self.client = StubTreq(in_memory_site(self.lookup, images, self.clock).resource())

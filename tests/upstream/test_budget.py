@@ -25,7 +25,7 @@ def test_budget_waits_for_the_window_that_is_full():
     assert [budget.take() for _ in range(6)] == [True] * 5 + [False]
     assert budget.wait() == 1.0
     clock.advance(1)
-    for second in range(5):
+    for _ in range(5):
         assert [budget.take() for _ in range(5)] == [True] * 5
         clock.advance(1)
     # 30 in the last minute: the next when the first leaves the window
@@ -275,7 +275,7 @@ def test_a_fault_of_the_queue_is_logged_once_and_the_queue_goes_on():
     upstream = Upstream(clock)
     budget = LaterBudget()
     metrics = BrokenMetrics()
-    queue = BudgetQueue(clock, budget, 100, "pypistats", metrics)  # type: ignore[arg-type]
+    queue = BudgetQueue(clock, budget, 100, "pypistats", metrics)
     events: List[dict] = []
     globalLogPublisher.addObserver(events.append)
     try:

@@ -7,7 +7,7 @@ from its origin and its file hosts; Retry-After read.
 
 import base64
 import json
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import pytest
 import pytest_twisted
@@ -18,7 +18,7 @@ from twisted.internet.task import Clock
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from pypipins.facts import NotFound, Unavailable
+from pypipins.facts import Unavailable
 from pypipins.ops.health import UpstreamHealth
 from pypipins.ops.metrics import Metrics
 from pypipins.upstream import pypi, pypistats

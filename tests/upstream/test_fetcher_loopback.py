@@ -14,7 +14,8 @@ import pytest
 import pytest_twisted
 from treq.client import HTTPClient
 from twisted.internet import reactor
-from twisted.internet.protocol import Factory, Protocol
+from twisted.internet.interfaces import IReactorSSL
+from twisted.internet.protocol import Protocol, ServerFactory, connectionDone
 from twisted.internet.ssl import Certificate, PrivateCertificate
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
@@ -22,7 +23,7 @@ from twisted.web.client import Agent, BrowserLikePolicyForHTTPS, HTTPConnectionP
 
 from pypipins.facts import NotFound, Unavailable
 from pypipins.upstream.fetcher import DRAIN_SECONDS, Fetcher, TooLarge, whole
-from tests.helpers import make_service, until
+from tests.helpers import make_service, port_of, until
 
 pytestmark = pytest.mark.system
 
@@ -47,21 +48,23 @@ class Dripping(Protocol):
     def dataReceived(self, data: bytes) -> None:
         self.received += data
         if self.dripping is None and b"\r\n\r\n" in self.received:
+            assert self.transport is not None
             self.transport.write(self.server.head)
             self.dripping = LoopingCall(self.drip)
             self.dripping.start(self.server.every)
 
     def drip(self) -> None:
+        assert self.transport is not None
         self.transport.write(b" " * self.server.chunk)
         self.server.sent += self.server.chunk
 
-    def connectionLost(self, reason: Failure) -> None:
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         if self.dripping is not None and self.dripping.running:
             self.dripping.stop()
         self.server.closed = True
 
 
-class DrippingServer(Factory):
+class DrippingServer(ServerFactory):
     def __init__(self, status: bytes = b"200 OK", length: Optional[int] = 10_000_000,
                  chunk: int = 100, every: float = 0.05) -> None:
         self.head = b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
@@ -105,13 +108,13 @@ class Served:
         self.pool = HTTPConnectionPool(reactor)
         if tls:
             certificate = _certificate()
-            self.port = reactor.listenSSL(0, server, certificate.options(), interface="127.0.0.1")
+            self.port = IReactorSSL(reactor).listenSSL(0, server, certificate.options(), interface="127.0.0.1")
             agent = Agent(reactor, BrowserLikePolicyForHTTPS(Certificate.loadPEM(certificate.dumpPEM())),
                           pool=self.pool)
         else:
             self.port = reactor.listenTCP(0, server, interface="127.0.0.1")
             agent = Agent(reactor, pool=self.pool)
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port.getHost().port}/pypi/x/json"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port_of(self.port)}/pypi/x/json"
         self.fetcher = Fetcher(HTTPClient(agent), reactor, TIMEOUT)
 
     def stop(self) -> None:

@@ -173,7 +173,8 @@ def test_record_from_an_earlier_version_still_reads():
     Records stay in Redis for a week across upgrades: fields added since take their default,
     and fields dropped since are ignored.
     """
-    old = b'{"version":"1.0","license":"MIT","license_expression":"","classifiers":[],"requires_python":"","packagetypes":["sdist"]}'
+    old = (b'{"version":"1.0","license":"MIT","license_expression":"","classifiers":[],"requires_python":"",'
+           b'"packagetypes":["sdist"]}')
     assert PackageFacts.from_json(old) == PackageFacts(version="1.0", license="MIT", packagetypes=("sdist",))
     assert PackageFacts.from_json(b'{"version":"1.0","gone":3}') == PackageFacts(version="1.0")
 

@@ -190,7 +190,8 @@ _FILE = st.fixed_dictionaries({}, optional={
 }) | _ANY_JSON
 _PAGE = st.fixed_dictionaries({}, optional={
     "files": st.lists(_FILE, max_size=4) | _ANY_JSON,
-    "meta": st.fixed_dictionaries({}, optional={"api-version": st.sampled_from(["1.4", "2.0", "x"]) | _ANY_JSON}) | _ANY_JSON,
+    "meta": st.fixed_dictionaries(
+        {}, optional={"api-version": st.sampled_from(["1.4", "2.0", "x"]) | _ANY_JSON}) | _ANY_JSON,
     "project-status": st.fixed_dictionaries({}, optional={"status": st.sampled_from(["archived", " ", ""]) | _ANY_JSON})
     | _ANY_JSON,
 })

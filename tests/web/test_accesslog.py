@@ -27,8 +27,17 @@ class CountedWrites(io.StringIO):
         return super().write(text)
 
 
+class AnsweredRequest(DummyRequest):
+    """
+    A L{DummyRequest} with what the access log reads of an answered L{Request} besides.
+    """
+
+    code: int
+    sentLength: int
+
+
 def answered(path: bytes, code: int = 200) -> DummyRequest:
-    request = DummyRequest(path.strip(b"/").split(b"/"))
+    request = AnsweredRequest(path.strip(b"/").split(b"/"))
     request.uri = path
     request.code = code
     request.sentLength = 1275

@@ -5,7 +5,7 @@ Clock. The same through the daemons as users start them is in tests/scenarios/te
 """
 
 import io
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 import pytest
 from twisted.internet.address import IPv4Address
@@ -43,7 +43,7 @@ class Counted(Resource):
         super().__init__()
         self.rendered: List[bytes] = []
 
-    def render_GET(self, request: Request) -> bytes:
+    def render_GET(self, request: Request) -> Union[bytes, int]:
         self.rendered.append(request.uri)
         return b"x" * ANSWER
 

@@ -102,11 +102,11 @@ def test_answers_still_in_flight_are_cut_after_the_patience():
 class Part(Service):
     def __init__(self, name: str, stops: List[str], failing: bool = False) -> None:
         self.name, self.stops, self.failing = name, stops, failing
-        self.stopping: "Deferred[None]" = Deferred()
+        self.stopping: Deferred[None] = Deferred()
 
     def stopService(self) -> "Deferred[None]":
         super().stopService()
-        self.stops.append(self.name)
+        self.stops.append(str(self.name))
         if self.failing:
             raise RuntimeError("cannot stop")
         return self.stopping

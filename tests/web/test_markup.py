@@ -13,12 +13,12 @@ pytestmark = pytest.mark.pure
 
 
 def flattened(tag: Tag) -> str:
-    out = []
-    flattenString(None, tag).addBoth(out.append)
+    out: list[bytes] = []
+    flattenString(None, tag).addCallback(out.append)
     return out[0].decode("utf-8")
 
 
-_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+_TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=12)
 _NAMES = st.sampled_from(["p", "pre", "a", "img", "input", "option", "div", "code"])
 _ATTRIBUTES = st.dictionaries(st.sampled_from(["id", "class", "href", "value", "data-copy", "for", "hidden"]),
                               _TEXT, max_size=3)

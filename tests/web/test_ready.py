@@ -162,7 +162,7 @@ def _keep_many(ready, count, body):
     under a key of strings and bytes made afresh, as a request's are.
     """
     for n in range(count):
-        args = {"style".encode(): [f"flat-{n % 3}".encode()]}
+        args = {b"style": [f"flat-{n % 3}".encode()]}
         key = ready_key("", "".join(["lic", "ense"]), f"package-{n}", None, "".join(["s", "vg"]), args)
         ready.keep(key, Response(body, "image/svg+xml;charset=utf-8", 3600), 3600)
 

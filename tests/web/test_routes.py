@@ -216,7 +216,8 @@ def test_unknown_frameworks_are_404(site, path):
       "/pypi/frameworkversions/django/typed-django.json?style=flat-square&label=dj"),
      ("/pypi/djversions/typed-django/1.0.png", "/pypi/frameworkversions/django/typed-django/1.0.png"),
      # the client's bytes sent back escaped, as ASCII
-     ("/pypi/djversions/caf%C3%A9%22%3C%20x.svg?a=%0d%0a%22", "/pypi/frameworkversions/django/caf%C3%A9%22%3C%20x.svg?a=%0d%0a%22")],
+     ("/pypi/djversions/caf%C3%A9%22%3C%20x.svg?a=%0d%0a%22",
+      "/pypi/frameworkversions/django/caf%C3%A9%22%3C%20x.svg?a=%0d%0a%22")],
 )
 def test_djversions_moved(site, path, location):
     response = site.get(path)

@@ -7,11 +7,12 @@ badges take, C{?version=} and C{?index=}; and of the recorded numpy, cryptograph
 
 import json
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, List, cast
 
 import pytest
 import treq
 from treq.testing import StubTreq
+from twisted.internet.interfaces import IReactorThreads
 from twisted.internet.task import Clock
 from twisted.web.resource import Resource
 
@@ -71,13 +72,15 @@ PROJECTS = {
         "3.0", "x-3.0-cp313-cp313t-" + LINUX + ".whl", "x-3.0-cp314-cp314t-win_amd64.whl",
         "x-3.0-cp315-abi3.abi3t-" + LINUX + ".whl", "x-3.0-cp316-cp316t-" + LINUX + ".whl",
         "x-3.0-cp39-abi3-" + LINUX + ".whl", "x-3.0-pp311-pypy311_pp73-win_amd64.whl",
-        vulnerabilities=[vulnerability("GHSA-aaaa-bbbb-cccc"), vulnerability("PYSEC-2026-1", withdrawn="2026-01-02T00:00:00Z")]),
+        vulnerabilities=[vulnerability("GHSA-aaaa-bbbb-cccc"),
+                         vulnerability("PYSEC-2026-1", withdrawn="2026-01-02T00:00:00Z")]),
     "vulnerable": document("4.0", "x-4.0.tar.gz", vulnerabilities=[vulnerability(f"PYSEC-2026-{n}") for n in range(3)]),
 }
 
 #: Releases' own documents, C{/pypi/<name>/<version>/json}.
 RELEASES = {
-    ("pure", "1.0"): document("1.0", "x-1.0.tar.gz", vulnerabilities=[vulnerability("GHSA-1"), vulnerability("GHSA-2")]),
+    ("pure", "1.0"): document("1.0", "x-1.0.tar.gz",
+                              vulnerabilities=[vulnerability("GHSA-1"), vulnerability("GHSA-2")]),
     ("vulnerable", "4.1b1"): document("4.1b1", "x-4.1b1-py3-none-any.whl"),
 }
 
@@ -130,7 +133,8 @@ class Site:
         clock.advance(1_000_000)
         self.upstream = Documents()
         fetcher = Fetcher(StubTreq(self.upstream), clock)
-        simple = SimpleIndex(fetcher, clock, "http://u/simple")
+        # no distribution is opened here, so the reactor's thread pool is never asked for
+        simple = SimpleIndex(fetcher, cast(IReactorThreads, clock), "http://u/simple")
         lookup = Lookup(MemoryCache(clock), PyPI(fetcher, "http://u/pypi"), PyPIStats(fetcher, "http://u/stats"),
                         clock, 600, indexes={"corp": simple, "mirror": PyPI(fetcher, "http://u/index")},
                         simple_indexes={"corp": simple})
@@ -247,7 +251,8 @@ def test_every_format_on_both_routes(site):
                 assert response.code == 200, path
                 assert response.headers.getRawHeaders("content-type") == [CONTENT_TYPES[ext]], path
                 assert response.body, path
-    assert svg_texts(site.get("/free-threaded/threads/badge.svg").body)["title"] == "free-threaded: 3.13t, 3.14t, 3.15t+"
+    assert (svg_texts(site.get("/free-threaded/threads/badge.svg").body)["title"]
+            == "free-threaded: 3.13t, 3.14t, 3.15t+")
     assert svg_texts(site.get("/pypi/platforms/threads").body)["title"] == "platforms: linux | windows"
 
 
