@@ -292,7 +292,7 @@ def test_a_kind_whose_function_does_not_fit_what_it_reads_is_a_type_error(tmp_pa
     snippet = tmp_path / "misfits.py"
     snippet.write_text(_MISFITS, encoding="utf-8")
     out, _, status = api.run([
-        "--config-file", str(Path(__file__).parents[2] / "mypy.ini"),
+        "--config-file", str(Path(__file__).parents[2] / "pyproject.toml"),
         "--cache-dir", str(tmp_path / "cache"), str(snippet),
     ])
     errors = [line for line in out.splitlines() if ": error:" in line]
