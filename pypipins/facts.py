@@ -8,11 +8,16 @@ kept as the few words their names say (L{Wheels}), not as the names.
 
 import json
 import re
-from typing import Any, Dict, Iterable, List, Optional, Protocol, Set, Tuple, TypeVar
+from typing import (
+    Any, Container, Dict, Generic, Iterable, List, Optional, Protocol, Set, Tuple, TypeVar,
+)
 
 import attrs
 from packaging.version import Version
 from twisted.internet.defer import Deferred
+
+
+T = TypeVar("T")
 
 
 class NotFound(Exception):
@@ -541,4 +546,61 @@ class DownloadsSource(Protocol):
     def in_time(self, counts: "Deferred[_T]", name: str) -> "Deferred[_T]":
         """
         What C{counts} gives if it does within the seconds a client waits, else L{Queued}.
+        """
+
+
+@attrs.frozen
+class Answer(Generic[T]):
+    """
+    Facts; whether they are older than their TTL (the upstream is being asked again, or failed
+    to answer); and until when they are fresh, so that what is made of them can be kept as long.
+    """
+
+    value: T
+    stale: bool = False
+    fresh_until: float = 0.0
+
+
+class FactsReader(Protocol):
+    """
+    The reads a badge needs, by (valid, normalised) name, each failing with L{NotFound},
+    L{Unavailable} or L{Queued}: what L{pypipins.store.lookup.Lookup} does, and all that
+    L{pypipins.badges.pipeline} asks of it. Defined here, low, so that the pipeline (in
+    badges/, below store/) depends on the reads and not on where they are kept.
+    """
+
+    @property
+    def indexes(self) -> Container[str]:
+        """
+        The names of the other indexes a badge may name with C{?index=}.
+        """
+
+    @property
+    def simple_indexes(self) -> Container[str]:
+        """
+        Those of L{indexes} that have a Simple API.
+        """
+
+    def package(
+        self, name: str, version: Optional[str] = None, index: Optional[str] = None
+    ) -> "Deferred[Answer[PackageFacts]]":
+        """
+        The facts of the latest release, or of release C{version}, on PyPI or C{index}.
+        """
+
+    def project(self, name: str, index: Optional[str] = None) -> "Deferred[Answer[ProjectFacts]]":
+        """
+        What the project's Simple API page says, on PyPI or C{index}.
+        """
+
+    def provenance(
+        self, name: str, version: Optional[str] = None, index: Optional[str] = None
+    ) -> "Deferred[Answer[ReleaseProvenance]]":
+        """
+        The files of the latest release (or of C{version}), those attested, and by whom.
+        """
+
+    def downloads(self, name: str) -> "Deferred[Answer[Downloads]]":
+        """
+        The recent download counts, of PyPI only.
         """

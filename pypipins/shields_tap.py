@@ -4,14 +4,10 @@ C{twistd shields}: a shields-compatible static-badge server, on its own port.
 
 from typing import Any
 
-from twisted.application.service import IService, MultiService
-from twisted.application.strports import service as endpointService
+from twisted.application.service import IService
 from twisted.python import usage
 
-from pypipins.tap import (
-    RASTER_OPTIONS, TRUSTED_PROXY_HELP, LogoTable, add_trusted_proxy, check_raster_options,
-    drawing_pool,
-)
+from pypipins.tap import RASTER_OPTIONS, TRUSTED_PROXY_HELP, add_trusted_proxy, check_raster_options
 
 #: The renderer's port in the original set-up.
 DEFAULT_PORT = "tcp:9000:interface=127.0.0.1"
@@ -36,30 +32,12 @@ class Options(usage.Options):
 
 
 def makeService(config: Options, reactor: Any = None) -> IService:
-    # Imported here, as in pypipins.tap: klein (under web/) installs the default reactor when
-    # imported, and twistd reads the options before it installs the one asked for.
-    if reactor is None:
-        from twisted.internet import reactor
+    """
+    shields' static badges on C{--port}: L{pypipins.wiring.shields_daemon}.
+    """
+    # Imported here, as in pypipins.tap: the builders' modules (klein under web/) install the
+    # default reactor when imported, and twistd reads the options before it installs the one
+    # asked for.
+    from pypipins import wiring
 
-    from twisted.logger import globalLogPublisher
-
-    from pypipins.store.cache import IMAGES_IN_MEMORY, MemoryCache
-    from pypipins.web.limits import limited_site
-    from pypipins.drawing.images import LocalImages
-    from pypipins.ops.openfiles import AcceptFailures, OpenFilesLimit
-    from pypipins.web.clients import Clients
-    from pypipins.web.static_badges import ShieldsSite
-
-    top = MultiService()
-    # before the port: what it accepts counts against it
-    OpenFilesLimit().setServiceParent(top)
-    AcceptFailures(reactor, globalLogPublisher).setServiceParent(top)
-    # before the port too: no request waits for it
-    LogoTable().setServiceParent(top)
-    # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
-    pool = drawing_pool(config, reactor)
-    pool.setServiceParent(top)
-    images = LocalImages(MemoryCache(reactor, IMAGES_IN_MEMORY), pool)
-    site = limited_site(ShieldsSite(images, Clients(config["trusted-proxies"])).resource())
-    endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
-    return top
+    return wiring.shields_daemon(config, reactor)

@@ -2,21 +2,16 @@
 C{twistd pypipins}: the options, and the service they build.
 """
 
-import gc
 import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
 import attrs
-from twisted.application.service import IService, Service
-from twisted.application.strports import service as endpointService
+from twisted.application.service import IService
 from twisted.python import usage
-from twisted.python.threadpool import ThreadPool
 
 from pypipins.drawing import pool as drawpool
-from pypipins.render import logos
 from pypipins.upstream import indexes
 from pypipins.store.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEMORY, MiB
 from pypipins.store.redis import parse_redis_url
@@ -24,9 +19,6 @@ from pypipins.ops.health import FAILING_FOR
 from pypipins.upstream.gate import CONCURRENCY, PER_SECOND
 from pypipins.upstream.pypistats import DOWNLOADS_WAIT, parse_time_of_day
 from pypipins.web.clients import parse_trusted
-
-if TYPE_CHECKING:
-    from pypipins.ops.metrics import Metrics
 
 #: The backend port of the original Varnish set-up.
 DEFAULT_PORT = "tcp:8888:interface=127.0.0.1"
@@ -66,35 +58,6 @@ def check_raster_options(config: usage.Options) -> None:
         raise usage.UsageError("--raster-timeout must be positive")
     if config["raster-queue"] < 0:
         raise usage.UsageError("--raster-queue must not be negative")
-
-
-def drawing_pool(
-    config: usage.Options, reactor: Any, metrics: "Optional[Metrics]" = None
-) -> "drawpool.DrawingPool":
-    return drawpool.DrawingPool(
-        reactor, metrics, workers=config["raster-workers"], time_limit=config["raster-timeout"],
-        max_waiting=config["raster-queue"],
-    )
-
-
-class LogoTable(Service):
-    """
-    simple-icons' table (L{logos}) read when the daemon starts, before its port listens.
-    Read at the first badge with a logo instead, it held the reactor 0.1-0.2 s, and that
-    request and every one beside it waited.
-    """
-
-    def privilegedStartService(self) -> None:
-        # twistd binds ports in this phase, in the services' order: read before the port
-        # listens, so that a client (or a test) seeing the port open finds the daemon ready
-        super().privilegedStartService()
-        logos.load()
-
-    def startService(self) -> None:
-        # started without the privileged phase (a service started in-process): read now,
-        # once (the table is kept)
-        super().startService()
-        logos.load()
 
 
 class Options(usage.Options):
@@ -268,189 +231,14 @@ def redis_password(
     return secret
 
 
-#: Objects allocated before CPython's youngest generation is collected (700 by default). Each
-#: request allocates a few hundred; collecting less often, with what start-up made frozen out
-#: of the collector's sight, took the p99 of warm badges from 22-25 ms to about 15 ms here.
-GC_THRESHOLD = (20_000, 20, 20)
-
-
-#: Seconds a thread keeps the interpreter's lock while another waits for it (5 ms by default).
-#: While a condensing thread reads a document of megabytes, the reactor's thread waits that
-#: long for the lock at each of its wake-ups: 1 ms took warm badges' median beside a 3.5 MB
-#: Simple page being condensed from 12 ms to 4-5 ms here (bench/trust/probe_bigsimple.py).
-SWITCH_INTERVAL = 0.001
-
-
-class InterpreterTuning(Service):
-    """
-    The interpreter tuned for a server that keeps caches and condenses beside its reactor:
-    CPython's collector (PyPy, whose collector is another one, is left alone), and the lock
-    handed between threads sooner (both interpreters).
-    """
-
-    def startService(self) -> None:
-        super().startService()
-        if hasattr(gc, "freeze"):
-            gc.freeze()
-            gc.set_threshold(*GC_THRESHOLD)
-        sys.setswitchinterval(SWITCH_INTERVAL)
-
-
-#: Threads that decode and condense big documents beside the reactor's. One: they take turns
-#: with the reactor's thread for the interpreter's lock anyway, and each holds a parsed
-#: document of megabytes while it works.
-CONDENSING_THREADS = 1
-
-
-class ThreadPoolService(Service):
-    """
-    A thread pool that runs while the service does.
-    """
-
-    def __init__(self, threads: int, name: str) -> None:
-        self.pool = ThreadPool(0, threads, name)
-
-    def startService(self) -> None:
-        super().startService()
-        self.pool.start()
-
-    def stopService(self) -> None:
-        super().stopService()
-        self.pool.stop()
-
-
 def makeService(config: Options, reactor: Any = None) -> IService:
     """
     The badge site on C{--port}, its Redis connection, the metrics on C{--metrics-port},
-    and what they share.
+    and what they share: L{pypipins.wiring.badge_daemon}.
     """
     # Imported here, not at the top: twistd imports this module to read the options, before
-    # it installs the reactor asked for (-r), and klein (under web/) installs the default
-    # one when imported.
-    if reactor is None:
-        from twisted.internet import reactor
-    from prometheus_client import CollectorRegistry
-    from treq.client import HTTPClient
-    from twisted.web.client import Agent
-    from twisted.logger import globalLogPublisher
-    from twisted.web.resource import Resource
+    # it installs the reactor asked for (-r), and the builders' modules (klein under web/)
+    # install the default one when imported.
+    from pypipins import wiring
 
-    from pypipins.store.fleet import Claims, SharedBudget, owner_name
-    from pypipins.upstream.budget import ARRIVAL_MARGIN, BudgetQueue
-    from pypipins.store.cache import FallbackCache, MemoryCache, RedisCache
-    from pypipins.store.redis import RedisConnection
-    from pypipins.ops.health import Health, UpstreamHealth
-    from pypipins.web.accesslog import access_log
-    from pypipins.web.clients import Clients
-    from pypipins.web.draining import Counted, Draining, InFlight, InTurn
-    from pypipins.web.limits import limited_site
-    from pypipins.drawing.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
-    from pypipins.store.lookup import Lookup
-    from pypipins.ops.metrics import Metrics, MetricsPage
-    from pypipins.ops.openfiles import AcceptFailures, OpenFilesLimit
-    from pypipins.upstream.pypi import PyPI
-    from pypipins.upstream.pypistats import PyPIStats
-    from pypipins.upstream.simple import SimpleIndex
-    from pypipins.upstream.fetcher import Condensing, Fetcher, Origin, QuietPool, origin, shown
-    from pypipins.upstream.gate import Gate
-    from pypipins.web.routes import BadgeSite
-
-    # its parts stop one after another, the ports first: see pypipins.web.draining
-    top = InTurn()
-    # before the ports: what they accept counts against it
-    OpenFilesLimit().setServiceParent(top)
-    # before the port too: no request waits for it
-    LogoTable().setServiceParent(top)
-    AcceptFailures(reactor, globalLogPublisher).setServiceParent(top)
-    InterpreterTuning().setServiceParent(top)
-    metrics = Metrics(CollectorRegistry())
-    redis = RedisConnection.at(reactor, config["redis-address"])
-    redis.setName("redis")
-    redis.setServiceParent(top)
-    cache = FallbackCache(
-        RedisCache(redis), MemoryCache(reactor, config["facts-memory"] * MiB), metrics, reactor
-    )
-
-    connections = QuietPool(reactor)
-    # as many kept open for reuse as may be in flight to a host, rather than Twisted's 2:
-    # a burst under the cap then costs no new connections (and TLS handshakes) after it
-    connections.maxPersistentPerHost = config["upstream-concurrency"]
-    http = HTTPClient(Agent(reactor, pool=connections))
-    condensing_threads = ThreadPoolService(CONDENSING_THREADS, "condensing")
-    condensing_threads.setServiceParent(top)
-    condensing = Condensing(reactor, condensing_threads.pool)
-    bases = {"pypi": config["pypi-url"], "pypi-simple": config["simple-url"],
-             "pypistats": config["stats-url"]}
-    bases.update((f"index:{index.name}", index.url) for index in config["indexes"])
-    upstreams = {name: UpstreamHealth(name, reactor) for name in bases}
-    # one cap per origin: PyPI's JSON and Simple APIs (one host) are one upstream to PyPI
-    gates: Dict[Origin, Gate] = {}
-    for base in bases.values():
-        if origin(base) not in gates:
-            gates[origin(base)] = Gate(
-                reactor, shown(origin(base)), config["upstream-concurrency"],
-                config["upstream-rate"], metrics,
-            )
-
-    def fetcher(name: str) -> Fetcher:
-        return Fetcher(
-            http, reactor, config["upstream-timeout"], name, upstreams[name], metrics, condensing,
-            gates[origin(bases[name])],
-        )
-
-    # what daemons sharing the Redis share besides the cache: who fetches, and the budget
-    owner = owner_name()
-    budget = SharedBudget(
-        redis, reactor, "pypistats",
-        [(config["stats-per-second"], 1.0), (config["stats-per-minute"], 60.0)],
-        ARRIVAL_MARGIN, owner, config["fleet-size"],
-    )
-    stats_queue = BudgetQueue(reactor, budget, config["stats-queue"], "pypistats", metrics)
-    metrics.watch_queue("pypistats", lambda: len(stats_queue))
-    index_sources = indexes.sources(config["indexes"], fetcher, reactor)
-    lookup = Lookup(
-        cache,
-        PyPI(fetcher("pypi"), config["pypi-url"]),
-        PyPIStats(
-            fetcher("pypistats"), config["stats-url"], stats_queue,
-            refresh_at=config["refresh-at"], wait=config["downloads-wait"],
-        ),
-        reactor,
-        config["cache-ttl"],
-        indexes=index_sources,
-        simple=SimpleIndex(fetcher("pypi-simple"), reactor, config["simple-url"]),
-        simple_indexes=indexes.simple_sources(index_sources),
-        claims=Claims(redis, reactor, owner),
-    )
-    # rasters are drawn in worker processes, never in the daemon: a rasterizer may abort
-    pool = drawing_pool(config, reactor, metrics)
-    pool.setServiceParent(top)
-    image_memory = config["image-memory"] * MiB
-    local = LocalImages(MemoryCache(reactor, image_memory), pool, cache, metrics)
-    images: Images = local
-    if config["shields-url"] is not None:
-        # its failures are logged once per incident by ShieldsImages, which draws instead
-        images = ShieldsImages(
-            Fetcher(http, reactor, SHIELDS_TIMEOUT, "shields", metrics=metrics),
-            config["shields-url"], local, MemoryCache(reactor, image_memory), reactor,
-        )
-    badges = BadgeSite(
-        lookup, images, reactor, metrics,
-        Health(redis, upstreams, config["unhealthy-after"], {"pypistats": stats_queue}),
-        config["public-url"], config["ready-memory"] * MiB, Clients(config["trusted-proxies"]),
-    )
-    log = access_log(reactor, config["access-log"], getattr(config, "parent", None))
-    if log is not None:
-        # after the site's port in stopService order: its last lines are written
-        log.setServiceParent(top)
-    in_flight = InFlight()
-    # stops after the port has closed and before the parts answers use: they are finished first
-    Draining(in_flight, reactor).setServiceParent(top)
-    site = limited_site(Counted(badges.resource(), in_flight), log)
-    endpointService(config["port"], site, reactor=reactor).setServiceParent(top)
-    if config["metrics-port"] is not None:
-        root = Resource()
-        root.putChild(b"metrics", MetricsPage(metrics.registry))
-        metrics_site = limited_site(root)
-        endpointService(config["metrics-port"], metrics_site, reactor=reactor).setServiceParent(top)
-    return top
+    return wiring.badge_daemon(config, reactor)

@@ -128,18 +128,19 @@ def wait_for_port(port: int, timeout: float = 20.0, process: "subprocess.Popen[A
 def in_memory_site(lookup: Any, images: Any, clock: Any, ready_bytes: "int | None" = None,
                    **upstreams: Any) -> Any:
     """
-    A L{BadgeSite} on a Clock, with no Redis (one never started) and metrics of its own.
+    A L{BadgeSite} reading C{lookup} on a Clock, with no Redis (one never started) and metrics of its own.
     """
     from prometheus_client import CollectorRegistry
 
     from pypipins.store.redis import RedisConnection
     from pypipins.ops.health import Health
     from pypipins.ops.metrics import Metrics
+    from pypipins.badges.pipeline import Pipeline
     from pypipins.web.routes import BadgeSite
 
     never_started = RedisConnection(clock, "tcp:host=127.0.0.1:port=1")
     extra: Dict[str, Any] = {} if ready_bytes is None else {"ready_bytes": ready_bytes}
-    return BadgeSite(lookup, images, clock, Metrics(CollectorRegistry()),
+    return BadgeSite(Pipeline(lookup, clock.seconds), images, clock, Metrics(CollectorRegistry()),
                      Health(never_started, upstreams), **extra)
 
 

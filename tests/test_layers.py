@@ -14,12 +14,16 @@ upstream   ``upstream/``: talks to the outside          domain, ops
 store      ``store/``: where facts come from and stay   domain, ops, upstream
 drawing    ``drawing/``: pictures made and kept         all of the above
 web        ``web/``: HTTP only                          all of the above
-plugin     ``tap.py``, ``shields_tap.py``               everything
+plugin     ``tap.py``, ``shields_tap.py``,              everything
+           ``wiring.py``
 =========  ==========================================  =========================================
 
 ops/ is low because every layer that does I/O reports to it (incidents, metrics, health),
-and it knows nothing of what they do. A request reads down the page: web asks the lookup
-(store), which asks upstream; badges word the facts; drawing draws them; web sends.
+and it knows nothing of what they do. A request reads down the page: web asks badges'
+pipeline, which checks, reads through the lookup (store), which asks upstream, and words
+and customizes the facts; drawing draws them; web sends. The pipeline stays below store: it
+knows the reads only as the domain's L{pypipins.facts.FactsReader}, which the lookup
+satisfies and the plugin hands in.
 """
 
 import ast
@@ -48,7 +52,7 @@ LOWER: Dict[str, Tuple[str, ...]] = {
 #: The modules at the top of the package, by layer; every folder is a layer of its own name.
 TOP = {
     "pypipins": "domain", "pypipins.names": "domain", "pypipins.facts": "domain",
-    "pypipins.tap": "plugin", "pypipins.shields_tap": "plugin",
+    "pypipins.tap": "plugin", "pypipins.shields_tap": "plugin", "pypipins.wiring": "plugin",
 }
 
 #: At most this many modules at the top of the package: the rest is in the layers' folders.

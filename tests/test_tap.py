@@ -79,30 +79,6 @@ def test_redis_urls(url, address):
     assert parse_redis_url(url) == address
 
 
-def test_the_reactors_thread_gets_the_interpreters_lock_sooner():
-    """
-    The daemon hands the interpreter's lock between threads every millisecond, so that the
-    reactor's thread waits less for it while a big document is condensed beside it.
-    """
-    import gc
-    import sys
-
-    before = sys.getswitchinterval()
-    # CPython's collector is tuned too: as it was after the test
-    threshold = gc.get_threshold() if hasattr(gc, "get_threshold") else None
-    try:
-        # as the interpreter starts (a service started in this process before may have set it)
-        sys.setswitchinterval(0.005)
-        tap.InterpreterTuning().startService()
-        assert tap.SWITCH_INTERVAL < 0.005
-        assert sys.getswitchinterval() == pytest.approx(tap.SWITCH_INTERVAL)
-    finally:
-        sys.setswitchinterval(before)
-        if threshold is not None:
-            gc.set_threshold(*threshold)
-            gc.unfreeze()
-
-
 @pytest.mark.parametrize("url", [
     # a password with '/', '?' or '#' not percent-encoded, in each shape of URL
     "redis://:p/ss6S3cret@127.0.0.1:16380/0",

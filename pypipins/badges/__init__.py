@@ -10,14 +10,18 @@ are in its own module: L{pypipins.badges.pypip}, L{pypipins.badges.shields}.
 import enum
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    Any, Callable, Final, Generic, List, Mapping, Optional, Sequence, Tuple, TypeVar, overload,
+)
 
 import attrs
+from twisted.internet.defer import Deferred
 
 from pypipins.render import colors
 from pypipins.badges import query as shields_query
 from pypipins.facts import (
-    ANY, BINARY, PURE, Downloads, PackageFacts, ProjectFacts, ReleaseProvenance,
+    ANY, BINARY, PURE, Answer, Downloads, FactsReader, PackageFacts, ProjectFacts,
+    ReleaseProvenance,
 )
 from pypipins.render.svg import STYLES
 
@@ -299,49 +303,70 @@ _LASTING = frozenset({
 #: Reason -> the message and colour an error badge says it with.
 Errors = Mapping[Reason, Tuple[str, str]]
 
-FactsFunction = Callable[[PackageFacts, Options], Badge]
-DownloadsFunction = Callable[[Downloads, Options], Badge]
-ProjectFunction = Callable[[ProjectFacts, Options], Badge]
-ProvenanceFunction = Callable[[ReleaseProvenance, Options], Badge]
+#: What a kind reads: the facts its function says something of.
+F = TypeVar("F")
+
+#: A kind's function: what the badge says of the facts it reads, as the query asks.
+Say = Callable[[F, Options], Badge]
+
+FactsFunction = Say[PackageFacts]
+DownloadsFunction = Say[Downloads]
 
 
-class Reads(enum.Enum):
+# compared by identity: each is one of L{Reads}', made once
+@attrs.frozen(eq=False)
+class Reading(Generic[F]):
     """
-    What a badge kind says something of, and so what the route looks up for it.
+    What a badge kind says something of (L{F}), and how it is read: one of L{Reads}'.
+    A kind is generic over it, so that a kind whose function does not take what it reads is
+    a type error.
+    """
+
+    name: str
+    #: The read itself: (the reads, name, release or L{None}, index or L{None}) -> the answer.
+    read: Callable[
+        [FactsReader, str, Optional[str], Optional[str]], "Deferred[Answer[F]]"
+    ] = attrs.field(repr=False)
+    #: Whether C{?version=} chooses what it says: a release's facts, vulnerabilities and
+    #: provenance do; download counts and a project's status are the project's.
+    takes_version: bool = False
+    #: Whether it is read from a Simple API page, which an index of C{api=json} has not.
+    from_simple_api: bool = False
+    #: Whether it is read from a JSON API document, which an index of C{api=simple} has not.
+    from_json_api: bool = False
+    #: Whether only PyPI has it (download counts): another index's is not counted.
+    pypi_only: bool = False
+
+
+class Reads:
+    """
+    What a badge kind says something of, and so what the pipeline reads for it.
     """
 
     #: L{PackageFacts}: a release's facts from PyPI's JSON API (or an index), C{?version=}.
-    RELEASE = "release"
+    RELEASE: Final[Reading[PackageFacts]] = Reading(
+        "release", lambda facts, name, version, index: facts.package(name, version, index),
+        takes_version=True,
+    )
     #: L{Downloads}: pypistats.org's counts, of PyPI only.
-    DOWNLOADS = "downloads"
+    DOWNLOADS: Final[Reading[Downloads]] = Reading(
+        "downloads", lambda facts, name, version, index: facts.downloads(name), pypi_only=True,
+    )
     #: L{ProjectFacts}: the project's Simple API page; no release is described.
-    PROJECT = "project"
+    PROJECT: Final[Reading[ProjectFacts]] = Reading(
+        "project", lambda facts, name, version, index: facts.project(name, index),
+        from_simple_api=True,
+    )
     #: L{ReleaseProvenance}: a release's files from the Simple API, and its provenance.
-    PROVENANCE = "provenance"
+    PROVENANCE: Final[Reading[ReleaseProvenance]] = Reading(
+        "provenance", lambda facts, name, version, index: facts.provenance(name, version, index),
+        takes_version=True, from_simple_api=True,
+    )
     #: L{PackageFacts} as only a JSON API says them: a release's known vulnerabilities.
-    VULNERABILITIES = "vulnerabilities"
-
-    @property
-    def takes_version(self) -> bool:
-        """
-        Whether C{?version=} chooses what it says: a release's facts and provenance do;
-        download counts and a project's status are the project's.
-        """
-        return self in (Reads.RELEASE, Reads.PROVENANCE, Reads.VULNERABILITIES)
-
-    @property
-    def from_json_api(self) -> bool:
-        """
-        Whether it is read from a JSON API document, which an index of C{api=simple} has not.
-        """
-        return self is Reads.VULNERABILITIES
-
-    @property
-    def from_simple_api(self) -> bool:
-        """
-        Whether it is read from a Simple API page, which an index of C{api=json} has not.
-        """
-        return self in (Reads.PROJECT, Reads.PROVENANCE)
+    VULNERABILITIES: Final[Reading[PackageFacts]] = Reading(
+        "vulnerabilities", lambda facts, name, version, index: facts.package(name, version, index),
+        takes_version=True, from_json_api=True,
+    )
 
 
 @attrs.frozen
@@ -357,28 +382,56 @@ class KindDoc:
     examples: Tuple[str, ...] = ()
 
 
-@attrs.frozen
-class Kind:
+# init=False: the __init__ below says, in its overloads, that a kind naming no reads reads a
+# release's facts; an attrs default could not (it would have to be of every F)
+@attrs.frozen(init=False)
+class Kind(Generic[F]):
     """
-    One badge kind of a dialect: everything the routes, caches and pages know of it.
+    One badge kind of a dialect: everything the routes, caches and pages know of it. Generic
+    over what it L{reads}: its function must take that, or mypy says so.
     """
 
     name: str
     #: The left text before any C{?label=}; error badges keep it too.
     label: str
     #: What the badge says, of what it L{reads}.
-    say: Union[FactsFunction, DownloadsFunction, ProjectFunction, ProvenanceFunction]
+    say: Say[F]
     #: Seconds browsers and caches may keep the badge: a version changes with each release,
     #: a license or a list of Pythons rarely.
-    max_age: int = 3600
-    aliases: Tuple[str, ...] = ()
-    reads: Reads = Reads.RELEASE
+    max_age: int
+    aliases: Tuple[str, ...]
+    #: L{Reads.RELEASE} unless the kind names another.
+    reads: Reading[F]
     #: The label when it depends on the query (C{?text=}, C{?framework=}).
-    label_for: Optional[Callable[[Options], str]] = None
-    doc: Optional[KindDoc] = None
+    label_for: Optional[Callable[[Options], str]]
+    doc: Optional[KindDoc]
     #: Whether what it says may repeat the package as the URL spells it
     #: (L{Options.asked_as}), so that a response is kept ready for each spelling.
-    says_asked: bool = False
+    says_asked: bool
+
+    @overload
+    def __init__(
+        self: "Kind[PackageFacts]", name: str, label: str, say: Say[PackageFacts],
+        max_age: int = 3600, aliases: Tuple[str, ...] = (), *,
+        label_for: Optional[Callable[[Options], str]] = None, doc: Optional[KindDoc] = None,
+        says_asked: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self, name: str, label: str, say: Say[F], max_age: int = 3600,
+        aliases: Tuple[str, ...] = (), *, reads: Reading[F],
+        label_for: Optional[Callable[[Options], str]] = None, doc: Optional[KindDoc] = None,
+        says_asked: bool = False,
+    ) -> None: ...
+
+    def __init__(
+        self, name: str, label: str, say: Say[Any], max_age: int = 3600,
+        aliases: Tuple[str, ...] = (), *, reads: Reading[Any] = Reads.RELEASE,
+        label_for: Optional[Callable[[Options], str]] = None, doc: Optional[KindDoc] = None,
+        says_asked: bool = False,
+    ) -> None:
+        self.__attrs_init__(name, label, say, max_age, aliases, reads, label_for, doc, says_asked)
 
     def own_label(self, options: Options) -> str:
         return self.label if self.label_for is None else self.label_for(options)
@@ -399,22 +452,22 @@ class Dialect:
     @ivar downloads_errors: the words of the downloads kinds, where they differ.
     """
 
-    kinds: Tuple[Kind, ...]
+    kinds: Tuple[Kind[Any], ...]
     errors: Errors
     downloads_errors: Optional[Errors] = None
-    by_name: Mapping[str, Kind] = attrs.field(init=False)
+    by_name: Mapping[str, Kind[Any]] = attrs.field(init=False)
 
     @by_name.default
-    def _by_name(self) -> Mapping[str, Kind]:
+    def _by_name(self) -> Mapping[str, Kind[Any]]:
         return {name: kind for kind in self.kinds for name in (kind.name, *kind.aliases)}
 
-    def kind(self, name: str) -> Optional[Kind]:
+    def kind(self, name: str) -> Optional[Kind[Any]]:
         """
         The kind a URL names, by its name or an alias; L{None} for none.
         """
         return self.by_name.get(name)
 
-    def error(self, kind: Kind, reason: Reason, options: Options) -> Badge:
+    def error(self, kind: "Kind[Any]", reason: Reason, options: Options) -> Badge:
         """
         The badge saying C{reason}, under C{kind}'s own label.
         """

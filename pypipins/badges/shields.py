@@ -6,7 +6,7 @@ texts. Pure functions of the same package facts the pypipins badges read.
 """
 
 import re
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -209,7 +209,7 @@ ROUTE_PERIODS = {"dd": "day", "dw": "week", "dm": "month"}
 # -- the table ------------------------------------------------------------------------------
 
 #: shields' PyPI routes, C{/pypi/<kind>/<package>.<ext>}; the max-ages are pypip.in's kinds'.
-KINDS = (
+KINDS: Tuple[Kind[Any], ...] = (
     Kind("v", "pypi", version_badge, 300),
     Kind("l", "license", license_badge),
     Kind("pyversions", "python", py_versions_badge),

@@ -20,7 +20,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from pypipins.facts import (
-    Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, ProjectFacts,
+    Answer, Downloads, DownloadsSource, NotFound, PackageFacts, PackageSource, ProjectFacts,
     ProjectSource, Provenance, Queued, ReleaseProvenance, Unavailable,
 )
 from pypipins.store import keys
@@ -58,18 +58,6 @@ class _Record(Protocol):
 
 #: What a record is: facts that are kept as JSON.
 R = TypeVar("R", bound=_Record)
-
-
-@attrs.frozen
-class Answer(Generic[T]):
-    """
-    Facts; whether they are older than their TTL (the upstream is being asked again, or failed
-    to answer); and until when they are fresh, so that what is made of them can be kept as long.
-    """
-
-    value: T
-    stale: bool = False
-    fresh_until: float = 0.0
 
 
 @attrs.frozen

@@ -1,26 +1,26 @@
 """
 The web routes: C{/<badge>/<package>/badge.<ext>}, as pypip.in served them, shields.io's PyPI
-routes, the site's pages and C{/healthz}. Thin: they read the request and send a response;
-what a badge says is L{pypipins.web.answers}', the responses kept ready L{pypipins.web.ready}'s.
+routes, the site's pages and C{/healthz}. Thin: they parse the request and send a response;
+what a badge says is L{pypipins.badges.pipeline}'s, how long it is kept L{pypipins.web.answers}',
+the responses kept ready L{pypipins.web.ready}'s.
 """
 
 from typing import Any, Optional, Tuple
 from urllib.parse import quote
 
-import attrs
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
-from pypipins.badges import LINK_PARAMETER, Badge, Dialect, Kind, Options, Reads, Reason, customize
+from pypipins.badges import LINK_PARAMETER, Badge, Dialect, Kind, Options
+from pypipins.badges.pipeline import Asked, Pipeline
 from pypipins.badges.pypip import PYPIP
 from pypipins.badges.shields import SHIELDS
 from pypipins.store.cache import READY_IN_MEMORY
 from pypipins.drawing.drawer import CannotDraw, DrawersBusy
 from pypipins.ops.health import Health
 from pypipins.drawing.images import Images
-from pypipins.store.lookup import Answer, Lookup
 from pypipins.ops.metrics import OTHER, Metrics
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.render import json as render_json
@@ -89,7 +89,7 @@ def shields_target(kind: str, target: str) -> Tuple[str, str, Optional[str], str
 
 class BadgeSite:
     """
-    The badge routes: the facts from a L{Lookup}, the pictures from L{LocalImages} or
+    The badge routes: what each badge says from a L{Pipeline}, the pictures from L{LocalImages} or
     L{ShieldsImages}, and recent responses kept L{Ready}, each for as long as its facts are
     fresh, so that a warm badge costs neither Redis nor drawing; packages' pages made from
     pages kept (L{site.PackagePages}).
@@ -107,7 +107,7 @@ class BadgeSite:
 
     def __init__(
         self,
-        lookup: Lookup,
+        pipeline: Pipeline,
         images: Images,
         clock: IReactorTime,
         metrics: Metrics,
@@ -116,7 +116,7 @@ class BadgeSite:
         ready_bytes: int = READY_IN_MEMORY,
         clients: Optional[Clients] = None,
     ) -> None:
-        self._lookup = lookup
+        self._pipeline = pipeline
         self._images = images
         self._clock = clock
         self._metrics = metrics
@@ -253,54 +253,29 @@ class BadgeSite:
         )
 
     async def _make(
-        self, request: IRequest, key: ReadyKey, dialect: Dialect, kind: Kind, counted_as: str,
-        package: str, version: Optional[str], ext: str,
+        self, request: IRequest, key: ReadyKey, dialect: Dialect, kind: "Kind[Any]",
+        counted_as: str, package: str, release: Optional[str], ext: str,
     ) -> bytes:
         # a badge made is a badge that was not kept ready
         self._metrics.ready_miss.inc()
-        asked = query(request)
-        options = Options.from_query(asked, query_all(request, LINK_PARAMETER))
-        if version is None:
-            version = asked.get("version")
-        if kind.says_asked:
-            # as the URL spells them: shields repeats the package and release asked
-            options = attrs.evolve(options, asked_as=package if version is None else f"{package}/{version}")
-        checked = answers.check(
-            package, version, asked.get("index"), kind.reads, self._lookup.indexes,
-            self._lookup.simple_indexes,
-        )
-        answer = checked if isinstance(checked, Reason) else await self._answer(checked)
-        said = answers.say(dialect, kind, answer, options, self._clock.seconds())
-        badge = customize(said.badge, options)
+        args = query(request)
+        options = Options.from_query(args, query_all(request, LINK_PARAMETER))
+        asked = Asked(package, release if release is not None else args.get("version"), args.get("index"))
+        said = await self._pipeline.badge(dialect, kind, asked, options)
         if ext == "json":
             # data, made here: only pictures are drawn
-            body = _json(dialect, badge, options)
+            body = _json(dialect, said.badge, options)
         else:
             try:
-                body = await self._images.image(badge, options, ext, self._clients.of(request))
+                body = await self._images.image(said.badge, options, ext, self._clients.of(request))
             except (CannotDraw, DrawersBusy) as error:
                 sent = not_drawn(request, ext, error)
                 self._metrics.request(counted_as, ext, status(request))
                 return sent
-        response = answers.response(said, kind, badge, body, CONTENT_TYPES[ext], options.cache_seconds)
+        response = answers.response(said, kind, body, CONTENT_TYPES[ext], options.cache_seconds)
         self._ready.keep(key, response, said.fresh_until)
         if said.stale:
             self._metrics.stale_answers.inc()
         sent = send(request, response)
         self._metrics.request(counted_as, ext, status(request))
         return sent
-
-    async def _answer(self, asked: answers.Asked) -> "Answer[Any] | Reason":
-        """
-        The facts a badge reads (what its kind L{Reads}), or why there are none.
-        """
-        try:
-            if asked.reads is Reads.DOWNLOADS:
-                return await self._lookup.downloads(asked.name)
-            if asked.reads is Reads.PROJECT:
-                return await self._lookup.project(asked.name, asked.index)
-            if asked.reads is Reads.PROVENANCE:
-                return await self._lookup.provenance(asked.name, asked.version, asked.index)
-            return await self._lookup.package(asked.name, asked.version, asked.index)
-        except answers.FAILURES as error:
-            return answers.reason_of(error, asked)

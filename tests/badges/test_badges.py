@@ -4,6 +4,8 @@ dialects' tables (L{pypipins.badges.pypip}, L{pypipins.badges.shields}): every n
 finds its kind, every reason is worded in each dialect. Pure.
 """
 
+from pathlib import Path
+
 import pytest
 
 from pypipins import badges
@@ -264,3 +266,38 @@ def test_shields_words_not_found_by_route():
 
 def test_every_pypip_kind_has_its_page():
     assert all(kind.doc is not None for kind in PYPIP.kinds)
+
+
+# -- a kind is generic over what it reads ---------------------------------------------------
+
+#: Kinds whose function does not take what they read, each on its line, and one that does.
+_MISFITS = '''\
+from pypipins.badges import Kind, Reads
+from pypipins.badges.pypip import downloads_badge, project_status_badge, version_badge
+
+Kind("d2", "downloads", downloads_badge)
+Kind("v2", "pypi", version_badge, reads=Reads.DOWNLOADS)
+Kind("s2", "project", project_status_badge, reads=Reads.PROVENANCE)
+Kind("s3", "project", project_status_badge, reads=Reads.PROJECT)
+'''
+
+
+@pytest.mark.slow
+def test_a_kind_whose_function_does_not_fit_what_it_reads_is_a_type_error(tmp_path):
+    """
+    mypy (on CPython: PyPy has none) refuses a kind whose function takes other facts than
+    it reads, a kind that names no reads reading a release's facts.
+    """
+    api = pytest.importorskip("mypy.api")
+    snippet = tmp_path / "misfits.py"
+    snippet.write_text(_MISFITS, encoding="utf-8")
+    out, _, status = api.run([
+        "--config-file", str(Path(__file__).parents[2] / "pyproject.toml"),
+        "--cache-dir", str(tmp_path / "cache"), str(snippet),
+    ])
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    assert [int(line.split(":")[1]) for line in errors] == [4, 5, 6], out
+    assert "expected \"Callable[[PackageFacts, Options], Badge]\"" in errors[0]
+    assert "expected \"Callable[[Downloads, Options], Badge]\"" in errors[1]
+    assert "expected \"Callable[[ReleaseProvenance, Options], Badge]\"" in errors[2]
+    assert status == 1

@@ -383,7 +383,7 @@ async def test_the_logo_table_is_read_before_the_port_listens(upstream, redis):
     running = make_service(upstream, redis.url)
     try:
         assert logos._data.cache_info().currsize == 1
-        from pypipins.tap import LogoTable
+        from pypipins.wiring import LogoTable
 
         services = list(running.service)
         ports = [s for s in services if type(s).__name__ == "StreamServerEndpointService"]

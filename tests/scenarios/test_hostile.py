@@ -41,7 +41,7 @@ from pypipins.upstream.pypistats import PyPIStats
 from pypipins.upstream.simple import SimpleIndex
 from pypipins.render import CONTENT_TYPES, FORMATS
 from pypipins.upstream.fetcher import Fetcher
-from pypipins.web.answers import release_version
+from pypipins.badges.pipeline import release_version
 from pypipins.web.static_badges import ShieldsSite
 from tests.helpers import Daemon, ROOT, children, fired, free_port, in_memory_site, wait_for_port
 from tests.drawers import ForkingDrawer

@@ -6,7 +6,7 @@ PyPI stand-in over loopback, a real Redis.
 import pytest
 import pytest_twisted
 
-from pypipins.web.answers import release_version
+from pypipins.badges.pipeline import release_version
 from tests.helpers import endpoint
 
 pytestmark = pytest.mark.system
