@@ -6,6 +6,7 @@ helpers for Deferreds. Fixtures built on them are in conftest.py.
 
 import datetime
 import inspect
+import ipaddress
 import json
 import re
 import shutil
@@ -16,7 +17,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, cast
+from typing import Any, Callable, Dict, List, Optional, Tuple, cast
 
 import pytest
 import treq
@@ -310,6 +311,30 @@ def make_service(upstream: RunningUpstream, redis_url: str, *extra: str) -> Runn
     service = makeService(config, reactor)
     service.startService()
     return RunningService(port, service)
+
+
+def loopback_certificate() -> Tuple[bytes, bytes]:
+    """
+    A certificate for C{127.0.0.1}, signed by its own key, valid from yesterday for a week,
+    and its key: both PEM (the key PKCS 8), for a TLS server on loopback.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=7))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM), key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
 class Daemon:

@@ -5,11 +5,9 @@ terminating TLS in front of Varnish, systemd units that verify. Every part is a 
 own, so these tests block instead of using the reactor.
 """
 
-import datetime
 import http.client
 import http.server
 import itertools
-import ipaddress
 import random
 import re
 import resource
@@ -28,7 +26,7 @@ from typing import Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
-from tests.helpers import ROOT, TWISTD, free_port, wait_for_port
+from tests.helpers import ROOT, TWISTD, free_port, loopback_certificate, wait_for_port
 
 pytestmark = pytest.mark.system
 
@@ -580,25 +578,10 @@ def test_varnish_leaves_out_a_dead_daemon(processes, fleet):
 
 
 def certificate(directory: Path) -> Tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=7))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
     chain, private = directory / "fullchain.pem", directory / "privkey.pem"
-    chain.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    certificate_pem, key_pem = loopback_certificate()
+    chain.write_bytes(certificate_pem)
+    private.write_bytes(key_pem)
     return chain, private
 
 

@@ -5,8 +5,6 @@ once, and not one more byte read; not a connection kept open reading up to the s
 after the badge has said C{unavailable}.
 """
 
-import datetime
-import ipaddress
 import json
 from typing import Iterator, List, Optional
 
@@ -23,7 +21,7 @@ from twisted.web.client import Agent, BrowserLikePolicyForHTTPS, HTTPConnectionP
 
 from pypipins.facts import NotFound, Unavailable
 from pypipins.upstream.fetcher import DRAIN_SECONDS, Fetcher, TooLarge, whole
-from tests.helpers import make_service, port_of, until
+from tests.helpers import loopback_certificate, make_service, port_of, until
 
 pytestmark = pytest.mark.system
 
@@ -78,24 +76,7 @@ class DrippingServer(ServerFactory):
 
 
 def _certificate() -> PrivateCertificate:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
-    pem = cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return PrivateCertificate.loadPEM(pem)
+    return PrivateCertificate.loadPEM(b"".join(loopback_certificate()))
 
 
 class Served:
