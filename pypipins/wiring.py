@@ -27,6 +27,7 @@ from twisted.web.resource import IResource, Resource
 from pypipins.badges.pipeline import Pipeline
 from pypipins.drawing.images import SHIELDS_TIMEOUT, Images, LocalImages, ShieldsImages
 from pypipins.drawing.pool import DrawingPool
+from pypipins.ops.collector import PacedCollector
 from pypipins.ops.health import Health, UpstreamHealth
 from pypipins.ops.metrics import Metrics, MetricsPage
 from pypipins.ops.openfiles import AcceptFailures, OpenFilesLimit
@@ -89,7 +90,7 @@ SWITCH_INTERVAL = 0.001
 class InterpreterTuning(Service):
     """
     The interpreter tuned for a server that keeps caches and condenses beside its reactor:
-    CPython's collector (PyPy, whose collector is another one, is left alone), and the lock
+    CPython's collector (PyPy's is paced by L{PacedCollector}), and the lock
     handed between threads sooner (both interpreters).
     """
 
@@ -104,10 +105,11 @@ class InterpreterTuning(Service):
 def process(top: IServiceCollection, reactor: Any) -> None:
     """
     What either daemon's process needs before its ports: the open files' limit raised (what
-    the ports accept counts against it), failures to accept logged, simple-icons' table read
-    (no request waits for it).
+    the ports accept counts against it), PyPy's major collections paced, failures to accept
+    logged, simple-icons' table read (no request waits for it).
     """
     OpenFilesLimit().setServiceParent(top)
+    PacedCollector().setServiceParent(top)
     LogoTable().setServiceParent(top)
     AcceptFailures(reactor, globalLogPublisher).setServiceParent(top)
 

@@ -32,12 +32,13 @@ from one client address (moving windows, as pypistats' Flask-Limiter counts them
 with a small HTML page beyond; L{Upstream.stats_limits} can lift that for a test that needs more.
 
 Run it on its own with C{python -m tests.standin PORT [FIXTURES]}; then
-C{/_control/fail?name=N&how=H}
-(C{name=*} for every name), C{/_control/recover?name=N}, C{/_control/delay?seconds=S} (every
-answer that late) and C{/_control/requests} (how many requests so far, how many were
-refused with a 429, how many are in flight and were at most, and how many were asked of
-another host than 127.0.0.1; C{/_control/paths} lists them too, with C{hosts} and C{times};
-C{/_control/drips} lists the C{drip} answers) steer it from another process.
+C{/_control/fail?name=N&how=H} (C{name=*} for every name), C{/_control/recover?name=N},
+C{/_control/delay?seconds=S} (every answer that late),
+C{/_control/stats-limits?per_second=S&per_minute=M} (pypistats' limits, for a benchmark that
+compresses days of its budget into minutes) and C{/_control/requests} (how many requests so
+far, how many were refused with a 429, how many are in flight and were at most, and how many
+were asked of another host than 127.0.0.1; C{/_control/paths} lists them too, with C{hosts} and
+C{times}; C{/_control/drips} lists the C{drip} answers) steer it from another process.
 """
 
 import json
@@ -212,6 +213,8 @@ class Upstream(Resource):
             self.recover(args["name"])
         elif what == "delay":
             self.delay = float(args["seconds"])
+        elif what == "stats-limits":
+            self.stats_limits = ((int(args["per_second"]), 1.0), (int(args["per_minute"]), 60.0))
         request.setHeader("Content-Type", "application/json")
         answer: Dict[str, object] = {
             "requests": len(self.requests), "refused": len(self.refused),
