@@ -235,7 +235,14 @@ def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Pa
                      f"{pypy['ceiling one']['rps'] / cpython['ceiling one']['rps']:.2f}x faster on PyPy than on "
                      "CPython in this run: a badge path close to that ceiling on both interpreters cannot be "
                      "much further apart than that.")
-    (docs / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    soak = docs / "soak.json"
+    if soak.exists():
+        # bench/soak.py's section, kept from its own run
+        from bench.soak import place, section
+
+        text = place(text, section(json.loads(soak.read_text())))
+    (docs / "BENCHMARKS.md").write_text(text)
     chart(runs, docs / "benchmarks.png")
 
 
