@@ -11,7 +11,8 @@ included; each visit to a package asks another style, and every fourth visit the
 so a package is asked a few distinct queries. The daemon runs with its defaults, except
 the upstream limits that pace a week of fetches (pypistats' 30 a minute, 40 a second to an
 origin), raised in the daemon and the stand-in alike so that a week's fetches fit in the
-run. Every memory bound is the default.
+run, and pypistats' daily update set some minutes into the run (--stats-refresh-at), when
+every download count kept goes stale at once. Every memory bound is the default.
 
 Writes docs/soak.json, docs/soak.png and the soak's section of docs/BENCHMARKS.md unless
 --no-write. --probe puts bench/soak_probe on the daemon's path and asks it what it holds at
@@ -47,6 +48,9 @@ PERIODS = ["day", "week", "month"]
 #: The upstream limits of a week, compressed: pypistats' and the per-origin rate, raised alike
 #: in the stand-in and the daemon.
 STATS_PER_SECOND, STATS_PER_MINUTE, UPSTREAM_RATE = 100, 6000, 400
+#: Minutes into the run when pypistats' counts change (a day of the week): every download
+#: count kept goes stale at once, and its refresh waits for the budget.
+REFRESH_AFTER = 5.0
 OPTIONS = ["--stats-per-second", str(STATS_PER_SECOND), "--stats-per-minute", str(STATS_PER_MINUTE),
            "--upstream-rate", str(UPSTREAM_RATE)]
 
@@ -126,7 +130,8 @@ def interpreter(venv: Path) -> str:
     return name(venv)
 
 
-def one(venv: Path, total: int, packages: int, every: int, probing: bool, extra: List[str]) -> Dict:
+def one(venv: Path, total: int, packages: int, every: int, probing: bool, extra: List[str],
+        refresh_after: float) -> Dict:
     """
     The soak of one interpreter's daemon, in a stack of its own.
     """
@@ -159,6 +164,7 @@ def one(venv: Path, total: int, packages: int, every: int, probing: bool, extra:
             "--port", f"tcp:{port}:interface=127.0.0.1", "--redis", redis.url,
             "--pypi-url", f"http://127.0.0.1:{upstream}/pypi",
             "--stats-url", f"http://127.0.0.1:{upstream}/stats", *OPTIONS, *extra,
+            "--stats-refresh-at", time.strftime("%H:%M", time.gmtime(time.time() + refresh_after * 60)),
         ], port, cwd=work, env=env)
 
         def probe() -> None:
@@ -291,14 +297,17 @@ def main() -> None:
     parser.add_argument("--probe", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--daemon", default="", help="more of the daemon's options, for an experiment")
+    parser.add_argument("--refresh-after", type=float, default=REFRESH_AFTER,
+                        help="minutes into the run when pypistats' daily update is (--stats-refresh-at)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.one:
         print(json.dumps(one(ROOT / options.one, options.requests, options.packages, options.every,
-                             options.probe, shlex.split(options.daemon))))
+                             options.probe, shlex.split(options.daemon), options.refresh_after)))
         return
     arguments = [f"--requests={options.requests}", f"--packages={options.packages}", f"--every={options.every}",
-                 f"--daemon={options.daemon}", *(["--probe"] if options.probe else [])]
+                 f"--daemon={options.daemon}", f"--refresh-after={options.refresh_after}",
+                 *(["--probe"] if options.probe else [])]
     runs: List[Optional[Dict]] = []
     children = []
     for name in options.venvs.split(","):
@@ -311,6 +320,7 @@ def main() -> None:
         runs = [json.loads(child.communicate()[0]) for child in children]
     for run in runs:
         print(json.dumps(summary(run)), flush=True)
+        print(f"  resident MB every {options.every:,}: {[sample[1] for sample in run['samples']]}", flush=True)
         if options.probe:
             print(f"  probes: {run['probes']}", flush=True)
     if options.no_write:

@@ -17,7 +17,7 @@ from pypipins.store.cache import FACTS_IN_MEMORY, IMAGES_IN_MEMORY, READY_IN_MEM
 from pypipins.store.redis import parse_redis_url
 from pypipins.ops.health import FAILING_FOR
 from pypipins.upstream.gate import CONCURRENCY, PER_SECOND
-from pypipins.upstream.pypistats import DOWNLOADS_WAIT, parse_time_of_day
+from pypipins.upstream.pypistats import DOWNLOADS_WAIT, STATS_QUEUE, parse_time_of_day
 from pypipins.web.clients import parse_trusted
 
 #: The backend port of the original Varnish set-up.
@@ -88,7 +88,7 @@ class Options(usage.Options):
         ["fleet-size", None, 1,
          "Daemons sharing this Redis (and so pypistats' budget, which they spend together "
          "through it): while Redis does not answer, each spends a share this size of it.", int],
-        ["stats-queue", None, 10_000,
+        ["stats-queue", None, STATS_QUEUE,
          "Packages whose counts may wait for pypistats' budget; past it the oldest "
          "background refresh is dropped.", int],
         ["downloads-wait", None, DOWNLOADS_WAIT,

@@ -27,6 +27,14 @@ HOLD_AFTER_429 = 60.0
 #: image proxies such as GitHub's give up after a few seconds.
 DOWNLOADS_WAIT = 3.0
 
+#: Packages whose counts may wait for the budget at once, by default. Each holds a fetch
+#: under way (its claim in the fleet, its waiters, its place): some 9 KB on CPython 3.11
+#: (bench/soak.py's probe, 5,000 packages' counts gone stale at --stats-refresh-at). At 30
+#: requests a minute, 2,000 is more than an hour of pypistats' budget; a refresh dropped past
+#: it is queued again by the next request for its badge, which is answered from the counts
+#: kept meanwhile. 10,000 held 90 MB on a daily update and renewed as many claims in Redis.
+STATS_QUEUE = 2_000
+
 DAY = 24 * 60 * 60
 
 T = TypeVar("T")
