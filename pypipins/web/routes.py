@@ -5,7 +5,7 @@ what a badge says is L{pypipins.badges.pipeline}'s, how long it is kept L{pypipi
 the responses kept ready L{pypipins.web.ready}'s.
 """
 
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote
 
 from twisted.internet.defer import Deferred
@@ -97,16 +97,19 @@ _STATIC_FIRST = (_SHIELDS_FIRST, "badge")
 _BADGE_FILE = "badge."
 
 
-def _routable_host(request: IRequest) -> bool:
+#: Host headers whose routing is remembered (a site is asked by a few names).
+ROUTABLE_HOSTS = 64
+
+
+def _routable(hostname: bytes) -> bool:
     """
-    Whether Klein's router takes the request's host name, which it encodes as IDNA (failing
-    for an empty or overlong label) before it routes anything.
+    Whether Klein's router takes C{hostname}, which it encodes as IDNA (failing for an empty
+    or overlong label) before it routes anything.
     """
-    host = request.getRequestHostname()
-    if not host.isascii():
+    if not hostname.isascii():
         return False
     try:
-        host.decode("ascii").lower().partition(":")[0].encode("idna")
+        hostname.decode("ascii").lower().partition(":")[0].encode("idna")
     except UnicodeError:
         return False
     return True
@@ -174,6 +177,7 @@ class BadgeSite:
         self._ready = Ready(clock, ready_bytes)
         self._pages = site.PackagePages()
         self._clients = clients if clients is not None else Clients()
+        self._hosts: Dict[bytes, bool] = {}
 
     def resource(self) -> IResource:
         # no badge or page has an empty segment in its path
@@ -192,7 +196,7 @@ class BadgeSite:
         if request.method not in _ROUTED_METHODS:
             return None
         path = request.path
-        if b"%" in path or not path.isascii() or not _routable_host(request):
+        if b"%" in path or not path.isascii() or not self._routable_host(request):
             return None
         parts = path.decode("ascii").split("/")
         if len(parts) == 4 and parts[1] not in _STATIC_FIRST and parts[3].startswith(_BADGE_FILE):
@@ -209,6 +213,19 @@ class BadgeSite:
             key = self._shields_key(request, kind, package, release, ext)
             return self._send_ready(request, key, "pypi/" + kind, ext)
         return None
+
+    def _routable_host(self, request: IRequest) -> bool:
+        """
+        Whether Klein's router takes the request's host name: remembered by Host header, as
+        the IDNA codec is a tenth of a warm badge.
+        """
+        header = request.getHeader(b"host")
+        routable = self._hosts.get(header) if header is not None else None
+        if routable is None:
+            routable = _routable(request.getRequestHostname())
+            if header is not None and len(self._hosts) < ROUTABLE_HOSTS:
+                self._hosts[header] = routable
+        return routable
 
     def _pypip_key(self, request: IRequest, kind: str, package: str, ext: str) -> ReadyKey:
         found = PYPIP.kind(kind)
