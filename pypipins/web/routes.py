@@ -311,9 +311,8 @@ class BadgeSite:
         ready = self._ready.get(key)
         if ready is None:
             return None
-        self._metrics.ready_hit.inc()
         body = send(request, ready)
-        self._metrics.request(counted_as, ext, status(request))
+        self._metrics.ready_sent(counted_as, ext, status(request))
         return body
 
     def _no_such_badge(self, request: IRequest) -> bytes:
