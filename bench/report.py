@@ -124,7 +124,7 @@ def warm_path(runs: Dict[str, Dict]) -> List[str]:
     for run in runs.values():
         if "same one" in run:
             ratios = warm_ratios(run)
-            lines.append(f"- {who_of(run)}: the daemon makes {ratios['warm one / bare']:.2f} of the bare "
+            lines.append(f"- {who_of(run)}, in this run: the daemon makes {ratios['warm one / bare']:.2f} of the bare "
                          f"route's req/s and {ratios['warm one / same bytes']:.2f} of the same bytes' "
                          f"route's, which makes {ratios['same bytes / bare']:.2f} of the bare route's.")
     notes = Path(__file__).resolve().parent / "warm_path.md"
