@@ -11,9 +11,11 @@ from xml.sax.saxutils import escape
 
 from bench.cold import COLD_ROUNDS, WARMUP_ROUNDS
 
-THROUGHPUT = ["ceiling one", "warm one", "ceiling mix", "warm mix", "raster"]
+THROUGHPUT = ["ceiling one", "same one", "warm one", "ceiling mix", "warm mix", "raster"]
 LABELS = {
     "ceiling one": "reference: a bare Klein route answering a constant SVG (no log), one path",
+    "same one": "reference: a constant Klein route sending the badge's bytes and headers, with the "
+                "daemon's access log",
     "warm one": "1. warm, one badge (the daemon with its defaults: access log in twistd's log)",
     "ceiling mix": "reference: the bare route, the mix's paths",
     "warm mix": "2. warm mix (9 kinds x 50 packages x 3 styles, SVG and JSON)",
@@ -33,6 +35,19 @@ SHAPES = {"huge": "cold badge of a 6.5 MB document (hypothesis' shape), time to 
 
 def who_of(run: Dict) -> str:
     return run["interpreter"].split()[0]
+
+
+def warm_ratios(run: Dict) -> Dict[str, float]:
+    """
+    The warm one badge's req/s against the bare route's, and against the same bytes' route's
+    (when measured): the second is what the daemon's own route costs, the gap between the two
+    what Twisted's header writing and the access line cost.
+    """
+    ratios = {"warm one / bare": round(run["warm one"]["rps"] / run["ceiling one"]["rps"], 3)}
+    if "same one" in run:
+        ratios["warm one / same bytes"] = round(run["warm one"]["rps"] / run["same one"]["rps"], 3)
+        ratios["same bytes / bare"] = round(run["same one"]["rps"] / run["ceiling one"]["rps"], 3)
+    return ratios
 
 
 def limits(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, str, str, bool]]:
@@ -99,6 +114,25 @@ def targets(runs: Dict[str, Dict]) -> List[Tuple[str, str, str, bool]]:
     return rows
 
 
+def warm_path(runs: Dict[str, Dict]) -> List[str]:
+    """
+    The warm one badge's gaps, told apart: each interpreter's ratios in this run, when the
+    same bytes' route was measured, then what profiling found (bench/warm_path.md, written by
+    hand from the profiles it names).
+    """
+    lines = ["", "### Where a warm badge's time goes", ""]
+    for run in runs.values():
+        if "same one" in run:
+            ratios = warm_ratios(run)
+            lines.append(f"- {who_of(run)}, in this run: the daemon makes {ratios['warm one / bare']:.2f} of the bare "
+                         f"route's req/s and {ratios['warm one / same bytes']:.2f} of the same bytes' "
+                         f"route's, which makes {ratios['same bytes / bare']:.2f} of the bare route's.")
+    notes = Path(__file__).resolve().parent / "warm_path.md"
+    if notes.exists():
+        lines += ["", notes.read_text().strip()]
+    return lines
+
+
 def chart(runs: Dict[str, Dict], path: Path) -> None:
     """
     Throughput per scenario and interpreter, as an SVG drawn to PNG by the badge rasterizer.
@@ -107,9 +141,10 @@ def chart(runs: Dict[str, Dict], path: Path) -> None:
 
     names = list(runs)
     colors = ["#007ec6", "#ea7233", "#4b0", "#939393"]
-    top = max(run[s]["rps"] for run in runs.values() for s in THROUGHPUT) * 1.15
+    measured = [s for s in THROUGHPUT if all(s in run for run in runs.values())]
+    top = max(run[s]["rps"] for run in runs.values() for s in measured) * 1.15
     width, height, left, bottom, bar = 900, 420, 70, 340, 28
-    group = (width - left - 20) / len(THROUGHPUT)
+    group = (width - left - 20) / len(measured)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">',
              f'<rect width="{width}" height="{height}" fill="#fff"/>',
              '<g font-family="DejaVu Sans" font-size="12" fill="#333">',
@@ -119,7 +154,7 @@ def chart(runs: Dict[str, Dict], path: Path) -> None:
         y = bottom - (bottom - 50) * step / 5
         parts.append(f'<line x1="{left}" x2="{width - 20}" y1="{y}" y2="{y}" stroke="#ddd"/>')
         parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{value:,.0f}</text>')
-    for g, scenario in enumerate(THROUGHPUT):
+    for g, scenario in enumerate(measured):
         x0 = left + g * group + (group - bar * len(names)) / 2
         for i, name in enumerate(names):
             rps = runs[name][scenario]["rps"]
@@ -164,12 +199,13 @@ def write(runs: Dict[str, Dict], machine: Dict[str, str], command: str, docs: Pa
               "| scenario | "
               + " | ".join(f"{runs[n]['interpreter'].split()[0]} req/s, p50 / p99 ms" for n in names) + " |",
               "| --- |" + " --- |" * len(names)]
-    for scenario in THROUGHPUT:
+    for scenario in [s for s in THROUGHPUT if all(s in runs[n] for n in names)]:
         cells = [f"{runs[n][scenario]['rps']}, {runs[n][scenario]['p50_ms']} / {runs[n][scenario]['p99_ms']}"
                  + (f" {runs[n][scenario]['rounds_rps']}" if "rounds_rps" in runs[n][scenario] else "")
                  + (f" ({runs[n][scenario]['non_2xx']} non-2xx)" if runs[n][scenario]["non_2xx"] else "")
                  for n in names]
         lines.append(f"| {LABELS[scenario]} | " + " | ".join(cells) + " |")
+    lines += warm_path(runs)
     lines += ["", "## 3. Cold: 200 clients at once over 50 uncached packages, the upstream answering after 50 ms", "",
               "| | " + " | ".join(runs[n]["interpreter"].split()[0] for n in names) + " |",
               "| --- |" + " --- |" * len(names)]

@@ -4,6 +4,7 @@ Every benchmark, on loopback, for each interpreter's virtualenv present (.venv: 
 Writes docs/BENCHMARKS.md and the chart docs/benchmarks.png.
 
     .venv/bin/python bench/run.py [--seconds 10] [--warmup 10] [--venvs .venv,.venv-pypy]
+    .venv/bin/python bench/run.py --only warm  # the warm rows alone, printed with their ratios
 
 Load comes from wrk (Debian's package), except for the cold and memory scenarios, which need
 a fixed number of requests and come from bench/client.py and bench/cold.py; node (for
@@ -37,6 +38,8 @@ WARM_MIX = [f"/{kind}/bench-{n}/badge.{ext}?style={style}" for kind in KINDS for
 RASTER = [f"/{kind}/bench-{n}/badge.png" for kind in KINDS for n in range(10)]
 #: Alternating rounds per wrk scenario; the median is reported.
 ROUNDS = 3
+#: The headers twisted.web writes itself, whatever a route sets.
+TWISTED_HEADERS = ("server", "date", "transfer-encoding", "content-length", "connection")
 
 
 def wrk(port: int, paths: List[str], seconds: int, connections: int = 50) -> Dict:
@@ -81,11 +84,19 @@ class Stack:
             twistd, "-n", "--pidfile=", "pypipins", "--port", f"tcp:{self.daemon_port}:interface=127.0.0.1",
             "--redis", self.redis.url, "--pypi-url", f"http://127.0.0.1:{self.upstream}/pypi",
             "--stats-url", f"http://127.0.0.1:{self.upstream}/stats"], self.daemon_port, cwd=work)
-        size = len(self.get(self.daemon_port, WARM_ONE[0]))
-        # the reference: a bare Klein route answering a constant body of the badge's size
+        sent = self.sent(self.daemon_port, WARM_ONE[0])
+        (work / "warm_one.json").write_text(json.dumps(sent))
+        # the references: a bare Klein route answering a constant body of the badge's size; and
+        # one answering the badge's very bytes and headers, with the daemon's access log
         self._start("ceiling", [twistd, "-n", "--pidfile=", "-y", str(ROOT / "bench/ceiling.tac")],
                     self.ceiling_port, cwd=work,
-                    env={**os.environ, "CEILING_PORT": str(self.ceiling_port), "CEILING_BYTES": str(size)})
+                    env={**os.environ, "CEILING_PORT": str(self.ceiling_port),
+                         "CEILING_BYTES": str(len(sent["body"].encode("utf-8")))})
+        self.same_port = free_port()
+        self._start("same", [twistd, "-n", "--pidfile=", "-y", str(ROOT / "bench/ceiling.tac")],
+                    self.same_port, cwd=work,
+                    env={**os.environ, "CEILING_PORT": str(self.same_port),
+                         "CEILING_AS": str(work / "warm_one.json")})
 
     def _start(self, name, args, port, **kwargs):
         log = (self.work / f"{name}.log").open("wb")
@@ -98,6 +109,18 @@ class Stack:
         import urllib.request
 
         return urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30).read()
+
+    def sent(self, port: int, path: str) -> Dict:
+        """
+        The headers the daemon sends for C{path}, in order, but those Twisted writes itself,
+        and its body.
+        """
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+            headers = [(name, value) for name, value in response.headers.items()
+                       if name.lower() not in TWISTED_HEADERS]
+            return {"headers": headers, "body": response.read().decode("utf-8")}
 
     def control(self, what: str) -> Dict:
         return json.loads(self.get(self.upstream, "/_control/" + what))
@@ -117,7 +140,7 @@ def interpreter(venv: Path) -> str:
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-def run_one(venv: Path, seconds: int, warmup: int) -> Dict:
+def run_one(venv: Path, seconds: int, warmup: int, only_warm: bool = False) -> Dict:
     work = Path(tempfile.mkdtemp(prefix="pypipins-bench-"))
     stack = Stack(venv, work)
     from bench.client import rss_mb
@@ -143,10 +166,14 @@ def run_one(venv: Path, seconds: int, warmup: int) -> Dict:
                 print(f"  {name}: {median}", flush=True)
 
         # the daemon as users run it (its defaults: the access log in twistd's log) against the
-        # bare route, which logs nothing
-        measure([("ceiling one", WARM_ONE, stack.ceiling_port), ("warm one", WARM_ONE, stack.daemon_port)])
+        # bare route, which logs nothing, and against the route sending the same bytes and
+        # logging them as the daemon does
+        measure([("ceiling one", WARM_ONE, stack.ceiling_port), ("same one", WARM_ONE, stack.same_port),
+                 ("warm one", WARM_ONE, stack.daemon_port)])
         measure([("ceiling mix", WARM_MIX, stack.ceiling_port), ("warm mix", WARM_MIX, stack.daemon_port),
                  ("raster", RASTER, stack.daemon_port)])
+        if only_warm:
+            return results
 
         node = Node()
         try:
@@ -260,6 +287,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=6, help="seconds of each measured wrk round")
     parser.add_argument("--warmup", type=int, default=8, help="seconds of the same load before measuring")
     parser.add_argument("--venvs", default=".venv,.venv-pypy")
+    parser.add_argument("--only", choices=["warm"], help="the warm rows only, printed, docs left alone")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -272,7 +300,13 @@ def main() -> None:
             print(f"{name}: no virtualenv with twistd, skipped", flush=True)
             continue
         print(f"{name}:", flush=True)
-        runs[name] = run_one(venv, options.seconds, options.warmup)
+        runs[name] = run_one(venv, options.seconds, options.warmup, options.only == "warm")
+    if options.only == "warm":
+        from bench.report import warm_ratios
+
+        for run in runs.values():
+            print(run["interpreter"], warm_ratios(run), flush=True)
+        return
     from bench.report import write
 
     write(runs, machine(), " ".join([Path(sys.executable).relative_to(ROOT).as_posix()

@@ -3,9 +3,10 @@ What the service counts for Prometheus, in a registry of its own (built by C{mak
 so that two services in one process count apart), and the resource that shows it.
 """
 
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Iterable, Tuple
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics_core import Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from twisted.web.iweb import IRequest
 from twisted.web.resource import Resource
@@ -30,6 +31,23 @@ RASTER_OUTCOMES = ("ok", "failed", "timed_out", "worker_died", "refused")
 OTHER = "other"
 
 
+class _Pending:
+    """
+    A counter, as the registry reads it, with what was counted apart added first.
+    """
+
+    def __init__(self, counter: Counter, add_pending: Callable[[], None]) -> None:
+        self._counter = counter
+        self._add_pending = add_pending
+
+    def describe(self) -> Iterable[Metric]:
+        return self._counter.describe()
+
+    def collect(self) -> Iterable[Metric]:
+        self._add_pending()
+        return self._counter.collect()
+
+
 class Metrics:
     """
     The counters and histograms, with the children the hot path increments looked up once.
@@ -39,16 +57,21 @@ class Metrics:
         self.registry = registry
         self._requests = Counter(
             "pypipins_requests", "Badge requests answered, by badge kind, format and status.",
-            ["kind", "format", "status"], registry=registry,
+            ["kind", "format", "status"], registry=None,
         )
+        registry.register(_Pending(self._requests, self._add_ready_sent))
         # (kind, format, status) -> child: labels() takes a lock and builds a key each time
         self._request_children: Dict[Tuple[str, str, int], Counter] = {}
+        # (kind, format, status) -> responses sent ready since the registry was last read: a
+        # warm badge adds one to an int, not to two counters (each a lock and checks)
+        self._ready_sent: Dict[Tuple[str, str, int], int] = {}
         cache = Counter(
             "pypipins_cache",
             "Cache lookups by level (ready: whole responses; memory and redis: facts, "
             "download counts and rasters) and result.",
-            ["level", "result"], registry=registry,
+            ["level", "result"], registry=None,
         )
+        registry.register(_Pending(cache, self._add_ready_sent))
         self.ready_hit = cache.labels("ready", "hit")
         self.ready_miss = cache.labels("ready", "miss")
         self.memory_hit = cache.labels("memory", "hit")
@@ -164,11 +187,29 @@ class Metrics:
         self._raster_drawings.labels(outcome).inc()
 
     def request(self, kind: str, ext: str, status: int) -> None:
+        self._request_child((kind, ext, status)).inc()
+
+    def ready_sent(self, kind: str, ext: str, status: int) -> None:
+        """
+        A response kept ready was sent: a request answered, and a hit of the ready level;
+        counted when the registry is read.
+        """
         key = (kind, ext, status)
+        sent = self._ready_sent
+        sent[key] = sent.get(key, 0) + 1
+
+    def _add_ready_sent(self) -> None:
+        sent, self._ready_sent = self._ready_sent, {}
+        for key, count in sent.items():
+            self._request_child(key).inc(count)
+            self.ready_hit.inc(count)
+
+    def _request_child(self, key: Tuple[str, str, int]) -> Counter:
         child = self._request_children.get(key)
         if child is None:
+            kind, ext, status = key
             child = self._request_children[key] = self._requests.labels(kind, ext, str(status))
-        child.inc()
+        return child
 
     def upstream(self, name: str, outcome: str, seconds: float) -> None:
         self._upstream_requests.labels(name, outcome).inc()

@@ -5,13 +5,14 @@ what a badge says is L{pypipins.badges.pipeline}'s, how long it is kept L{pypipi
 the responses kept ready L{pypipins.web.ready}'s.
 """
 
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.iweb import IRequest
-from twisted.web.resource import IResource
+from twisted.web.resource import IResource, Resource
+from twisted.web.server import NOT_DONE_YET
 
 from pypipins.badges import LINK_PARAMETER, Badge, Dialect, Kind, Options
 from pypipins.badges.pipeline import Asked, Pipeline
@@ -87,6 +88,55 @@ def shields_target(kind: str, target: str) -> Tuple[str, str, Optional[str], str
     return kind, package, version if slash else None, ext
 
 
+#: The methods the badge routes take.
+_ROUTED_METHODS = (b"GET", b"HEAD")
+#: The first segments of routes Klein prefers to C{/<kind>/<package>/badge.<ext>} for a path
+#: of its shape (a route's fixed text before a variable): shields' routes and static badges.
+_SHIELDS_FIRST = "pypi"
+_STATIC_FIRST = (_SHIELDS_FIRST, "badge")
+_BADGE_FILE = "badge."
+#: Host headers whose routing is remembered (a site is asked by a few names).
+ROUTABLE_HOSTS = 64
+
+
+def _routable(hostname: bytes) -> bool:
+    """
+    Whether Klein's router takes C{hostname}, which it encodes as IDNA (failing for an empty
+    or overlong label) before it routes anything.
+    """
+    if not hostname.isascii():
+        return False
+    try:
+        hostname.decode("ascii").lower().partition(":")[0].encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
+class _ReadyFirst(Resource):
+    """
+    The badge site's responses kept ready, sent before Klein routes a request (what Klein
+    does for each, the router bound, the rule matched, two Deferreds, was a quarter to a third
+    of a warm badge on both interpreters); any other request routed by Klein. Sent as Klein sends a route's bytes,
+    written then finished, so that not a byte differs.
+    """
+
+    isLeaf = True
+
+    def __init__(self, site: "BadgeSite", routed: IResource) -> None:
+        super().__init__()
+        self._site = site
+        self._routed = routed
+
+    def render(self, request: IRequest) -> Any:
+        body = self._site.send_ready(request)
+        if body is None:
+            return self._routed.render(request)
+        request.write(body)
+        request.finish()
+        return NOT_DONE_YET
+
+
 class BadgeSite:
     """
     The badge routes: what each badge says from a L{Pipeline}, the pictures from L{LocalImages} or
@@ -125,21 +175,77 @@ class BadgeSite:
         self._ready = Ready(clock, ready_bytes)
         self._pages = site.PackagePages()
         self._clients = clients if clients is not None else Clients()
+        self._hosts: Dict[bytes, bool] = {}
 
     def resource(self) -> IResource:
         # no badge or page has an empty segment in its path
-        return guarded(self.app.resource(), doubled_slashes=False)
+        return guarded(_ReadyFirst(self, self.app.resource()), doubled_slashes=False)
+
+    def send_ready(self, request: IRequest) -> Optional[bytes]:
+        """
+        The response kept ready for C{request}, sent as its badge route sends it, found
+        without Klein's routing; L{None} when there is none, for Klein to route the request.
+
+        Only a request Klein would give a badge route with the same arguments is answered here:
+        a GET or HEAD of a plain ASCII path (no escapes: Klein routes their decoded text) of
+        one of the two routes' shapes, with a Host Klein's router takes. A response is kept
+        under the key a badge route made of its arguments, so any other finds none.
+        """
+        if request.method not in _ROUTED_METHODS:
+            return None
+        path = request.path
+        if b"%" in path or not path.isascii() or not self._routable_host(request):
+            return None
+        parts = path.decode("ascii").split("/")
+        if len(parts) == 4 and parts[1] not in _STATIC_FIRST and parts[3].startswith(_BADGE_FILE):
+            _, kind, package, name = parts
+            ext = name[len(_BADGE_FILE):]
+            if not (kind and package and ext):
+                return None
+            return self._send_ready(request, self._pypip_key(request, kind, package, ext), kind, ext)
+        if len(parts) >= 4 and parts[1] == _SHIELDS_FIRST and parts[2] and parts[2] != _DJVERSIONS:
+            target = "/".join(parts[3:])
+            if not target:
+                return None
+            kind, package, release, ext = shields_target(parts[2], target)
+            key = self._shields_key(request, kind, package, release, ext)
+            return self._send_ready(request, key, "pypi/" + kind, ext)
+        return None
+
+    def _routable_host(self, request: IRequest) -> bool:
+        """
+        Whether Klein's router takes the request's host name: remembered by Host header, as
+        encoding it as IDNA costs more than the ready key and lookup together.
+        """
+        header = request.getHeader(b"host")
+        routable = self._hosts.get(header) if header is not None else None
+        if routable is None:
+            routable = _routable(request.getRequestHostname())
+            if header is not None and len(self._hosts) < ROUTABLE_HOSTS:
+                self._hosts[header] = routable
+        return routable
+
+    def _pypip_key(self, request: IRequest, kind: str, package: str, ext: str) -> ReadyKey:
+        found = PYPIP.kind(kind)
+        spelled = found is not None and found.says_asked
+        return ready_key("", kind, package, None, ext, query_args(request), spelled)
+
+    def _shields_key(
+        self, request: IRequest, kind: str, package: str, release: Optional[str], ext: str
+    ) -> ReadyKey:
+        found = SHIELDS.kind(kind)
+        spelled = found is not None and found.says_asked
+        return ready_key("pypi", kind, package, release, ext, query_args(request), spelled)
 
     @app.route("/<kind>/<package>/badge.<ext>", methods=["GET", "HEAD"])
     def badge(
         self, request: IRequest, kind: str, package: str, ext: str
     ) -> "bytes | Deferred[bytes]":
-        found = PYPIP.kind(kind)
-        spelled = found is not None and found.says_asked
-        key = ready_key("", kind, package, None, ext, query_args(request), spelled)
+        key = self._pypip_key(request, kind, package, ext)
         ready = self._send_ready(request, key, kind, ext)
         if ready is not None:
             return ready
+        found = PYPIP.kind(kind)
         if found is None or ext not in FORMATS:
             return self._no_such_badge(request)
         return Deferred.fromCoroutine(
@@ -152,12 +258,11 @@ class BadgeSite:
         if kind == _DJVERSIONS:
             return self._moved(request, f"/pypi/{_FRAMEWORK_VERSIONS}/django/", target)
         kind, package, release, ext = shields_target(kind, target)
-        found = SHIELDS.kind(kind)
-        spelled = found is not None and found.says_asked
-        key = ready_key("pypi", kind, package, release, ext, query_args(request), spelled)
+        key = self._shields_key(request, kind, package, release, ext)
         ready = self._send_ready(request, key, "pypi/" + kind, ext)
         if ready is not None:
             return ready
+        found = SHIELDS.kind(kind)
         # no package, or a release that is empty (a trailing slash) or has a slash in it
         if found is None or not package or (release is not None and (not release or "/" in release)):
             return self._no_such_badge(request)
@@ -204,9 +309,8 @@ class BadgeSite:
         ready = self._ready.get(key)
         if ready is None:
             return None
-        self._metrics.ready_hit.inc()
         body = send(request, ready)
-        self._metrics.request(counted_as, ext, status(request))
+        self._metrics.ready_sent(counted_as, ext, status(request))
         return body
 
     def _no_such_badge(self, request: IRequest) -> bytes:

@@ -207,3 +207,59 @@ def test_ready_key_names_every_parameter_of_issue_16():
     # nor does a logo too long to draw
     assert key(logo=["x" * (q.MAX_LOGO + 1)]) == key(logo=["y" * (q.MAX_LOGO + 5)])
     assert key(logo=["é" * q.MAX_LOGO]) != key(logo=["e" * q.MAX_LOGO])
+
+
+# Sent before Klein routes the request: what Klein's route would send, byte for byte, and only
+# for a request Klein would give a badge route.
+
+WARM = ["/license/klein/badge.svg", "/v/klein/badge.json", "/license/klein/badge.svg?style=flat-square",
+        "/pypi/l/klein.svg", "/pypi/l/klein", "/pypi/v/klein.json"]
+
+
+def ready_and_routed():
+    upstream, clock, cache, site = make_site()
+    ready_first, routed = StubTreq(site.resource()), StubTreq(site.app.resource())
+    for path in WARM:
+        assert get(ready_first, path)[0].code == 200
+    return site, ready_first, routed
+
+
+def answer(client, path, method="GET", headers=None):
+    response = fired(client.request(method, "http://badges.test" + path, headers=headers))
+    sent = {name: values for name, values in response.headers.getAllRawHeaders() if name != b"Date"}
+    return response.code, sent, fired(treq.content(response))
+
+
+@pytest.mark.parametrize("path", WARM)
+def test_sent_before_routing_as_the_route_sends_it(path):
+    site, ready_first, routed = ready_and_routed()
+    etag = answer(ready_first, path)[1][b"ETag"][0].decode()
+    for method, headers in (("GET", None), ("HEAD", None), ("GET", {"If-None-Match": etag})):
+        assert answer(ready_first, path, method, headers) == answer(routed, path, method, headers)
+
+
+def raw(path, method=b"GET", host=b"badges.test"):
+    from twisted.web.server import Request
+    from twisted.web.test.requesthelper import DummyChannel
+
+    request = Request(DummyChannel())
+    request.method, request.uri, request.clientproto = method, path, b"HTTP/1.1"
+    request.path = path.partition(b"?")[0]
+    request.requestHeaders.setRawHeaders(b"host", [host])
+    return request
+
+
+def test_what_is_sent_before_routing():
+    site, ready_first, routed = ready_and_routed()
+    assert site.send_ready(raw(b"/license/klein/badge.svg")) is not None
+    assert site.send_ready(raw(b"/license/klein/badge.svg", b"HEAD")) is not None
+    assert site.send_ready(raw(b"/pypi/l/klein")) is not None
+    # not kept
+    assert site.send_ready(raw(b"/license/twisted/badge.svg")) is None
+    # Klein's own answers: a method no route takes, escapes it decodes, a route it prefers
+    assert site.send_ready(raw(b"/license/klein/badge.svg", b"POST")) is None
+    assert site.send_ready(raw(b"/license/kl%65in/badge.svg")) is None
+    assert site.send_ready(raw(b"/badge/klein/badge.svg")) is None
+    assert site.send_ready(raw(b"/pypi/djversions/klein.svg")) is None
+    # a host name Klein's router refuses (a label over 63 characters)
+    assert site.send_ready(raw(b"/license/klein/badge.svg", host=b"a" * 64 + b".test")) is None
