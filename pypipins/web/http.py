@@ -201,12 +201,30 @@ def not_drawn(request: IRequest, ext: str, error: "CannotDraw | DrawersBusy") ->
     return f"This badge cannot be drawn as {ext.upper()}. As SVG it can: {url}\n".encode("ascii")
 
 
+#: Host headers whose check is remembered (a site is asked by a few names).
+HOSTS_REMEMBERED = 64
+
+
+def _host_name(hostname: bytes) -> bool:
+    """
+    Whether Klein's router takes C{hostname}, which it decodes as UTF-8 and encodes as IDNA
+    (failing for an empty or overlong label) before it routes anything.
+    """
+    try:
+        hostname.decode("utf-8").lower().partition(":")[0].encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
 class _CheckedPaths(Resource):
     """
     A 404, before Klein, for a path that is not UTF-8 once percent-decoded (Klein would answer
     it with a 400 and a traceback in the log), and unless C{doubled_slashes}, for a path with
     C{//} in it (Klein reads one at the start as C{/}, so that C{//v/klein/badge.svg} would be a
-    second URL of a badge).
+    second URL of a badge). A 400 for a C{Host} that names no host Klein's router takes (a
+    label over 63 characters: a 500 and a traceback from werkzeug otherwise), checked once
+    per header as encoding it costs more than a badge kept ready.
     """
 
     isLeaf = True
@@ -215,8 +233,20 @@ class _CheckedPaths(Resource):
         super().__init__()
         self._wrapped = wrapped
         self._doubled_slashes = doubled_slashes
+        self._hosts: Dict[bytes, bool] = {}
 
     def render(self, request: IRequest) -> bytes:
+        header = request.getHeader(b"host")
+        named = self._hosts.get(header) if header is not None else None
+        if named is None:
+            named = _host_name(request.getRequestHostname())
+            if header is not None and len(self._hosts) < HOSTS_REMEMBERED:
+                self._hosts[header] = named
+        if not named:
+            request.setResponseCode(400)
+            request.setHeader("Content-Type", "text/plain;charset=utf-8")
+            request.setHeader("X-Content-Type-Options", "nosniff")
+            return b"The Host header names no host.\n"
         path = request.path
         if not self._doubled_slashes and b"//" in path:
             return no_such_page(request, b"No such badge.\n")

@@ -5,7 +5,7 @@ what a badge says is L{pypipins.badges.pipeline}'s, how long it is kept L{pypipi
 the responses kept ready L{pypipins.web.ready}'s.
 """
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional, Tuple
 from urllib.parse import quote
 
 from twisted.internet.defer import Deferred
@@ -95,24 +95,6 @@ _ROUTED_METHODS = (b"GET", b"HEAD")
 _SHIELDS_FIRST = "pypi"
 _STATIC_FIRST = (_SHIELDS_FIRST, "badge")
 _BADGE_FILE = "badge."
-#: Host headers whose routing is remembered (a site is asked by a few names).
-ROUTABLE_HOSTS = 64
-
-
-def _routable(hostname: bytes) -> bool:
-    """
-    Whether Klein's router takes C{hostname}, which it encodes as IDNA (failing for an empty
-    or overlong label) before it routes anything.
-    """
-    if not hostname.isascii():
-        return False
-    try:
-        hostname.decode("ascii").lower().partition(":")[0].encode("idna")
-    except UnicodeError:
-        return False
-    return True
-
-
 class _ReadyFirst(Resource):
     """
     The badge site's responses kept ready, sent before Klein routes a request (what Klein
@@ -175,7 +157,6 @@ class BadgeSite:
         self._ready = Ready(clock, ready_bytes)
         self._pages = site.PackagePages()
         self._clients = clients if clients is not None else Clients()
-        self._hosts: Dict[bytes, bool] = {}
 
     def resource(self) -> IResource:
         # no badge or page has an empty segment in its path
@@ -188,13 +169,14 @@ class BadgeSite:
 
         Only a request Klein would give a badge route with the same arguments is answered here:
         a GET or HEAD of a plain ASCII path (no escapes: Klein routes their decoded text) of
-        one of the two routes' shapes, with a Host Klein's router takes. A response is kept
+        one of the two routes' shapes (a Host Klein's router refuses is answered before, by
+        L{pypipins.web.http.guarded}). A response is kept
         under the key a badge route made of its arguments, so any other finds none.
         """
         if request.method not in _ROUTED_METHODS:
             return None
         path = request.path
-        if b"%" in path or not path.isascii() or not self._routable_host(request):
+        if b"%" in path or not path.isascii():
             return None
         parts = path.decode("ascii").split("/")
         if len(parts) == 4 and parts[1] not in _STATIC_FIRST and parts[3].startswith(_BADGE_FILE):
@@ -211,19 +193,6 @@ class BadgeSite:
             key = self._shields_key(request, kind, package, release, ext)
             return self._send_ready(request, key, "pypi/" + kind, ext)
         return None
-
-    def _routable_host(self, request: IRequest) -> bool:
-        """
-        Whether Klein's router takes the request's host name: remembered by Host header, as
-        encoding it as IDNA costs more than the ready key and lookup together.
-        """
-        header = request.getHeader(b"host")
-        routable = self._hosts.get(header) if header is not None else None
-        if routable is None:
-            routable = _routable(request.getRequestHostname())
-            if header is not None and len(self._hosts) < ROUTABLE_HOSTS:
-                self._hosts[header] = routable
-        return routable
 
     def _pypip_key(self, request: IRequest, kind: str, package: str, ext: str) -> ReadyKey:
         found = PYPIP.kind(kind)

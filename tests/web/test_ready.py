@@ -261,5 +261,20 @@ def test_what_is_sent_before_routing():
     assert site.send_ready(raw(b"/license/kl%65in/badge.svg")) is None
     assert site.send_ready(raw(b"/badge/klein/badge.svg")) is None
     assert site.send_ready(raw(b"/pypi/djversions/klein.svg")) is None
-    # a host name Klein's router refuses (a label over 63 characters)
-    assert site.send_ready(raw(b"/license/klein/badge.svg", host=b"a" * 64 + b".test")) is None
+
+
+@pytest.mark.parametrize("host", [b"a" * 64 + b".test", b"badges..test", b"b\xffdges.test"])
+def test_a_host_that_names_no_host_is_a_400_kept_or_not(host):
+    """
+    A Host Klein's router cannot encode (a label over 63 characters, an empty one) is a 400
+    before any route, whether the badge is kept ready or not; werkzeug answered a 500 with a
+    traceback. The same Host asked again is answered alike (the check is remembered).
+    """
+    site, ready_first, routed = ready_and_routed()
+    for path in (WARM[0], "/license/twisted/badge.svg", "/nothing/here"):
+        for _ in range(2):
+            code, _, body = answer(ready_first, path, headers={b"Host": [host]})
+            assert (code, body) == (400, b"The Host header names no host.\n")
+    assert answer(ready_first, WARM[0])[0] == 200
+    # a name of letters beyond ASCII, sent as UTF-8, is one
+    assert answer(ready_first, WARM[0], headers={b"Host": ["bädges.test".encode()]})[0] == 200
