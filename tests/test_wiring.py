@@ -34,7 +34,7 @@ def test_the_badge_daemon_is_wired_in_the_order_it_starts_and_stops(tmp_path):
     assert kinds(top) == [
         # before the ports: what they accept counts against the open files; no request waits
         # for simple-icons' table
-        "OpenFilesLimit", "LogoTable", "AcceptFailures", "InterpreterTuning",
+        "OpenFilesLimit", "PacedCollector", "LogoTable", "AcceptFailures", "InterpreterTuning",
         "RedisConnection", "ThreadPoolService", "DrawingPool",
         # after the port in stopping order: the last lines written, the answers finished
         "AccessLog", "Draining",
@@ -58,7 +58,7 @@ def test_the_shields_daemon_shares_the_process_parts_and_the_drawers():
     top = wiring.shields_daemon(config, Clock())
     # the same parts before the port as the badge daemon's, and no Redis
     assert kinds(top) == [
-        "OpenFilesLimit", "LogoTable", "AcceptFailures", "DrawingPool",
+        "OpenFilesLimit", "PacedCollector", "LogoTable", "AcceptFailures", "DrawingPool",
         "StreamServerEndpointService",
     ]
 
