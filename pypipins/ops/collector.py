@@ -8,7 +8,7 @@ hold 100 MB lives at up to 180 MB of heap, and the allocator's free lists on top
 are read as the interpreter starts, too late for a twistd plugin; so, as PyPy's documentation
 proposes for a policy of one's own, the daemon turns PyPy's major collections off
 (``gc.disable()``, minor collections and finalizers go on) and runs them itself, a step at
-each minor collection, from a lower growth (L{MAJOR_COLLECT}); once one is done, the memory it
+each minor collection, from a lower growth (L{MAJOR_COLLECT}, 1.2); once one is done, the memory it
 freed is handed back to the system (glibc's ``malloc_trim``), so that the resident size follows
 what is alive. Start-up's garbage goes at once. An operator who sets ``PYPY_GC_MAJOR_COLLECT`` keeps PyPy's own pacing.
 CPython collects otherwise, and is left to L{pypipins.wiring.InterpreterTuning}.
@@ -28,7 +28,7 @@ MiB = 1024 * 1024
 
 #: A major collection begins when the heap has grown by this much since the last one left it
 #: (PyPy's own: 1.82). bench/soak.py's figures for it are in docs/BENCHMARKS.md.
-MAJOR_COLLECT = 1.3
+MAJOR_COLLECT = 1.2
 
 #: No major collection below this much heap (PyPy's ``PYPY_GC_MIN`` is 8 times the nursery).
 MINIMUM = 64 * MiB

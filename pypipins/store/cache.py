@@ -21,18 +21,21 @@ REDIS_CALM = 10.0
 
 MiB = 1024 * 1024
 
-#: Bytes of facts and download counts kept in-process beside Redis: a record is well under
-#: 2 KB, so some 15,000 packages.
-FACTS_IN_MEMORY = 32 * MiB
+#: Bytes of facts and download counts kept in-process beside Redis: a package's record and
+#: counts take some 1.4 KB, so some 12,000 packages (the rest are a Redis read away). 32 kept
+#: 20,000 packages, and a PyPy daemon past 200 MB resident (bench/soak.py).
+FACTS_IN_MEMORY = 16 * MiB
 
 #: Bytes of responses kept ready to send again: an SVG badge is 1-4 KB, a raster 1-30 KB, each
 #: with some 1.2 KB of key and objects; so some 15,000 SVG badges. With 64, 40,000 requests
 #: over 4,000 packages still filled it at their end (CPython: 110 MB resident, +15 MB over the
 #: second half; with 32: 95 MB, +5 MB; bench/memory.py, two runs each); a busy server gives more.
-READY_IN_MEMORY = 32 * MiB
+#: 16 (some 7,500 SVG badges, the hot ones of a service behind Varnish) keeps a PyPy daemon of
+#: a million requests over 20,000 packages within 200 MB, with the other bounds (bench/soak.py).
+READY_IN_MEMORY = 16 * MiB
 
-#: Bytes of images kept in-process, drawn or fetched from a shields server.
-IMAGES_IN_MEMORY = 32 * MiB
+#: Bytes of images kept in-process, drawn or fetched from a shields server: as the responses.
+IMAGES_IN_MEMORY = 16 * MiB
 
 #: Bytes of "no such package" kept in-process, apart from the facts, so that a flood of
 #: made-up names cannot push out what the service falls back on when Redis is away.
