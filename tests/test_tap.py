@@ -149,7 +149,7 @@ def test_the_redis_password_from_a_file_or_a_variable(tmp_path, monkeypatch):
 def test_memory_bounds_are_options_in_mib_with_defaults():
     config = tap.Options()
     config.parseOptions([])
-    assert (config["ready-memory"], config["image-memory"], config["facts-memory"]) == (32, 32, 32)
+    assert (config["ready-memory"], config["image-memory"], config["facts-memory"]) == (16, 16, 16)
     config = tap.Options()
     config.parseOptions(["--ready-memory", "256", "--image-memory", "64", "--facts-memory", "8"])
     assert (config["ready-memory"], config["image-memory"], config["facts-memory"]) == (256, 64, 8)
