@@ -34,6 +34,9 @@ def _probe(signum, frame):
     counts = Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in objects)
     record = {"time": time.time(), "objects": sum(counts.values()), "types": dict(counts.most_common(80)),
               "rss_mb": rss}
+    for o in objects:
+        if type(o).__name__ == "PacedCollector":
+            record["paced"] = {"collections": o.collections, "pacing": repr(o.pacing)}
     if os.environ.get("PYPIPINS_SOAK_BIGGEST"):
         record["biggest"] = _biggest(objects)
     del objects

@@ -37,6 +37,10 @@ MINIMUM = 64 * MiB
 #: so that a burst of garbage at the wrong moment does not set it high.
 GROWTH = 1.4
 
+#: A collection under way while the heap passes this many times its threshold is finished at
+#: once, as PyPy finishes its own: a step a minor collection falls behind a burst of allocation.
+FINISH_AT = 1.5
+
 
 @attr.s(auto_attribs=True)
 class Pacing:
@@ -65,6 +69,12 @@ class Pacing:
         if not self.collecting and used > self.threshold:
             self.collecting = True
         return self.collecting
+
+    def behind(self, used: float) -> bool:
+        """
+        Whether the collection under way is to be finished now, C{used} bytes being in use.
+        """
+        return self.collecting and used > self.threshold * FINISH_AT
 
     def done(self) -> None:
         """
@@ -126,9 +136,12 @@ class PacedCollector(Service):
     def _minor(self, stats: Any) -> None:
         # a step for each minor collection since the last call (PyPy's own pacing takes one at
         # each), which the hook reports together
-        if not self.pacing.minor(stats.total_memory_used):
+        used = stats.total_memory_used
+        if not self.pacing.minor(used):
             return
-        for _ in range(max(1, stats.count)):
+        steps = max(1, stats.count)
+        while steps > 0 or self.pacing.behind(used):
+            steps -= 1
             if gc.collect_step().major_is_done:  # type: ignore[attr-defined]  # PyPy's
                 self.pacing.done()
                 self.collections += 1
