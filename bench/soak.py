@@ -69,12 +69,14 @@ def path(i: int, packages: int) -> str:
     return f"/{KINDS[kind]}/bench-{package}/badge.{ext}?{query}"
 
 
-async def load(port: int, pid: int, total: int, packages: int, every: int, probe) -> Dict:
+async def load(port: int, pid: int, total: int, packages: int, every: int, probe,
+               minutes: Optional[float] = None) -> Dict:
     """
-    C{total} requests from L{CONNECTIONS} keep-alive connections; the daemon's resident size
-    at the start and after each C{every} answered.
+    C{total} requests from L{CONNECTIONS} keep-alive connections (fewer if C{minutes} pass
+    first); the daemon's resident size at the start and after each C{every} answered.
     """
     started = time.monotonic()
+    deadline = started + minutes * 60 if minutes else float("inf")
     samples: List[List[float]] = [[0, round(rss_mb(pid), 1), 0.0]]
     statuses: Dict[str, int] = {}
     counter = iter(range(total))
@@ -84,6 +86,8 @@ async def load(port: int, pid: int, total: int, packages: int, every: int, probe
         nonlocal answered
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for i in counter:
+            if time.monotonic() > deadline:
+                break
             request = f"GET {path(i, packages)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
             while True:
                 try:
@@ -110,6 +114,8 @@ async def load(port: int, pid: int, total: int, packages: int, every: int, probe
         writer.close()
 
     await asyncio.gather(*(connection() for _ in range(CONNECTIONS)))
+    if answered % every:
+        samples.append([answered, round(rss_mb(pid), 1), round(time.monotonic() - started, 1)])
     return {"samples": samples, "statuses": statuses, "seconds": round(time.monotonic() - started, 1)}
 
 
@@ -131,7 +137,7 @@ def interpreter(venv: Path) -> str:
 
 
 def one(venv: Path, total: int, packages: int, every: int, probing: bool, extra: List[str],
-        refresh_after: float) -> Dict:
+        refresh_after: float, minutes: Optional[float] = None) -> Dict:
     """
     The soak of one interpreter's daemon, in a stack of its own.
     """
@@ -171,7 +177,7 @@ def one(venv: Path, total: int, packages: int, every: int, probing: bool, extra:
             if probing:
                 daemon.send_signal(signal.SIGUSR2)
 
-        result = asyncio.run(load(port, daemon.pid, total, packages, every, probe))
+        result = asyncio.run(load(port, daemon.pid, total, packages, every, probe, minutes))
         if probing:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and (not probes.exists() or
@@ -253,8 +259,10 @@ def section(report: Dict) -> str:
     """
     lines = ["## Soak", "",
              f"`{report['command']}`, {report['date']}, commit {report['commit']}: "
-             f"{report['requests']:,} requests over {report['packages']:,} packages a daemon, "
-             f"{CONNECTIONS} connections, nine badges a package in a row (download badges among them), "
+             f"{report['requests']:,} requests over {report['packages']:,} packages a daemon"
+             + (f" or {report['minutes']:g} minutes, whichever came first (the table says how many were "
+                "answered), " if report.get("minutes") else ", ")
+             + f"{CONNECTIONS} connections, nine badges a package in a row (download badges among them), "
              "each visit another style, every fourth the JSON form; resident size every "
              f"{report['every']:,} requests. Options: the defaults and `{' '.join(OPTIONS)}` "
              "(a week of upstream fetches in the run). Goal: the last quarter grows by at most 2 MB, "
@@ -297,17 +305,20 @@ def main() -> None:
     parser.add_argument("--probe", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--daemon", default="", help="more of the daemon's options, for an experiment")
+    parser.add_argument("--minutes", type=float, help="stop asking after this long, whatever was answered")
     parser.add_argument("--refresh-after", type=float, default=REFRESH_AFTER,
                         help="minutes into the run when pypistats' daily update is (--stats-refresh-at)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.one:
         print(json.dumps(one(ROOT / options.one, options.requests, options.packages, options.every,
-                             options.probe, shlex.split(options.daemon), options.refresh_after)))
+                             options.probe, shlex.split(options.daemon), options.refresh_after,
+                             options.minutes)))
         return
     arguments = [f"--requests={options.requests}", f"--packages={options.packages}", f"--every={options.every}",
                  f"--daemon={options.daemon}", f"--refresh-after={options.refresh_after}",
-                 *(["--probe"] if options.probe else [])]
+                 *(["--probe"] if options.probe else []),
+                 *([f"--minutes={options.minutes}"] if options.minutes else [])]
     runs: List[Optional[Dict]] = []
     children = []
     for name in options.venvs.split(","):
@@ -329,7 +340,8 @@ def main() -> None:
 
     info = machine()
     report = {"command": " ".join(["bench/soak.py", *sys.argv[1:]]), "date": info["date"], "commit": info["commit"],
-              "requests": options.requests, "packages": options.packages, "every": options.every, "runs": runs}
+              "requests": options.requests, "packages": options.packages, "every": options.every,
+              "minutes": options.minutes, "runs": runs}
     docs = ROOT / "docs"
     (docs / "soak.json").write_text(json.dumps(report, indent=1) + "\n")
     chart(runs, docs / "soak.png")

@@ -8,7 +8,7 @@ hold 100 MB lives at up to 180 MB of heap, and the allocator's free lists on top
 are read as the interpreter starts, too late for a twistd plugin; so, as PyPy's documentation
 proposes for a policy of one's own, the daemon turns PyPy's major collections off
 (``gc.disable()``, minor collections and finalizers go on) and runs them itself, a step at
-each minor collection, from a lower growth (L{MAJOR_COLLECT}, 1.2); once one is done, the memory it
+each minor collection, from a lower growth (L{MAJOR_COLLECT}, 1.3); once one is done, the memory it
 freed is handed back to the system (glibc's ``malloc_trim``), so that the resident size follows
 what is alive. Start-up's garbage goes at once. An operator who sets ``PYPY_GC_MAJOR_COLLECT`` keeps PyPy's own pacing.
 CPython collects otherwise, and is left to L{pypipins.wiring.InterpreterTuning}.
@@ -28,7 +28,7 @@ MiB = 1024 * 1024
 
 #: A major collection begins when the heap has grown by this much since the last one left it
 #: (PyPy's own: 1.82). bench/soak.py's figures for it are in docs/BENCHMARKS.md.
-MAJOR_COLLECT = 1.2
+MAJOR_COLLECT = 1.3
 
 #: No major collection below this much heap (PyPy's ``PYPY_GC_MIN`` is 8 times the nursery).
 MINIMUM = 64 * MiB
@@ -36,10 +36,6 @@ MINIMUM = 64 * MiB
 #: At most this growth of the threshold from one collection to the next (``PYPY_GC_GROWTH``),
 #: so that a burst of garbage at the wrong moment does not set it high.
 GROWTH = 1.4
-
-#: A collection under way while the heap passes this many times its threshold is finished at
-#: once, as PyPy finishes its own: a step a minor collection falls behind a burst of allocation.
-FINISH_AT = 1.5
 
 
 @attr.s(auto_attribs=True)
@@ -69,12 +65,6 @@ class Pacing:
         if not self.collecting and used > self.threshold:
             self.collecting = True
         return self.collecting
-
-    def behind(self, used: float) -> bool:
-        """
-        Whether the collection under way is to be finished now, C{used} bytes being in use.
-        """
-        return self.collecting and used > self.threshold * FINISH_AT
 
     def done(self) -> None:
         """
@@ -136,12 +126,9 @@ class PacedCollector(Service):
     def _minor(self, stats: Any) -> None:
         # a step for each minor collection since the last call (PyPy's own pacing takes one at
         # each), which the hook reports together
-        used = stats.total_memory_used
-        if not self.pacing.minor(used):
+        if not self.pacing.minor(stats.total_memory_used):
             return
-        steps = max(1, stats.count)
-        while steps > 0 or self.pacing.behind(used):
-            steps -= 1
+        for _ in range(max(1, stats.count)):
             if gc.collect_step().major_is_done:  # type: ignore[attr-defined]  # PyPy's
                 self.pacing.done()
                 self.collections += 1

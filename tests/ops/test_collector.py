@@ -46,15 +46,6 @@ def test_the_threshold_grows_by_at_most_the_growth_at_a_time() -> None:
     assert pacing.threshold == pytest.approx(1.4 * 64 * MiB)
 
 
-def test_a_collection_far_behind_is_finished_at_once() -> None:
-    pacing = Pacing(factor=1.2, minimum=64 * MiB)
-    assert pacing.minor(65 * MiB)
-    assert not pacing.behind(90 * MiB)
-    assert pacing.behind(97 * MiB)
-    pacing.done()
-    assert not pacing.behind(200 * MiB)  # none under way
-
-
 def test_the_threshold_falls_as_what_is_alive_does() -> None:
     pacing = Pacing(factor=1.3, minimum=64 * MiB)
     pacing.threshold = 300 * MiB
