@@ -118,9 +118,10 @@ class PacedCollector(Service):
             self._trim()
 
     def stopService(self) -> Any:
-        if self.applies():
-            gc.enable()
+        # another collector may have taken the hook since (services started in one process)
+        if self.applies() and gc.hooks.on_gc_minor == self._minor:  # type: ignore[attr-defined]
             gc.hooks.on_gc_minor = None  # type: ignore[attr-defined]
+            gc.enable()
         return super().stopService()
 
     def _minor(self, stats: Any) -> None:
@@ -129,7 +130,13 @@ class PacedCollector(Service):
         if not self.pacing.minor(stats.total_memory_used):
             return
         for _ in range(max(1, stats.count)):
-            if gc.collect_step().major_is_done:  # type: ignore[attr-defined]  # PyPy's
+            try:
+                done = gc.collect_step().major_is_done  # type: ignore[attr-defined]  # PyPy's
+            except ValueError:
+                # PyPy fires the hook while finalizers or weakref callbacks run, where it
+                # refuses a step ("finalizers are already enabled"): the next minor one takes it
+                return
+            if done:
                 self.pacing.done()
                 self.collections += 1
                 self._trim()
